@@ -1,0 +1,81 @@
+// Owns the field-level rules of the line protocol (spec §2.1, §2.3, §2.4): splitting, ignored
+// lines, the name rule and the integer syntax. Pure functions over latin1 strings.
+// Invariant: absent (undefined) and empty ('') fields stay distinguishable to callers.
+// Must never trim, unescape or re-encode bytes: the wire has no quoting (§2.1).
+
+/** §2.4: names are 0–31 bytes; 32 or more is "Invalid …". */
+export const MAX_NAME_BYTES = 31;
+
+const NAME_RE = /^[A-Za-z0-9._-]+$/;
+const IGNORED_RE = /^[ \t\r\0]*$/;
+const INTEGER_RE = /^-?[0-9]+$/;
+const CONTROL_RE = /[\x00-\x08\x0a-\x1f]/;
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * §2.1: fields are separated by single TABs; empty fields are kept (`a\t\tb` is three fields)
+ * and a trailing TAB makes a present-but-empty last field. The empty line is one empty field.
+ */
+export function splitFields(line: string): string[] {
+	return line.split('\t');
+}
+
+/**
+ * The text after the first `count` fields and their TABs, verbatim (TABs included), or
+ * undefined when the line has fewer than `count` TABs. `echo` replies with restOfLine(line, 1);
+ * `terminate.exec_args` measures restOfLine(line, 1) against its 255-byte limit (§7.1, §7.23).
+ */
+export function restOfLine(line: string, count: number): string | undefined {
+	let pos = 0;
+	for (let i = 0; i < count; i++) {
+		const tab = line.indexOf('\t', pos);
+		if (tab < 0) {
+			return undefined;
+		}
+		pos = tab + 1;
+	}
+	return line.slice(pos);
+}
+
+/**
+ * §2.3: a comment (first byte `#`) or a line of only spaces, TABs, CR and NUL (including the
+ * empty line). Leading whitespace before anything else does NOT make a line ignored.
+ */
+export function isIgnoredLine(line: string): boolean {
+	return line.charCodeAt(0) === 0x23 || IGNORED_RE.test(line);
+}
+
+export type NameCheck = 'ok' | 'absent' | 'invalid';
+
+/**
+ * §2.4 name rule, shared by services and handles: 1–31 bytes of [A-Za-z0-9._-].
+ * 'absent' (undefined or empty) maps to the command's "Expected …" message, 'invalid' to
+ * its "Invalid …" message.
+ */
+export function checkName(s: string | undefined): NameCheck {
+	if (s === undefined || s.length === 0) {
+		return 'absent';
+	}
+	return s.length <= MAX_NAME_BYTES && NAME_RE.test(s) ? 'ok' : 'invalid';
+}
+
+/**
+ * §2.4 integer: an optional '-' then one or more ASCII digits, nothing else (no '+', spaces,
+ * hex or fraction). 1.1 wraps silently on 64-bit overflow [accident]; we instead return null
+ * for values outside the signed 64-bit range, so the caller answers "Expected integer" rather
+ * than acting on a wrapped value. Leading zeros are accepted ("007" is 7; "-0" is 0).
+ */
+export function parseInteger(s: string | undefined): bigint | null {
+	if (s === undefined || !INTEGER_RE.test(s)) {
+		return null;
+	}
+	const value = BigInt(s);
+	return value < INT64_MIN || value > INT64_MAX ? null : value;
+}
+
+/** Bytes below 32 other than TAB (api.ltw reserves them for a future escape mechanism, §2.1). */
+export function hasControlBytes(s: string): boolean {
+	return CONTROL_RE.test(s);
+}
