@@ -19,8 +19,10 @@ export {SocketClient} from './socket-client.js';
 /** Spec §4.1: an interactive controller first gets six `info\t…` lines. */
 const BANNER_LINES = 6;
 
-function spawn(argv: string[], options: StartOptions) {
-	return execa(process.execPath, argv, {
+/** `.js` entry points run under this node; anything else (the sh entry point) is executed directly. */
+function spawn([file = '', ...rest]: string[], options: StartOptions) {
+	const [command, argv] = file.endsWith('.js') ? [process.execPath, [file, ...rest]] : [file, rest];
+	return execa(command, argv, {
 		stdin: options.stdin ?? 'pipe',
 		stdout: 'pipe',
 		stderr: 'pipe',

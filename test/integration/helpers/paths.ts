@@ -10,7 +10,8 @@ import type {ExecutionContext} from 'ava';
 import {DEFAULT_TIMEOUT_MS, pollUntil} from './poll.js';
 
 export const repoRoot: string = fileURLToPath(new URL('../../../../', import.meta.url)).replace(/\/$/, '');
-export const daemonBin: string = join(repoRoot, 'bin', 'daemonproxy.js');
+/** The sh entry point (it records inherited fds, then runs bin/daemonproxy.js under node). */
+export const daemonBin: string = join(repoRoot, 'bin', 'daemonproxy');
 export const dpctlBin: string = join(repoRoot, 'bin', 'dpctl.js');
 
 /** Absolute path of test/fixtures/NAME in the source tree (fixtures are not compiled). */

@@ -1,0 +1,151 @@
+// Commands about the daemon and the issuing connection (spec §7.1, §7.2, §7.10, §7.11,
+// §7.17–§7.25): echo, statedump, chdir, exit, logging, timeouts, signals, termination and the
+// control socket. Each checks its arguments in the 1.1 order and answers with 1.1 texts.
+
+import { checkName, parseInteger, restOfLine } from '../../protocol/fields.js';
+import { formatEvent } from '../../protocol/events.js';
+import { MSG, callFailed, fdDoesNotExistWarning } from '../../protocol/replies.js';
+import { parseSignalArgument } from '../../protocol/signals.js';
+import { parseLogLevel } from '../../supervisor/logger.js';
+import { listArgument, type CommandContext, type CommandHandler } from '../command-context.js';
+import { EXT_MSG } from '../messages.js';
+
+const MAX_TIMEOUT_SECONDS = 0x7fffffffn;
+
+function echo(ctx: CommandContext): void {
+	const text = restOfLine(ctx.line, 1);
+	if (text) ctx.reply(text);
+}
+
+/** §8: handles, then five lines per service, then pending signals; produced lazily. */
+function* statedump(ctx: CommandContext): Iterable<string> {
+	const { supervisor } = ctx.daemon;
+	for (const handle of supervisor.handles.sorted()) {
+		if (supervisor.handles.get(handle.name) !== handle) continue; // replaced or deleted meanwhile
+		yield formatEvent(ctx.daemon.handleEvent(handle));
+	}
+	for (const name of supervisor.serviceNames()) {
+		const record = supervisor.service(name);
+		if (!record) continue;
+		for (const event of supervisor.serviceDump(record)) yield formatEvent(event);
+	}
+	for (const counter of supervisor.signals.pendingList()) yield formatEvent(ctx.daemon.signalEvent(counter));
+	ctx.controller.signalMark = supervisor.signals.newestSeq;
+}
+
+function chdir(ctx: CommandContext): void {
+	const [path, extra] = ctx.args;
+	if (path === undefined) return ctx.fail(MSG.missingPath);
+	if (extra !== undefined) return ctx.fail(MSG.unexpectedAfterPath);
+	const failure = ctx.daemon.chdir(path);
+	if (failure !== null) ctx.fail(callFailed('chdir', failure));
+}
+
+function exit(ctx: CommandContext): void {
+	ctx.controller.exit();
+}
+
+function logFilter(ctx: CommandContext): void {
+	const level = ctx.args[0];
+	const { log } = ctx.daemon;
+	if (level === '+') log.adjust(1);
+	else if (level === '-') log.adjust(-1);
+	else if (level !== undefined) {
+		const parsed = parseLogLevel(level);
+		if (parsed === undefined) return ctx.fail(MSG.invalidLoglevel);
+		log.filter = parsed;
+	}
+	ctx.reply(`log.filter\t${log.filter}`);
+}
+
+function logDest(ctx: CommandContext): void {
+	const [type, name] = ctx.args;
+	if (type === undefined) return ctx.fail(MSG.missingArgument);
+	if (type !== 'fd') return ctx.fail(MSG.unknownLoggingType);
+	const check = checkName(name);
+	if (check !== 'ok') return ctx.fail(check === 'absent' ? MSG.expectedFdName : MSG.invalidFdName);
+	if (!ctx.daemon.setLogDestination(name as string)) ctx.reply(fdDoesNotExistWarning(name as string));
+}
+
+function connEventTimeout(ctx: CommandContext): void {
+	const reset = parseInteger(ctx.args[0]);
+	const close = parseInteger(ctx.args[1]);
+	if (reset === null || close === null) return ctx.fail(MSG.expectedInteger);
+	if (reset < 0n || close < 0n || reset > MAX_TIMEOUT_SECONDS || close > MAX_TIMEOUT_SECONDS) return ctx.fail(MSG.invalidTimeout);
+	if (reset > close) return ctx.fail(MSG.resetGreaterThanClose);
+	ctx.controller.resetTimeoutSec = Number(reset);
+	ctx.controller.closeTimeoutSec = Number(close);
+}
+
+function signalClear(ctx: CommandContext): void {
+	const signal = parseSignalArgument(ctx.args[0]);
+	if (!signal.ok) return ctx.fail(signal.message);
+	const count = parseInteger(ctx.args[1]);
+	if (count === null) return ctx.fail(MSG.expectedInteger);
+	// 1.1 added a negative count to the pending count: refused instead.
+	if (count < 0n) return ctx.fail(EXT_MSG.negativeCount);
+	ctx.daemon.supervisor.signals.clear(signal.signal, count);
+}
+
+function terminateExecArgs(ctx: CommandContext): void {
+	ctx.daemon.execOnExit = listArgument(ctx.args).length === 0 ? null : [...ctx.args];
+}
+
+function terminateGuard(ctx: CommandContext): void {
+	const [sign, codeField] = ctx.args;
+	if (sign !== '+' && sign !== '-') return ctx.fail(MSG.expectedPlusMinus);
+	const code = parseInteger(codeField);
+	if (code === null) return ctx.fail(MSG.expectedInteger);
+	if (code === 0n) return ctx.fail(MSG.codeCannotBeZero);
+	const { daemon } = ctx;
+	if (sign === '+') {
+		if (daemon.guard !== 0n) return ctx.fail(MSG.guardAlreadySet);
+		daemon.guard = code;
+	} else {
+		if (daemon.guard === 0n) return ctx.fail(MSG.guardNotSet);
+		if (daemon.guard !== code) return ctx.fail(MSG.incorrectGuardCode);
+		daemon.guard = 0n;
+	}
+}
+
+function terminate(ctx: CommandContext): void {
+	const [exitField, guardField] = ctx.args;
+	const exitCode = parseInteger(exitField);
+	if (exitCode === null) return ctx.fail(MSG.expectedInteger);
+	const { daemon } = ctx;
+	if (daemon.guard !== 0n) {
+		const code = parseInteger(guardField);
+		if (code === null) return ctx.fail(MSG.guardCodeRequired);
+		if (code !== daemon.guard) return ctx.fail(MSG.incorrectTerminateGuardCode);
+		if (!daemon.execOnExit) return ctx.fail(MSG.cannotExitNoExec);
+	}
+	// Exit statuses are 8 bits: -1 → 255, 256 → 0, 300 → 44 (§7.25).
+	daemon.requestExit(Number(BigInt.asUintN(8, exitCode)), 'terminated normally');
+}
+
+function socketCreate(ctx: CommandContext): void {
+	const [options, path] = ctx.args;
+	if (options === undefined || path === undefined) return ctx.fail(MSG.missingArgument);
+	if (options !== '' && options !== '-') return ctx.fail(MSG.invalidOptions);
+	if (!ctx.daemon.createControlSocket(path)) ctx.fail(MSG.failedControlSocket);
+}
+
+function socketDelete(ctx: CommandContext): void {
+	ctx.daemon.deleteControlSocket();
+}
+
+export const daemonCommands: ReadonlyArray<readonly [string, CommandHandler]> = [
+	['echo', echo],
+	['statedump', statedump],
+	['chdir', chdir],
+	['exit', exit],
+	['log.filter', logFilter],
+	['log.dest', logDest],
+	['conn.event_timeout', connEventTimeout],
+	['signal.clear', signalClear],
+	['terminate.exec_args', terminateExecArgs],
+	['terminate.guard', terminateGuard],
+	['terminate', terminate],
+	['socket.create', socketCreate],
+	['socket.delete', socketDelete],
+];

@@ -1,0 +1,126 @@
+// The listening control socket (spec §4.7, design §2): a filesystem path or a Linux abstract
+// name (`@name`). Replaces only a stale socket (nothing answers on it), never a live daemon's
+// socket or any other kind of file; removes its path when closed.
+
+import { lstatSync, unlinkSync, chmodSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Logger } from '../supervisor/logger.js';
+import {
+	accept, bindUnix, close, connectUnix, createSocket, listen, SysError, Watcher,
+} from '../supervisor/sys.js';
+
+export const MAX_SOCKET_PATH_BYTES = 107;
+const LISTEN_BACKLOG = 128;
+
+export interface ControlSocketOptions {
+	/** File mode of a path socket; default 0600. */
+	readonly mode?: number;
+}
+
+const fsPath = (path: string): Buffer => Buffer.from(path, 'latin1');
+
+export class ControlSocket {
+	/** As given (`@name` for abstract sockets). */
+	readonly name: string;
+	readonly #fd: number;
+	readonly #watcher: Watcher;
+	/** Absolute path to remove on close; null for abstract sockets. */
+	readonly #path: string | null;
+
+	private constructor(name: string, fd: number, path: string | null, onConnection: (fd: number) => void, log: Logger) {
+		this.name = name;
+		this.#fd = fd;
+		this.#path = path;
+		this.#watcher = new Watcher(fd, (readable, _writable, error) => {
+			if (error) log.error(`control socket ${name}: ${error.message}`);
+			if (!readable) return;
+			for (;;) {
+				let client: number | null;
+				try {
+					client = accept(fd);
+				} catch (acceptError: unknown) {
+					// EMFILE and friends: the connection waits in the backlog; try again on the next wake-up.
+					log.error(`accept(control socket ${name}): ${(acceptError as Error).message}`);
+					return;
+				}
+				if (client === null) return;
+				onConnection(client);
+			}
+		});
+		this.#watcher.want(true, false);
+	}
+
+	/** Create and listen; logs why and returns null on failure. */
+	static create(name: string, log: Logger, onConnection: (fd: number) => void, options: ControlSocketOptions = {}): ControlSocket | null {
+		const abstract = name.startsWith('@');
+		const address = abstract ? '\0' + name.slice(1) : name;
+		if (name.length === 0 || (abstract ? name.length === 1 : false) || address.length > MAX_SOCKET_PATH_BYTES) {
+			log.error(`control socket name "${name}" must be 1..${MAX_SOCKET_PATH_BYTES} bytes`);
+			return null;
+		}
+		const path = abstract ? null : resolve(name);
+		if (path !== null && !removeStale(path, log)) return null;
+		let fd: number | null = null;
+		try {
+			fd = createSocket('unix', 'stream', true);
+			bindUnix(fd, address);
+			if (path !== null) chmodSync(fsPath(path), options.mode ?? 0o600);
+			listen(fd, LISTEN_BACKLOG);
+		} catch (error: unknown) {
+			log.error(`bind(control_socket, ${name}): ${(error as Error).message}`);
+			if (fd !== null) close(fd);
+			if (path !== null && fd !== null) unlinkQuietly(path);
+			return null;
+		}
+		return new ControlSocket(name, fd, path, onConnection, log);
+	}
+
+	close(): void {
+		this.#watcher.close();
+		close(this.#fd);
+		if (this.#path !== null) unlinkQuietly(this.#path);
+	}
+}
+
+function unlinkQuietly(path: string): void {
+	try {
+		unlinkSync(fsPath(path));
+	} catch {
+		// already gone
+	}
+}
+
+/** True when `path` is free: absent, or a socket nobody listens on (which is removed). */
+function removeStale(path: string, log: Logger): boolean {
+	let isSocket: boolean;
+	try {
+		isSocket = lstatSync(fsPath(path)).isSocket();
+	} catch {
+		return true;
+	}
+	if (!isSocket) {
+		log.error(`control socket path ${path} exists and is not a socket; refusing to replace it`);
+		return false;
+	}
+	// Non-blocking, so a live daemon with a full backlog (EAGAIN) cannot stall us.
+	const probe = createSocket('unix', 'stream', true);
+	const inUse = (): false => {
+		log.error(`control socket ${path} is in use by a running process; stop it or choose another path`);
+		return false;
+	};
+	try {
+		connectUnix(probe, path);
+		return inUse();
+	} catch (error: unknown) {
+		if (error instanceof SysError && error.code === 'EAGAIN') return inUse();
+		if (!(error instanceof SysError) || error.code !== 'ECONNREFUSED') {
+			log.error(`cannot check control socket ${path}: ${(error as Error).message}`);
+			return false;
+		}
+	} finally {
+		close(probe);
+	}
+	unlinkSync(fsPath(path));
+	log.info(`Unlinked control socket ${path}`);
+	return true;
+}

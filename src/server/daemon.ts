@@ -1,0 +1,262 @@
+// The running daemon: wires the supervisor to its controllers, the control socket, the log
+// destination, caught signals and the exit paths (spec §4, §11, §12.3, §13.5–§13.6).
+// Invariants: each broadcast event is encoded once and handed to every controller; nothing
+// here blocks on a reader; every controller and fd it creates is released exactly once.
+
+import type { DaemonEvent, SignalEvent } from '../protocol/events.js';
+import { formatEvent } from '../protocol/events.js';
+import { logLineTooLong, LINE_TOO_LONG } from '../protocol/replies.js';
+import { signalName } from '../protocol/signals.js';
+import { FdStream } from '../supervisor/fd-stream.js';
+import { handleStateEvent, type Handle } from '../supervisor/handle-table.js';
+import type { Logger } from '../supervisor/logger.js';
+import type { SignalCounter } from '../supervisor/signal-counters.js';
+import { Supervisor, type Clock, type ProcessHost } from '../supervisor/supervisor.js';
+import * as sys from '../supervisor/sys.js';
+import { ControlSocket, type ControlSocketOptions } from './control-socket.js';
+import { Controller, type ControllerHost, type ControllerKind } from './controller.js';
+import { executeLine } from './dispatch.js';
+import { FdLogSink } from './fd-log-sink.js';
+
+export const DEFAULT_MAX_CONTROLLERS = 256;
+const BLOCKED_CHECK_INTERVAL_MS = 500;
+
+export interface DaemonSettings {
+	readonly log: Logger;
+	readonly clock: Clock;
+	readonly host: ProcessHost;
+	readonly maxControllers?: number;
+	readonly socketOptions?: ControlSocketOptions;
+}
+
+export class Daemon implements ControllerHost {
+	readonly log: Logger;
+	readonly supervisor: Supervisor;
+	/** Terminate guard (§7.24); 0n = none. */
+	guard = 0n;
+	/** Exec-on-exit argument vector (§13.6); null = none. */
+	execOnExit: string[] | null = null;
+	readonly #controllers = new Map<number, Controller>();
+	readonly #maxControllers: number;
+	readonly #socketOptions: ControlSocketOptions;
+	readonly #clock: Clock;
+	#controlSocket: ControlSocket | null = null;
+	#logDestination: string | null = null;
+	#logSink: FdLogSink | null = null;
+	#exiting = false;
+	readonly #blockedCheck: NodeJS.Timeout;
+
+	constructor(settings: DaemonSettings) {
+		this.log = settings.log;
+		this.#clock = settings.clock;
+		this.#maxControllers = settings.maxControllers ?? DEFAULT_MAX_CONTROLLERS;
+		this.#socketOptions = settings.socketOptions ?? {};
+		this.supervisor = new Supervisor({
+			clock: settings.clock,
+			host: settings.host,
+			log: settings.log,
+			emit: event => this.broadcast(event),
+			signalArrived: () => this.#deliverSignals(),
+		});
+		// Also what keeps the process alive when nothing else would: 1.1 never ends on its own (§13.4).
+		this.#blockedCheck = setInterval(() => {
+			const now = this.#clock.now();
+			for (const controller of this.#controllers.values()) controller.checkBlocked(now);
+		}, BLOCKED_CHECK_INTERVAL_MS);
+	}
+
+	// ---- events -------------------------------------------------------------------------
+
+	broadcast(event: DaemonEvent): void {
+		if ((event.type === 'fd.state' || event.type === 'fd.deleted') && event.name === this.#logDestination) this.#refreshLogSink();
+		const encoded = Buffer.from(formatEvent(event) + '\n', 'latin1');
+		for (const controller of this.#controllers.values()) controller.deliver(encoded);
+	}
+
+	handleEvent(handle: Handle): DaemonEvent {
+		return handleStateEvent(handle);
+	}
+
+	signalEvent(counter: SignalCounter): SignalEvent {
+		return { type: 'signal', signal: signalName(counter.signal), ts: Math.floor(counter.last / 1000), count: counter.count };
+	}
+
+	/** §11.3: every controller hears of each pending signal newer than what it was told. */
+	#deliverSignals(): void {
+		for (const controller of this.#controllers.values()) this.#deliverSignalsTo(controller);
+	}
+
+	#deliverSignalsTo(controller: Controller): void {
+		const { signals } = this.supervisor;
+		for (const counter of signals.newerThan(controller.signalMark)) {
+			controller.deliver(Buffer.from(formatEvent(this.signalEvent(counter)) + '\n', 'latin1'));
+		}
+		controller.signalMark = signals.newestSeq;
+	}
+
+	// ---- controllers --------------------------------------------------------------------
+
+	get controllerCount(): number {
+		return this.#controllers.size;
+	}
+
+	/**
+	 * Create a controller over raw fds we own: `inputFd` to read (null: none), `outputFd` to
+	 * write (null: none; may equal inputFd). Returns null when the maximum is reached.
+	 */
+	addController(kind: ControllerKind, inputFd: number | null, outputFd: number | null, onClosed?: () => void): Controller | null {
+		if (this.#controllers.size >= this.#maxControllers) return null;
+		let id = 0;
+		while (this.#controllers.has(id)) id++;
+		const controller = new Controller(id, kind, this);
+		const handlers = {
+			onData: (data: Buffer, fds: number[]) => controller.onData(data, fds),
+			onEnd: () => controller.onEnd(),
+			onError: (error: Error) => controller.onError(error),
+			onDrain: () => controller.onDrain(),
+		};
+		const same = inputFd !== null && inputFd === outputFd;
+		const input = inputFd === null ? null : new FdStream(inputFd, handlers, { read: true, write: same });
+		const output = outputFd === null ? null : same ? input : new FdStream(outputFd, handlers, { read: false, write: true });
+		controller.attach({
+			input,
+			output,
+			release: () => {
+				if (inputFd !== null) sys.close(inputFd);
+				if (outputFd !== null && !same) sys.close(outputFd);
+				onClosed?.();
+			},
+		});
+		this.#controllers.set(id, controller);
+		if (controller.hasOutput) this.#deliverSignalsTo(controller);
+		return controller;
+	}
+
+	execute(controller: Controller, line: string): Iterable<string> | void {
+		return executeLine(this, controller, line);
+	}
+
+	lineTooLong(controller: Controller): void {
+		this.log.error(logLineTooLong(controller.label));
+		controller.send(LINE_TOO_LONG);
+	}
+
+	closeFd(fd: number): void {
+		sys.close(fd);
+	}
+
+	closed(controller: Controller): void {
+		this.#controllers.delete(controller.id);
+		if (controller.kind !== 'interactive' || this.#exiting) return;
+		if (this.guard !== 0n) {
+			this.log.warning('interactive session ended, but not exiting due to terminate-guard');
+			return;
+		}
+		this.log.info('interactive session ended');
+		this.requestExit(0, 'terminated normally');
+	}
+
+	// ---- control socket -----------------------------------------------------------------
+
+	createControlSocket(name: string): boolean {
+		this.deleteControlSocket();
+		this.#controlSocket = ControlSocket.create(name, this.log, fd => this.#accepted(fd), this.#socketOptions);
+		return this.#controlSocket !== null;
+	}
+
+	deleteControlSocket(): void {
+		this.#controlSocket?.close();
+		this.#controlSocket = null;
+	}
+
+	#accepted(fd: number): void {
+		if (this.#exiting || this.addController('socket', fd, fd)) return;
+		this.log.warning(`refused control connection: ${this.#maxControllers} controllers connected`);
+		// One best-effort line, then close; the listener never waits on this peer.
+		try {
+			sys.send(fd, Buffer.from(`error\ttoo many controllers connected (limit ${this.#maxControllers})\n`, 'latin1'));
+		} catch {
+			// the peer is gone already
+		}
+		sys.close(fd);
+	}
+
+	// ---- logging --------------------------------------------------------------------------
+
+	/** §7.20: log to the handle called `name`, now and whenever it exists. False if it does not exist yet. */
+	setLogDestination(name: string): boolean {
+		this.#logDestination = name;
+		this.#refreshLogSink();
+		return this.supervisor.handles.get(name) !== undefined;
+	}
+
+	/** Log to descriptor 2 until log.dest is used (§12.3). */
+	logToStderr(): void {
+		this.#replaceLogSink(2);
+	}
+
+	#refreshLogSink(): void {
+		if (this.#logDestination === null) return;
+		// Deferred: the handle table is mid-change when this is called from broadcast().
+		queueMicrotask(() => {
+			if (this.#logDestination === null) return;
+			const handle = this.supervisor.handles.get(this.#logDestination);
+			this.#replaceLogSink(handle?.fd ?? null);
+		});
+	}
+
+	#replaceLogSink(fd: number | null): void {
+		this.#logSink?.close();
+		this.#logSink = null;
+		if (fd !== null) {
+			try {
+				this.#logSink = new FdLogSink(fd);
+			} catch {
+				this.#logSink = null;
+			}
+		}
+		this.log.setSink(this.#logSink);
+	}
+
+	// ---- process-wide state ---------------------------------------------------------------
+
+	/** chdir (§7.17); returns the strerror text on failure. */
+	chdir(path: string): string | null {
+		try {
+			sys.chdir(path);
+			return null;
+		} catch (error: unknown) {
+			return (error as Error).message;
+		}
+	}
+
+	/** End at the end of this pass (§7.25): exec-on-exit if configured, else exit. */
+	requestExit(status: number, message: string): void {
+		if (this.#exiting) return;
+		this.#exiting = true;
+		setImmediate(() => this.exitNow(status, message));
+	}
+
+	exitNow(status: number, message: string): never {
+		this.#exiting = true;
+		for (const { name, pid } of this.supervisor.running()) this.log.warning(`service '${name}' running as pid ${pid}`);
+		if (this.execOnExit) this.#execOnExit(status, message);
+		this.log.info('daemonproxy exiting');
+		this.deleteControlSocket();
+		clearInterval(this.#blockedCheck);
+		process.exit(status);
+	}
+
+	#execOnExit(status: number, message: string): void {
+		const argv = this.execOnExit;
+		const program = argv?.[0];
+		if (!argv || program === undefined) return;
+		this.log.warning(`daemonproxy exec_on_exit to '${program}'`);
+		try {
+			const env = { ...process.env, DAEMONPROXY_EXITCODE: String(status), DAEMONPROXY_ERROR: message };
+			sys.execvp(program, argv, Object.entries(env).map(([key, value]) => `${key}=${value ?? ''}`));
+		} catch (error: unknown) {
+			this.log.error(`Unable to exec "${program}": ${(error as Error).message}`);
+		}
+	}
+}

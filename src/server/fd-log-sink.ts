@@ -1,0 +1,47 @@
+// The log's way out (spec §12.3): a private non-blocking description of the destination fd,
+// written only when the kernel says it is writable. A destination that stops reading costs
+// the daemon nothing: the logger's bounded buffer fills and it counts what it drops.
+
+import type { LogSink } from '../supervisor/logger.js';
+import { close, send, Watcher } from '../supervisor/sys.js';
+import { openPrivateWriter } from './private-writer.js';
+
+export class FdLogSink implements LogSink {
+	readonly #fd: number;
+	/** Created on the first EAGAIN: regular files cannot be polled, and never need to be. */
+	#watcher: Watcher | null = null;
+	#waiting: (() => void) | null = null;
+	#broken = false;
+
+	constructor(fd: number) {
+		this.#fd = openPrivateWriter(fd);
+	}
+
+	write(data: Uint8Array): number | null {
+		if (this.#broken) return data.length;
+		try {
+			return send(this.#fd, data);
+		} catch {
+			// EPIPE, EBADF, ENOSPC (/dev/full): the message is lost; the logger must not spin on it.
+			return data.length;
+		}
+	}
+
+	onWritable(callback: () => void): void {
+		this.#waiting = callback;
+		this.#watcher ??= new Watcher(this.#fd, (_readable, writable, error) => {
+			if (!writable && !error) return;
+			this.#watcher?.want(false, false);
+			const waiting = this.#waiting;
+			this.#waiting = null;
+			waiting?.();
+		});
+		this.#watcher.want(false, true);
+	}
+
+	close(): void {
+		this.#broken = true;
+		this.#watcher?.close();
+		close(this.#fd);
+	}
+}

@@ -1,0 +1,44 @@
+// Gives the daemon a non-blocking way to write to a descriptor it shares with others (its
+// stderr, stdout under -i, a log.dest handle) without changing the shared open file
+// description: O_NONBLOCK set on a shared description would surprise every other process
+// holding it (the shell's terminal, a service writing to the same pipe).
+
+import { openFile, probe, dupCloexec, setNonblock } from '../supervisor/sys.js';
+
+/**
+ * Re-open `/proc/self/fd/N` with O_NONBLOCK: for pipes, FIFOs and ttys this yields a new open
+ * file description of the same object. A regular file never blocks, and a new description
+ * would have its own offset (overwriting what others write), so it gets a plain duplicate.
+ * Sockets cannot be re-opened that way; a duplicate set non-blocking is the fallback.
+ * Returns a descriptor the caller owns.
+ */
+export function openPrivateWriter(fd: number): number {
+	const info = probe(fd);
+	if (info && info.kind !== 'socket' && info.kind !== 'file') {
+		try {
+			const flags = { read: false, write: true, append: false, create: false, trunc: false, nonblock: true };
+			return openFile(`/proc/self/fd/${fd}`, flags);
+		} catch {
+			// fall through to the shared description
+		}
+	}
+	const copy = dupCloexec(fd);
+	if (info?.kind !== 'file') setNonblock(copy, true);
+	return copy;
+}
+
+/** The same for reading (stdin under -i or -c -). Returns a descriptor the caller owns. */
+export function openPrivateReader(fd: number): number {
+	const info = probe(fd);
+	if (info && info.kind !== 'socket' && info.kind !== 'file') {
+		try {
+			const flags = { read: true, write: false, append: false, create: false, trunc: false, nonblock: true };
+			return openFile(`/proc/self/fd/${fd}`, flags);
+		} catch {
+			// fall through
+		}
+	}
+	const copy = dupCloexec(fd);
+	if (info?.kind === 'socket') setNonblock(copy, true);
+	return copy;
+}

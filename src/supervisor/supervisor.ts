@@ -1,0 +1,328 @@
+// The imperative shell around service-machine.ts: owns the service records, their timers, the
+// handle table and the signal counters; performs effects through its ports and emits events.
+// Invariant: every state change goes through transition(); events are emitted only after the
+// new record is committed. Never throws for run-time failures of children (they become inputs).
+
+import type { DaemonEvent, ServiceStateEvent } from '../protocol/events.js';
+import { signalName, parseTriggerName } from '../protocol/signals.js';
+import { HandleTable, handleChangeEvent, type Handle } from './handle-table.js';
+import type { Logger } from './logger.js';
+import {
+	newService, transition, runningPid,
+	type ServiceInput, type ServiceRecord,
+} from './service-machine.js';
+import { SignalCounters, type SignalCounter } from './signal-counters.js';
+import { ServiceTimers } from './service-timers.js';
+import type { Reaped } from './sys.js';
+
+export interface Clock {
+	/** Monotonic milliseconds (CLOCK_MONOTONIC, the clock of the wire timestamps, §9.2). */
+	now(): number;
+}
+
+/** What a child is given at start: the descriptor list resolved to our fds. */
+export interface SpawnPlan {
+	readonly argv: readonly string[];
+	/** fds[i] becomes the child's descriptor i; -1 = closed. */
+	readonly fds: readonly number[];
+}
+
+export type SpawnOutcome =
+	| { readonly ok: true; readonly pid: number }
+	| { readonly ok: false; readonly code: string; readonly message: string };
+
+export interface ProcessHost {
+	spawn(plan: SpawnPlan): SpawnOutcome;
+	/** Throws a SysError-like object with `message` = strerror text. */
+	kill(pid: number, signal: number): void;
+}
+
+/**
+ * Supplies the child's end of a service controller socket (§4.1) for `control.*` entries.
+ * `release` runs after the spawn attempt, successful or not, so the parent's copy is closed.
+ */
+export interface ControlPort {
+	open(service: string, uses: ReadonlySet<string>): { childFd: number; spawned(pid: number): void; failed(): void } | null;
+}
+
+export interface SupervisorPorts {
+	readonly clock: Clock;
+	readonly host: ProcessHost;
+	readonly log: Logger;
+	readonly emit: (event: DaemonEvent) => void;
+	readonly signalArrived?: (counter: SignalCounter) => void;
+	readonly control?: ControlPort;
+}
+
+/** Errnos of a spawn that may succeed later (§9.4 fork-retry path); the rest mean "cannot exec". */
+const RETRYABLE_SPAWN_ERRORS = new Set(['EAGAIN', 'ENOMEM', 'EMFILE', 'ENFILE']);
+
+export class Supervisor {
+	readonly handles: HandleTable;
+	readonly signals = new SignalCounters();
+	readonly #services = new Map<string, ServiceRecord>();
+	readonly #byPid = new Map<number, string>();
+	readonly #timers: ServiceTimers;
+	readonly #ports: SupervisorPorts;
+
+	constructor(ports: SupervisorPorts) {
+		this.#ports = ports;
+		this.handles = new HandleTable(change => ports.emit(handleChangeEvent(change)));
+		this.#timers = new ServiceTimers(ports.clock, name => this.#due(name));
+	}
+
+	get now(): number {
+		return this.#ports.clock.now();
+	}
+
+	service(name: string): ServiceRecord | undefined {
+		return this.#services.get(name);
+	}
+
+	/** Services in bytewise name order (§8 part 2). */
+	serviceNames(): string[] {
+		return [...this.#services.keys()].sort();
+	}
+
+	/** Create the service if needed (SVC-new, §7); creation emits nothing. */
+	ensure(name: string): ServiceRecord {
+		let record = this.#services.get(name);
+		if (!record) {
+			record = newService(name);
+			this.#services.set(name, record);
+		}
+		return record;
+	}
+
+	setArgs(name: string, args: readonly string[]): void {
+		this.#configure(name, { args });
+		this.#ports.emit({ type: 'service.args', name, args });
+	}
+
+	setFds(name: string, fds: readonly string[]): void {
+		this.#configure(name, { fds });
+		this.#ports.emit({ type: 'service.fds', name, fds });
+	}
+
+	setTags(name: string, tags: readonly string[]): void {
+		this.#configure(name, { tags });
+		this.#ports.emit({ type: 'service.tags', name, tags });
+	}
+
+	/** §7.6 steps 2–5; `interval` null keeps the stored one. Triggers must be validated already. */
+	setAutoUp(name: string, interval: number | null, triggers: readonly string[]): void {
+		const record = this.#configure(name, { triggers, ...(interval === null ? {} : { interval }) });
+		if (this.#triggered(record)) this.#apply(name, { kind: 'request', at: this.now });
+		const stored = this.#services.get(name) ?? record;
+		this.#ports.emit({ type: 'service.auto_up', name, interval: stored.interval, triggers: stored.triggers });
+	}
+
+	/** Schedule a start at `at` (monotonic ms); the caller has checked startability. */
+	requestStart(name: string, at: number): void {
+		this.#apply(name, { kind: 'request', at });
+	}
+
+	cancelStart(name: string): boolean {
+		if (this.#services.get(name)?.phase !== 'start') return false;
+		this.#apply(name, { kind: 'cancel' });
+		return true;
+	}
+
+	/** Send a signal to the running process (or its group); throws the host's error. */
+	signalService(name: string, signal: number, group: boolean): void {
+		const pid = this.#running(name);
+		if (pid === null) throw new Error('service is not running');
+		this.#ports.host.kill(group ? -pid : pid, signal);
+	}
+
+	isRunning(name: string): boolean {
+		return this.#running(name) !== null;
+	}
+
+	delete(name: string): void {
+		this.#timers.cancel(name);
+		this.#services.delete(name);
+		this.#ports.emit({ type: 'service.state', name, state: 'deleted', ts: null, pid: null, reason: null, value: null, uptime: null, downtime: null });
+	}
+
+	/** A caught signal arrived (§11): count it, start its triggered services, then tell controllers. */
+	signalArrived(signal: number): void {
+		const counter = this.signals.arrive(signal, this.now);
+		for (const [name, record] of this.#services) {
+			if (record.phase !== 'up' && this.#triggerSignals(record).includes(signal)) {
+				this.#apply(name, { kind: 'request', at: this.now });
+			}
+		}
+		this.#ports.signalArrived?.(counter);
+	}
+
+	childrenExited(reaped: readonly Reaped[]): void {
+		for (const child of reaped) {
+			const name = this.#byPid.get(child.pid);
+			if (name === undefined) {
+				this.#ports.log.debug(`reaped orphan pid ${child.pid}`);
+				continue;
+			}
+			this.#byPid.delete(child.pid);
+			const record = this.#services.get(name);
+			if (!record || record.pid !== child.pid) continue;
+			const input: ServiceInput = child.code !== null
+				? { kind: 'exited', reason: 'exit', value: String(child.code), autoStart: this.#triggered(record) }
+				: { kind: 'exited', reason: 'signal', value: signalName(child.signal ?? 0), autoStart: this.#triggered(record) };
+			this.#apply(name, input);
+		}
+	}
+
+	/** The service.state event for a record as it is now (§6.1). */
+	stateEvent(record: ServiceRecord): ServiceStateEvent {
+		const now = this.now;
+		const sec = (ms: number): number => Math.floor(ms / 1000);
+		const base = { type: 'service.state', name: record.name } as const;
+		switch (record.phase) {
+			case 'start':
+				return { ...base, state: 'start', ts: sec(record.startAt ?? now), pid: null, reason: null, value: null, uptime: null, downtime: null };
+			case 'up':
+				return { ...base, state: 'up', ts: sec(record.upSince ?? now), pid: record.pid, reason: null, value: null, uptime: sec(now - (record.upSince ?? now)), downtime: null };
+			case 'down': {
+				const exit = record.exit;
+				if (!exit) return { ...base, state: 'down', ts: null, pid: null, reason: null, value: null, uptime: null, downtime: null };
+				return { ...base, state: 'down', ts: sec(exit.at), pid: record.pid, reason: exit.reason, value: exit.value, uptime: sec(exit.ranMs), downtime: sec(now - exit.at) };
+			}
+		}
+	}
+
+	/** The five statedump lines of a service, in §8 order. */
+	serviceDump(record: ServiceRecord): DaemonEvent[] {
+		const { name } = record;
+		return [
+			this.stateEvent(record),
+			{ type: 'service.tags', name, tags: record.tags },
+			{ type: 'service.args', name, args: record.args },
+			{ type: 'service.fds', name, fds: record.fds },
+			{ type: 'service.auto_up', name, interval: record.interval, triggers: record.triggers },
+		];
+	}
+
+	/** Pids of running services, for the exit log (§9.7). */
+	running(): Array<{ name: string; pid: number }> {
+		const result: Array<{ name: string; pid: number }> = [];
+		for (const record of this.#services.values()) {
+			const pid = runningPid(record);
+			if (pid !== null) result.push({ name: record.name, pid });
+		}
+		return result;
+	}
+
+	#running(name: string): number | null {
+		const record = this.#services.get(name);
+		return record ? runningPid(record) : null;
+	}
+
+	#configure(name: string, change: Partial<ServiceRecord>): ServiceRecord {
+		const record = { ...this.ensure(name), ...change };
+		this.#services.set(name, record);
+		return record;
+	}
+
+	#triggerSignals(record: ServiceRecord): number[] {
+		const result: number[] = [];
+		for (const trigger of record.triggers) {
+			const parsed = parseTriggerName(trigger);
+			if (typeof parsed === 'number') result.push(parsed);
+		}
+		return result;
+	}
+
+	/** Auto-start applies: `always`, or a trigger signal is pending (§9.5 step 2, §9.6). */
+	#triggered(record: ServiceRecord): boolean {
+		if (record.triggers.includes('always')) return true;
+		return this.#triggerSignals(record).some(signal => this.signals.pending(signal) > 0);
+	}
+
+	#apply(name: string, input: ServiceInput): void {
+		const record = this.#services.get(name);
+		if (!record) return;
+		const { record: next, effects } = transition(record, input, this.now);
+		this.#services.set(name, next);
+		if (next.phase === 'up' && next.pid !== null) this.#byPid.set(next.pid, name);
+		for (const effect of effects) {
+			switch (effect.kind) {
+				case 'emitState':
+					this.#ports.emit(this.stateEvent(next));
+					break;
+				case 'schedule':
+					this.#timers.set(name, effect.at);
+					break;
+				case 'unschedule':
+					this.#timers.cancel(name);
+					break;
+			}
+		}
+	}
+
+	/** A scheduled start is due: resolve the descriptor list and spawn (§9.4). */
+	#due(name: string): void {
+		const record = this.#services.get(name);
+		if (record?.phase !== 'start') return;
+		const { log } = this.#ports;
+		const autoStart = this.#triggered(record);
+		const program = record.args[0];
+		if (program === undefined || program === '') {
+			log.error(`service '${name}' has no args configured`);
+			this.#apply(name, { kind: 'spawnFailed', retry: false, autoStart });
+			return;
+		}
+		const plan = this.#resolveFds(record);
+		if (!plan) {
+			this.#apply(name, { kind: 'spawnFailed', retry: false, autoStart });
+			return;
+		}
+		const outcome = this.#ports.host.spawn({ argv: record.args, fds: plan.fds });
+		if (outcome.ok) {
+			plan.control?.spawned(outcome.pid);
+			this.#apply(name, { kind: 'spawned', pid: outcome.pid });
+			return;
+		}
+		plan.control?.failed();
+		if (RETRYABLE_SPAWN_ERRORS.has(outcome.code)) {
+			log.error(`fork failed: ${outcome.message}`);
+			log.info('will retry in 3 seconds');
+			this.#apply(name, { kind: 'spawnFailed', retry: true, autoStart });
+		} else {
+			log.error(`exec(${program}, ...) failed: ${outcome.message}`);
+			this.#apply(name, { kind: 'spawnFailed', retry: false, autoStart });
+		}
+	}
+
+	#resolveFds(record: ServiceRecord): { fds: number[]; control?: ReturnType<ControlPort['open']> & object } | null {
+		const uses = new Set(record.fds.filter(entry => entry.startsWith('control.')));
+		let control: ReturnType<ControlPort['open']> = null;
+		if (uses.size > 0) {
+			control = this.#ports.control?.open(record.name, uses) ?? null;
+			if (!control) {
+				this.#ports.log.error(`can't allocate controller object for service '${record.name}'`);
+				return null;
+			}
+		}
+		const fds: number[] = [];
+		for (const entry of record.fds) {
+			// `-` closes the position; an empty entry does too (1.1 shifted later entries down).
+			if (entry === '-' || entry === '') {
+				fds.push(-1);
+				continue;
+			}
+			if (control && uses.has(entry)) {
+				fds.push(control.childFd);
+				continue;
+			}
+			const handle: Handle | undefined = this.handles.get(entry);
+			if (!handle || handle.fd === null) {
+				this.#ports.log.error(`file descriptor "${entry}" does not exist`);
+				control?.failed();
+				return null;
+			}
+			fds.push(handle.fd);
+		}
+		return control ? { fds, control } : { fds };
+	}
+}
