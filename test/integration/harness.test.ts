@@ -259,7 +259,7 @@ test('startDaemon without -i: no banner wait; closing stdin ends it', async (t) 
 test('bin shims: a missing build gives one line on stderr and exit 111', async (t) => {
 	const dir = await tempDir(t);
 	await mkdir(join(dir, 'bin'));
-	for (const [bin, name] of [[daemonBin, 'daemonproxy'], [dpctlBin, 'dpctl']] as const) {
+	for (const [bin, name] of [[`${daemonBin}.js`, 'daemonproxy'], [dpctlBin, 'dpctl']] as const) {
 		const copy = join(dir, 'bin', `${name}.js`);
 		await copyFile(bin, copy);
 		const result = await execa(process.execPath, [copy], {reject: false, stdin: 'ignore'});
