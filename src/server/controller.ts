@@ -45,6 +45,8 @@ export class Controller {
 	closeTimeoutSec = 30;
 	/** Arrival seq of the newest signal this controller was told about (§11.3). */
 	signalMark = 0;
+	/** False for an event-only service controller: what the child writes is ignored. */
+	acceptsCommands = true;
 	readonly #host: ControllerHost;
 	readonly #splitter = new LineSplitter();
 	readonly #backlog: SplitItem[] = [];
@@ -95,7 +97,7 @@ export class Controller {
 				this.#host.closeFd(fd);
 			}
 		}
-		if (this.#exiting || this.#closed) return;
+		if (this.#exiting || this.#closed || !this.acceptsCommands) return;
 		for (const item of this.#splitter.push(data)) this.#backlog.push(item);
 		if (this.#backlog.length >= MAX_BACKLOG_ITEMS) this.#io?.input?.pauseReading();
 		this.#pump();

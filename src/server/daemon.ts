@@ -11,7 +11,7 @@ import { FdStream } from '../supervisor/fd-stream.js';
 import { handleStateEvent, type Handle } from '../supervisor/handle-table.js';
 import type { Logger } from '../supervisor/logger.js';
 import type { SignalCounter } from '../supervisor/signal-counters.js';
-import { Supervisor, type Clock, type ProcessHost } from '../supervisor/supervisor.js';
+import { Supervisor, type Clock, type ControlEnd, type ProcessHost } from '../supervisor/supervisor.js';
 import * as sys from '../supervisor/sys.js';
 import { ControlSocket, type ControlSocketOptions } from './control-socket.js';
 import { Controller, type ControllerHost, type ControllerKind } from './controller.js';
@@ -57,6 +57,7 @@ export class Daemon implements ControllerHost {
 			log: settings.log,
 			emit: event => this.broadcast(event),
 			signalArrived: () => this.#deliverSignals(),
+			control: { open: (service, uses) => this.#openServiceControl(service, uses) },
 		});
 		// Also what keeps the process alive when nothing else would: 1.1 never ends on its own (§13.4).
 		this.#blockedCheck = setInterval(() => {
@@ -130,6 +131,42 @@ export class Daemon implements ControllerHost {
 		this.#controllers.set(id, controller);
 		if (controller.hasOutput) this.#deliverSignalsTo(controller);
 		return controller;
+	}
+
+	/**
+	 * A service controller (§4.1): one socketpair per start; the child's end goes at every
+	 * `control.*` position. Without control.cmd/control.socket the child's lines are ignored,
+	 * but the socket is still read so that the child's exit (EOF) ends the controller; an
+	 * event-only controller thus keeps receiving events until then (1.1 closed it at once).
+	 */
+	#openServiceControl(service: string, uses: ReadonlySet<string>): ControlEnd | null {
+		const commands = uses.has('control.cmd') || uses.has('control.socket');
+		const events = uses.has('control.event') || uses.has('control.socket');
+		let ends: [number, number];
+		try {
+			ends = sys.socketpair('stream');
+		} catch (error: unknown) {
+			this.log.error(`can't create socketpair: ${(error as Error).message}`);
+			return null;
+		}
+		const [ours, theirs] = ends;
+		if (!events) sys.shutdown(ours, 'write');
+		const controller = this.addController('service', ours, events ? ours : null);
+		if (!controller) {
+			sys.close(ours);
+			sys.close(theirs);
+			return null;
+		}
+		controller.acceptsCommands = commands;
+		this.log.debug(`controller[${controller.id}] for service '${service}'`);
+		return {
+			childFd: theirs,
+			spawned: () => sys.close(theirs),
+			failed: () => {
+				sys.close(theirs);
+				controller.destroy();
+			},
+		};
 	}
 
 	execute(controller: Controller, line: string): Iterable<string> | void {

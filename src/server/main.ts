@@ -102,6 +102,9 @@ function start(daemon: Daemon, options: DaemonOptions, isPid1: boolean, inherite
 	sys.onChildExit(reaped => supervisor.childrenExited(reaped));
 	if (isPid1) log.info('running as process 1: reaping orphans, exit guard set');
 
+	if (options.daemonize) {
+		fatal(daemon, 2, '--daemonize is not supported yet by this version; run it under a service manager, or with setsid and a pid file');
+	}
 	if (options.socket !== null && !daemon.createControlSocket(options.socket)) {
 		fatal(daemon, EXIT_ENVIRONMENT, "Can't create controller socket");
 	}
@@ -137,8 +140,5 @@ function start(daemon: Daemon, options: DaemonOptions, isPid1: boolean, inherite
 		} catch (error: unknown) {
 			log.error(`mlockall: ${(error as Error).message}`);
 		}
-	}
-	if (options.daemonize) {
-		fatal(daemon, 2, '--daemonize is not supported yet by this version; run it under a service manager, or with setsid and a pid file');
 	}
 }

@@ -60,8 +60,8 @@ export type ServiceInput =
 	| { readonly kind: 'exited'; readonly reason: ExitReason; readonly value: string; readonly autoStart: boolean };
 
 export type ServiceEffect =
-	/** Broadcast the record's service.state line. */
-	| { readonly kind: 'emitState' }
+	/** Broadcast the service.state line of `record` (a step of the transition, not always its end). */
+	| { readonly kind: 'emitState'; readonly record: ServiceRecord }
 	/** Arrange for a spawn at `at` (replaces any earlier arrangement). */
 	| { readonly kind: 'schedule'; readonly at: number }
 	/** Forget any arranged spawn. */
@@ -90,10 +90,8 @@ export function newService(name: string): ServiceRecord {
 }
 
 function schedule(record: ServiceRecord, at: number): Transition {
-	return {
-		record: { ...record, phase: 'start', startAt: at, pid: null, upSince: null },
-		effects: [{ kind: 'emitState' }, { kind: 'schedule', at }],
-	};
+	const next: ServiceRecord = { ...record, phase: 'start', startAt: at, pid: null, upSince: null };
+	return { record: next, effects: [{ kind: 'emitState', record: next }, { kind: 'schedule', at }] };
 }
 
 /** When the next start may happen after a run that ended at `now` (§9.5). */
@@ -108,18 +106,16 @@ export function transition(record: ServiceRecord, input: ServiceInput, now: numb
 	switch (input.kind) {
 		case 'request':
 			return record.phase === 'up' ? unchanged(record) : schedule(record, input.at);
-		case 'cancel':
+		case 'cancel': {
 			if (record.phase !== 'start') return unchanged(record);
-			return {
-				record: { ...record, phase: 'down', startAt: null, pid: null, exit: null },
-				effects: [{ kind: 'unschedule' }, { kind: 'emitState' }],
-			};
-		case 'spawned':
+			const down: ServiceRecord = { ...record, phase: 'down', startAt: null, pid: null, exit: null };
+			return { record: down, effects: [{ kind: 'unschedule' }, { kind: 'emitState', record: down }] };
+		}
+		case 'spawned': {
 			if (record.phase !== 'start') return unchanged(record);
-			return {
-				record: { ...record, phase: 'up', startAt: null, pid: input.pid, upSince: now, exit: null, starts: record.starts + 1 },
-				effects: [{ kind: 'emitState' }],
-			};
+			const up: ServiceRecord = { ...record, phase: 'up', startAt: null, pid: input.pid, upSince: now, exit: null, starts: record.starts + 1 };
+			return { record: up, effects: [{ kind: 'emitState', record: up }] };
+		}
 		case 'spawnFailed':
 			if (record.phase !== 'start') return unchanged(record);
 			if (input.retry) return schedule(record, now + FORK_RETRY_MS);
@@ -134,7 +130,7 @@ export function transition(record: ServiceRecord, input: ServiceInput, now: numb
 /** A run ended: report it, then apply the auto-start rule of §9.5. */
 function settle(record: ServiceRecord, exit: ExitInfo, autoStart: boolean, now: number): Transition {
 	const down: ServiceRecord = { ...record, phase: 'down', startAt: null, upSince: null, exit };
-	const reported: ServiceEffect[] = [{ kind: 'unschedule' }, { kind: 'emitState' }];
+	const reported: ServiceEffect[] = [{ kind: 'unschedule' }, { kind: 'emitState', record: down }];
 	if (!autoStart) return { record: down, effects: reported };
 	const next = schedule(down, restartTime(down, exit.ranMs, now));
 	return { record: next.record, effects: [...reported, ...next.effects] };

@@ -39,10 +39,16 @@ export interface ProcessHost {
 
 /**
  * Supplies the child's end of a service controller socket (§4.1) for `control.*` entries.
- * `release` runs after the spawn attempt, successful or not, so the parent's copy is closed.
+ * Exactly one of `spawned`/`failed` runs after the spawn attempt (closing the parent's copy).
  */
+export interface ControlEnd {
+	readonly childFd: number;
+	spawned(pid: number): void;
+	failed(): void;
+}
+
 export interface ControlPort {
-	open(service: string, uses: ReadonlySet<string>): { childFd: number; spawned(pid: number): void; failed(): void } | null;
+	open(service: string, uses: ReadonlySet<string>): ControlEnd | null;
 }
 
 export interface SupervisorPorts {
@@ -248,7 +254,7 @@ export class Supervisor {
 		for (const effect of effects) {
 			switch (effect.kind) {
 				case 'emitState':
-					this.#ports.emit(this.stateEvent(next));
+					this.#ports.emit(this.stateEvent(effect.record));
 					break;
 				case 'schedule':
 					this.#timers.set(name, effect.at);
@@ -273,8 +279,9 @@ export class Supervisor {
 			return;
 		}
 		const plan = this.#resolveFds(record);
-		if (!plan) {
-			this.#apply(name, { kind: 'spawnFailed', retry: false, autoStart });
+		if ('retry' in plan) {
+			if (plan.retry) log.info('will retry in 3 seconds');
+			this.#apply(name, { kind: 'spawnFailed', retry: plan.retry, autoStart });
 			return;
 		}
 		const outcome = this.#ports.host.spawn({ argv: record.args, fds: plan.fds });
@@ -294,14 +301,18 @@ export class Supervisor {
 		}
 	}
 
-	#resolveFds(record: ServiceRecord): { fds: number[]; control?: ReturnType<ControlPort['open']> & object } | null {
+	/**
+	 * The child's descriptors. A missing handle cannot be fixed by waiting (exit 3); a missing
+	 * controller socket (limit reached, EMFILE) is retried like a failed fork (§9.4).
+	 */
+	#resolveFds(record: ServiceRecord): { fds: number[]; control?: ControlEnd } | { retry: boolean } {
 		const uses = new Set(record.fds.filter(entry => entry.startsWith('control.')));
-		let control: ReturnType<ControlPort['open']> = null;
+		let control: ControlEnd | null = null;
 		if (uses.size > 0) {
 			control = this.#ports.control?.open(record.name, uses) ?? null;
 			if (!control) {
 				this.#ports.log.error(`can't allocate controller object for service '${record.name}'`);
-				return null;
+				return { retry: true };
 			}
 		}
 		const fds: number[] = [];
@@ -319,7 +330,7 @@ export class Supervisor {
 			if (!handle || handle.fd === null) {
 				this.#ports.log.error(`file descriptor "${entry}" does not exist`);
 				control?.failed();
-				return null;
+				return { retry: false };
 			}
 			fds.push(handle.fd);
 		}

@@ -18,7 +18,7 @@ test('request from down schedules a start and emits one state line', t => {
 	const { record, effects } = transition(newService('web'), { kind: 'request', at: 5000 }, 1000);
 	t.is(record.phase, 'start');
 	t.is(record.startAt, 5000);
-	t.deepEqual(effects, [{ kind: 'emitState' }, { kind: 'schedule', at: 5000 }]);
+	t.deepEqual(effects, [{ kind: 'emitState', record }, { kind: 'schedule', at: 5000 }]);
 });
 
 test('request while up is ignored (a trigger never starts a running service)', t => {
@@ -73,10 +73,12 @@ test('interval 0 never makes a tight loop: at least MIN_RESPAWN_INTERVAL_MS betw
 	t.is(record.startAt, 1 + MIN_RESPAWN_INTERVAL_MS);
 });
 
-test('an automatic restart emits exactly one start line (1.1 emitted two)', t => {
+test('an automatic restart reports the down state, then exactly one start line (1.1 emitted two)', t => {
 	const up = run(newService('web'), [[{ kind: 'request', at: 0 }, 0], [{ kind: 'spawned', pid: 7 }, 0]]);
-	const effects = kinds(up, { kind: 'exited', reason: 'exit', value: '0', autoStart: true }, 100);
-	t.deepEqual(effects, ['unschedule', 'emitState', 'emitState', 'schedule']);
+	const { effects } = transition(up, { kind: 'exited', reason: 'exit', value: '0', autoStart: true }, 100);
+	t.deepEqual(effects.map(effect => effect.kind), ['unschedule', 'emitState', 'emitState', 'schedule']);
+	const phases = effects.flatMap(effect => (effect.kind === 'emitState' ? [effect.record.phase] : []));
+	t.deepEqual(phases, ['down', 'start']);
 });
 
 test('a retryable spawn failure retries after FORK_RETRY_MS', t => {
