@@ -1,7 +1,7 @@
-// Gives the daemon a non-blocking way to write to a descriptor it shares with others (its
-// stderr, stdout under -i, a log.dest handle) without changing the shared open file
-// description: O_NONBLOCK set on a shared description would surprise every other process
-// holding it (the shell's terminal, a service writing to the same pipe).
+// Gives the daemon non-blocking access to a descriptor it shares with others (its stdin,
+// stdout and stderr, a log.dest handle) without changing the shared open file description:
+// O_NONBLOCK set on a shared description would surprise every other process holding it (the
+// shell's terminal, a service writing to the same pipe).
 
 import { openFile, probe, dupCloexec, setNonblock } from '../supervisor/sys.js';
 
@@ -12,12 +12,12 @@ import { openFile, probe, dupCloexec, setNonblock } from '../supervisor/sys.js';
  * Sockets cannot be re-opened that way; a duplicate set non-blocking is the fallback.
  * Returns a descriptor the caller owns.
  */
-export function openPrivateWriter(fd: number): number {
+function openPrivate(fd: number, direction: 'read' | 'write'): number {
 	const info = probe(fd);
 	if (info && info.kind !== 'socket' && info.kind !== 'file') {
 		try {
-			const flags = { read: false, write: true, append: false, create: false, trunc: false, nonblock: true };
-			return openFile(`/proc/self/fd/${fd}`, flags);
+			const read = direction === 'read';
+			return openFile(`/proc/self/fd/${fd}`, { read, write: !read, append: false, create: false, trunc: false, nonblock: true });
 		} catch {
 			// fall through to the shared description
 		}
@@ -27,18 +27,11 @@ export function openPrivateWriter(fd: number): number {
 	return copy;
 }
 
-/** The same for reading (stdin under -i or -c -). Returns a descriptor the caller owns. */
+export function openPrivateWriter(fd: number): number {
+	return openPrivate(fd, 'write');
+}
+
+/** The same for reading (stdin under -i or -c -). */
 export function openPrivateReader(fd: number): number {
-	const info = probe(fd);
-	if (info && info.kind !== 'socket' && info.kind !== 'file') {
-		try {
-			const flags = { read: true, write: false, append: false, create: false, trunc: false, nonblock: true };
-			return openFile(`/proc/self/fd/${fd}`, flags);
-		} catch {
-			// fall through
-		}
-	}
-	const copy = dupCloexec(fd);
-	if (info?.kind === 'socket') setNonblock(copy, true);
-	return copy;
+	return openPrivate(fd, 'read');
 }
