@@ -1,0 +1,146 @@
+// Unit tests of the supervisor shell through fake ports (clock, process host): event order,
+// auto-start by `always` and by pending signals (level-triggered, §9.5–§9.6), spawn failures,
+// deletion. No process is spawned: the fake host hands out pids.
+
+import test from 'ava';
+import type { DaemonEvent } from '../../../src/protocol/events.js';
+import { formatEvent } from '../../../src/protocol/events.js';
+import { Logger } from '../../../src/supervisor/logger.js';
+import { Supervisor, type SpawnOutcome, type SpawnPlan } from '../../../src/supervisor/supervisor.js';
+
+const SIGUSR1 = 10;
+const NULL_FD = 999;
+
+function harness(outcome: (plan: SpawnPlan) => SpawnOutcome = () => ({ ok: true, pid: 100 + Math.floor(Math.random() * 1000) })) {
+	let now = 1_000_000;
+	const events: string[] = [];
+	const spawned: SpawnPlan[] = [];
+	const killed: Array<[number, number]> = [];
+	const supervisor = new Supervisor({
+		clock: { now: () => now },
+		host: {
+			spawn(plan) {
+				spawned.push(plan);
+				return outcome(plan);
+			},
+			kill(pid, signal) {
+				killed.push([pid, signal]);
+			},
+		},
+		log: new Logger(),
+		emit: (event: DaemonEvent) => events.push(formatEvent(event)),
+	});
+	// A stand-in descriptor number: nothing in these tests closes or uses it.
+	supervisor.handles.seed({ name: 'null', fd: NULL_FD, type: 'special', flags: 'read,write', description: '/dev/null', constant: true, peer: null });
+	return {
+		supervisor, events, spawned, killed,
+		advance(ms: number) {
+			now += ms;
+		},
+	};
+}
+
+const tick = () => new Promise(resolve => setImmediate(resolve));
+
+test('start, up, exit: events in order with whole-second timestamps', async t => {
+	const h = harness(() => ({ ok: true, pid: 4242 }));
+	h.supervisor.setArgs('web', ['/bin/true']);
+	h.supervisor.requestStart('web', h.supervisor.now);
+	await tick();
+	h.advance(2500);
+	h.supervisor.childrenExited([{ pid: 4242, code: 7, signal: null }]);
+	t.deepEqual(h.events, [
+		'service.args\tweb\t/bin/true',
+		'service.state\tweb\tstart\t1000\t-\t-\t-\t-\t-',
+		'service.state\tweb\tup\t1000\t4242\t-\t-\t0\t-',
+		'service.state\tweb\tdown\t1002\t4242\texit\t7\t2\t0',
+	]);
+	t.deepEqual(h.spawned[0]?.fds, [NULL_FD, NULL_FD, NULL_FD]);
+});
+
+test('death by a signal is reported by name', async t => {
+	const h = harness(() => ({ ok: true, pid: 77 }));
+	h.supervisor.setArgs('web', ['/bin/true']);
+	h.supervisor.requestStart('web', h.supervisor.now);
+	await tick();
+	h.supervisor.childrenExited([{ pid: 77, code: null, signal: 15 }]);
+	t.regex(h.events.at(-1) ?? '', /^service\.state\tweb\tdown\t\d+\t77\tsignal\tSIGTERM\t/);
+});
+
+test('a pending signal starts its triggered services and keeps restarting them until cleared', async t => {
+	const h = harness(() => ({ ok: true, pid: 55 }));
+	h.supervisor.setArgs('handler', ['/bin/true']);
+	h.supervisor.setAutoUp('handler', 1, ['SIGUSR1']);
+	t.is(h.supervisor.service('handler')?.phase, 'down');
+	h.supervisor.signalArrived(SIGUSR1);
+	t.is(h.supervisor.service('handler')?.phase, 'start');
+	await tick();
+	h.advance(10);
+	h.supervisor.childrenExited([{ pid: 55, code: 0, signal: null }]);
+	t.is(h.supervisor.service('handler')?.phase, 'start', 'restarted while the count is non-zero');
+	h.supervisor.signals.clear(SIGUSR1, 1n);
+	h.advance(1000);
+	await new Promise(resolve => setTimeout(resolve, 1100));
+	h.supervisor.childrenExited([{ pid: 55, code: 0, signal: null }]);
+	t.is(h.supervisor.service('handler')?.phase, 'down', 'no restart once cleared');
+});
+
+test('setting `always` on a down service starts it: the start line precedes the auto_up line (§7.6)', t => {
+	const h = harness();
+	h.supervisor.setArgs('web', ['/bin/true']);
+	h.supervisor.setAutoUp('web', 3, ['always']);
+	t.regex(h.events[1] ?? '', /^service\.state\tweb\tstart\t/);
+	t.is(h.events[2], 'service.auto_up\tweb\t3\talways');
+});
+
+test('a retryable spawn failure schedules a retry 3 s later; an exec failure reads as exit 3', async t => {
+	const retry = harness(() => ({ ok: false, code: 'EAGAIN', message: 'Resource temporarily unavailable' }));
+	retry.supervisor.setArgs('web', ['/bin/true']);
+	retry.supervisor.requestStart('web', retry.supervisor.now);
+	await tick();
+	t.is(retry.supervisor.service('web')?.startAt, retry.supervisor.now + 3000);
+	retry.supervisor.delete('web'); // cancels the retry timer, which the fake clock would never let fire
+	const exec = harness(() => ({ ok: false, code: 'ENOENT', message: 'No such file or directory' }));
+	exec.supervisor.setArgs('web', ['/nope']);
+	exec.supervisor.requestStart('web', exec.supervisor.now);
+	await tick();
+	t.regex(exec.events.at(-1) ?? '', /^service\.state\tweb\tdown\t\d+\t-\texit\t3\t0\t0$/);
+});
+
+test('a descriptor list naming a missing handle fails the start without spawning', async t => {
+	const h = harness();
+	h.supervisor.setArgs('web', ['/bin/true']);
+	h.supervisor.setFds('web', ['null', 'nope', '-', '']);
+	h.supervisor.requestStart('web', h.supervisor.now);
+	await tick();
+	t.is(h.spawned.length, 0);
+	t.is(h.supervisor.service('web')?.exit?.value, '3');
+});
+
+test('`-` and empty entries close their position instead of shifting later ones', async t => {
+	const h = harness();
+	h.supervisor.setArgs('web', ['/bin/true']);
+	h.supervisor.setFds('web', ['-', '', 'null']);
+	h.supervisor.requestStart('web', h.supervisor.now);
+	await tick();
+	t.deepEqual(h.spawned[0]?.fds, [-1, -1, NULL_FD]);
+});
+
+test('signalService targets the pid, or the process group with `group`', async t => {
+	const h = harness(() => ({ ok: true, pid: 300 }));
+	h.supervisor.setArgs('web', ['/bin/true']);
+	h.supervisor.requestStart('web', h.supervisor.now);
+	await tick();
+	h.supervisor.signalService('web', 15, false);
+	h.supervisor.signalService('web', 9, true);
+	t.deepEqual(h.killed, [[300, 15], [-300, 9]]);
+});
+
+test('delete forgets the service and cancels its pending start', async t => {
+	const h = harness();
+	h.supervisor.setArgs('web', ['/bin/true']);
+	h.supervisor.requestStart('web', h.supervisor.now + 60_000);
+	h.supervisor.delete('web');
+	t.is(h.supervisor.service('web'), undefined);
+	t.is(h.events.at(-1), 'service.state\tweb\tdeleted\t-\t-\t-\t-\t-\t-');
+});
