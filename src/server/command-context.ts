@@ -1,24 +1,31 @@
-// What a command handler sees: the issuing controller, the parsed line, and the two ways to
-// answer (a reply line to the issuer, or a 1.1-shaped failure). Also the shared argument checks
-// of spec §7's preamble (SVC-new, SVC-old, FD-assign), which every command family uses.
+// What a command handler sees: the issuing controller and its role, the parsed line, and the two
+// ways to answer (a reply line to the issuer, or a failure: 1.1-shaped, or the `:TAG` terminal
+// line of a tagged request, design §4). Also the shared argument checks of spec §7's preamble
+// (SVC-new, SVC-old, FD-assign), which every command family uses.
 
 import { checkName } from '../protocol/fields.js';
 import { MSG } from '../protocol/replies.js';
 import { isConstantName } from '../supervisor/handle-table.js';
 import type { ServiceRecord } from '../supervisor/service-machine.js';
+import type { Role } from './auth-policy.js';
 import type { Controller } from './controller.js';
 import type { Daemon } from './daemon.js';
 
 export interface CommandContext {
 	readonly daemon: Daemon;
 	readonly controller: Controller;
-	/** The whole received line (without LF), for error contexts. */
+	/** The issuer's role when the command started (design §2). */
+	readonly role: Role;
+	/** The whole received line (without LF and without a request tag), for error contexts. */
 	readonly line: string;
 	/** The fields after the command name (absent fields are simply missing). */
 	readonly args: readonly string[];
-	/** A line for the issuer only. */
+	/** A line for the issuer only (tagged when the request was). */
 	reply(line: string): void;
-	/** Report failure: `error\tMESSAGE, for command "…"` to the issuer, and the log (§5.1). */
+	/**
+	 * Report failure: `error\tMESSAGE, for command "…"` to the issuer, and the log (§5.1); for
+	 * a tagged request the terminal line becomes `:TAG\terror\tMESSAGE`. Call at most once.
+	 */
 	fail(message: string): void;
 }
 

@@ -1,11 +1,14 @@
-// One controller connection (spec §4): its input framing, in-order command execution with
-// back-pressure, bounded event output with overflow, blocked-reader timeouts and received fds.
+// One controller connection (spec §4, design §2–§4): its peer credentials, subscriptions and
+// stream mode, input framing, in-order command execution with back-pressure, bounded event
+// output with overflow, blocked-reader timeouts and received fds.
 // Invariants: replies are never dropped (commands pause instead while output is backed up);
 // events are dropped only in overflow, followed by exactly one `overflow` line on drain.
 // Never blocks and never buffers more than its bounds; never closes fds it does not own.
 
 import { LineSplitter, type SplitItem } from '../protocol/line-splitter.js';
 import type { FdStream } from '../supervisor/fd-stream.js';
+import type { Peer } from './auth-policy.js';
+import { Subscriptions } from './subscriptions.js';
 
 export type ControllerKind = 'config' | 'interactive' | 'socket' | 'service';
 
@@ -19,6 +22,16 @@ export const MAX_QUEUED_FDS = 8;
 const MAX_BACKLOG_ITEMS = 1024;
 
 const OVERFLOW_LINE = Buffer.from('overflow\n', 'latin1');
+
+/** Per-connection output bounds (`--output-high-water`, `--event-queue-limit`). */
+export interface OutputLimits {
+	/** Above this much unsent output, command processing waits for the reader. */
+	readonly highWaterBytes: number;
+	/** Above this much unsent output, events are dropped and `overflow` follows. */
+	readonly eventLimitBytes: number;
+}
+
+export const DEFAULT_OUTPUT_LIMITS: OutputLimits = { highWaterBytes: COMMAND_HIGH_WATER_BYTES, eventLimitBytes: EVENT_LIMIT_BYTES };
 
 export interface ControllerHost {
 	/** Execute one command line; may return lines to send incrementally (statedump). */
@@ -47,6 +60,14 @@ export class Controller {
 	signalMark = 0;
 	/** False for an event-only service controller: what the child writes is ignored. */
 	acceptsCommands = true;
+	/** Who is on the other end: SO_PEERCRED for sockets, the daemon itself for the others. */
+	peer: Peer;
+	readonly subscriptions = new Subscriptions();
+	/** `events.seq on`: every event line to this connection starts with `@SEQ\t` (design §3). */
+	seqMode = false;
+	/** While `events.resume` replays, live events wait in the ring (the replay catches up). */
+	liveHeld = false;
+	readonly #limits: OutputLimits;
 	readonly #host: ControllerHost;
 	readonly #splitter = new LineSplitter();
 	readonly #backlog: SplitItem[] = [];
@@ -62,10 +83,12 @@ export class Controller {
 	#pumping = false;
 	#warnedBlocked = false;
 
-	constructor(id: number, kind: ControllerKind, host: ControllerHost) {
+	constructor(id: number, kind: ControllerKind, host: ControllerHost, peer: Peer, limits: OutputLimits = DEFAULT_OUTPUT_LIMITS) {
 		this.id = id;
 		this.kind = kind;
 		this.#host = host;
+		this.peer = peer;
+		this.#limits = limits;
 	}
 
 	/** Attach the streams; the streams' handlers must call onData/onEnd/onDrain/onError. */
@@ -144,11 +167,16 @@ export class Controller {
 		this.#io?.output?.write(Buffer.from(line + '\n', 'latin1'));
 	}
 
+	/** Whether a live event of this topic and subject is for this connection now. */
+	wants(topic: string, subject: string | undefined): boolean {
+		return !this.#closed && !this.liveHeld && this.#io?.output != null && this.subscriptions.matches(topic, subject);
+	}
+
 	/** A broadcast line, already encoded with its LF; dropped while in overflow. */
 	deliver(encoded: Buffer): void {
 		const output = this.#io?.output;
 		if (!output || this.#closed || this.#overflow) return;
-		if (output.pendingBytes + encoded.length > EVENT_LIMIT_BYTES) {
+		if (output.pendingBytes + encoded.length > this.#limits.eventLimitBytes) {
 			this.#overflow = true;
 			return;
 		}
@@ -199,7 +227,7 @@ export class Controller {
 		try {
 			while (!this.#closed) {
 				const output = this.#io?.output;
-				if (output && output.pendingBytes > COMMAND_HIGH_WATER_BYTES) return; // resumed by onDrain
+				if (output && output.pendingBytes > this.#limits.highWaterBytes) return; // resumed by onDrain
 				if (this.#reply) {
 					const next = this.#reply.next();
 					if (next.done) this.#reply = null;

@@ -1,10 +1,13 @@
-// The running daemon: wires the supervisor to its controllers, the control socket, the log
-// destination, caught signals and the exit paths (spec §4, §11, §12.3, §13.5–§13.6).
-// Invariants: each broadcast event is encoded once and handed to every controller; nothing
-// here blocks on a reader; every controller and fd it creates is released exactly once.
+// The running daemon: wires the supervisor to its controllers, the control socket and its gate,
+// the event fan-out, the log destination, caught signals and the exit paths (spec §4, §11, §12.3,
+// §13.5–§13.6, design §2–§3).
+// Invariants: each published event is numbered and encoded once, and handed to every controller
+// subscribed to it; nothing here blocks on a reader; every controller and fd it creates is
+// released exactly once.
 
+import { randomBytes } from 'node:crypto';
 import type { DaemonEvent, SignalEvent } from '../protocol/events.js';
-import { formatEvent } from '../protocol/events.js';
+import { eventSubject, eventTopic, formatEvent } from '../protocol/events.js';
 import { logLineTooLong, LINE_TOO_LONG } from '../protocol/replies.js';
 import { signalName } from '../protocol/signals.js';
 import { FdStream } from '../supervisor/fd-stream.js';
@@ -13,10 +16,14 @@ import type { Logger } from '../supervisor/logger.js';
 import type { SignalCounter } from '../supervisor/signal-counters.js';
 import { Supervisor, type Clock, type ControlEnd, type ProcessHost } from '../supervisor/supervisor.js';
 import * as sys from '../supervisor/sys.js';
+import { ConnectionDoor } from './auth-gate.js';
+import { roleOf, type Peer, type Policy, type Role, type Rule } from './auth-policy.js';
 import { ControlSocket, type ControlSocketOptions } from './control-socket.js';
-import { Controller, type ControllerHost, type ControllerKind } from './controller.js';
+import { Controller, DEFAULT_OUTPUT_LIMITS, type ControllerHost, type ControllerKind, type OutputLimits } from './controller.js';
 import { executeLine } from './dispatch.js';
+import { EventRing } from './event-ring.js';
 import { FdLogSink } from './fd-log-sink.js';
+import { auditLine, tooManyControllers, type AuditResult } from './messages.js';
 
 export const DEFAULT_MAX_CONTROLLERS = 256;
 const BLOCKED_CHECK_INTERVAL_MS = 500;
@@ -27,6 +34,11 @@ export interface DaemonSettings {
 	readonly host: ProcessHost;
 	readonly maxControllers?: number;
 	readonly socketOptions?: ControlSocketOptions;
+	/** Grant rules from the command line (`--allow`); more come with `conn.allow`. */
+	readonly rules?: readonly Rule[];
+	/** Events retained for `events.resume` (`--event-history`). */
+	readonly eventHistory?: number;
+	readonly outputLimits?: OutputLimits;
 }
 
 export class Daemon implements ControllerHost {
@@ -36,10 +48,18 @@ export class Daemon implements ControllerHost {
 	guard = 0n;
 	/** Exec-on-exit argument vector (§13.6); null = none. */
 	execOnExit: string[] | null = null;
+	/** The numbered event stream and its retained tail (design §3). */
+	readonly events: EventRing;
+	/** Names this run's numbering, so a resume across a daemon restart is a gap (design §3). */
+	readonly streamId = randomBytes(8).toString('hex');
+	/** Credentials of the daemon's own controllers (config, -i, services): the owner's. */
+	readonly ownPeer: Peer = { pid: process.pid, uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
+	readonly #rules: Rule[];
+	readonly #door: ConnectionDoor;
+	readonly #outputLimits: OutputLimits;
 	readonly #controllers = new Map<number, Controller>();
 	readonly #maxControllers: number;
 	readonly #socketOptions: ControlSocketOptions;
-	readonly #clock: Clock;
 	#controlSocket: ControlSocket | null = null;
 	#logDestination: string | null = null;
 	#logSink: FdLogSink | null = null;
@@ -48,20 +68,24 @@ export class Daemon implements ControllerHost {
 
 	constructor(settings: DaemonSettings) {
 		this.log = settings.log;
-		this.#clock = settings.clock;
 		this.#maxControllers = settings.maxControllers ?? DEFAULT_MAX_CONTROLLERS;
 		this.#socketOptions = settings.socketOptions ?? {};
+		this.#rules = [...settings.rules ?? []];
+		this.#outputLimits = settings.outputLimits ?? DEFAULT_OUTPUT_LIMITS;
+		this.events = new EventRing(settings.eventHistory);
+		this.#door = new ConnectionDoor(settings.log);
 		this.supervisor = new Supervisor({
 			clock: settings.clock,
 			host: settings.host,
 			log: settings.log,
 			emit: event => this.broadcast(event),
-			signalArrived: () => this.#deliverSignals(),
+			signalArrived: counter => this.#signalArrived(counter),
 			control: { open: (service, uses) => this.#openServiceControl(service, uses) },
 		});
 		// Also what keeps the process alive when nothing else would: 1.1 never ends on its own (§13.4).
 		this.#blockedCheck = setInterval(() => {
-			const now = this.#clock.now();
+			// FdStream.blockedSinceMs is on sys.monotonicMs(), not on the wire clock.
+			const now = sys.monotonicMs();
 			for (const controller of this.#controllers.values()) controller.checkBlocked(now);
 		}, BLOCKED_CHECK_INTERVAL_MS);
 	}
@@ -70,8 +94,21 @@ export class Daemon implements ControllerHost {
 
 	broadcast(event: DaemonEvent): void {
 		if ((event.type === 'fd.state' || event.type === 'fd.deleted') && event.name === this.#logDestination) this.#refreshLogSink();
-		const encoded = Buffer.from(formatEvent(event) + '\n', 'latin1');
-		for (const controller of this.#controllers.values()) controller.deliver(encoded);
+		this.#publish(eventTopic(event), eventSubject(event), formatEvent(event));
+	}
+
+	/** `audit` for a command that may change state (design §2); its subject is the verb. */
+	publishAudit(controller: Controller, role: Role | null, result: AuditResult, line: string): void {
+		const tab = line.indexOf('\t');
+		this.#publish('audit', tab < 0 ? line : line.slice(0, tab), auditLine(controller.id, controller.peer, role ?? '-', result, line));
+	}
+
+	/** Number, retain, then hand the same bytes to every subscriber: no per-connection copy. */
+	#publish(topic: string, subject: string | undefined, line: string): void {
+		const event = this.events.publish(topic, subject, line);
+		for (const controller of this.#controllers.values()) {
+			if (controller.wants(topic, subject)) controller.deliver(controller.seqMode ? event.sequenced : event.plain);
+		}
 	}
 
 	handleEvent(handle: Handle): DaemonEvent {
@@ -82,9 +119,15 @@ export class Daemon implements ControllerHost {
 		return { type: 'signal', signal: signalName(counter.signal), ts: Math.floor(counter.last / 1000), count: counter.count };
 	}
 
-	/** §11.3: every controller hears of each pending signal newer than what it was told. */
-	#deliverSignals(): void {
-		for (const controller of this.#controllers.values()) this.#deliverSignalsTo(controller);
+	/**
+	 * §11.3: every controller hears of each signal newer than what it was told. Every connected
+	 * controller has been told up to the previous arrival (at connect, by statedump or here), so
+	 * that is exactly this counter: one numbered event for all.
+	 */
+	#signalArrived(counter: SignalCounter): void {
+		this.broadcast(this.signalEvent(counter));
+		const mark = this.supervisor.signals.newestSeq;
+		for (const controller of this.#controllers.values()) if (controller.hasOutput) controller.signalMark = mark;
 	}
 
 	#deliverSignalsTo(controller: Controller): void {
@@ -101,15 +144,28 @@ export class Daemon implements ControllerHost {
 		return this.#controllers.size;
 	}
 
+	get policy(): Policy {
+		return { ownerUid: this.ownPeer.uid, rules: this.#rules };
+	}
+
+	/** The controller's role now; rules only grant, so it never drops below what it was. */
+	roleOf(controller: Controller): Role | null {
+		return roleOf(this.policy, controller.peer);
+	}
+
+	addRule(rule: Rule): void {
+		this.#rules.push(rule);
+	}
+
 	/**
 	 * Create a controller over raw fds we own: `inputFd` to read (null: none), `outputFd` to
 	 * write (null: none; may equal inputFd). Returns null when the maximum is reached.
 	 */
-	addController(kind: ControllerKind, inputFd: number | null, outputFd: number | null, onClosed?: () => void): Controller | null {
+	addController(kind: ControllerKind, inputFd: number | null, outputFd: number | null, onClosed?: () => void, peer: Peer = this.ownPeer): Controller | null {
 		if (this.#controllers.size >= this.#maxControllers) return null;
 		let id = 0;
 		while (this.#controllers.has(id)) id++;
-		const controller = new Controller(id, kind, this);
+		const controller = new Controller(id, kind, this, peer, this.#outputLimits);
 		const handlers = {
 			onData: (data: Buffer, fds: number[]) => controller.onData(data, fds),
 			onEnd: () => controller.onEnd(),
@@ -161,7 +217,10 @@ export class Daemon implements ControllerHost {
 		this.log.debug(`controller[${controller.id}] for service '${service}'`);
 		return {
 			childFd: theirs,
-			spawned: () => sys.close(theirs),
+			spawned: pid => {
+				sys.close(theirs);
+				controller.peer = { ...controller.peer, pid };
+			},
 			failed: () => {
 				sys.close(theirs);
 				controller.destroy();
@@ -206,16 +265,21 @@ export class Daemon implements ControllerHost {
 		this.#controlSocket = null;
 	}
 
+	/** Credentials and role first (design §2), before any line is read; then the slot limit. */
 	#accepted(fd: number): void {
-		if (this.#exiting || this.addController('socket', fd, fd)) return;
-		this.log.warning(`refused control connection: ${this.#maxControllers} controllers connected`);
-		// One best-effort line, then close; the listener never waits on this peer.
-		try {
-			sys.send(fd, Buffer.from(`error\ttoo many controllers connected (limit ${this.#maxControllers})\n`, 'latin1'));
-		} catch {
-			// the peer is gone already
+		if (this.#exiting) {
+			sys.close(fd);
+			return;
 		}
-		sys.close(fd);
+		const peer = this.#door.admit(fd, this.policy);
+		if (peer === null) return;
+		const controller = this.addController('socket', fd, fd, undefined, peer);
+		if (controller) {
+			this.log.debug(`${controller.label}: connection from pid ${peer.pid} uid ${peer.uid} gid ${peer.gid}`);
+			return;
+		}
+		this.log.warning(`refused control connection: ${this.#maxControllers} controllers connected`);
+		this.#door.refuse(fd, tooManyControllers(this.#maxControllers));
 	}
 
 	// ---- logging --------------------------------------------------------------------------
@@ -280,6 +344,7 @@ export class Daemon implements ControllerHost {
 		if (this.execOnExit) this.#execOnExit(status, message);
 		this.log.info('daemonproxy exiting');
 		this.deleteControlSocket();
+		this.#door.closeAll();
 		clearInterval(this.#blockedCheck);
 		process.exit(status);
 	}

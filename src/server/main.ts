@@ -8,18 +8,67 @@ import { COUNTED_SIGNALS, signalNumber } from '../protocol/signals.js';
 import { Logger } from '../supervisor/logger.js';
 import type { ProcessHost } from '../supervisor/supervisor.js';
 import * as sys from '../supervisor/sys.js';
-import { parseCommandLine, type DaemonOptions } from './cli-options.js';
-import { Daemon } from './daemon.js';
+import { checkRuleSpec, loadAccounts, ruleFromSpec } from './auth-accounts.js';
+import { parseCommandLine, type DaemonOptions, type ExtensionOption } from './cli-options.js';
+import { COMMAND_HIGH_WATER_BYTES, EVENT_LIMIT_BYTES } from './controller.js';
+import { Daemon, DEFAULT_MAX_CONTROLLERS, type DaemonSettings } from './daemon.js';
+import { DEFAULT_EVENT_HISTORY, MAX_EVENT_HISTORY } from './event-ring.js';
 import { helpText, versionText } from './help-text.js';
 import { openPrivateReader, openPrivateWriter } from './private-writer.js';
 import { parseInheritedFds, replaceWithNull, seedStartupHandles } from './startup-handles.js';
 
 /** §13.10 */
 const EXIT_ENVIRONMENT = 3;
+const EXIT_BAD_OPTIONS = 2;
 
 export function version(): string {
 	const url = new URL('../../../package.json', import.meta.url);
 	return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+}
+
+const MAX_CONTROLLERS_LIMIT = 65536;
+const MIN_OUTPUT_BYTES = 1024;
+const MAX_OUTPUT_BYTES = 1 << 30;
+
+function integerIn(name: string, low: number, high: number): (value: string) => string | null {
+	return value => /^[0-9]{1,10}$/.test(value) && Number(value) >= low && Number(value) <= high
+		? null
+		: `--${name} expects an integer from ${low} to ${high}, not "${value}"`;
+}
+
+/** The control-server options (design §2–§3), beyond those of 1.1. */
+export const SERVER_OPTIONS: readonly ExtensionOption[] = [
+	{ long: 'allow', valueName: 'ROLE:SEL', description: 'Grant ROLE (admin, operator, observer) to uid=N, gid=N, user=NAME, group=NAME', validate: value => checkRuleSpec(value) },
+	{ long: 'socket-mode', valueName: 'MODE', description: 'File mode of a control socket path, in octal (default 0600)', validate: value => /^0?[0-7]{3}$/.test(value) ? null : `--socket-mode expects an octal mode such as 0660, not "${value}"` },
+	{ long: 'max-controllers', valueName: 'N', description: `At most N controllers at once (default ${DEFAULT_MAX_CONTROLLERS})`, validate: integerIn('max-controllers', 1, MAX_CONTROLLERS_LIMIT) },
+	{ long: 'event-history', valueName: 'EVENTS', description: `Events kept for events.resume (default ${DEFAULT_EVENT_HISTORY})`, validate: integerIn('event-history', 0, MAX_EVENT_HISTORY) },
+	{ long: 'output-high-water', valueName: 'BYTES', description: `A controller's commands wait above this much unread output (default ${COMMAND_HIGH_WATER_BYTES})`, validate: integerIn('output-high-water', MIN_OUTPUT_BYTES, MAX_OUTPUT_BYTES) },
+	{ long: 'event-queue-limit', valueName: 'BYTES', description: `Events are dropped above this much unread output (default ${EVENT_LIMIT_BYTES})`, validate: integerIn('event-queue-limit', MIN_OUTPUT_BYTES, MAX_OUTPUT_BYTES) },
+];
+
+/** The last value given for a (validated) extension option. */
+function lastValue(options: DaemonOptions, name: string): string | undefined {
+	return options.extensions.get(name)?.at(-1);
+}
+
+function lastNumber(options: DaemonOptions, name: string, radix = 10): number | undefined {
+	const value = lastValue(options, name);
+	return value === undefined ? undefined : Number.parseInt(value, radix);
+}
+
+function serverSettings(options: DaemonOptions): Omit<DaemonSettings, 'log' | 'clock' | 'host'> {
+	const mode = lastNumber(options, 'socket-mode', 8);
+	const maxControllers = lastNumber(options, 'max-controllers');
+	const eventHistory = lastNumber(options, 'event-history');
+	return {
+		...(maxControllers === undefined ? {} : { maxControllers }),
+		...(eventHistory === undefined ? {} : { eventHistory }),
+		...(mode === undefined ? {} : { socketOptions: { mode } }),
+		outputLimits: {
+			highWaterBytes: lastNumber(options, 'output-high-water') ?? COMMAND_HIGH_WATER_BYTES,
+			eventLimitBytes: lastNumber(options, 'event-queue-limit') ?? EVENT_LIMIT_BYTES,
+		},
+	};
 }
 
 const clock = { now: (): number => Number(process.hrtime.bigint()) / 1e6 };
@@ -56,10 +105,10 @@ export function main(argv: readonly string[] = process.argv.slice(2)): void {
 	delete process.env['DAEMONPROXY_INHERITED_FDS'];
 	const isPid1 = process.pid === 1;
 	const log = new Logger();
-	const parsed = parseCommandLine(argv, { isPid1, fileExists: path => existsSync(Buffer.from(path, 'latin1')) });
+	const parsed = parseCommandLine(argv, { isPid1, fileExists: path => existsSync(Buffer.from(path, 'latin1')) }, SERVER_OPTIONS);
 	const { options, stop } = parsed;
 	log.adjust(options.logLevelDelta);
-	const daemon = new Daemon({ log, clock, host });
+	const daemon = new Daemon({ log, clock, host, ...serverSettings(options) });
 	daemon.logToStderr();
 	daemon.guard = options.exitGuard;
 	daemon.execOnExit = options.exitExec;
@@ -72,7 +121,7 @@ export function main(argv: readonly string[] = process.argv.slice(2)): void {
 			log.fatal(stop.message);
 		} else {
 			if (daemon.execOnExit) daemon.exitNow(stop.status, '');
-			writeSync(1, stop.kind === 'help' ? helpText(version()) : versionText(version()));
+			writeSync(1, stop.kind === 'help' ? helpText(version(), SERVER_OPTIONS) : versionText(version()));
 		}
 		process.exit(stop.status);
 	}
@@ -101,6 +150,15 @@ function start(daemon: Daemon, options: DaemonOptions, isPid1: boolean, inherite
 	}
 	sys.onChildExit(reaped => supervisor.childrenExited(reaped));
 	if (isPid1) log.info('running as process 1: reaping orphans, exit guard set');
+
+	// Names are looked up once, now; an unknown one is a command-line error (design §2).
+	const grants = options.extensions.get('allow') ?? [];
+	const accounts = grants.length > 0 ? loadAccounts() : null;
+	for (const spec of grants) {
+		const rule = accounts && ruleFromSpec(spec, accounts);
+		if (typeof rule === 'string') fatal(daemon, EXIT_BAD_OPTIONS, `--allow ${spec}: ${rule}`);
+		else if (rule) daemon.addRule(rule);
+	}
 
 	if (options.daemonize) {
 		fatal(daemon, 2, '--daemonize is not supported yet by this version; run it under a service manager, or with setsid and a pid file');

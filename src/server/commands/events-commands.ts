@@ -1,0 +1,92 @@
+// The event-stream commands of one connection (design §3): subscriptions by pattern, sequence
+// numbers, and resuming from a number after a reconnect or an overflow.
+// Invariants: a failed command changes nothing; during a replay live events wait in the ring and
+// the replay catches up with them, so the connection sees every number once and in order.
+// Must never buffer events per connection: the ring (event-ring.ts) is the only store.
+
+import { parseInteger } from '../../protocol/fields.js';
+import { listArgument, type CommandContext, type CommandHandler } from '../command-context.js';
+import type { Controller } from '../controller.js';
+import type { EventRing } from '../event-ring.js';
+import { EXT_MSG, SEQ_OFF_LINE, gapLine, liveLine, permissionDenied, seqOnLine } from '../messages.js';
+import { Subscriptions, namesExplicitTopic } from '../subscriptions.js';
+
+function subscribe(ctx: CommandContext): void {
+	const sources = listArgument(ctx.args);
+	if (sources.length === 0) return ctx.fail(EXT_MSG.expectedPattern);
+	const patterns = Subscriptions.compile(sources);
+	if (typeof patterns === 'string') return ctx.fail(patterns);
+	// Audit lines quote other people's commands: admins only (design §2).
+	if (ctx.role !== 'admin' && patterns.some(namesExplicitTopic)) return ctx.fail(permissionDenied(ctx.role));
+	const problem = ctx.controller.subscriptions.add(patterns);
+	if (problem !== null) ctx.fail(problem);
+}
+
+function unsubscribe(ctx: CommandContext): void {
+	const sources = listArgument(ctx.args);
+	if (sources.length === 0) return ctx.controller.subscriptions.clear();
+	const patterns = Subscriptions.compile(sources);
+	if (typeof patterns === 'string') return ctx.fail(patterns);
+	ctx.controller.subscriptions.remove(sources);
+}
+
+function seq(ctx: CommandContext): void {
+	const mode = ctx.args[0];
+	const { controller, daemon } = ctx;
+	if (mode === 'on') {
+		controller.seqMode = true;
+		ctx.reply(seqOnLine(daemon.events.newestSeq, daemon.streamId));
+	} else if (mode === 'off') {
+		controller.seqMode = false;
+		ctx.reply(SEQ_OFF_LINE);
+	} else {
+		ctx.fail(EXT_MSG.expectedOnOff);
+	}
+}
+
+function resume(ctx: CommandContext): Iterable<string> | void {
+	const [seqField, stream] = ctx.args;
+	const after = parseInteger(seqField);
+	if (after === null || after < 0n || after > BigInt(Number.MAX_SAFE_INTEGER)) return ctx.fail(EXT_MSG.invalidSequence);
+	const { controller, daemon } = ctx;
+	const { events } = daemon;
+	controller.seqMode = true;
+	// Another stream id: the numbers belong to an earlier run of the daemon.
+	if ((stream !== undefined && stream !== '' && stream !== daemon.streamId) || !events.canResumeAfter(Number(after))) {
+		ctx.reply(gapLine(events.oldestSeq, events.newestSeq));
+		return;
+	}
+	controller.liveHeld = true;
+	return replay(controller, events, Number(after));
+}
+
+/**
+ * Pulled under back-pressure: events published meanwhile are retained by the ring and replayed
+ * too, until the replay has caught up; live delivery resumes in the same synchronous step as the
+ * last line, so nothing falls between. Falling out of the ring mid-way ends with a gap.
+ */
+function* replay(controller: Controller, events: EventRing, after: number): Generator<string> {
+	try {
+		let cursor = after;
+		while (cursor < events.newestSeq) {
+			const event = events.get(++cursor);
+			if (!event) {
+				controller.liveHeld = false;
+				yield gapLine(events.oldestSeq, events.newestSeq);
+				return;
+			}
+			if (controller.subscriptions.matches(event.topic, event.subject)) yield event.sequencedLine;
+		}
+		controller.liveHeld = false;
+		yield liveLine(cursor);
+	} finally {
+		controller.liveHeld = false;
+	}
+}
+
+export const eventsCommands: ReadonlyArray<readonly [string, CommandHandler]> = [
+	['events.subscribe', subscribe],
+	['events.unsubscribe', unsubscribe],
+	['events.seq', seq],
+	['events.resume', resume],
+];
