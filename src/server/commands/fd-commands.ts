@@ -1,6 +1,7 @@
-// The fd.* commands that create and delete handles (spec §7.12, §7.13, §7.15): flag parsing in
-// the 1.1 vocabulary, the system calls through sys.ts, and the handle table for replacement
-// and fd.state broadcasts. A failed command leaves every existing handle untouched.
+// The fd.* commands that create and delete handles (spec §7.12–§7.16): flag parsing in the 1.1
+// vocabulary, the system calls through sys.ts, and the handle table for replacement and fd.state
+// broadcasts (fd.socket lives in fd-socket.ts). A failed command leaves every existing handle
+// untouched, and never leaks a descriptor it created or received.
 
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -9,6 +10,8 @@ import type { Handle } from '../../supervisor/handle-table.js';
 import * as sys from '../../supervisor/sys.js';
 import { checkAssignableFdName, type CommandContext, type CommandHandler } from '../command-context.js';
 import { EXT_MSG } from '../messages.js';
+import { probedHandle } from '../startup-handles.js';
+import { fdSocket } from './fd-socket.js';
 
 /** Comma-separated flags; empty elements (and `-` where allowed) are ignored. */
 function flagList(field: string, allowDash: boolean): string[] {
@@ -16,6 +19,20 @@ function flagList(field: string, allowDash: boolean): string[] {
 }
 
 const errorText = (error: unknown): string => (error as Error).message;
+
+/**
+ * Stores new handles (§10.1). With `--fd-pool` the table refuses when it is full: it throws an
+ * error named PoolFullError carrying the 1.1 text, having closed the new fds and changed nothing;
+ * that is the command's last check in 1.1 (§7.12–§7.16), so it becomes the command's failure.
+ */
+function storeHandles(ctx: CommandContext, ...handles: Handle[]): void {
+	try {
+		ctx.daemon.supervisor.handles.put(...handles);
+	} catch (error: unknown) {
+		if (error instanceof Error && error.name === 'PoolFullError') return ctx.fail(error.message);
+		throw error;
+	}
+}
 
 function fdPipe(ctx: CommandContext): void {
 	const [readName, writeName, flagsField = ''] = ctx.args;
@@ -62,7 +79,7 @@ function fdPipe(ctx: CommandContext): void {
 	const readEnd: Handle = { name: readName, fd: ends[0], type: 'pipe', flags: flags(socketpair ? 'to' : 'from'), description: '', constant: false, peer: null };
 	const writeEnd: Handle = { name: writeName, fd: ends[1], type: 'pipe', flags: flags('to'), description: '', constant: false, peer: readEnd };
 	readEnd.peer = writeEnd;
-	ctx.daemon.supervisor.handles.put(readEnd, writeEnd);
+	storeHandles(ctx, readEnd, writeEnd);
 }
 
 const OPEN_FLAGS = ['read', 'write', 'append', 'create', 'trunc', 'nonblock', 'mkdir'] as const;
@@ -96,7 +113,7 @@ function fdOpen(ctx: CommandContext): void {
 	}
 	const access = write ? (has('read') ? 'read,write' : 'write') : 'read';
 	const flags = [access, ...OPEN_FLAGS.filter(flag => flag !== 'read' && flag !== 'write' && has(flag))].join(',');
-	ctx.daemon.supervisor.handles.put({ name, fd, type: 'file', flags, description: path, constant: false, peer: null });
+	storeHandles(ctx, { name, fd, type: 'file', flags, description: path, constant: false, peer: null });
 }
 
 function fdDelete(ctx: CommandContext): void {
@@ -105,8 +122,25 @@ function fdDelete(ctx: CommandContext): void {
 	if (!ctx.daemon.supervisor.handles.delete(name)) ctx.fail(MSG.noSuchFd);
 }
 
+/**
+ * §7.16: the oldest descriptor this connection received (§4.8) becomes NAME, type and flags
+ * probed. The queue is checked before the name; a refused name closes the dequeued descriptor.
+ */
+function fdTake(ctx: CommandContext): void {
+	const fd = ctx.controller.takeFd();
+	if (fd === undefined) return ctx.fail(MSG.noAncillaryFd);
+	const name = ctx.args[0];
+	if (!checkAssignableFdName(ctx, name)) {
+		sys.close(fd);
+		return;
+	}
+	storeHandles(ctx, probedHandle(name, fd));
+}
+
 export const fdCommands: ReadonlyArray<readonly [string, CommandHandler]> = [
 	['fd.pipe', fdPipe],
 	['fd.open', fdOpen],
+	['fd.socket', fdSocket],
 	['fd.delete', fdDelete],
+	['fd.take', fdTake],
 ];
