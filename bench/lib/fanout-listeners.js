@@ -30,13 +30,15 @@ function finish(tally) {
 	process.stdout.write(`${JSON.stringify({connections})}\n`, () => process.exit(0));
 }
 
-async function daemonproxy() {
-	const markerBytes = Buffer.from(marker, 'latin1');
-	const sockets = await Promise.all(Array.from({length: count}, (_, k) => new Promise((resolve, reject) => {
+/** The daemon's listen backlog is 128: connect in batches, each waiting for its echo. */
+const CONNECT_BATCH = 64;
+
+function subscribe(k, markerBytes) {
+	return new Promise((resolve, reject) => {
 		const socket = connect(target);
 		/** @type {Tally} */
 		const tally = {hash: createHash('sha1'), lines: 0, endNs: null, tail: ''};
-		tallies.push(tally);
+		tallies[k] = tally;
 		let ready = false;
 		let pending = Buffer.alloc(0);
 		socket.on('error', reject);
@@ -60,9 +62,17 @@ async function daemonproxy() {
 			if (window.indexOf(markerBytes) !== -1) finish(tally);
 			else pending = window.subarray(Math.max(0, window.length - markerBytes.length));
 		});
-	})));
+	});
+}
+
+async function daemonproxy() {
+	const markerBytes = Buffer.from(marker, 'latin1');
+	for (let k = 0; k < count; k += CONNECT_BATCH) {
+		const batch = [];
+		for (let j = k; j < Math.min(count, k + CONNECT_BATCH); j++) batch.push(subscribe(j, markerBytes));
+		await Promise.all(batch);
+	}
 	process.stdout.write('ready\n');
-	return sockets;
 }
 
 async function pm2() {
