@@ -2,7 +2,7 @@
 // name (`@name`). Replaces only a stale socket (nothing answers on it), never a live daemon's
 // socket or any other kind of file; removes its path when closed.
 
-import { lstatSync, unlinkSync, chmodSync } from 'node:fs';
+import { lstatSync, unlinkSync, chmodSync, readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from '../supervisor/logger.js';
 import {
@@ -11,6 +11,8 @@ import {
 
 export const MAX_SOCKET_PATH_BYTES = 107;
 const LISTEN_BACKLOG = 128;
+/** While accept() fails (EMFILE), the listener pauses this long between tries. */
+const ACCEPT_RETRY_MS = 250;
 
 export interface ControlSocketOptions {
 	/** File mode of a path socket; default 0600. */
@@ -24,6 +26,8 @@ export class ControlSocket {
 	readonly name: string;
 	readonly #fd: number;
 	readonly #watcher: Watcher;
+	#retry: NodeJS.Timeout | null = null;
+	#acceptFailing = false;
 	/** Absolute path to remove on close; null for abstract sockets. */
 	readonly #path: string | null;
 
@@ -39,11 +43,19 @@ export class ControlSocket {
 				try {
 					client = accept(fd);
 				} catch (acceptError: unknown) {
-					// EMFILE and friends: the connection waits in the backlog; try again on the next wake-up.
-					log.error(`accept(control socket ${name}): ${(acceptError as Error).message}`);
+					// EMFILE and friends: the connection waits in the backlog. Polling on would spin
+					// (the socket stays readable), so pause and retry later; log once per episode.
+					if (!this.#acceptFailing) log.error(`accept(control socket ${name}): ${(acceptError as Error).message}; retrying every ${ACCEPT_RETRY_MS} ms`);
+					this.#acceptFailing = true;
+					this.#watcher.want(false, false);
+					this.#retry = setTimeout(() => {
+						this.#retry = null;
+						if (!this.#watcher.closed) this.#watcher.want(true, false);
+					}, ACCEPT_RETRY_MS);
 					return;
 				}
 				if (client === null) return;
+				this.#acceptFailing = false;
 				onConnection(client);
 			}
 		});
@@ -58,7 +70,8 @@ export class ControlSocket {
 			log.error(`control socket name "${name}" must be 1..${MAX_SOCKET_PATH_BYTES} bytes`);
 			return null;
 		}
-		const path = abstract ? null : resolve(name);
+		// Not process.cwd(): Node caches it, and the chdir command changes directory behind its back.
+		const path = abstract ? null : resolve(readlinkSync('/proc/self/cwd', 'latin1'), name);
 		if (path !== null && !removeStale(path, log)) return null;
 		let fd: number | null = null;
 		try {
@@ -76,6 +89,7 @@ export class ControlSocket {
 	}
 
 	close(): void {
+		if (this.#retry !== null) clearTimeout(this.#retry);
 		this.#watcher.close();
 		close(this.#fd);
 		if (this.#path !== null) unlinkQuietly(this.#path);

@@ -82,6 +82,8 @@ export class Controller {
 	#flushing = false;
 	#pumping = false;
 	#warnedBlocked = false;
+	/** Output failed (EPIPE…): nothing more is written, but commands still run. */
+	#outputBroken = false;
 
 	constructor(id: number, kind: ControllerKind, host: ControllerHost, peer: Peer, limits: OutputLimits = DEFAULT_OUTPUT_LIMITS) {
 		this.id = id;
@@ -101,7 +103,7 @@ export class Controller {
 	}
 
 	get hasOutput(): boolean {
-		return this.#io?.output != null && !this.#closed;
+		return this.#io?.output != null && !this.#closed && !this.#outputBroken;
 	}
 
 	get closed(): boolean {
@@ -155,10 +157,19 @@ export class Controller {
 		this.#pump();
 	}
 
+	/** A read error (or an error on a write-only stream): the peer is gone; run what it sent, then close. */
 	onError(error: Error): void {
 		if (this.#closed) return;
 		this.#host.log.error(`read(client[${this.id}])): ${error.message}`);
-		this.destroy();
+		this.#outputBroken = true;
+		this.onEnd();
+	}
+
+	/** The peer stopped reading for good (EPIPE): drop output, keep executing its commands to EOF. */
+	onWriteError(error: Error): void {
+		if (this.#closed) return;
+		this.#host.log.warning(`write(controller[${this.id}]): ${error.message}; discarding its output`);
+		this.#outputBroken = true;
 	}
 
 	/** A line for this controller alone (reply, error, warning): never dropped. */
@@ -175,7 +186,7 @@ export class Controller {
 	/** A broadcast line, already encoded with its LF; dropped while in overflow. */
 	deliver(encoded: Buffer): void {
 		const output = this.#io?.output;
-		if (!output || this.#closed || this.#overflow) return;
+		if (!output || this.#closed || this.#overflow || this.#outputBroken) return;
 		if (output.pendingBytes + encoded.length > this.#limits.eventLimitBytes) {
 			this.#overflow = true;
 			return;

@@ -3,8 +3,10 @@
 // the daemon nothing: the logger's bounded buffer fills and it counts what it drops.
 
 import type { LogSink } from '../supervisor/logger.js';
-import { close, send, Watcher } from '../supervisor/sys.js';
+import { close, probe, send, Watcher } from '../supervisor/sys.js';
 import { openPrivateWriter } from './private-writer.js';
+
+const SOCKET_RETRY_MS = 50;
 
 export class FdLogSink implements LogSink {
 	readonly #fd: number;
@@ -12,9 +14,16 @@ export class FdLogSink implements LogSink {
 	#watcher: Watcher | null = null;
 	#waiting: (() => void) | null = null;
 	#broken = false;
+	/**
+	 * A socket is shared with whoever else holds it (a journal, a parent process) and polling
+	 * would set O_NONBLOCK on it for all of them: retry on a timer instead.
+	 */
+	readonly #socket: boolean;
+	#retry: NodeJS.Timeout | null = null;
 
 	constructor(fd: number) {
 		this.#fd = openPrivateWriter(fd);
+		this.#socket = probe(this.#fd)?.kind === 'socket';
 	}
 
 	write(data: Uint8Array): number | null {
@@ -29,6 +38,15 @@ export class FdLogSink implements LogSink {
 
 	onWritable(callback: () => void): void {
 		this.#waiting = callback;
+		if (this.#socket) {
+			this.#retry ??= setTimeout(() => {
+				this.#retry = null;
+				const waiting = this.#waiting;
+				this.#waiting = null;
+				waiting?.();
+			}, SOCKET_RETRY_MS);
+			return;
+		}
 		this.#watcher ??= new Watcher(this.#fd, (_readable, writable, error) => {
 			if (!writable && !error) return;
 			this.#watcher?.want(false, false);
@@ -41,6 +59,7 @@ export class FdLogSink implements LogSink {
 
 	close(): void {
 		this.#broken = true;
+		if (this.#retry !== null) clearTimeout(this.#retry);
 		this.#watcher?.close();
 		close(this.#fd);
 	}

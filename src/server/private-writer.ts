@@ -9,7 +9,9 @@ import { openFile, probe, dupCloexec, setNonblock } from '../supervisor/sys.js';
  * Re-open `/proc/self/fd/N` with O_NONBLOCK: for pipes, FIFOs and ttys this yields a new open
  * file description of the same object. A regular file never blocks, and a new description
  * would have its own offset (overwriting what others write), so it gets a plain duplicate.
- * Sockets cannot be re-opened that way; a duplicate set non-blocking is the fallback.
+ * Sockets cannot be re-opened that way: they get a plain duplicate too, left blocking — sys.send
+ * and sys.recv use MSG_DONTWAIT on sockets, so the shared description keeps its flags unless
+ * it is also polled (libuv sets O_NONBLOCK on polled fds; FdLogSink avoids polling sockets).
  * Returns a descriptor the caller owns.
  */
 function openPrivate(fd: number, direction: 'read' | 'write'): number {
@@ -23,7 +25,7 @@ function openPrivate(fd: number, direction: 'read' | 'write'): number {
 		}
 	}
 	const copy = dupCloexec(fd);
-	if (info?.kind !== 'file') setNonblock(copy, true);
+	if (info?.kind !== 'file' && info?.kind !== 'socket') setNonblock(copy, true);
 	return copy;
 }
 

@@ -23,6 +23,12 @@ export interface FdStreamHandlers {
 	onEnd(): void;
 	/** The first I/O error (EPIPE, ECONNRESET, EIO…); the stream stops. The owner closes the fd. */
 	onError(err: SysError): void;
+	/**
+	 * If given, a failed write on a stream that also reads (a socket whose peer is gone) only
+	 * ends writing: queued and later output is discarded, and reading goes on to EOF, so the
+	 * commands the peer sent before leaving still run.
+	 */
+	onWriteError?(err: SysError): void;
 	/** The write queue became empty after having been non-empty. */
 	onDrain?(): void;
 	/** end() finished: the queue drained and the stream closed the fd. */
@@ -60,6 +66,8 @@ export class FdStream {
 	#paused = false;
 	#eof = false;
 	#failed = false;
+	/** Writing ended by an error while reading goes on (see onWriteError). */
+	#writeFailed = false;
 	#destroyed = false;
 	#ending = false;
 	#closed = false;
@@ -116,7 +124,7 @@ export class FdStream {
 	 */
 	write(data: Uint8Array): void {
 		if (!this.#canWrite) throw new Error(`FdStream ${this.fd}: not opened for writing`);
-		if (this.#failed || this.#destroyed || this.#ending || data.length === 0) return;
+		if (this.#failed || this.#writeFailed || this.#destroyed || this.#ending || data.length === 0) return;
 		if (this.#pending > 0) {
 			this.#queue.push(data);
 			this.#pending += data.length;
@@ -126,7 +134,7 @@ export class FdStream {
 		try {
 			n = sendAs(this.fd, data, this.#kind);
 		} catch (err) {
-			this.#fail(err);
+			this.#failWrite(err);
 			return;
 		}
 		if (n === data.length) return;
@@ -190,6 +198,22 @@ export class FdStream {
 			throw err;
 		}
 		this.#handlers.onClose?.();
+	}
+
+	#failWrite(err: unknown): void {
+		const onWriteError = this.#handlers.onWriteError;
+		if (!(err instanceof SysError) || !onWriteError || !this.#canRead || this.#eof || this.#writeFailed) {
+			this.#fail(err);
+			return;
+		}
+		this.#writeFailed = true;
+		this.#queue = [];
+		this.#qHead = 0;
+		this.#offset = 0;
+		this.#pending = 0;
+		this.#blockedSince = null;
+		this.#update();
+		onWriteError(err);
 	}
 
 	#fail(err: unknown): void {
@@ -296,7 +320,7 @@ export class FdStream {
 			try {
 				n = sendAs(this.fd, chunk, this.#kind);
 			} catch (err) {
-				this.#fail(err);
+				this.#failWrite(err);
 				return;
 			}
 			if (n === null) break;

@@ -7,6 +7,7 @@ import type { DaemonEvent, ServiceStateEvent } from '../protocol/events.js';
 import { signalName, parseTriggerName } from '../protocol/signals.js';
 import { HandleTable, handleChangeEvent, type Handle } from './handle-table.js';
 import type { Logger } from './logger.js';
+import { PoolFullError, POOL_MESSAGES, serviceDataBytes, type PoolLimit } from './pools.js';
 import {
 	newService, transition, runningPid,
 	type ServiceInput, type ServiceRecord,
@@ -43,6 +44,7 @@ export interface ProcessHost {
  */
 export interface ControlEnd {
 	readonly childFd: number;
+	/** Called after the service's `up` event has been emitted. */
 	spawned(pid: number): void;
 	failed(): void;
 }
@@ -70,6 +72,8 @@ export class Supervisor {
 	readonly #byPid = new Map<number, string>();
 	readonly #timers: ServiceTimers;
 	readonly #ports: SupervisorPorts;
+	/** `--service-pool` (§13.3): null = no limit. */
+	#pool: PoolLimit | null = null;
 
 	constructor(ports: SupervisorPorts) {
 		this.#ports = ports;
@@ -90,10 +94,19 @@ export class Supervisor {
 		return [...this.#services.keys()].sort();
 	}
 
-	/** Create the service if needed (SVC-new, §7); creation emits nothing. */
+	/**
+	 * Limit the number of services and the text each stores (§13.3). Past the limit, ensure() and
+	 * the set* methods throw PoolFullError (1.1 text as message) before changing anything.
+	 */
+	setServicePool(pool: PoolLimit | null): void {
+		this.#pool = pool;
+	}
+
+	/** Create the service if needed (SVC-new, §7); creation emits nothing. Throws PoolFullError when the pool is full. */
 	ensure(name: string): ServiceRecord {
 		let record = this.#services.get(name);
 		if (!record) {
+			if (this.#pool !== null && this.#services.size >= this.#pool.count) throw new PoolFullError(POOL_MESSAGES.service);
 			record = newService(name);
 			this.#services.set(name, record);
 		}
@@ -101,22 +114,26 @@ export class Supervisor {
 	}
 
 	setArgs(name: string, args: readonly string[]): void {
+		this.#checkSize(name, { args }, POOL_MESSAGES.argv);
 		this.#configure(name, { args });
 		this.#ports.emit({ type: 'service.args', name, args });
 	}
 
 	setFds(name: string, fds: readonly string[]): void {
+		this.#checkSize(name, { fds }, POOL_MESSAGES.fds);
 		this.#configure(name, { fds });
 		this.#ports.emit({ type: 'service.fds', name, fds });
 	}
 
 	setTags(name: string, tags: readonly string[]): void {
+		this.#checkSize(name, { tags }, POOL_MESSAGES.tags);
 		this.#configure(name, { tags });
 		this.#ports.emit({ type: 'service.tags', name, tags });
 	}
 
 	/** §7.6 steps 2–5; `interval` null keeps the stored one. Triggers must be validated already. */
 	setAutoUp(name: string, interval: number | null, triggers: readonly string[]): void {
+		this.#checkSize(name, { triggers }, POOL_MESSAGES.triggers);
 		const record = this.#configure(name, { triggers, ...(interval === null ? {} : { interval }) });
 		if (this.#triggered(record)) this.#apply(name, { kind: 'request', at: this.now });
 		const stored = this.#services.get(name) ?? record;
@@ -224,6 +241,15 @@ export class Supervisor {
 		return record ? runningPid(record) : null;
 	}
 
+	/** The pool's object size bounds the service's stored text (§13.3); creates nothing. */
+	#checkSize(name: string, change: Partial<Pick<ServiceRecord, 'args' | 'fds' | 'tags' | 'triggers'>>, message: string): void {
+		if (this.#pool === null) return;
+		const current = this.#services.get(name);
+		if (!current && this.#services.size >= this.#pool.count) throw new PoolFullError(POOL_MESSAGES.service);
+		const record = { ...(current ?? newService(name)), ...change };
+		if (serviceDataBytes(record) > this.#pool.size) throw new PoolFullError(message);
+	}
+
 	#configure(name: string, change: Partial<ServiceRecord>): ServiceRecord {
 		const record = { ...this.ensure(name), ...change };
 		this.#services.set(name, record);
@@ -286,8 +312,8 @@ export class Supervisor {
 		}
 		const outcome = this.#ports.host.spawn({ argv: record.args, fds: plan.fds });
 		if (outcome.ok) {
-			plan.control?.spawned(outcome.pid);
 			this.#apply(name, { kind: 'spawned', pid: outcome.pid });
+			plan.control?.spawned(outcome.pid); // after the `up` event, which a controller hears first
 			return;
 		}
 		plan.control?.failed();

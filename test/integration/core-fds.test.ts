@@ -107,12 +107,12 @@ test('an automatic start of a missing program: logged, down … exit 3 without a
 	await d.stderr.waitFor('error: file descriptor "nope" does not exist');
 });
 
-// BUG (reported): when the daemon's stderr (or, under -i, its stdin/stdout) is a socket, as under
+// Regression (fixed): when the daemon's stderr (or, under -i, its stdin/stdout) is a socket, as under
 // systemd's journal or Node's child_process, the log writer sets O_NONBLOCK on that shared open file
 // description (private-writer.ts falls back to dup + setNonblock for sockets). Every service given
 // the `stderr` handle then writes to a non-blocking socket and can fail with EAGAIN. The man page
 // (COMPATIBILITY, Logging) says daemonproxy never makes descriptors it shares non-blocking.
-test.failing('a child given the stderr handle gets it blocking, as the daemon received it', async (t) => {
+test('a child given the stderr handle gets it blocking, as the daemon received it', async (t) => {
 	const d = await startDaemon(t, []); // the harness's stdio are socketpairs
 	await d.command(`service.args\ts\t${fixture('sleep-forever.sh')}`);
 	await d.command('service.fds\ts\tnull\tstderr\tstderr');

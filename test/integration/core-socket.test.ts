@@ -116,12 +116,12 @@ test('-S with a relative path: resolved at startup, so removed at exit even afte
 	t.false(existsSync(join(dir, 'ctl.sock')));
 });
 
-// BUG (reported): after `chdir`, `socket.create` with a relative path fails with "Failed to create
+// Regression (fixed): after `chdir`, `socket.create` with a relative path fails with "Failed to create
 // control socket" and leaves a socket file nobody listens on in the new directory. bind() uses the
 // real working directory, but control-socket.ts resolves the path with Node's process.cwd(), which
 // still returns the old directory: sys.chdir changes the cwd behind Node's back (Node caches cwd
 // and only process.chdir refreshes it), so the chmod of the resolved path fails with ENOENT.
-test.failing('socket.create with a relative path after chdir listens in the new working directory', async (t) => {
+test('socket.create with a relative path after chdir listens in the new working directory', async (t) => {
 	const dir = await tempDir(t);
 	const d = await startDaemon(t, [], {cwd: dir});
 	const sub = await mkdtemp(join(dir, 'sub-'));

@@ -176,13 +176,13 @@ test('a service with auto_up SIGUSR1 is started by the signal, restarted while t
 	t.deepEqual(signalsOf(dump), []);
 });
 
-// BUG(signal replay before a service controller's own `up`): Daemon.addController replays pending
+// Regression (signal replay before a service controller's own `up`, fixed): Daemon.addController replays pending
 // signals as soon as the controller exists, which for a service controller is before the spawn, so
 // they reach it before its own `service.state … up` line. §4.1 (observed in 1.1): the first line a
 // controller service reads is its own `up` event (scripts use it to learn their name and pid), then
 // the replayed signals. Input: SIGHUP pending; a control.event service `head -n 2`. Expected its
 // two lines: `service.state\tc\tup\t…`, `signal\tSIGHUP\tTS\t1`. Actual: the other way round.
-test.failing('a controller service gets its own `up` event first, then the pending signals replayed (§4.1)', async (t) => {
+test('a controller service gets its own `up` event first, then the pending signals replayed (§4.1)', async (t) => {
 	const dir = await tempDir(t);
 	const out = join(dir, 'ctl.txt');
 	const d = await startDaemon(t, []);
