@@ -1,0 +1,172 @@
+// The protocol's commands as typed methods (spec §7, design §2–§3), each one request built from
+// its arguments. The transport (Client.command) is abstract here, so this file is only the
+// mapping from method to fields and from reply lines to values.
+// Must never validate what the daemon validates: its error texts are the contract (spec §7).
+
+import type { Reply, RequestOptions } from './connection.js';
+import { snapshotFromLines, type Snapshot } from './snapshot.js';
+import { classifyLine, dumpTerminatorSeq } from './wire.js';
+
+export type CallOptions = Pick<RequestOptions, 'signal'>;
+
+export interface Dump {
+	readonly snapshot: Snapshot;
+	/** The dump's lines as received (tags and `@SEQ` removed, terminator excluded). */
+	readonly lines: readonly string[];
+}
+
+/** The reply of `conn.whoami` (design §2): `conn.whoami\tCONN\tPID\tUID\tGID\tROLE`. */
+export interface Whoami {
+	/** The daemon's number for this connection (`controller[N]` in its log). */
+	readonly conn: number | null;
+	readonly pid: number | null;
+	readonly uid: number | null;
+	readonly gid: number | null;
+	readonly role: string | null;
+	/** Every field after `conn.whoami`, for what this version does not model. */
+	readonly fields: readonly string[];
+}
+
+/** The lines of a statedump as a snapshot; the design §3 terminator gives its `seq`. */
+export function parseDump(lines: readonly string[]): Dump {
+	const bodies: string[] = [];
+	let seq: number | null = null;
+	for (const line of lines) {
+		const incoming = classifyLine(line);
+		const end = dumpTerminatorSeq(incoming);
+		if (end !== null) seq = end;
+		else bodies.push(incoming.body);
+	}
+	const snapshot = snapshotFromLines(bodies);
+	snapshot.seq = seq;
+	return { snapshot, lines: bodies };
+}
+
+const NUMBER_RE = /^[0-9]{1,10}$/;
+
+/** Reads the `conn.whoami` reply line; a field that is not what it should be is null. */
+export function parseWhoami(lines: readonly string[]): Whoami {
+	const line = lines.find((l) => l.startsWith('conn.whoami\t')) ?? '';
+	const fields = line.split('\t').slice(1);
+	const num = (i: number): number | null => (NUMBER_RE.test(fields[i] ?? '') ? Number(fields[i]) : null);
+	const role = fields[4];
+	return { conn: num(0), pid: num(1), uid: num(2), gid: num(3), role: role ? role : null, fields };
+}
+
+export abstract class TypedCommands {
+	/** Sends one command; resolves with what it sent back, rejects with DaemonError. */
+	abstract command(fields: readonly string[], options?: RequestOptions): Promise<Reply>;
+
+	async #done(fields: readonly string[], options?: CallOptions): Promise<readonly string[]> {
+		return (await this.command(fields, options)).lines;
+	}
+
+	/** spec §7.1: the text comes back (nothing for an empty text); TABs in it are field separators. */
+	echo(text: string, options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['echo', ...text.split('\t')], options);
+	}
+
+	/** spec §8: the whole state. */
+	async statedump(options?: CallOptions): Promise<Dump> {
+		return parseDump((await this.command(['statedump'], options)).lines);
+	}
+
+	serviceArgs(name: string, args: readonly string[], options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['service.args', name, ...args], options);
+	}
+
+	/** Resolves with the warnings (`warning: fd "x" is not yet defined`) it produced. */
+	serviceFds(name: string, fds: readonly string[], options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['service.fds', name, ...fds], options);
+	}
+
+	serviceTags(name: string, tags: readonly string[], options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['service.tags', name, ...tags], options);
+	}
+
+	/** spec §7.6: interval in seconds, or '-' to keep it; no triggers turns automatic starts off. */
+	serviceAutoUp(name: string, interval: number | '-', triggers: readonly string[], options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['service.auto_up', name, String(interval), ...triggers], options);
+	}
+
+	/** spec §7.7: start now, at a monotonic time `at` (seconds), or cancel a pending start with '-'. */
+	serviceStart(name: string, options: CallOptions & { at?: number | '-' } = {}): Promise<readonly string[]> {
+		const when = options.at === undefined ? [] : [String(options.at)];
+		return this.#done(['service.start', name, ...when], options);
+	}
+
+	/** spec §7.8: a name (`TERM`, `SIGTERM`) or a number; `group` signals the process group. */
+	serviceSignal(name: string, signal: string | number, options: CallOptions & { group?: boolean } = {}): Promise<readonly string[]> {
+		return this.#done(['service.signal', name, String(signal), ...(options.group ? ['group'] : [])], options);
+	}
+
+	serviceDelete(name: string, options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['service.delete', name], options);
+	}
+
+	fdPipe(readName: string, writeName: string, flags: readonly string[] = [], options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['fd.pipe', readName, writeName, ...(flags.length > 0 ? [flags.join(',')] : [])], options);
+	}
+
+	fdOpen(name: string, flags: readonly string[], path: string, options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['fd.open', name, flags.join(','), path], options);
+	}
+
+	fdSocket(name: string, flags: readonly string[], address?: string, options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['fd.socket', name, flags.join(','), ...(address === undefined ? [] : [address])], options);
+	}
+
+	fdDelete(name: string, options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['fd.delete', name], options);
+	}
+
+	chdir(path: string, options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['chdir', path], options);
+	}
+
+	/** spec §7.19: sets (or with no level, reads) the log filter; resolves with the level now in force. */
+	async logFilter(level?: string, options?: CallOptions): Promise<string> {
+		const lines = await this.#done(level === undefined ? ['log.filter'] : ['log.filter', level], options);
+		const reply = lines.find((l) => l.startsWith('log.filter\t')) ?? '';
+		return reply.slice('log.filter\t'.length);
+	}
+
+	logDest(handle: string, options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['log.dest', 'fd', handle], options);
+	}
+
+	connEventTimeout(resetSeconds: number, closeSeconds: number, options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['conn.event_timeout', String(resetSeconds), String(closeSeconds)], options);
+	}
+
+	signalClear(signal: string | number, count: number, options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['signal.clear', String(signal), String(count)], options);
+	}
+
+	terminateExecArgs(args: readonly string[], options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['terminate.exec_args', ...args], options);
+	}
+
+	terminateGuard(enable: boolean, code: bigint | number, options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['terminate.guard', enable ? '+' : '-', String(code)], options);
+	}
+
+	/** spec §7.25: the daemon exits; resolves once it has (or has accepted the command). */
+	async terminate(exitCode: number, guardCode?: bigint | number, options?: CallOptions): Promise<void> {
+		const fields = ['terminate', String(exitCode), ...(guardCode === undefined ? [] : [String(guardCode)])];
+		await this.command(fields, { ...options, closeIsSuccess: true });
+	}
+
+	socketCreate(path: string, options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['socket.create', '-', path], options);
+	}
+
+	socketDelete(options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['socket.delete'], options);
+	}
+
+	/** design §2: this connection's peer credentials and role. */
+	async whoami(options?: CallOptions): Promise<Whoami> {
+		return parseWhoami(await this.#done(['conn.whoami'], options));
+	}
+}

@@ -1,0 +1,51 @@
+// The client layer imports only the protocol codec, node built-ins and its two dependencies
+// (ARCHITECTURE.md), and the fast path of dpctl never loads yargs statically. Reads sources only.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import test from 'ava';
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const clientDir = join(root, 'src', 'client');
+
+function sources(dir: string): string[] {
+	return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+		const path = join(dir, e.name);
+		return e.isDirectory() ? sources(path) : e.name.endsWith('.ts') ? [path] : [];
+	});
+}
+
+/** [specifier, static?] of every import in a source file. */
+function imports(file: string): Array<[string, boolean]> {
+	const text = readFileSync(file, 'utf8');
+	const found: Array<[string, boolean]> = [];
+	for (const m of text.matchAll(/^import\s+(type\s+)?[^'"]*?from\s+'([^']+)'/gm)) found.push([m[2] ?? '', m[1] === undefined]);
+	for (const m of text.matchAll(/import\('([^']+)'\)/g)) found.push([m[1] ?? '', false]);
+	return found;
+}
+
+test('src/client imports only src/client, src/protocol, node: built-ins, yargs', (t) => {
+	for (const file of sources(clientDir)) {
+		for (const [spec] of imports(file)) {
+			if (spec.startsWith('node:') || spec === 'yargs') continue;
+			const target = relative(root, join(file, '..', spec));
+			t.true(target.startsWith('src/client/') || target.startsWith('src/protocol/'), `${relative(root, file)} imports ${spec}`);
+		}
+	}
+});
+
+test('only the yargs application imports yargs, and only dynamically', (t) => {
+	for (const file of sources(clientDir)) {
+		for (const [spec, isStatic] of imports(file)) {
+			if (spec !== 'yargs') continue;
+			t.is(relative(clientDir, file), join('cli', 'yargs-app.ts'));
+			t.false(isStatic, 'import yargs with import()');
+		}
+	}
+});
+
+test('dpctl.ts statically imports only the fast parser', (t) => {
+	const statics = imports(join(clientDir, 'dpctl.ts')).filter(([, s]) => s).map(([spec]) => spec);
+	t.deepEqual(statics, ['./cli/argv.js']);
+});
