@@ -1,0 +1,117 @@
+// dpctl's exit statuses against the real daemon (design §6): 0, 1 (the daemon said error),
+// 99 (timeout), 100 (usage, before connecting), 111 (no socket, refused, lost connection), and
+// its diagnostics. Also the two ways of matching replies: request tags and 1.1 echo barriers.
+
+import { join } from 'node:path';
+import test from 'ava';
+import { execa } from 'execa';
+import { dpctlBin, killProcessTree, LineReader, pollUntil, startDaemon } from './helpers/daemon.js';
+import { dpctl, dpctlFor, MODES, startSocketDaemon } from './dpctl-helpers.js';
+
+for (const mode of MODES) {
+	test(`${mode}: a verb's output and exit status 0, an error's message and 1`, async (t) => {
+		const { socket } = await startSocketDaemon(t);
+		const run = dpctlFor(socket, mode);
+		const echo = await run(['echo', 'hello', '', 'world']);
+		t.is(echo.exitCode, 0, echo.stderr);
+		t.deepEqual(echo.lines, ['hello\t\tworld']);
+		const args = await run(['service.args', 'web', '/bin/sleep', '100']);
+		t.is(args.exitCode, 0, args.stderr);
+		const error = await run(['service.start', 'ghost']);
+		t.is(error.exitCode, 1);
+		t.is(error.stderr, 'dpctl: error: No such service (service.start ghost)');
+		const fds = await run(['service.fds', 'web', 'null', 'nope']);
+		t.is(fds.exitCode, 0);
+		t.true(fds.lines.includes('warning: fd "nope" is not yet defined'));
+		const dump = await run(['statedump']);
+		t.is(dump.exitCode, 0);
+		t.true(dump.lines.includes('service.args\tweb\t/bin/sleep\t100'));
+		t.true(dump.lines.includes('fd.state\tnull\tspecial\tread,write\t/dev/null'));
+		const json = await run(['--json', 'service.delete', 'ghost']);
+		t.is(json.exitCode, 1);
+		t.like(JSON.parse(json.stdout), { ok: false, error: 'No such service' });
+	});
+}
+
+test('100: control bytes, an unknown command or option, a missing argument, no verb off a terminal', async (t) => {
+	const { socket, daemon } = await startSocketDaemon(t);
+	for (const args of [['echo', 'a\tb'], ['echo', 'a\nb'], ['service.args', 'x', 'a\x1bb'], ['bogus'], ['--bogus', 'statedump'],
+		['stop'], [], ['fd.take', 'h'], ['--timeout', 'soon', 'statedump'], ['watch', 'bad pattern']]) {
+		const result = await dpctl(socket, args);
+		t.is(result.exitCode, 100, `${JSON.stringify(args)}: ${result.stderr}`);
+		t.regex(result.stderr, /^dpctl: /);
+	}
+	t.regex((await dpctl(socket, ['echo', 'a\tb'])).stderr, /argument 1 contains a control character \(\\t\)/);
+	// None of them reached the daemon.
+	t.false(daemon.stderr.seen.some((line) => line.includes('command')));
+});
+
+test('111: no socket (ENOENT), nobody listening (ECONNREFUSED), with the hint', async (t) => {
+	const missing = await dpctl('/nonexistent/daemonproxy.sock', ['statedump']);
+	t.is(missing.exitCode, 111);
+	t.is(missing.stderr, 'dpctl: fatal: unable to connect to /nonexistent/daemonproxy.sock: ENOENT (is daemonproxy running? set DAEMONPROXY_SOCKET or -S)');
+	const { socket, daemon } = await startSocketDaemon(t);
+	killProcessTree(daemon.pid); // SIGKILL: the socket file stays behind
+	await daemon.proc;
+	const refused = await dpctl(socket, ['statedump']);
+	t.is(refused.exitCode, 111);
+	t.regex(refused.stderr, /unable to connect to .*: ECONNREFUSED \(is daemonproxy running\?/);
+	const flag = await dpctl('/nonexistent', ['-S', join(socket, '..', 'other.sock'), 'statedump']);
+	t.regex(flag.stderr, /other\.sock: ENOENT/, '-S wins over DAEMONPROXY_SOCKET');
+});
+
+test('111: the connection lost while watching', async (t) => {
+	const { socket, daemon } = await startSocketDaemon(t);
+	const watching = execa(process.execPath, [dpctlBin, '-S', socket, 'watch'], { reject: false, buffer: false, encoding: 'latin1' });
+	t.teardown(() => watching.kill('SIGKILL'));
+	const lines = new LineReader(watching.stdout, 'dpctl watch');
+	const errors = streamText(watching.stderr);
+	// An event the watcher prints shows it is connected.
+	await pollUntil(async () => {
+		await dpctl(socket, ['service.tags', 'probe', 'x']);
+		return lines.seen.includes('service.tags\tprobe\tx') ? true : undefined;
+	}, 'dpctl watch printing events');
+	killProcessTree(daemon.pid);
+	const result = await watching;
+	t.is(result.exitCode, 111);
+	t.regex(await errors, /^dpctl: fatal: lost connection to /);
+});
+
+async function streamText(stream: NodeJS.ReadableStream | null): Promise<string> {
+	let text = '';
+	for await (const chunk of stream ?? []) text += String(chunk);
+	return text;
+}
+
+test('99: nothing happened before --timeout', async (t) => {
+	const { socket } = await startSocketDaemon(t);
+	const started = performance.now();
+	const result = await dpctl(socket, ['--timeout', '0.3', 'wait', 'service.state:never', 'up']);
+	t.is(result.exitCode, 99);
+	t.is(result.stderr, 'dpctl: timed out after 0.3 s');
+	t.true(performance.now() - started < 5000);
+});
+
+test('an abstract socket (@name)', async (t) => {
+	const name = `@dpctl-test-${process.pid}-${Date.now()}`;
+	await startDaemon(t, ['-S', name], { interactive: false });
+	const result = await pollUntil(async () => {
+		const r = await dpctl(name, ['echo', 'abstract']);
+		return r.exitCode === 111 ? undefined : r;
+	}, `daemon on ${name}`);
+	t.is(result.exitCode, 0, result.stderr);
+	t.deepEqual(result.lines, ['abstract']);
+	t.is((await dpctl('/nonexistent', ['-S', name, 'echo', 'x'])).exitCode, 0, 'with -S');
+});
+
+test('exit and terminate: the end of the connection is their success', async (t) => {
+	const { socket, daemon } = await startSocketDaemon(t);
+	t.is((await dpctl(socket, ['exit'])).exitCode, 0);
+	t.is((await dpctl(socket, ['terminate.guard', '+', '7'])).exitCode, 0);
+	const refused = await dpctl(socket, ['terminate', '3']);
+	t.is(refused.exitCode, 1);
+	t.is(refused.stderr, 'dpctl: error: terminate guard code required (terminate 3)');
+	t.is((await dpctl(socket, ['terminate.guard', '-', '7'])).exitCode, 0);
+	t.is((await dpctl(socket, ['terminate', '3'])).exitCode, 0);
+	t.is((await daemon.proc).exitCode, 3);
+});
