@@ -58,9 +58,12 @@ function tally(result, reference, t0) {
 	const lastNs = result.connections.reduce((max, c) => (BigInt(c.endNs) > max ? BigInt(c.endNs) : max), 0n);
 	const seconds = Number(lastNs - t0) / 1e9;
 	const delivered = result.connections.reduce((sum, c) => sum + c.lines, 0);
+	const groups = new Map();
+	for (const c of result.connections) groups.set(`${c.lines} lines ${c.digest.slice(0, 8)}`, (groups.get(`${c.lines} lines ${c.digest.slice(0, 8)}`) ?? 0) + 1);
 	const problem = bad.length === 0 ? null
-		: `${bad.length} of ${result.connections.length} subscribers differ from the controller's ${reference.lines} lines ` +
-		`(e.g. ${bad[0].lines} lines, digest ${bad[0].digest.slice(0, 8)} vs ${reference.digest.slice(0, 8)})`;
+		: `${bad.length} of ${result.connections.length} subscribers differ from the reference stream ` +
+		`(${reference.lines} lines ${reference.digest.slice(0, 8)}); subscribers: ` +
+		[...groups].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, n]) => `${n}× ${k}`).join(', ');
 	return [delivered / seconds, problem];
 }
 
@@ -180,12 +183,16 @@ await main(async (options) => {
 	const EVENTS = (l) => `events/s delivered, ${l} subscribers`;
 	const RESTARTS = (l) => `restarts/s driven, ${l} subscribers`;
 
+	let dpLoss = 0;
 	for (const l of counts) {
 		const rates = [];
 		const restarts = [];
 		for (let run = 0; run < runs; run++) {
 			const r = await runDaemonproxy(l, serviceCount, driveMs);
-			if (r.problem) report.fail(`daemonproxy, ${l} subscribers: ${r.problem}`);
+			if (r.problem) {
+				report.fail(`daemonproxy, ${l} subscribers: ${r.problem}`);
+				dpLoss++;
+			}
 			rates.push(r.rate);
 			restarts.push(r.restartsPerSecond);
 		}
@@ -197,7 +204,8 @@ await main(async (options) => {
 			const pm2Restarts = [];
 			for (let run = 0; run < runs; run++) {
 				const r = await runPm2(l, driveMs);
-				if (r.problem) report.fail(`pm2, ${l} subscribers: ${r.problem}`);
+				// A peer's own delivery problem is a finding about the peer, not a failed run.
+				if (r.problem) report.note(`pm2, ${l} subscribers, run ${run + 1}: ${r.problem}`);
 				pm2Rates.push(r.rate);
 				pm2Restarts.push(r.restartsPerSecond);
 			}
@@ -207,7 +215,7 @@ await main(async (options) => {
 		if (peers.get('supervisord')) report.skip(EVENTS(l), 'supervisord', '/s', 'no socket subscriptions: its event listeners are child processes fed one event at a time');
 	}
 	report.target(EVENTS(counts[0]), `daemonproxy ≥ 100,000 events/s delivered with ${counts[0]} subscribers, no loss`,
-		(v) => [v >= 100_000 && report.failures.length === 0, `${Math.round(v).toLocaleString('en-US')}/s`]);
+		(v) => [v >= 100_000 && dpLoss === 0, `${Math.round(v).toLocaleString('en-US')}/s${dpLoss === 0 ? '' : ', with loss'}`]);
 	if (peers.size > 0) report.note(describePeers(peers));
 	report.finish(options);
 });
