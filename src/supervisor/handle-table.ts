@@ -1,8 +1,10 @@
-// Named file descriptors ("handles", spec §10): the namespace, replacement rules and fd.state
-// renderings (§6.6). Owns the lifetime of every handle fd: a replaced or deleted handle's fd is
-// closed here, through sys.ts. Never opens descriptors itself: creators pass them in.
+// Named file descriptors ("handles", spec §10): the namespace, replacement rules, fd.state
+// renderings (§6.6) and the optional pool limit (`--fd-pool`, §10.4). Owns the lifetime of every
+// handle fd: a replaced or deleted handle's fd is closed here, through sys.ts, and so is the fd of
+// a handle the pool has no room for. Never opens descriptors itself: creators pass them in.
 
 import type { DaemonEvent, FdStateEvent } from '../protocol/events.js';
+import { descriptionRoom, fitDescription, PoolFullError, POOL_MESSAGES, type PoolLimit } from './pools.js';
 import { close } from './sys.js';
 
 export type HandleType = 'file' | 'pipe' | 'socket' | 'special';
@@ -39,9 +41,33 @@ export type HandleChange =
 export class HandleTable {
 	readonly #handles = new Map<string, Handle>();
 	readonly #listener: (change: HandleChange) => void;
+	/** `--fd-pool`: null = no limit but memory and the descriptor limit. */
+	#pool: PoolLimit | null = null;
 
 	constructor(listener: (change: HandleChange) => void) {
 		this.#listener = listener;
+	}
+
+	/** Limit the table to `pool.count` handles (constants and inherited fds included), §10.4. */
+	setPool(pool: PoolLimit | null): void {
+		this.#pool = pool;
+	}
+
+	get pool(): PoolLimit | null {
+		return this.#pool;
+	}
+
+	/** Handles that exist, constants included: the pool entries in use. */
+	get size(): number {
+		return this.#handles.size;
+	}
+
+	/**
+	 * Whether `count` new handles can be stored now. A replacement needs a free entry too: the new
+	 * object exists before the old one is released (§10.1), as in 1.1.
+	 */
+	hasRoomFor(count: number): boolean {
+		return this.#pool === null || this.#handles.size + count <= this.#pool.count;
 	}
 
 	get(name: string): Handle | undefined {
@@ -53,16 +79,35 @@ export class HandleTable {
 		return [...this.#handles.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 	}
 
-	/** Install handles at startup without broadcasting. */
+	/** Install handles at startup without broadcasting (and without a pool check: see size). */
 	seed(handle: Handle): void {
-		this.#handles.set(handle.name, handle);
+		this.#handles.set(handle.name, this.#fitted(handle));
+	}
+
+	/** A pipe's description is its peer's name and always fits; others are cut to the pool's room. */
+	#fitted(handle: Handle): Handle {
+		if (this.#pool === null || handle.type === 'pipe') return handle;
+		const description = fitDescription(handle.description, descriptionRoom(this.#pool.size, handle.name));
+		return description === handle.description ? handle : { ...handle, description };
 	}
 
 	/**
 	 * Store new handles, replacing (closing) older ones of the same names; only the new
 	 * fd.state lines are broadcast (§10.1). The new objects exist before the old are released.
+	 * The table owns the new handles' fds from here: when the pool has no room it closes them,
+	 * changes nothing and throws PoolFullError with the 1.1 text (`failed to create pipe` for a
+	 * pipe or socketpair, else `Unable to allocate new file descriptor object`); a command should
+	 * catch it and fail with `error.message` (or ask hasRoomFor first). Descriptions too long for
+	 * the pool's object size are cut with `...` (§10.4).
 	 */
 	put(...handles: Handle[]): void {
+		if (!this.hasRoomFor(handles.length)) {
+			for (const handle of handles) {
+				if (handle.fd !== null) close(handle.fd);
+			}
+			throw new PoolFullError(handles.some(handle => handle.type === 'pipe') ? POOL_MESSAGES.pipe : POOL_MESSAGES.fdObject);
+		}
+		handles = handles.map(handle => this.#fitted(handle));
 		const replaced: Handle[] = [];
 		for (const handle of handles) {
 			const old = this.#handles.get(handle.name);
