@@ -43,14 +43,15 @@ export class Client extends TypedCommands {
 	#reconnecting: Promise<Connection> | null = null;
 	#lastError: ConnectionError | null = null;
 	#closing = false;
-	/** The connection on which `events.seq on` succeeded; extensions are unavailable if it failed. */
-	#seqConn: Connection | null = null;
+	/** `events.seq on` on one connection, sent once however many streams ask; true when it worked. */
+	#seqSetup: { conn: Connection; ready: Promise<boolean> } | null = null;
+	/** Whether the daemon has the stream extensions (design §3); null until asked. */
 	#extensions: boolean | null = null;
 	/** Joined patterns subscribed on #conn; null means the default (everything). */
 	#subscribed: string | null = null;
 	/** The daemon run whose numbers #lastSeq counts (design §3: a restarted daemon starts afresh). */
 	#streamId: string | null = null;
-	/** The stream id #seqConn reported. */
+	/** The stream id the daemon reported on the current sequenced connection. */
 	#connStreamId: string | null = null;
 	#lastSeq: number | null = null;
 	#holding = 0;
@@ -181,26 +182,34 @@ export class Client extends TypedCommands {
 		if (this.#queues.size === 0) return;
 		this.#holding++;
 		try {
-			if (this.#extensions !== false && conn.mode !== 'echo' && this.#seqConn !== conn) {
-				try {
-					this.#seqConn = conn; // set first: a second stream must not send it again
-					const on = seqOnReply((await conn.request(['events.seq', 'on'])).lines);
-					this.#extensions = true;
-					this.#connStreamId = on?.stream ?? null;
-					if (this.#lastSeq === null && on) {
-						this.#lastSeq = on.newest;
-						this.#streamId = this.#connStreamId;
-					}
-				} catch (error: unknown) {
-					this.#seqConn = null;
-					if (!(error instanceof DaemonError)) throw error;
-					this.#extensions = false;
-				}
-			}
-			if (this.#extensions === true) await this.#syncSubscriptions(conn);
+			if (await this.#sequenced(conn)) await this.#syncSubscriptions(conn);
 			if (reason) await this.#catchUp(conn, reason);
 		} finally {
 			if (--this.#holding === 0) this.#release();
+		}
+	}
+
+	/** Whether events on `conn` carry sequence numbers: asks the daemon once per connection. */
+	#sequenced(conn: Connection): Promise<boolean> {
+		if (this.#extensions === false || conn.mode === 'echo') return Promise.resolve(false);
+		if (this.#seqSetup?.conn !== conn) this.#seqSetup = { conn, ready: this.#enableSeq(conn) };
+		return this.#seqSetup.ready;
+	}
+
+	async #enableSeq(conn: Connection): Promise<boolean> {
+		try {
+			const on = seqOnReply((await conn.request(['events.seq', 'on'])).lines);
+			this.#extensions = true;
+			this.#connStreamId = on?.stream ?? null;
+			if (this.#lastSeq === null && on) {
+				this.#lastSeq = on.newest;
+				this.#streamId = this.#connStreamId;
+			}
+			return true;
+		} catch (error: unknown) {
+			if (!(error instanceof DaemonError)) throw error;
+			this.#extensions = false; // a daemon without events.seq (1.1) has none of design §3
+			return false;
 		}
 	}
 
@@ -220,7 +229,7 @@ export class Client extends TypedCommands {
 
 	/** After a lost connection or an overflow: replay what was missed, or resync from a statedump. */
 	async #catchUp(conn: Connection, reason: 'reconnect' | 'overflow'): Promise<void> {
-		if (this.#seqConn === conn && this.#lastSeq !== null) {
+		if (this.#lastSeq !== null && await this.#sequenced(conn)) {
 			try {
 				const stream = this.#streamId === null ? [] : [this.#streamId];
 				const reply = await conn.request(['events.resume', String(this.#lastSeq), ...stream]);

@@ -7,7 +7,6 @@
 
 import type { Duplex } from 'node:stream';
 import { LineSplitter } from '../protocol/line-splitter.js';
-import { parseEvent } from '../protocol/events.js';
 import { ConnectionError, DaemonError } from './errors.js';
 import {
 	classifyLine, commandLine, errorText, isErrorContinuation, isUnknownTagReply, tagOverhead,
@@ -58,6 +57,15 @@ interface Pending {
 	reject(error: unknown): void;
 	cleanup(): void;
 }
+
+/**
+ * First fields of event lines (spec §3, design §2 `audit`). With echo barriers, a line in a
+ * reply window that starts so is also passed on as an event. (Not protocol/events.ts: this is
+ * on dpctl's startup path and needs no more than the topic.)
+ */
+const EVENT_TOPICS: ReadonlySet<string> = new Set([
+	'service.state', 'service.args', 'service.fds', 'service.tags', 'service.auto_up', 'fd.state', 'signal', 'audit', 'overflow',
+]);
 
 /** Verbs whose output is a reply even when it looks like an event (so it is never forwarded). */
 export const REPLY_ONLY_VERBS: ReadonlySet<string> = new Set(['statedump', 'echo', 'events.resume']);
@@ -217,8 +225,9 @@ export class Connection {
 		else if (p.error !== null && isErrorContinuation(line)) p.error += line;
 		else {
 			p.lines.push(line);
-			// A 1.1 daemon cannot say which lines are events: forward those that parse as one.
-			if (!REPLY_ONLY_VERBS.has(p.verb) && parseEvent(classifyLine(line).body) !== null) {
+			// A 1.1 daemon cannot say which lines are events: forward those that look like one.
+			const tab = line.indexOf('\t');
+			if (!REPLY_ONLY_VERBS.has(p.verb) && EVENT_TOPICS.has(tab < 0 ? line : line.slice(0, tab))) {
 				this.#options.onEvent?.(classifyLine(line));
 			}
 		}

@@ -115,3 +115,19 @@ test('exit and terminate: the end of the connection is their success', async (t)
 	t.is((await dpctl(socket, ['terminate', '3'])).exitCode, 0);
 	t.is((await daemon.proc).exitCode, 3);
 });
+
+// As root (CI): another user is refused, by the socket file's mode or by the daemon itself.
+const asRoot = process.getuid?.() === 0 ? test : test.skip;
+asRoot('111: a user without a role is refused (EACCES on a path, the daemon says so on an abstract socket)', async (t) => {
+	const { socket } = await startSocketDaemon(t);
+	const nobody = { uid: 65534, gid: 65534, reject: false, encoding: 'latin1', stdin: 'ignore', env: { NO_COLOR: '' } } as const;
+	const path = await execa(process.execPath, [dpctlBin, '-S', socket, 'statedump'], nobody);
+	t.is(path.exitCode, 111);
+	t.regex(String(path.stderr), /: EACCES \(permission denied: run as a user the daemon grants a role, or as root\)$/);
+	const name = `@dpctl-refuse-${process.pid}-${Date.now()}`;
+	await startDaemon(t, ['-S', name], { interactive: false });
+	await pollUntil(async () => ((await dpctl(name, ['echo', 'up'])).exitCode === 0 ? true : undefined), `daemon on ${name}`);
+	const abstract = await execa(process.execPath, [dpctlBin, '-S', name, 'statedump'], nobody);
+	t.is(abstract.exitCode, 111);
+	t.is(String(abstract.stderr), 'dpctl: fatal: daemonproxy closed the connection: permission denied for uid 65534');
+});

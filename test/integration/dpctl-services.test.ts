@@ -16,7 +16,10 @@ async function withServices(t: Parameters<typeof startSocketDaemon>[0], mode = '
 		['service.args', 'stubborn', fixture('ignore-sigterm.sh')],
 		['service.fds', 'stubborn', 'null', 'null', 'stderr'],
 		['service.tags', 'web', 'demo', 'x y'],
-	]) t.is((await run(args)).exitCode, 0, args.join(' '));
+	]) {
+		const result = await run(args);
+		t.is(result.exitCode, 0, `${args.join(' ')}: ${result.stderr}`);
+	}
 	return run;
 }
 

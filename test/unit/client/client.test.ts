@@ -72,6 +72,20 @@ test('tagged: the stream asks for sequence numbers and narrows the subscription'
 	c.close();
 });
 
+test('tagged: two streams opened at once: one events.seq, both patterns subscribed', async (t) => {
+	const { client, daemon } = open({ tags: true });
+	const c = await client;
+	const a = c.events(['service.state:a']);
+	const b = c.events(['fd.state']);
+	await sent(daemon, (l) => l.endsWith('events.subscribe\tfd.state\tservice.state:a'));
+	t.is(daemon.last.received.filter((l) => l.endsWith('events.seq\ton')).length, 1);
+	daemon.broadcast('fd.state\tx\tpipe\tfrom\ty');
+	daemon.broadcast('service.state\ta\tup\t5\t42\t-\t-\t0\t-');
+	t.deepEqual(lines(await take(a, 1)), ['service.state\ta\tup\t5\t42\t-\t-\t0\t-']);
+	t.deepEqual(lines(await take(b, 1)), ['fd.state\tx\tpipe\tfrom\ty']);
+	c.close();
+});
+
 test('tagged: after a reconnect the stream resumes from the last sequence number, without duplicates', async (t) => {
 	const { client, daemon } = open({ tags: true });
 	const c = await client;
