@@ -135,8 +135,8 @@ await main(async (options) => {
 	const pipeRuns = options.runs ?? (q ? 1 : 5);
 	const peers = await preparePeers(options);
 	const report = new Report('a script\'s round trip',
-		`(1) ${freshRuns} fresh \`socat - UNIX-CONNECT:…\` processes, each sending one echo (supervisord: one XML-RPC ` +
-		`supervisor.getPID POST) and exiting once the server closes; timed from spawn to exit by the harness. ` +
+		`(1) ${freshRuns} fresh \`socat - UNIX-CONNECT:…\` processes per subject, interleaved round by round, each sending one echo ` +
+		`(supervisord: one XML-RPC supervisor.getPID POST) and exiting once the server closes; timed from spawn to exit. ` +
 		`(2) ${pingN} echo round trips on one open connection, one in flight (after ${pingWarm} unmeasured), ` +
 		'supervisord: getPID on a kept-alive HTTP/1.1 connection, pm2: its RPC ping (the socket its CLI uses). ' +
 		`(3) ${pipeN} echo commands written back to back on one connection; commands/s until the last answer. ` +
@@ -144,37 +144,38 @@ await main(async (options) => {
 	const echoInput = 'echo\tping\n';
 	const isPong = (out) => out === 'ping\n';
 
-	// daemonproxy and the bare-Node floor: all three measures.
-	const lineSubjects = [
-		['daemonproxy', async () => {
-			const dp = await startDaemonproxy(tempDir());
-			dp.client.close();
-			return {path: dp.socket, stop: () => dp.stop()};
-		}],
-		['node line server (floor)', async () => {
-			const floor = await startLineServer(tempDir());
-			return {path: floor.socket, stop: () => floor.stop()};
-		}],
+	// The fresh calls of all subjects are interleaved round by round, so that the load of a shared
+	// machine falls on each alike; the other measures run one subject at a time.
+	const dp = await startDaemonproxy(tempDir());
+	dp.client.close();
+	const floor = await startLineServer(tempDir());
+	/** @type {Array<{subject: string, path: string, input: string, expect: (out: string) => boolean, samples: number[]}>} */
+	const fresh = [
+		{subject: 'daemonproxy', path: dp.socket, input: echoInput, expect: isPong, samples: []},
+		{subject: 'node line server (floor)', path: floor.socket, input: echoInput, expect: isPong, samples: []},
 	];
-	for (const [subject, start] of lineSubjects) {
-		const s = await start();
-		try {
-			report.add(FRESH, subject, 'ms', await freshCalls(s.path, echoInput, isPong, freshRuns));
-			report.add(PING, subject, 'us', await pingPongLines(s.path, pingN, pingWarm));
-			const rates = [];
-			for (let run = 0; run < pipeRuns; run++) rates.push(await pipelinedLines(s.path, pipeN));
-			report.add(PIPE, subject, '/s', rates);
-		} finally {
-			await s.stop();
-		}
-	}
-
+	let sv = null;
 	await withPeer(peers, 'supervisord', report, [[FRESH, 'ms'], [PING, 'us']], async () => {
-		const sv = await startSupervisord(tempDir());
-		try {
-			const request = xmlrpcRequest('supervisor.getPID', [], {close: true}).toString('latin1');
-			const answersPid = (out) => out.startsWith('HTTP/1.') && out.includes(`<int>${sv.pid}</int>`);
-			report.add(FRESH, 'supervisord', 'ms', await freshCalls(sv.socket, request, answersPid, freshRuns));
+		sv = await startSupervisord(tempDir());
+		const pid = sv.pid;
+		fresh.push({
+			subject: 'supervisord', path: sv.socket, samples: [],
+			input: xmlrpcRequest('supervisor.getPID', [], {close: true}).toString('latin1'),
+			expect: (out) => out.startsWith('HTTP/1.') && out.includes(`<int>${pid}</int>`),
+		});
+	});
+	try {
+		for (let round = 0; round < freshRuns; round++) {
+			for (const f of fresh) f.samples.push(...await freshCalls(f.path, f.input, f.expect, 1));
+		}
+		for (const f of fresh) report.add(FRESH, f.subject, 'ms', f.samples);
+		for (const [subject, path] of [['daemonproxy', dp.socket], ['node line server (floor)', floor.socket]]) {
+			report.add(PING, subject, 'us', await pingPongLines(path, pingN, pingWarm));
+			const rates = [];
+			for (let run = 0; run < pipeRuns; run++) rates.push(await pipelinedLines(path, pipeN));
+			report.add(PIPE, subject, '/s', rates);
+		}
+		if (sv) {
 			const keepAlive = xmlrpcRequest('supervisor.getPID');
 			const n = Math.max(50, Math.floor(pingN / 10));
 			for (let i = 0; i < Math.floor(pingWarm / 10); i++) await sv.http.request(keepAlive);
@@ -186,10 +187,12 @@ await main(async (options) => {
 			}
 			report.add(PING, 'supervisord', 'us', latencies);
 			report.skip(PIPE, 'supervisord', '/s', 'its HTTP server answers one request at a time');
-		} finally {
-			await sv.stop();
 		}
-	});
+	} finally {
+		await dp.stop();
+		await floor.stop();
+		await sv?.stop();
+	}
 
 	await withPeer(peers, 'pm2', report, [[PING, 'us'], [PIPE, '/s']], async () => {
 		const pm2 = await startPm2();

@@ -5,7 +5,7 @@
 // runs as `node ARGS bin/daemonproxy.js` and is stopped with `terminate` so that node can write
 // its profile; see bench/README.md, "Profiling".
 
-import {closeSync, openSync} from 'node:fs';
+import {closeSync, openSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {LineClient} from './line-client.js';
 import {daemonBin, daemonJs} from './paths.js';
@@ -38,7 +38,13 @@ export async function startDaemonproxy(dir, options = {}) {
 		await client.command([]);
 	} catch (error) {
 		killTree(pid);
-		throw new Error(`daemonproxy did not start (see ${join(dir, 'daemonproxy.log')}): ${/** @type {Error} */ (error).message}`);
+		let log = '';
+		try {
+			log = readFileSync(join(dir, 'daemonproxy.log'), 'latin1').trim().split('\n').slice(-5).join('\n  ');
+		} catch {
+			// no log at all
+		}
+		throw new Error(`daemonproxy did not start: ${/** @type {Error} */ (error).message}${log ? `\n  its log ends:\n  ${log}` : ''}`);
 	}
 	const connect = () => LineClient.connect(socket);
 	return {
