@@ -1103,6 +1103,19 @@ static napi_value f_mlockall(napi_env env, napi_callback_info info) {
 	return NULL;
 }
 
+/* mlockall(MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT): lock pages as they are touched, without populating
+ * every mapping now (V8 maps large regions it may never use). */
+static napi_value f_mlockall_onfault(napi_env env, napi_callback_info info) {
+	(void)info;
+#ifdef MCL_ONFAULT
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT))
+		return throw_errno(env, errno, "mlockall");
+	return NULL;
+#else
+	return throw_errno(env, EINVAL, "mlockall");
+#endif
+}
+
 static napi_value f_setsid(napi_env env, napi_callback_info info) {
 	(void)info;
 	pid_t s = setsid();
@@ -1121,6 +1134,26 @@ static napi_value f_chdir(napi_env env, napi_callback_info info) {
 	free_bytes(&path);
 	if (rc)
 		return throw_errno(env, err, "chdir");
+	return NULL;
+}
+
+/* dup2(old, new) as dup3(…, O_CLOEXEC); old == new only checks that old is open. */
+static napi_value f_dup2(napi_env env, napi_callback_info info) {
+	napi_value argv[2];
+	int32_t from, to;
+	if (get_args(env, info, 2, argv) || arg_int(env, argv[0], &from) || arg_int(env, argv[1], &to))
+		return NULL;
+	if (from == to) {
+		if (fcntl(from, F_GETFD) < 0)
+			return throw_errno(env, errno, "dup2");
+		return NULL;
+	}
+	int rc;
+	do
+		rc = dup3(from, to, O_CLOEXEC);
+	while (rc < 0 && errno == EINTR);
+	if (rc < 0)
+		return throw_errno(env, errno, "dup2");
 	return NULL;
 }
 
@@ -1389,6 +1422,272 @@ static napi_value f_on_sigchld(napi_env env, napi_callback_info info) {
 	return NULL;
 }
 
+/* ---------- fatal signals (spec §11.1, §13.5, §13.6) ----------
+ * SIGABRT, SIGFPE, SIGILL, SIGSEGV, SIGBUS, SIGTRAP get one sigaction handler (SA_SIGINFO, on an
+ * alternate stack). Sent by another process with kill(2)/sigqueue(3): the handler only records the
+ * signal and wakes the loop (uv_async_send is async-signal-safe); JavaScript then takes the fatal
+ * path of §13.5 (guard, exec-on-exit, exit 4). Anything else (a real fault, abort(3), a signal the
+ * process sent itself) cannot return to JavaScript safely: the handler writes
+ * "fatal: Received signal SIG<NAME> (<N>)" to the prepared log descriptor, execs the prepared
+ * exec-on-exit vector if there is one, and otherwise _exit(4). Only async-signal-safe calls. */
+
+#define FATAL_ENV_EXTRA 3 /* DAEMONPROXY_EXITCODE, DAEMONPROXY_ERROR, NULL */
+
+static struct {
+	uv_async_t *async;
+	napi_env env;
+	napi_ref cb;
+	napi_async_context actx;
+	volatile int log_fd;
+	char *file;  /* NULL: no exec-on-exit */
+	char **argv;
+	char **envp; /* prepared entries, then FATAL_ENV_EXTRA free slots */
+	size_t envc;
+} fatal;
+static volatile uint64_t fatal_pending; /* bit (sig - 1): kill-sent signals not yet handed to JS */
+static char fatal_exitcode_var[] = "DAEMONPROXY_EXITCODE=4";
+static char fatal_error_var[64];
+
+static const char *fatal_name(int sig) {
+	switch (sig) {
+	case SIGABRT: return "SIGABRT";
+	case SIGFPE: return "SIGFPE";
+	case SIGILL: return "SIGILL";
+	case SIGSEGV: return "SIGSEGV";
+	case SIGBUS: return "SIGBUS";
+	case SIGTRAP: return "SIGTRAP";
+	default: return "SIG-?";
+	}
+}
+
+/* "Received signal SIGSEGV (11)" into buf (async-signal-safe); returns its length. */
+static size_t fatal_message(char *buf, size_t size, int sig) {
+	size_t n = 0;
+	const char *parts[] = {"Received signal ", fatal_name(sig), " ("};
+	for (size_t i = 0; i < 3; i++)
+		for (const char *p = parts[i]; *p && n + 1 < size; p++)
+			buf[n++] = *p;
+	char digits[12];
+	size_t d = 0;
+	unsigned v = (unsigned)sig;
+	do
+		digits[d++] = (char)('0' + v % 10);
+	while ((v /= 10) && d < sizeof digits);
+	while (d && n + 1 < size)
+		buf[n++] = digits[--d];
+	if (n + 1 < size)
+		buf[n++] = ')';
+	buf[n] = 0;
+	return n;
+}
+
+/* One write that never blocks: MSG_DONTWAIT on a socket (its description may be blocking), else
+ * write(2) (the log's private pipe/tty writer is non-blocking; regular files do not block). */
+static void fatal_write(int fd, const char *buf, size_t len) {
+	ssize_t n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0 && errno == ENOTSOCK) {
+		n = write(fd, buf, len);
+		(void)n;
+	}
+}
+
+static void fatal_handler(int sig, siginfo_t *si, void *uctx) {
+	(void)uctx;
+	int saved = errno;
+	bool sent = si && (si->si_code == SI_USER || si->si_code == SI_QUEUE || si->si_code == SI_TKILL) && si->si_pid != getpid();
+	if (sent && fatal.async && sig >= 1 && sig <= 64) {
+		__atomic_fetch_or(&fatal_pending, (uint64_t)1 << (sig - 1), __ATOMIC_SEQ_CST);
+		uv_async_send(fatal.async);
+		errno = saved;
+		return;
+	}
+	static const char prefix[] = "fatal: ";
+	const char *var = "DAEMONPROXY_ERROR=";
+	size_t vn = strlen(var);
+	memcpy(fatal_error_var, var, vn);
+	size_t mn = fatal_message(fatal_error_var + vn, sizeof fatal_error_var - vn, sig);
+	int fd = fatal.log_fd;
+	if (fd >= 0) {
+		char line[96];
+		memcpy(line, prefix, sizeof prefix - 1);
+		memcpy(line + sizeof prefix - 1, fatal_error_var + vn, mn);
+		line[sizeof prefix - 1 + mn] = '\n';
+		fatal_write(fd, line, sizeof prefix + mn);
+	}
+	if (fatal.file) {
+		static const char warn[] = "warning: daemonproxy exec_on_exit after a fatal signal\n";
+		if (fd >= 0)
+			fatal_write(fd, warn, sizeof warn - 1);
+		fatal.envp[fatal.envc] = fatal_exitcode_var;
+		fatal.envp[fatal.envc + 1] = fatal_error_var;
+		fatal.envp[fatal.envc + 2] = NULL;
+		struct sigaction dfl;
+		memset(&dfl, 0, sizeof dfl);
+		dfl.sa_handler = SIG_DFL;
+		for (int s = 1; s < NSIG; s++)
+			if (s != SIGKILL && s != SIGSTOP)
+				sigaction(s, &dfl, NULL);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		for (int f = 0; f < 3; f++) {
+			int fl = fcntl(f, F_GETFD);
+			if (fl >= 0)
+				fcntl(f, F_SETFD, fl & ~FD_CLOEXEC);
+		}
+		execvpe(fatal.file, fatal.argv, fatal.envp);
+		static const char failed[] = "error: Unable to exec the exec-on-exit program after a fatal signal\n";
+		if (fd >= 0)
+			fatal_write(fd, failed, sizeof failed - 1);
+	}
+	_exit(4);
+}
+
+static void fatal_async_cb(uv_async_t *h) {
+	(void)h;
+	uint64_t bits = __atomic_exchange_n(&fatal_pending, 0, __ATOMIC_SEQ_CST);
+	if (!fatal.cb)
+		return;
+	for (int sig = 1; sig <= 64; sig++) {
+		if (!(bits & ((uint64_t)1 << (sig - 1))))
+			continue;
+		napi_handle_scope scope;
+		if (napi_open_handle_scope(fatal.env, &scope) != napi_ok)
+			return;
+		napi_value arg = js_int(fatal.env, sig);
+		call_js(fatal.env, fatal.actx, fatal.cb, 1, &arg);
+		napi_close_handle_scope(fatal.env, scope);
+	}
+}
+
+static void fatal_async_closed(uv_handle_t *h) {
+	free(h);
+}
+
+/* fatalSignals(signals[], callback(sig)): install the handler (once; a later call replaces the callback). */
+static napi_value f_fatal_signals(napi_env env, napi_callback_info info) {
+	napi_value argv[2];
+	if (get_args(env, info, 2, argv))
+		return NULL;
+	napi_valuetype t;
+	napi_typeof(env, argv[1], &t);
+	if (t != napi_function)
+		return throw_type(env, "fatalSignals: callback must be a function");
+	bool is_arr = false;
+	napi_is_array(env, argv[0], &is_arr);
+	if (!is_arr)
+		return throw_type(env, "fatalSignals: signals must be an array");
+	if (!fatal.async) {
+		uv_loop_t *loop;
+		if (napi_get_uv_event_loop(env, &loop) != napi_ok)
+			return throw_errno(env, EINVAL, "uv_async_init");
+		uv_async_t *a = calloc(1, sizeof *a);
+		if (!a)
+			return throw_errno(env, ENOMEM, "malloc");
+		int rc = uv_async_init(loop, a, fatal_async_cb);
+		if (rc) {
+			free(a);
+			return throw_errno(env, -rc, "uv_async_init");
+		}
+		uv_unref((uv_handle_t *)a);
+		fatal.env = env;
+		fatal.log_fd = 2;
+		napi_async_init(env, NULL, js_str(env, "daemonproxy.fatalSignal"), &fatal.actx);
+		/* A fault on a exhausted stack still runs the handler. */
+		static char altstack[64 * 1024];
+		stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0};
+		sigaltstack(&ss, NULL);
+		fatal.async = a;
+	}
+	if (fatal.cb)
+		napi_delete_reference(env, fatal.cb);
+	napi_create_reference(env, argv[1], 1, &fatal.cb);
+	uint32_t n = 0;
+	napi_get_array_length(env, argv[0], &n);
+	for (uint32_t i = 0; i < n; i++) {
+		napi_value el;
+		int32_t sig;
+		napi_get_element(env, argv[0], i, &el);
+		if (arg_int(env, el, &sig))
+			return NULL;
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_sigaction = fatal_handler;
+		sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+		sigfillset(&sa.sa_mask);
+		if (sigaction(sig, &sa, NULL))
+			return throw_errno(env, errno, "sigaction");
+	}
+	return NULL;
+}
+
+/* fatalExec(file|null, argv, env): the vector the handler execs (env: without the two variables it adds). */
+static napi_value f_fatal_exec(napi_env env, napi_callback_info info) {
+	napi_value argv[3];
+	if (get_args(env, info, 3, argv))
+		return NULL;
+	char *file = NULL, **cargv = NULL, **cenv = NULL;
+	size_t envc = 0;
+	if (!is_nullish(env, argv[0])) {
+		bytes_t b;
+		if (get_cstr(env, argv[0], &b, "fatalExec"))
+			return NULL;
+		file = strdup(b.p);
+		free_bytes(&b);
+		if (!(cargv = get_strv(env, argv[1], "fatalExec")))
+			goto fail;
+		char **given = get_strv(env, argv[2], "fatalExec");
+		if (!given)
+			goto fail;
+		while (given[envc])
+			envc++;
+		cenv = calloc(envc + FATAL_ENV_EXTRA, sizeof *cenv);
+		if (!cenv) {
+			free_strv(given);
+			throw_errno(env, ENOMEM, "malloc");
+			goto fail;
+		}
+		memcpy(cenv, given, envc * sizeof *cenv);
+		free(given); /* the strings now belong to cenv */
+	}
+	/* Block the fatal signals while swapping, so the handler never sees half an update. */
+	sigset_t block, old;
+	sigemptyset(&block);
+	int sigs[] = {SIGABRT, SIGFPE, SIGILL, SIGSEGV, SIGBUS, SIGTRAP};
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaddset(&block, sigs[i]);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	char *old_file = fatal.file, **old_argv = fatal.argv, **old_env = fatal.envp;
+	fatal.file = file;
+	fatal.argv = cargv;
+	fatal.envp = cenv;
+	fatal.envc = envc;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	free(old_file);
+	free_strv(old_argv);
+	if (old_env) {
+		for (char **e = old_env; *e; e++)
+			if (*e == fatal_exitcode_var || *e == fatal_error_var)
+				*e = NULL;
+		free_strv(old_env);
+	}
+	return NULL;
+fail:
+	free(file);
+	free_strv(cargv);
+	return NULL;
+}
+
+/* fatalLogFd(fd): where the handler writes its fatal line (-1: nowhere). */
+static napi_value f_fatal_log_fd(napi_env env, napi_callback_info info) {
+	napi_value argv[1];
+	int32_t fd;
+	if (get_args(env, info, 1, argv) || arg_int(env, argv[0], &fd))
+		return NULL;
+	fatal.log_fd = fd;
+	return NULL;
+}
+
 /* ---------- module ---------- */
 
 static void addon_cleanup(void *arg) {
@@ -1399,6 +1698,11 @@ static void addon_cleanup(void *arg) {
 	if (addon->sigchld) {
 		uv_close((uv_handle_t *)addon->sigchld, sigchld_on_close);
 		addon->sigchld = NULL;
+	}
+	if (fatal.async) {
+		uv_close((uv_handle_t *)fatal.async, fatal_async_closed);
+		fatal.async = NULL;
+		fatal.cb = NULL;
 	}
 }
 
@@ -1461,6 +1765,11 @@ NAPI_MODULE_INIT() {
 		FN("mlockall", f_mlockall),
 		FN("setsid", f_setsid),
 		FN("chdir", f_chdir),
+		FN("dup2", f_dup2),
+		FN("mlockallOnFault", f_mlockall_onfault),
+		FN("fatalSignals", f_fatal_signals),
+		FN("fatalExec", f_fatal_exec),
+		FN("fatalLogFd", f_fatal_log_fd),
 		FN("strerror", f_strerror),
 		FN("errnoName", f_errno_name),
 		FN("setErrorClass", f_set_error_class),

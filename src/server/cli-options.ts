@@ -46,8 +46,11 @@ export interface ParseResult {
 export interface ExtensionOption {
 	long: string;
 	short?: string;
+	/** '' for a flag. */
 	valueName: string;
 	description: string;
+	/** Takes no value (recorded as ''), like the 1.1 flags. */
+	flag?: boolean;
 	/** Returns an error message (fatal, status 2) or null when the value is acceptable. */
 	validate?(value: string): string | null;
 }
@@ -214,7 +217,7 @@ export function parseCommandLine(
 	let next = 0;
 	// One recognised option: its value is always the next argv element, whatever it looks like.
 	const act = (known: Known, missing: string): boolean => {
-		if (known.extension === null && known.builtin.valueName === null) return apply(known, '');
+		if (known.extension === null ? known.builtin.valueName === null : known.extension.flag === true) return apply(known, '');
 		const value = argv[next];
 		if (value === undefined) return fatal(missing);
 		next++;

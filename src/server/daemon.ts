@@ -22,6 +22,8 @@ import { ControlSocket, type ControlSocketOptions } from './control-socket.js';
 import { Controller, DEFAULT_OUTPUT_LIMITS, type ControllerHost, type ControllerKind, type OutputLimits } from './controller.js';
 import { executeLine } from './dispatch.js';
 import { EventRing } from './event-ring.js';
+import { ExitPaths, type ExitHost } from './exit-paths.js';
+import { FatalLogTarget } from './fatal-signals.js';
 import { FdLogSink } from './fd-log-sink.js';
 import { auditLine, tooManyControllers, type AuditResult } from './messages.js';
 
@@ -44,10 +46,8 @@ export interface DaemonSettings {
 export class Daemon implements ControllerHost {
 	readonly log: Logger;
 	readonly supervisor: Supervisor;
-	/** Terminate guard (§7.24); 0n = none. */
-	guard = 0n;
-	/** Exec-on-exit argument vector (§13.6); null = none. */
-	execOnExit: string[] | null = null;
+	/** Guard, exec-on-exit and every way of ending (exit-paths.ts). */
+	readonly exits: ExitPaths;
 	/** The numbered event stream and its retained tail (design §3). */
 	readonly events: EventRing;
 	/** Names this run's numbering, so a resume across a daemon restart is a gap (design §3). */
@@ -58,12 +58,16 @@ export class Daemon implements ControllerHost {
 	readonly #door: ConnectionDoor;
 	readonly #outputLimits: OutputLimits;
 	readonly #controllers = new Map<number, Controller>();
+	/** Each controller's own descriptors, inherited by the exec-on-exit program (§13.6). */
+	readonly #controllerFds = new Map<number, readonly number[]>();
+	/** The listening socket's descriptor, found when it was created (ControlSocket keeps it private). */
+	#controlSocketFd: number | null = null;
+	readonly #fatalLog = new FatalLogTarget();
 	readonly #maxControllers: number;
 	readonly #socketOptions: ControlSocketOptions;
 	#controlSocket: ControlSocket | null = null;
 	#logDestination: string | null = null;
 	#logSink: FdLogSink | null = null;
-	#exiting = false;
 	readonly #blockedCheck: NodeJS.Timeout;
 
 	constructor(settings: DaemonSettings) {
@@ -74,6 +78,8 @@ export class Daemon implements ControllerHost {
 		this.#outputLimits = settings.outputLimits ?? DEFAULT_OUTPUT_LIMITS;
 		this.events = new EventRing(settings.eventHistory);
 		this.#door = new ConnectionDoor(settings.log);
+		this.exits = new ExitPaths(settings.log);
+		this.exits.attach(this.#exitHost());
 		this.supervisor = new Supervisor({
 			clock: settings.clock,
 			host: settings.host,
@@ -170,6 +176,7 @@ export class Daemon implements ControllerHost {
 			onData: (data: Buffer, fds: number[]) => controller.onData(data, fds),
 			onEnd: () => controller.onEnd(),
 			onError: (error: Error) => controller.onError(error),
+			onWriteError: (error: Error) => controller.onWriteError(error),
 			onDrain: () => controller.onDrain(),
 		};
 		const same = inputFd !== null && inputFd === outputFd;
@@ -179,13 +186,16 @@ export class Daemon implements ControllerHost {
 			input,
 			output,
 			release: () => {
+				this.#controllerFds.delete(id);
 				if (inputFd !== null) sys.close(inputFd);
 				if (outputFd !== null && !same) sys.close(outputFd);
 				onClosed?.();
 			},
 		});
 		this.#controllers.set(id, controller);
-		if (controller.hasOutput) this.#deliverSignalsTo(controller);
+		this.#controllerFds.set(id, [inputFd, outputFd].filter((fd): fd is number => fd !== null));
+		// A service controller hears of pending signals after its own `up` line (§4.1): see spawned().
+		if (controller.hasOutput && kind !== 'service') this.#deliverSignalsTo(controller);
 		return controller;
 	}
 
@@ -220,6 +230,7 @@ export class Daemon implements ControllerHost {
 			spawned: pid => {
 				sys.close(theirs);
 				controller.peer = { ...controller.peer, pid };
+				if (controller.hasOutput) this.#deliverSignalsTo(controller);
 			},
 			failed: () => {
 				sys.close(theirs);
@@ -243,7 +254,7 @@ export class Daemon implements ControllerHost {
 
 	closed(controller: Controller): void {
 		this.#controllers.delete(controller.id);
-		if (controller.kind !== 'interactive' || this.#exiting) return;
+		if (controller.kind !== 'interactive' || this.exits.exiting) return;
 		if (this.guard !== 0n) {
 			this.log.warning('interactive session ended, but not exiting due to terminate-guard');
 			return;
@@ -256,18 +267,22 @@ export class Daemon implements ControllerHost {
 
 	createControlSocket(name: string): boolean {
 		this.deleteControlSocket();
+		const before = new Set(sys.listOpenFds());
 		this.#controlSocket = ControlSocket.create(name, this.log, fd => this.#accepted(fd), this.#socketOptions);
+		// The one descriptor create() left open is the listening socket.
+		if (this.#controlSocket) this.#controlSocketFd = sys.listOpenFds().find(fd => !before.has(fd)) ?? null;
 		return this.#controlSocket !== null;
 	}
 
 	deleteControlSocket(): void {
 		this.#controlSocket?.close();
 		this.#controlSocket = null;
+		this.#controlSocketFd = null;
 	}
 
 	/** Credentials and role first (design §2), before any line is read; then the slot limit. */
 	#accepted(fd: number): void {
-		if (this.#exiting) {
+		if (this.exits.exiting) {
 			sys.close(fd);
 			return;
 		}
@@ -296,6 +311,11 @@ export class Daemon implements ControllerHost {
 		this.#replaceLogSink(2);
 	}
 
+	/** -D: no destination until log.dest; messages wait in the logger's bounded buffer (§12.3). */
+	pauseLog(): void {
+		if (this.#logDestination === null) this.#replaceLogSink(null);
+	}
+
 	#refreshLogSink(): void {
 		if (this.#logDestination === null) return;
 		// Deferred: the handle table is mid-change when this is called from broadcast().
@@ -317,6 +337,7 @@ export class Daemon implements ControllerHost {
 			}
 		}
 		this.log.setSink(this.#logSink);
+		this.#fatalLog.replace(this.#logSink === null ? null : fd);
 	}
 
 	// ---- process-wide state ---------------------------------------------------------------
@@ -331,34 +352,51 @@ export class Daemon implements ControllerHost {
 		}
 	}
 
+	/** Terminate guard (§7.24); 0n = none. */
+	get guard(): bigint {
+		return this.exits.guard;
+	}
+
+	set guard(code: bigint) {
+		this.exits.guard = code;
+	}
+
+	/** Exec-on-exit argument vector (§13.6); null = none. */
+	get execOnExit(): string[] | null {
+		return this.exits.execOnExit;
+	}
+
+	set execOnExit(argv: string[] | null) {
+		this.exits.execOnExit = argv;
+	}
+
 	/** End at the end of this pass (§7.25): exec-on-exit if configured, else exit. */
 	requestExit(status: number, message: string): void {
-		if (this.#exiting) return;
-		this.#exiting = true;
-		setImmediate(() => this.exitNow(status, message));
+		if (!this.exits.markExiting()) return;
+		setImmediate(() => this.exits.end(status, message));
 	}
 
 	exitNow(status: number, message: string): never {
-		this.#exiting = true;
-		for (const { name, pid } of this.supervisor.running()) this.log.warning(`service '${name}' running as pid ${pid}`);
-		if (this.execOnExit) this.#execOnExit(status, message);
-		this.log.info('daemonproxy exiting');
-		this.deleteControlSocket();
-		this.#door.closeAll();
-		clearInterval(this.#blockedCheck);
-		process.exit(status);
+		this.exits.markExiting();
+		return this.exits.end(status, message);
 	}
 
-	#execOnExit(status: number, message: string): void {
-		const argv = this.execOnExit;
-		const program = argv?.[0];
-		if (!argv || program === undefined) return;
-		this.log.warning(`daemonproxy exec_on_exit to '${program}'`);
-		try {
-			const env = { ...process.env, DAEMONPROXY_EXITCODE: String(status), DAEMONPROXY_ERROR: message };
-			sys.execvp(program, argv, Object.entries(env).map(([key, value]) => `${key}=${value ?? ''}`));
-		} catch (error: unknown) {
-			this.log.error(`Unable to exec "${program}": ${(error as Error).message}`);
-		}
+	#exitHost(): ExitHost {
+		return {
+			log: this.log,
+			running: () => this.supervisor.running(),
+			inheritableFds: () => {
+				const fds: number[] = [];
+				for (const handle of this.supervisor.handles.sorted()) if (handle.fd !== null) fds.push(handle.fd);
+				for (const own of this.#controllerFds.values()) fds.push(...own);
+				if (this.#controlSocketFd !== null) fds.push(this.#controlSocketFd);
+				return fds;
+			},
+			beforeExit: () => {
+				this.deleteControlSocket();
+				this.#door.closeAll();
+				clearInterval(this.#blockedCheck);
+			},
+		};
 	}
 }

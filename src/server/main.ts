@@ -1,25 +1,29 @@
 // The daemonproxy command: parse options (spec §13.2), then the startup sequence of §13.4
-// (umask, handles, signals, control socket, interactive controller, config reader) and hand
-// over to the event loop. Exit statuses follow §13.10. Never writes to process.stdout/stderr
+// (umask, handles and pools, signals, control socket, interactive controller, config reader,
+// mlockall, daemonize) and hand over to the event loop. Exit statuses follow §13.10; every exit
+// path goes through exit-paths.ts (guard, exec-on-exit). Never writes to process.stdout/stderr
 // after startup (Node writes them synchronously): the log goes through the logger.
 
 import { existsSync, readFileSync, writeSync } from 'node:fs';
-import { COUNTED_SIGNALS, signalNumber } from '../protocol/signals.js';
 import { Logger } from '../supervisor/logger.js';
+import { POOL_MESSAGES } from '../supervisor/pools.js';
 import type { ProcessHost } from '../supervisor/supervisor.js';
 import * as sys from '../supervisor/sys.js';
 import { checkRuleSpec, loadAccounts, ruleFromSpec } from './auth-accounts.js';
 import { parseCommandLine, type DaemonOptions, type ExtensionOption } from './cli-options.js';
 import { COMMAND_HIGH_WATER_BYTES, EVENT_LIMIT_BYTES } from './controller.js';
 import { Daemon, DEFAULT_MAX_CONTROLLERS, type DaemonSettings } from './daemon.js';
+import { launch, Readiness, takeReadinessFd } from './daemonize.js';
 import { DEFAULT_EVENT_HISTORY, MAX_EVENT_HISTORY } from './event-ring.js';
+import { EXIT_STATUS } from './exit-paths.js';
+import { installSignalHandling } from './fatal-signals.js';
 import { helpText, versionText } from './help-text.js';
 import { openPrivateReader, openPrivateWriter } from './private-writer.js';
 import { parseInheritedFds, replaceWithNull, seedStartupHandles } from './startup-handles.js';
 
 /** §13.10 */
-const EXIT_ENVIRONMENT = 3;
-const EXIT_BAD_OPTIONS = 2;
+const EXIT_ENVIRONMENT = EXIT_STATUS.environment;
+const EXIT_BAD_OPTIONS = EXIT_STATUS.badOptions;
 
 export function version(): string {
 	const url = new URL('../../../package.json', import.meta.url);
@@ -44,6 +48,7 @@ export const SERVER_OPTIONS: readonly ExtensionOption[] = [
 	{ long: 'event-history', valueName: 'EVENTS', description: `Events kept for events.resume (default ${DEFAULT_EVENT_HISTORY})`, validate: integerIn('event-history', 0, MAX_EVENT_HISTORY) },
 	{ long: 'output-high-water', valueName: 'BYTES', description: `A controller's commands wait above this much unread output (default ${COMMAND_HIGH_WATER_BYTES})`, validate: integerIn('output-high-water', MIN_OUTPUT_BYTES, MAX_OUTPUT_BYTES) },
 	{ long: 'event-queue-limit', valueName: 'BYTES', description: `Events are dropped above this much unread output (default ${EVENT_LIMIT_BYTES})`, validate: integerIn('event-queue-limit', MIN_OUTPUT_BYTES, MAX_OUTPUT_BYTES) },
+	{ long: 'subreaper', valueName: '', flag: true, description: 'Reap orphaned descendants when not process 1 (PR_SET_CHILD_SUBREAPER)' },
 ];
 
 /** The last value given for a (validated) extension option. */
@@ -100,9 +105,10 @@ function banner(): string[] {
 
 export function main(argv: readonly string[] = process.argv.slice(2)): void {
 	process.umask(0o077);
-	// Read once and removed, so that services do not inherit it.
+	// Read once and removed, so that services do not inherit them.
 	const inherited = parseInheritedFds(process.env['DAEMONPROXY_INHERITED_FDS']);
 	delete process.env['DAEMONPROXY_INHERITED_FDS'];
+	const readiness = new Readiness(takeReadinessFd());
 	const isPid1 = process.pid === 1;
 	const log = new Logger();
 	const parsed = parseCommandLine(argv, { isPid1, fileExists: path => existsSync(Buffer.from(path, 'latin1')) }, SERVER_OPTIONS);
@@ -112,44 +118,50 @@ export function main(argv: readonly string[] = process.argv.slice(2)): void {
 	daemon.logToStderr();
 	daemon.guard = options.exitGuard;
 	daemon.execOnExit = options.exitExec;
-	for (const warning of parsed.warnings) log.warning(warning);
-	for (const message of parsed.continuedFatals) log.fatal(`(attempting to continue) ${message}`);
+	// A daemon started by `-D` tells its launcher how its startup ended (daemonize.ts).
+	daemon.exits.onEnd((kind, status) => readiness.ended(kind, status));
 
 	if (stop) {
 		if (stop.kind === 'fatal') {
-			if (daemon.execOnExit) daemon.exitNow(stop.status, stop.message);
+			daemon.exits.tryExec(stop.status, stop.message);
 			log.fatal(stop.message);
 		} else {
-			if (daemon.execOnExit) daemon.exitNow(stop.status, '');
+			daemon.exits.tryExec(stop.status, '');
 			writeSync(1, stop.kind === 'help' ? helpText(version(), SERVER_OPTIONS) : versionText(version()));
 		}
 		process.exit(stop.status);
 	}
-	start(daemon, options, isPid1, inherited);
+	// -D: this process only launches the daemon (the same command as a new session) and exits.
+	if (options.daemonize && !readiness.pending) launch(argv, inherited);
+	for (const warning of parsed.warnings) log.warning(warning);
+	for (const message of parsed.continuedFatals) log.fatal(`(attempting to continue) ${message}`);
+	start(daemon, options, isPid1, inherited, readiness);
 }
 
-/** §13.5: a fatal startup condition; with a guard set the daemon carries on regardless. */
+/** §13.5: a fatal startup condition: exec-on-exit, else exit, unless a guard says carry on. */
 function fatal(daemon: Daemon, status: number, message: string): void {
-	if (daemon.guard !== 0n) {
-		if (daemon.execOnExit) daemon.exitNow(status, message);
-		daemon.log.fatal(`(attempting to continue) ${message}`);
-		return;
-	}
-	if (daemon.execOnExit) daemon.exitNow(status, message);
-	daemon.log.fatal(message);
-	process.exit(status);
+	daemon.exits.fatal(status, message);
 }
 
-function start(daemon: Daemon, options: DaemonOptions, isPid1: boolean, inherited: readonly number[]): void {
+function start(daemon: Daemon, options: DaemonOptions, isPid1: boolean, inherited: readonly number[], readiness: Readiness): void {
 	const { log, supervisor } = daemon;
+	supervisor.handles.setPool(options.fdPool);
+	supervisor.setServicePool(options.servicePool);
 	seedStartupHandles(supervisor.handles, inherited);
+	if (options.fdPool && supervisor.handles.size > options.fdPool.count) fatal(daemon, EXIT_BAD_OPTIONS, POOL_MESSAGES.startupFds);
 
-	for (const name of COUNTED_SIGNALS) {
-		const signal = signalNumber(name);
-		if (signal !== undefined) process.on(name, () => supervisor.signalArrived(signal));
-	}
+	installSignalHandling({ log, exits: daemon.exits, counted: signal => supervisor.signalArrived(signal) });
 	sys.onChildExit(reaped => supervisor.childrenExited(reaped));
-	if (isPid1) log.info('running as process 1: reaping orphans, exit guard set');
+	if (isPid1) {
+		log.info(`running as process 1: reaping orphans${daemon.guard !== 0n ? ', exit guard set' : ''}`);
+	} else if (options.extensions.has('subreaper')) {
+		try {
+			sys.setChildSubreaper();
+			log.info('child subreaper: orphaned descendants are reaped by daemonproxy');
+		} catch (error: unknown) {
+			log.error(`prctl(PR_SET_CHILD_SUBREAPER): ${(error as Error).message}`);
+		}
+	}
 
 	// Names are looked up once, now; an unknown one is a command-line error (design §2).
 	const grants = options.extensions.get('allow') ?? [];
@@ -160,9 +172,6 @@ function start(daemon: Daemon, options: DaemonOptions, isPid1: boolean, inherite
 		else if (rule) daemon.addRule(rule);
 	}
 
-	if (options.daemonize) {
-		fatal(daemon, 2, '--daemonize is not supported yet by this version; run it under a service manager, or with setsid and a pid file');
-	}
 	if (options.socket !== null && !daemon.createControlSocket(options.socket)) {
 		fatal(daemon, EXIT_ENVIRONMENT, "Can't create controller socket");
 	}
@@ -192,11 +201,33 @@ function start(daemon: Daemon, options: DaemonOptions, isPid1: boolean, inherite
 		}
 	}
 
-	if (options.mlockall) {
-		try {
-			sys.mlockall();
-		} catch (error: unknown) {
-			log.error(`mlockall: ${(error as Error).message}`);
+	if (options.mlockall) lockMemory(daemon);
+
+	// -D (§13.8): /dev/null on descriptors 0–2 and on the stdin/stdout/stderr handles, the log
+	// held until log.dest, then the launcher hears `ready` and prints our pid.
+	readiness.ready(() => {
+		replaceWithNull(supervisor.handles, ['stdin', 'stdout', 'stderr']);
+		daemon.pauseLog();
+	});
+}
+
+/**
+ * -M: lock memory so the daemon is never paged out. Pages are locked as they are touched
+ * (MCL_ONFAULT), else all at once; a failure is only logged, as in 1.1 (§13.3).
+ */
+function lockMemory(daemon: Daemon): void {
+	try {
+		sys.mlockallOnFault();
+		return;
+	} catch (error: unknown) {
+		if ((error as sys.SysError).code !== 'EINVAL') {
+			daemon.log.error(`mlockall: ${(error as Error).message}`);
+			return;
 		}
+	}
+	try {
+		sys.mlockall();
+	} catch (error: unknown) {
+		daemon.log.error(`mlockall: ${(error as Error).message}`);
 	}
 }

@@ -74,6 +74,11 @@ interface Native {
 	mlockall(): void;
 	setsid(): number;
 	chdir(path: Bytes): void;
+	dup2(from: number, to: number): void;
+	mlockallOnFault(): void;
+	fatalSignals(signals: number[], cb: (signal: number) => void): void;
+	fatalExec(file: Bytes | null, argv: Bytes[], env: Bytes[]): void;
+	fatalLogFd(fd: number): void;
 	strerror(errno: number): string;
 	errnoName(errno: number): string;
 	setErrorClass(ctor: typeof SysError): void;
@@ -406,6 +411,15 @@ export function mlockall(): void {
 	native.mlockall();
 }
 
+/**
+ * mlockall(MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT): every page is locked once touched, nothing is
+ * populated in advance (V8 maps regions it may never use; plain mlockall makes them resident).
+ * EINVAL where the kernel lacks MCL_ONFAULT (before Linux 4.4).
+ */
+export function mlockallOnFault(): void {
+	native.mlockallOnFault();
+}
+
 /** setsid(2); returns the new session id. */
 export function setsid(): number {
 	return native.setsid();
@@ -414,6 +428,35 @@ export function setsid(): number {
 /** chdir(2). */
 export function chdir(path: Bytes): void {
 	native.chdir(path);
+}
+
+/** dup3(from, to, O_CLOEXEC): `to` now refers to what `from` does (closed first if open). */
+export function dup2(from: number, to: number): void {
+	native.dup2(from, to);
+}
+
+/**
+ * Catches `signals` (meant for SIGABRT, SIGFPE, SIGILL, SIGSEGV, SIGBUS, SIGTRAP) with a native
+ * handler on an alternate stack. One sent by another process (kill, sigqueue) is handed to
+ * `callback` on the loop, which may continue. Any other (a real fault, abort(), one the process
+ * sent itself) cannot safely return: the handler writes `fatal: Received signal SIG<NAME> (<N>)`
+ * to the fd of setFatalLogFd, execs the vector of setFatalExec if any (with DAEMONPROXY_EXITCODE=4
+ * and DAEMONPROXY_ERROR added), and otherwise _exit(4). A second call only replaces the callback.
+ */
+export function onFatalSignal(signals: readonly number[], callback: (signal: number) => void): void {
+	native.fatalSignals([...signals], callback);
+}
+
+/** The exec-on-exit vector for the native fatal path (null: none). `env` as NAME=VALUE entries. */
+export function setFatalExec(argv: readonly Bytes[] | null, env: readonly Bytes[] = []): void {
+	const file = argv?.[0];
+	if (!argv || file === undefined) native.fatalExec(null, [], []);
+	else native.fatalExec(file, [...argv], [...env]);
+}
+
+/** Where the native fatal path writes its one line (-1: nowhere). Must stay open; non-blocking is best. */
+export function setFatalLogFd(fd: number): void {
+	native.fatalLogFd(fd);
 }
 
 /** strerror(3): the text SysError uses as its message. */
