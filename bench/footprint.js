@@ -23,12 +23,15 @@ await main(async (options) => {
 	const settleMs = options.quick ? 200 : 2000;
 	const IDLE = 'RSS idle';
 	const FULL = `RSS with ${n} services running`;
-	const PER = 'RSS per extra service';
+	const FIRST = `RSS per service, idle → ${n}`;
+	const PER = `RSS per extra service, ${n} → ${2 * n}`;
 	const peers = await preparePeers(options);
 	const report = new Report('footprint',
 		`VmRSS of the supervisor process, read from /proc/PID/status ${settleMs} ms after it went quiet ` +
 		`(median of 5 readings 100 ms apart): idle (started, nothing defined, no client connected), then with ` +
-		`${n} \`sleep 1000\` services running. Per service: (with − idle) ÷ ${n}. Fresh instances, ${runs} runs each.`);
+		`${n} \`sleep 1000\` services running, then with ${2 * n}. Per service from idle: (RSS at ${n} − idle) ÷ ${n}, which ` +
+		`includes one-time growth (heap pages, code compiled for the first burst); per extra service: ` +
+		`(RSS at ${2 * n} − RSS at ${n}) ÷ ${n}, the marginal cost. Fresh instances, ${runs} runs each.`);
 	report.reference(IDLE, 'bare node');
 
 	const settledRss = async (pid) => {
@@ -42,15 +45,16 @@ await main(async (options) => {
 		}
 		return median(readings);
 	};
-	const allRunning = (pid) => waitUntil(`${n} services running`, () => {
+	const allRunning = (pid, count) => waitUntil(`${count} services running`, () => {
 		const seen = new Set();
-		return countChildrenNamed(pid, 'sleep', seen) >= n;
+		return countChildrenNamed(pid, 'sleep', seen) >= count;
 	}, {timeoutMs: 120_000, intervalMs: 20});
 
-	/** Runs `runs` times: start() → {pid, startServices(), stop()}; records idle, full and per-service. */
+	/** Runs `runs` times: start() → {pid, startServices(from, to), stop()}; records idle, full and per service. */
 	const measure = async (subject, start) => {
 		const idle = [];
 		const full = [];
+		const first = [];
 		const per = [];
 		for (let run = 0; run < runs; run++) {
 			const s = await start();
@@ -58,11 +62,15 @@ await main(async (options) => {
 				const a = await settledRss(s.pid);
 				idle.push(a / MiB);
 				if (s.startServices) {
-					await s.startServices();
-					await allRunning(s.pid);
+					await s.startServices(0, n);
+					await allRunning(s.pid, n);
 					const b = await settledRss(s.pid);
 					full.push(b / MiB);
-					per.push((b - a) / n / 1024);
+					first.push((b - a) / n / 1024);
+					await s.startServices(n, 2 * n);
+					await allRunning(s.pid, 2 * n);
+					const c = await settledRss(s.pid);
+					per.push((c - b) / n / 1024);
 				}
 			} finally {
 				await s.stop();
@@ -71,6 +79,7 @@ await main(async (options) => {
 		report.add(IDLE, subject, 'MiB', idle);
 		if (full.length > 0) {
 			report.add(FULL, subject, 'MiB', full);
+			report.add(FIRST, subject, 'KiB', first);
 			report.add(PER, subject, 'KiB', per);
 		}
 	};
@@ -86,10 +95,10 @@ await main(async (options) => {
 		dp.client.close();
 		return {
 			pid: dp.pid,
-			async startServices() {
+			async startServices(from, to) {
 				const client = await dp.connect();
 				const lines = [];
-				for (let i = 0; i < n; i++) lines.push(`service.args\ts${i}\t/bin/sleep\t1000`, `service.start\ts${i}`);
+				for (let i = from; i < to; i++) lines.push(`service.args\ts${i}\t/bin/sleep\t1000`, `service.start\ts${i}`);
 				await client.command(lines);
 				client.close();
 			},
@@ -97,14 +106,14 @@ await main(async (options) => {
 		};
 	});
 
-	const measures = [[IDLE, 'MiB'], [FULL, 'MiB'], [PER, 'KiB']];
+	const measures = [[IDLE, 'MiB'], [FULL, 'MiB'], [FIRST, 'KiB'], [PER, 'KiB']];
 	await withPeer(peers, 'pm2', report, measures, () => measure('pm2', async () => {
 		const pm2 = await startPm2();
 		return {
 			pid: pm2.pid,
-			async startServices() {
+			async startServices(from, to) {
 				const apps = [];
-				for (let i = 0; i < n; i++) apps.push({name: `s${i}`, script: '/bin/sleep', args: ['1000'], interpreter: 'none', autorestart: true});
+				for (let i = from; i < to; i++) apps.push({name: `s${i}`, script: '/bin/sleep', args: ['1000'], interpreter: 'none', autorestart: true});
 				await pm2.start(apps);
 			},
 			stop: () => pm2.stop(),
@@ -116,10 +125,10 @@ await main(async (options) => {
 		const sv = await startSupervisord(dir);
 		return {
 			pid: sv.pid,
-			async startServices() {
-				for (let i = 0; i < n; i++) writeFileSync(join(dir, 'conf.d', `s${i}.conf`), programSection(`s${i}`, '/bin/sleep 1000'));
+			async startServices(from, to) {
+				for (let i = from; i < to; i++) writeFileSync(join(dir, 'conf.d', `s${i}.conf`), programSection(`s${i}`, '/bin/sleep 1000'));
 				await sv.rpc('supervisor.reloadConfig');
-				for (let i = 0; i < n; i++) await sv.rpc('supervisor.addProcessGroup', `s${i}`);
+				for (let i = from; i < to; i++) await sv.rpc('supervisor.addProcessGroup', `s${i}`);
 			},
 			stop: () => sv.stop(),
 		};

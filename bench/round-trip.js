@@ -20,6 +20,9 @@ import {startSupervisord} from './lib/supervisord.js';
 const FRESH = 'fresh socat call (spawn → exit)';
 const PING = 'ping-pong on one connection';
 const PIPE = 'pipelined on one connection';
+/** Ping-pong runs in this many blocks per subject, alternating subjects, each on a new connection. */
+const PING_BLOCKS = 10;
+const PING_BLOCK_WARMUP = 100;
 
 /** Runs `socat - UNIX-CONNECT:path` with `input`; resolves with its duration and output. */
 function socatOnce(path, input) {
@@ -137,10 +140,11 @@ await main(async (options) => {
 	const report = new Report('a script\'s round trip',
 		`(1) ${freshRuns} fresh \`socat - UNIX-CONNECT:…\` processes per subject, interleaved round by round, each sending one echo ` +
 		`(supervisord: one XML-RPC supervisor.getPID POST) and exiting once the server closes; timed from spawn to exit. ` +
-		`(2) ${pingN} echo round trips on one open connection, one in flight (after ${pingWarm} unmeasured), ` +
+		`(2) ${pingN} echo round trips, one in flight, in ${PING_BLOCKS} blocks alternating between subjects, each on one ` +
+		`open connection (after ${pingWarm} unmeasured, then ${PING_BLOCK_WARMUP} per block), ` +
 		'supervisord: getPID on a kept-alive HTTP/1.1 connection, pm2: its RPC ping (the socket its CLI uses). ' +
 		`(3) ${pipeN} echo commands written back to back on one connection; commands/s until the last answer. ` +
-		`${pipeRuns} runs of (3).`);
+		`${pipeRuns} runs of (3), alternating.`);
 	const echoInput = 'echo\tping\n';
 	const isPong = (out) => out === 'ping\n';
 
@@ -169,11 +173,22 @@ await main(async (options) => {
 			for (const f of fresh) f.samples.push(...await freshCalls(f.path, f.input, f.expect, 1));
 		}
 		for (const f of fresh) report.add(FRESH, f.subject, 'ms', f.samples);
-		for (const [subject, path] of [['daemonproxy', dp.socket], ['node line server (floor)', floor.socket]]) {
-			report.add(PING, subject, 'us', await pingPongLines(path, pingN, pingWarm));
-			const rates = [];
-			for (let run = 0; run < pipeRuns; run++) rates.push(await pipelinedLines(path, pipeN));
-			report.add(PIPE, subject, '/s', rates);
+		// Ping-pong in blocks and pipelined runs, both alternating between daemonproxy and the floor.
+		const lineSubjects = [['daemonproxy', dp.socket], ['node line server (floor)', floor.socket]];
+		const latencies = new Map(lineSubjects.map(([subject]) => [subject, []]));
+		const rates = new Map(lineSubjects.map(([subject]) => [subject, []]));
+		const blocks = q ? 2 : PING_BLOCKS;
+		for (let block = 0; block < blocks; block++) {
+			for (const [subject, path] of lineSubjects) {
+				latencies.get(subject).push(...await pingPongLines(path, Math.ceil(pingN / blocks), block === 0 ? pingWarm : PING_BLOCK_WARMUP));
+			}
+		}
+		for (let run = 0; run < pipeRuns; run++) {
+			for (const [subject, path] of lineSubjects) rates.get(subject).push(await pipelinedLines(path, pipeN));
+		}
+		for (const [subject] of lineSubjects) {
+			report.add(PING, subject, 'us', latencies.get(subject));
+			report.add(PIPE, subject, '/s', rates.get(subject));
 		}
 		if (sv) {
 			const keepAlive = xmlrpcRequest('supervisor.getPID');
