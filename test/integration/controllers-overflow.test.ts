@@ -7,33 +7,16 @@ import {readFileSync} from 'node:fs';
 import {type Socket} from 'node:net';
 import {join} from 'node:path';
 import test from 'ava';
-import {pollUntil, SocketClient, startDaemon, tempDir} from './helpers/daemon.js';
+import {pollUntil, processState, readText, SocketClient, startDaemon, tempDir} from './helpers/daemon.js';
 
 const PAD = 'x'.repeat(980);
 const floodLine = (i: number): string => `service.args\tflood\t${i}\t${PAD}`;
 const FLOOD_EVENT = /^service\.args\tflood\t(\d+)\t/;
 
-function processState(pid: number): string {
-	try {
-		const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-		return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '?';
-	} catch {
-		return 'gone';
-	}
-}
-
 function rssKiB(pid: number): number {
 	const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
 	if (!match) throw new Error(`no VmRSS for ${pid}`);
 	return Number(match[1]);
-}
-
-function readText(path: string): string {
-	try {
-		return readFileSync(path, 'latin1');
-	} catch {
-		return '';
-	}
 }
 
 /**

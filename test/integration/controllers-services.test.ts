@@ -3,52 +3,10 @@
 // keeps receiving events until it exits, a command-only one (control.cmd), controllers and socket
 // peers that stop in the middle of a line, and fd accounting over 1,000 controller restarts.
 
-import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';
 import * as sys from '../../src/supervisor/sys.js';
-import {fixture, listFds, pollUntil, SocketClient, startDaemon, tempDir, type Daemon, type LineReader} from './helpers/daemon.js';
-
-/** Scans everything a LineReader has seen, with its own cursor (never consumes the reader's lines). */
-class EventScan {
-	readonly #reader: LineReader;
-	#index: number;
-
-	constructor(reader: LineReader, fromNow = false) {
-		this.#reader = reader;
-		this.#index = fromNow ? reader.seen.length : 0;
-	}
-
-	next(pattern: RegExp, timeoutMs = 8000): Promise<string> {
-		return pollUntil(() => {
-			const {seen} = this.#reader;
-			while (this.#index < seen.length) {
-				const line = seen[this.#index++] ?? '';
-				if (pattern.test(line)) return line;
-			}
-			return undefined;
-		}, () => `a line matching ${String(pattern)}; last seen: ${JSON.stringify(this.#reader.seen.slice(-8))}`, timeoutMs);
-	}
-}
-
-const pidOf = (upLine: string): number => Number(upLine.split('\t')[4]);
-
-function processState(pid: number): string {
-	try {
-		const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-		return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '?';
-	} catch {
-		return 'gone';
-	}
-}
-
-function readText(path: string): string {
-	try {
-		return readFileSync(path, 'latin1');
-	} catch {
-		return '';
-	}
-}
+import {EventScan, fixture, listFds, pidOf, pollUntil, processState, readText, SocketClient, startDaemon, tempDir, type Daemon} from './helpers/daemon.js';
 
 /** Polls until the file at `path` has a line matching `pattern`; returns all its lines. */
 function fileHasLine(path: string, pattern: RegExp, what: string): Promise<string[]> {

@@ -5,7 +5,7 @@
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import test from 'ava';
-import {fixture, pollUntil, startDaemon, tempDir, type Daemon} from './helpers/daemon.js';
+import {fields, fixture, next, pollUntil, startDaemon, stateRe, tempDir, type Cursors, type Daemon} from './helpers/daemon.js';
 
 /** /proc/uptime, which stamp-exit.sh reads, has a resolution of 10 ms. */
 const STAMP_RESOLUTION_S = 0.01;
@@ -22,41 +22,6 @@ async function readStamps(file: string): Promise<Array<[number, number]>> {
 /** Seconds between the start of run i-1 and run i. */
 function gap(runs: Array<[number, number]>, i: number): number {
 	return (runs[i]?.[1] ?? Number.NaN) - (runs[i - 1]?.[1] ?? Number.NaN);
-}
-
-function fields(line: string): string[] {
-	return line.split('\t').slice(2); // [state, ts, pid, reason, value, uptime, downtime]
-}
-
-function stateRe(name: string, state: string): RegExp {
-	return new RegExp(`^service\\.state\\t${name.replaceAll('.', '\\.')}\\t${state}\\t`);
-}
-
-/** Where a test has read a daemon's stdout up to, for each service, independently of d.command(). */
-type Cursors = Map<string, number>;
-
-/**
- * Waits for the next `state` event of `name` after the previous one this test waited for; returns
- * its fields and the service's state lines up to it.
- */
-async function next(d: Daemon, cursors: Cursors, name: string, state: string, timeoutMs = 5000): Promise<{f: string[]; lines: string[]}> {
-	const re = stateRe(name, state);
-	const prefix = `service.state\t${name}\t`;
-	const lines: string[] = [];
-	return pollUntil(() => {
-		let index = cursors.get(name) ?? 0;
-		try {
-			while (index < d.stdout.seen.length) {
-				const line = d.stdout.seen[index++] ?? '';
-				if (!line.startsWith(prefix)) continue;
-				lines.push(line);
-				if (re.test(line)) return {f: fields(line), lines};
-			}
-			return undefined;
-		} finally {
-			cursors.set(name, index);
-		}
-	}, `no ${state} event for ${name}`, timeoutMs);
 }
 
 async function stopRestarts(d: Daemon, name: string): Promise<void> {

@@ -3,42 +3,7 @@
 // and service.delete of services never started, pending or exited (our fix), not running ones.
 
 import test from 'ava';
-import {fixture, monotonicSeconds, pollUntil, startDaemon, type Daemon} from './helpers/daemon.js';
-
-function fields(line: string): string[] {
-	return line.split('\t').slice(2); // [state, ts, pid, reason, value, uptime, downtime]
-}
-
-function stateRe(name: string, state: string): RegExp {
-	return new RegExp(`^service\\.state\\t${name.replaceAll('.', '\\.')}\\t${state}\\t`);
-}
-
-/** Where a test has read a daemon's stdout up to, for each service, independently of d.command(). */
-type Cursors = Map<string, number>;
-
-/**
- * Waits for the next `state` event of `name` after the previous one this test waited for; returns
- * its fields and the service's state lines up to it.
- */
-async function next(d: Daemon, cursors: Cursors, name: string, state: string, timeoutMs = 5000): Promise<{f: string[]; lines: string[]}> {
-	const re = stateRe(name, state);
-	const prefix = `service.state\t${name}\t`;
-	const lines: string[] = [];
-	return pollUntil(() => {
-		let index = cursors.get(name) ?? 0;
-		try {
-			while (index < d.stdout.seen.length) {
-				const line = d.stdout.seen[index++] ?? '';
-				if (!line.startsWith(prefix)) continue;
-				lines.push(line);
-				if (re.test(line)) return {f: fields(line), lines};
-			}
-			return undefined;
-		} finally {
-			cursors.set(name, index);
-		}
-	}, `no ${state} event for ${name}`, timeoutMs);
-}
+import {fields, fixture, monotonicSeconds, next, startDaemon, stateRe, type Cursors} from './helpers/daemon.js';
 
 test('service.start NAME TS starts at TS, not before; uptimes are whole seconds of the run', async (t) => {
 	const d = await startDaemon(t, []);

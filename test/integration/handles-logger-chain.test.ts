@@ -17,40 +17,7 @@
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';
-import {fixture, pollUntil, startDaemon, tempDir, type LineReader} from './helpers/daemon.js';
-
-/** Scans everything a LineReader has seen, with its own cursor (never consumes the reader's lines). */
-class EventScan {
-	readonly #reader: LineReader;
-	#index = 0;
-
-	constructor(reader: LineReader) {
-		this.#reader = reader;
-	}
-
-	/** The next line from here on that matches; waits for it. */
-	next(pattern: RegExp, timeoutMs = 8000): Promise<string> {
-		return pollUntil(() => {
-			const {seen} = this.#reader;
-			while (this.#index < seen.length) {
-				const line = seen[this.#index++] ?? '';
-				if (pattern.test(line)) return line;
-			}
-			return undefined;
-		}, () => `a line matching ${String(pattern)}; seen: ${JSON.stringify(this.#reader.seen.slice(-12))}`, timeoutMs);
-	}
-}
-
-const pidOf = (upLine: string): number => Number(upLine.split('\t')[4]);
-
-function processState(pid: number): string {
-	try {
-		const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-		return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '?';
-	} catch {
-		return 'gone';
-	}
-}
+import {EventScan, fixture, pidOf, pollUntil, processState, startDaemon, tempDir} from './helpers/daemon.js';
 
 test('logger chain: writer and logger killed and restarted repeatedly; no line lost or duplicated by the chain', async (t) => {
 	const dir = await tempDir(t);
@@ -58,8 +25,8 @@ test('logger chain: writer and logger killed and restarted repeatedly; no line l
 	const logFile = join(dir, 'out.log');
 	const d = await startDaemon(t, [], {cwd: dir});
 	// One cursor per service: waiting for one service's event never skips the other's.
-	const wEvents = new EventScan(d.stdout);
-	const lEvents = new EventScan(d.stdout);
+	const wEvents = new EventScan(d.stdout, false, 12);
+	const lEvents = new EventScan(d.stdout, false, 12);
 	for (const line of [
 		'fd.pipe\tlog.r\tlog.w',
 		`service.args\tw\t${process.execPath}\t${fixture('counter-writer.js')}\t${stateFile}`,

@@ -5,7 +5,7 @@
 
 import {readdirSync, readFileSync} from 'node:fs';
 import type {ExecutionContext} from 'ava';
-import {daemonBin, descendants, pollUntil, startDaemon, type Daemon} from './helpers/daemon.js';
+import {daemonBin, descendants, pollUntil, procStatFields, startDaemon, type Daemon} from './helpers/daemon.js';
 
 /** USER_HZ: the unit of utime/stime in /proc/PID/stat (100 on every Linux we run on). */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -19,14 +19,9 @@ export interface ProcStat {
 
 /** State, parent and CPU time of `pid`; undefined once it is gone. */
 export function procStat(pid: number): ProcStat | undefined {
-	let text: string;
-	try {
-		text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-	} catch {
-		return undefined;
-	}
 	// Fields after the parenthesised command name: 3 state, 4 ppid, …, 14 utime, 15 stime.
-	const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+	const fields = procStatFields(pid);
+	if (fields === undefined) return undefined;
 	const ticks = Number(fields[11]) + Number(fields[12]);
 	return {state: fields[0] ?? '?', ppid: Number(fields[1]), cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND};
 }

@@ -6,39 +6,11 @@
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test, {type ExecutionContext} from 'ava';
-import {fixture, monotonicSeconds, pollUntil, processGone, SocketClient, startDaemon, tempDir, type Daemon, type LineReader} from './helpers/daemon.js';
+import {EventScan, fixture, monotonicSeconds, pollUntil, processGone, SocketClient, startDaemon, tempDir, type Daemon} from './helpers/daemon.js';
 
 function err(message: string, line: string): string {
 	const context = line.length <= 30 ? line : `${line.slice(0, 30)}...`;
 	return `error\t${message}, for command "${context}"`;
-}
-
-/** Scans everything a LineReader has seen, with its own cursor (never consumes the reader's lines). */
-class EventScan {
-	readonly #reader: LineReader;
-	#index: number;
-
-	/** Scans from `seen[from]`: 0, the current end (`true`), or an index. */
-	constructor(reader: LineReader, from: boolean | number = false) {
-		this.#reader = reader;
-		this.#index = from === true ? reader.seen.length : from === false ? 0 : from;
-	}
-
-	/** Index in `seen` just after the last match. */
-	get position(): number {
-		return this.#index;
-	}
-
-	next(pattern: RegExp, timeoutMs = 8000): Promise<string> {
-		return pollUntil(() => {
-			const {seen} = this.#reader;
-			while (this.#index < seen.length) {
-				const line = seen[this.#index++] ?? '';
-				if (pattern.test(line)) return line;
-			}
-			return undefined;
-		}, () => `a line matching ${String(pattern)}; last seen: ${JSON.stringify(this.#reader.seen.slice(-8))}`, timeoutMs);
-	}
 }
 
 /** Sends `signal` to the daemon and returns the `signal` line the interactive controller gets. */

@@ -13,8 +13,10 @@ import {killGroup, killProcessTree} from './processes.js';
 export {commandVia, LineReader, LineReaderError, type LinePredicate, type LineReaderErrorCode} from './line-reader.js';
 export {daemonBin, dpctlBin, fixture, repoRoot, tempDir, waitForPath} from './paths.js';
 export {DEFAULT_TIMEOUT_MS, POLL_INTERVAL_MS, pollUntil} from './poll.js';
-export {descendants, killGroup, killProcessTree, listFds, monotonicSeconds, processGone} from './processes.js';
+export {descendants, killGroup, killProcessTree, listFds, monotonicSeconds, processGone, procStatFields} from './processes.js';
+export {EventScan, pidOf, processState, readText} from './services.js';
 export {SocketClient} from './socket-client.js';
+export {fields, next, stateRe, type Cursors} from './state-events.js';
 
 /** Spec §4.1: an interactive controller first gets six `info\t…` lines. */
 const BANNER_LINES = 6;

@@ -14,16 +14,25 @@ export function monotonicSeconds(): number {
 	return Math.floor(Number(process.hrtime.bigint() / 1_000_000n) / 1000);
 }
 
-// pid, state and ppid from /proc/PID/stat; the command name is parenthesised and may contain
-// spaces or parentheses itself, so the fields are read after the last ')'.
-function readStat(pid: number): {state: string; ppid: number} | undefined {
+/**
+ * The fields of /proc/PID/stat after the command name (field 3, the state, first); undefined once
+ * the process is gone. The name is parenthesised and may contain spaces or parentheses itself, so
+ * the fields are read after the last ')'.
+ */
+export function procStatFields(pid: number): string[] | undefined {
 	let text: string;
 	try {
 		text = readFileSync(`/proc/${pid}/stat`, 'latin1');
 	} catch {
 		return undefined;
 	}
-	const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+	return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+// state and ppid from /proc/PID/stat.
+function readStat(pid: number): {state: string; ppid: number} | undefined {
+	const fields = procStatFields(pid);
+	if (fields === undefined) return undefined;
 	return {state: fields[0] ?? '?', ppid: Number(fields[1])};
 }
 
