@@ -7,7 +7,7 @@ import {readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';
 import {execa} from 'execa';
-import {repoRoot, tempDir} from './helpers/daemon.js';
+import {processState, repoRoot, tempDir} from './helpers/daemon.js';
 
 const SCENARIOS = ['restart-reaction', 'spawn-throughput', 'footprint', 'round-trip', 'fan-out', 'scale'] as const;
 const SCENARIO_TIMEOUT_MS = 30_000;
@@ -36,14 +36,8 @@ function processesWithTmpdir(dir: string): number[] {
 		} catch {
 			continue;
 		}
-		let state = '';
-		try {
-			const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
-			state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-		} catch {
-			continue;
-		}
-		if (state !== 'Z' && environ.includes(needle)) found.push(Number(entry));
+		const state = processState(Number(entry));
+		if (state !== 'Z' && state !== 'gone' && environ.includes(needle)) found.push(Number(entry));
 	}
 	return found;
 }
