@@ -84,25 +84,30 @@ async function runDaemonproxy(listenerCount, serviceCount, driveMs) {
 		let partial = '';
 		let driving = true;
 		let restarts = 0;
-		const up = new Set();
+		const live = new Set();
 		let markerSeen = false;
 		const markerLine = `service.tags\tbench-end\t${nonce}`;
+		// `live`: services started or with a start in flight (added when the start is sent, so a
+		// start still on its way to the daemon is never mistaken for "all down"). The reference
+		// stream ends with the marker line, exactly where the subscribers stop.
 		socket.on('data', (chunk) => {
-			hash.update(chunk);
-			for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
+			if (markerSeen) return;
 			const text = partial + chunk.toString('latin1');
 			const parts = text.split('\n');
 			partial = parts.pop() ?? '';
 			let starts = '';
 			for (const line of parts) {
+				if (markerSeen) break;
+				hash.update(`${line}\n`, 'latin1');
+				lines++;
 				if (line.startsWith('service.state\t')) {
 					const f = line.split('\t');
 					const name = /** @type {string} */ (f[1]);
-					if (f[2] === 'start' || f[2] === 'up') up.add(name);
-					else if (f[2] === 'down' && f[4] !== '-') {
-						up.delete(name);
+					if (f[2] === 'down' && f[4] !== '-') {
+						live.delete(name);
 						if (driving) {
 							starts += `service.start\t${name}\n`;
+							live.add(name);
 							restarts++;
 						}
 					}
@@ -112,13 +117,16 @@ async function runDaemonproxy(listenerCount, serviceCount, driveMs) {
 		});
 		let setup = '';
 		for (let i = 0; i < serviceCount; i++) setup += `service.args\tf${i}\t/bin/true\n`;
-		for (let i = 0; i < serviceCount; i++) setup += `service.start\tf${i}\n`;
+		for (let i = 0; i < serviceCount; i++) {
+			setup += `service.start\tf${i}\n`;
+			live.add(`f${i}`);
+		}
 		const t0 = process.hrtime.bigint();
 		socket.write(setup);
 		await sleep(driveMs);
 		driving = false;
 		const driven = Number(process.hrtime.bigint() - t0) / 1e9;
-		await waitUntil('all services down', () => up.size === 0, {timeoutMs: 30_000, intervalMs: 5});
+		await waitUntil('all services down', () => live.size === 0, {timeoutMs: 30_000, intervalMs: 5});
 		socket.write(`${markerLine}\n`);
 		await waitUntil('the marker', () => markerSeen, {timeoutMs: 60_000, intervalMs: 5});
 		const result = await listeners.result(120_000);

@@ -10,7 +10,7 @@ import {startDaemonproxy} from './lib/daemonproxy.js';
 import {tempDir} from './lib/paths.js';
 import {describePeers, preparePeers, withPeer} from './lib/peers.js';
 import {startPm2} from './lib/pm2.js';
-import {countChildrenNamed, killTree, rssBytes, sleep, spawnTracked, waitUntil} from './lib/procs.js';
+import {countChildrenNamed, killTree, rssBytes, settle, sleep, spawnTracked, waitUntil} from './lib/procs.js';
 import {median} from './lib/stats.js';
 import {Report} from './lib/report.js';
 import {programSection, startSupervisord} from './lib/supervisord.js';
@@ -87,7 +87,10 @@ await main(async (options) => {
 	await measure('bare node', async () => {
 		const child = spawnTracked(process.execPath, ['-e', 'setInterval(()=>{},1e9)'], {}, 'bare node');
 		const pid = /** @type {number} */ (child.pid);
-		return {pid, stop: () => killTree(pid)};
+		return {pid, async stop() {
+			killTree(pid);
+			await settle();
+		}};
 	});
 
 	await measure('daemonproxy', async () => {

@@ -11,7 +11,7 @@ import {main} from './lib/cli.js';
 import {startDaemonproxy} from './lib/daemonproxy.js';
 import {describePeers, preparePeers, withPeer} from './lib/peers.js';
 import {startPm2} from './lib/pm2.js';
-import {killTree, spawnTracked} from './lib/procs.js';
+import {killTree, settle, spawnTracked} from './lib/procs.js';
 import {Report} from './lib/report.js';
 import {StampReader} from './lib/stamps.js';
 import {programSection, startSupervisord} from './lib/supervisord.js';
@@ -72,7 +72,10 @@ await main(async (options) => {
 
 	await measure('sh loop (floor)', async () => {
 		const loop = spawnTracked('/bin/sh', ['-c', 'while :; do "$@"; done', 'loop', ...argv], {}, 'sh loop');
-		return () => killTree(/** @type {number} */ (loop.pid));
+		return async () => {
+			killTree(/** @type {number} */ (loop.pid));
+			await settle();
+		};
 	});
 
 	await measure('daemonproxy', async () => {

@@ -9,7 +9,7 @@ import {closeSync, openSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {LineClient} from './line-client.js';
 import {daemonBin, daemonJs} from './paths.js';
-import {descendantsOf, killSnapshot, killTree, snapshot, spawnTracked, waitGone} from './procs.js';
+import {descendantsOf, killSnapshot, killTree, settle, snapshot, spawnTracked, waitGone} from './procs.js';
 
 /**
  * @typedef {{pid: number, socket: string, dir: string, client: LineClient, connect(): Promise<LineClient>, stop(): Promise<void>}} DaemonproxySubject
@@ -66,10 +66,11 @@ export async function startDaemonproxy(dir, options = {}) {
 				killTree(pid);
 				killSnapshot(services);
 				killSnapshot(snapshot(descendantsOf(pid)));
+				await settle();
 				return;
 			}
 			killTree(pid);
-			await waitGone(pid);
+			await settle();
 		},
 	};
 }

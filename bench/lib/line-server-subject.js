@@ -3,7 +3,7 @@
 
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {killTree, spawnTracked, waitGone} from './procs.js';
+import {killTree, settle, spawnTracked} from './procs.js';
 
 const serverJs = fileURLToPath(new URL('line-server.js', import.meta.url));
 
@@ -18,6 +18,6 @@ export async function startLineServer(dir) {
 	const pid = /** @type {number} */ (child.pid);
 	return {pid, socket, async stop() {
 		killTree(pid);
-		await waitGone(pid);
+		await settle();
 	}};
 }

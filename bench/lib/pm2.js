@@ -9,7 +9,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {promisify} from 'node:util';
 import {tempDir} from './paths.js';
-import {killTree, onCleanup, processState, startTime, track, waitGone, waitUntil} from './procs.js';
+import {killTree, onCleanup, processState, settle, startTime, track, waitGone, waitUntil} from './procs.js';
 
 const run = promisify(execFile);
 export const PM2_PACKAGE = 'pm2@7';
@@ -104,6 +104,7 @@ export async function startPm2() {
 			// The daemon is our child (pm2 spawned it from this process): wait until Node reaped it.
 			await waitGone(pid, 10_000, {reaped: true});
 			killTree(pid);
+			await settle();
 			if (livePid === pid) livePid = null;
 		},
 	};

@@ -125,10 +125,41 @@ export function snapshot(pids) {
 	return pids.map((pid) => ({pid, start: startTime(pid)}));
 }
 
+/** Processes sent SIGKILL and not yet seen gone: SIGKILL is asynchronous (see settle()). */
+/** @type {Array<{pid: number, start: string | null}>} */
+let dying = [];
+
 export function killSnapshot(entries) {
 	for (const entry of entries) {
-		if (entry.start !== null && startTime(entry.pid) === entry.start) signal(entry.pid, 'SIGKILL');
+		if (entry.start !== null && startTime(entry.pid) === entry.start && signal(entry.pid, 'SIGKILL')) dying.push(entry);
 	}
+}
+
+function parentOf(pid) {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+		return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+	} catch {
+		return null;
+	}
+}
+
+/**
+ * Waits until every process killed so far has exited: gone, or a zombie — except our own
+ * children, which are waited for until Node has reaped them (a zombie left behind when we exit
+ * would be reparented to a process 1 that may never reap it).
+ */
+export async function settle(timeoutMs = 10_000) {
+	const deadline = performance.now() + timeoutMs;
+	while (dying.length > 0 && performance.now() < deadline) {
+		dying = dying.filter((entry) => {
+			if (startTime(entry.pid) !== entry.start) return false;
+			const state = processState(entry.pid);
+			return state !== null && (state !== 'Z' || parentOf(entry.pid) === process.pid);
+		});
+		if (dying.length > 0) await sleep(5);
+	}
+	dying = [];
 }
 
 /**
@@ -141,8 +172,7 @@ export function killTree(pid) {
 	if (entry && !alive(entry)) return;
 	signal(pid, 'SIGSTOP');
 	const below = snapshot(descendantsOf(pid));
-	signal(pid, 'SIGKILL');
-	killSnapshot(below);
+	killSnapshot([{pid, start: startTime(pid)}, ...below]);
 }
 
 /**
@@ -176,6 +206,7 @@ export async function stopAll() {
 		}
 	}
 	for (const pid of [...tracked.keys()].reverse()) killTree(pid);
+	await settle();
 }
 
 function stopAllSync() {

@@ -7,7 +7,7 @@ import {existsSync, mkdirSync, openSync, closeSync, writeFileSync} from 'node:fs
 import {join} from 'node:path';
 import {promisify} from 'node:util';
 import {HttpClient} from './http-client.js';
-import {killTree, spawnTracked, waitGone} from './procs.js';
+import {killTree, settle, spawnTracked} from './procs.js';
 
 const run = promisify(execFile);
 
@@ -109,7 +109,7 @@ export async function startSupervisord(dir, sections = [], {readyTimeoutMs = 30_
 		async stop() {
 			http.close();
 			killTree(pid);
-			await waitGone(pid);
+			await settle();
 		},
 	};
 }
