@@ -8,7 +8,7 @@ import {join} from 'node:path';
 import test from 'ava';
 import {execa} from 'execa';
 import {killProcessTree, pollUntil, startDaemon, tempDir} from './helpers/daemon.js';
-import {cpuSeconds} from './init-support.js';
+import {cpuSeconds, received} from './init-support.js';
 
 const WINDOW_MS = 6000;
 
@@ -58,13 +58,13 @@ test('a program that vanished or lost its execute bit: exit 3 and a log line per
 	await d.stderr.waitFor(`error: exec(${noexec}, ...) failed: Permission denied`, 8000);
 	const dump = await d.command('statedump');
 	t.true(dump.some((line) => /^service\.state\tgone\t(down\t\d+\t\d+\texit\t3|start)\t/.test(line)), 'gone: down with exit 3 (or its next start pending)');
-	t.deepEqual(await d.command('echo\talive'), ['alive']);
+	t.is((await d.command('echo\talive')).at(-1), 'alive', 'answers while the restarts fail');
 	// The cause goes away: the next automatic attempt runs the program.
 	writeFileSync(join(dir, 'keep'), '');
 	writeFileSync(gone, '#!/bin/sh\nexec sleep 30\n', {mode: 0o755});
 	chmodSync(noexec, 0o755);
-	await d.stdout.waitFor(/^service\.state\tgone\tup\t/, 5000);
-	await d.stdout.waitFor(/^service\.state\tnoexec\tup\t/, 5000);
+	await received(d.stdout, /^service\.state\tgone\tup\t/);
+	await received(d.stdout, /^service\.state\tnoexec\tup\t/);
 	t.pass();
 });
 
