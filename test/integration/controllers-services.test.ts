@@ -6,7 +6,7 @@
 import {join} from 'node:path';
 import test from 'ava';
 import * as sys from '../../src/supervisor/sys.js';
-import {EventScan, fixture, listFds, pidOf, pollUntil, processState, readText, SocketClient, startDaemon, tempDir, type Daemon} from './helpers/daemon.js';
+import {descendants, EventScan, fixture, listFds, pidOf, pollUntil, processState, readText, SocketClient, startDaemon, tempDir, type Daemon} from './helpers/daemon.js';
 
 /** Polls until the file at `path` has a line matching `pattern`; returns all its lines. */
 function fileHasLine(path: string, pattern: RegExp, what: string): Promise<string[]> {
@@ -155,10 +155,15 @@ test('complete commands from a peer that has already gone are all executed', asy
 		'service.fds\tq\tcontrol.socket\tcontrol.socket\tnull',
 	]);
 	d.send('service.start\tq');
-	const pid = pidOf(await new EventScan(d.stdout, true).next(/^service\.state\tq\tup\t/));
+	// The child may stop the daemon before the daemon has written its `up` line, so wait on
+	// /proc, not on the event: the daemon stopped, then its one child (the service) a zombie.
 	await stopped();
-	await pollUntil(() => (processState(pid) === 'Z' ? true : undefined), 'the service exited');
+	await pollUntil(() => {
+		const children = descendants(d.pid);
+		return children.length > 0 && children.every((child) => processState(child) === 'Z') ? true : undefined;
+	}, 'the service exited');
 	process.kill(d.pid, 'SIGCONT');
+	pidOf(await new EventScan(d.stdout, true).next(/^service\.state\tq\tup\t/));
 	const dump = await pollUntil(async () => {
 		const lines = await d.command('statedump');
 		return lines.some((line) => line.startsWith('fd.state\tgone.r\t')) && lines.some((line) => line.startsWith('fd.state\tsvc.r\t')) ? lines : undefined;
