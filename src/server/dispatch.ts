@@ -17,6 +17,7 @@ import { fdCommands } from './commands/fd-commands.js';
 import { serviceCommands } from './commands/service-commands.js';
 import type { Controller } from './controller.js';
 import type { Daemon } from './daemon.js';
+import { PoolFullError } from '../supervisor/pools.js';
 import { EXT_MSG, permissionDenied, statedumpEndLine } from './messages.js';
 
 export const COMMANDS: ReadonlyMap<string, CommandHandler> = new Map([
@@ -124,6 +125,11 @@ export function executeLine(daemon: Daemon, controller: Controller, received: st
 }
 
 function internalError(daemon: Daemon, verb: string, error: unknown, request: Request): void {
+	// A full --service-pool/--fd-pool carries its 1.1 text (`Unable to allocate new service`…).
+	if (error instanceof PoolFullError) {
+		request.fail(error.message);
+		return;
+	}
 	daemon.log.error(`command "${verb}" threw: ${(error as Error).stack ?? String(error)}`);
 	request.fail(EXT_MSG.internalError);
 }

@@ -162,8 +162,9 @@ test('a controller service gets its own `up` event first, then the pending signa
 	await d.command(`fd.open\tout\twrite,create\t${out}`);
 	await d.command('service.args\tc\t/bin/sh\t-c\thead -n 2');
 	await d.command('service.fds\tc\tcontrol.event\tout\tstderr');
-	await d.command('service.start\tc');
-	const up = await d.stdout.waitFor(/^service\.state\tc\tup\t/);
+	// The `up` line may arrive before the echo barrier ends d.command(); look there first.
+	const started = await d.command('service.start\tc');
+	const up = started.find((line) => /^service\.state\tc\tup\t/.test(line)) ?? await d.stdout.waitFor(/^service\.state\tc\tup\t/);
 	await d.stdout.waitFor(/^service\.state\tc\tdown\t\d+\t\d+\texit\t0\t/);
 	const lines = await pollUntil(() => {
 		const text = readFileSync(out, 'latin1');
