@@ -154,6 +154,7 @@ test('complete commands from a peer that has already gone are all executed', asy
 		'service.args\tq\t/bin/sh\t-c\tkill -STOP $PPID; printf "echo\\tx\\nfd.pipe\\tsvc.r\\tsvc.w\\n"',
 		'service.fds\tq\tcontrol.socket\tcontrol.socket\tnull',
 	]);
+	const scan = new EventScan(d.stdout, true); // from here: the `up` may be read before we look for it
 	d.send('service.start\tq');
 	// The child may stop the daemon before the daemon has written its `up` line, so wait on
 	// /proc, not on the event: the daemon stopped, then its one child (the service) a zombie.
@@ -163,7 +164,7 @@ test('complete commands from a peer that has already gone are all executed', asy
 		return children.length > 0 && children.every((child) => processState(child) === 'Z') ? true : undefined;
 	}, 'the service exited');
 	process.kill(d.pid, 'SIGCONT');
-	pidOf(await new EventScan(d.stdout, true).next(/^service\.state\tq\tup\t/));
+	pidOf(await scan.next(/^service\.state\tq\tup\t/));
 	const dump = await pollUntil(async () => {
 		const lines = await d.command('statedump');
 		return lines.some((line) => line.startsWith('fd.state\tgone.r\t')) && lines.some((line) => line.startsWith('fd.state\tsvc.r\t')) ? lines : undefined;
