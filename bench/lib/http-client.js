@@ -2,7 +2,7 @@
 // interface: one request at a time, responses framed by Content-Length (or chunked). Kept raw
 // (no http.Agent) so that a round trip costs exactly one write and the reads of its answer.
 
-import {connect as netConnect} from 'node:net';
+import {connectRetrying, waitForWake} from './waiting.js';
 
 function xmlEscape(text) {
 	return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -50,23 +50,7 @@ export class HttpClient {
 	}
 
 	static async connect(path, {timeoutMs = 10_000} = {}) {
-		const deadline = performance.now() + timeoutMs;
-		for (;;) {
-			try {
-				const socket = await new Promise((resolve, reject) => {
-					const s = netConnect(path);
-					s.once('connect', () => {
-						s.off('error', reject);
-						resolve(s);
-					});
-					s.once('error', reject);
-				});
-				return new HttpClient(socket);
-			} catch (error) {
-				if (performance.now() > deadline) throw new Error(`cannot connect to ${path}: ${/** @type {Error} */ (error).message}`);
-				await new Promise((resolve) => setTimeout(resolve, 10));
-			}
-		}
+		return new HttpClient(await connectRetrying(path, path, timeoutMs, 10));
 	}
 
 	/** Tries to take one complete response off the buffer; returns its body or null. */
@@ -120,14 +104,7 @@ export class HttpClient {
 			if (this.ended) throw new Error('connection closed before the response was complete');
 			const left = deadline - performance.now();
 			if (left <= 0) throw new Error('timed out waiting for an HTTP response');
-			await new Promise((resolve) => {
-				const timer = setTimeout(resolve, left);
-				this.wake = () => {
-					clearTimeout(timer);
-					this.wake = null;
-					resolve(undefined);
-				};
-			});
+			await waitForWake(this, left);
 		}
 	}
 

@@ -2,7 +2,7 @@
 // Used by every scenario to drive daemonproxy (and the line-server floor) the way a controller
 // script would. Never buffers lines nobody asked for beyond the current handler's queue.
 
-import {connect as netConnect} from 'node:net';
+import {connectRetrying, waitForWake} from './waiting.js';
 
 export class LineClient {
 	/** @param {import('node:net').Socket} socket */
@@ -26,23 +26,7 @@ export class LineClient {
 	/** Connects to a UNIX socket path (or @abstract), retrying while it does not exist yet. */
 	static async connect(path, {timeoutMs = 10_000} = {}) {
 		const address = path.startsWith('@') ? `\0${path.slice(1)}` : path;
-		const deadline = performance.now() + timeoutMs;
-		for (;;) {
-			try {
-				const socket = await new Promise((resolve, reject) => {
-					const s = netConnect(address);
-					s.once('connect', () => {
-						s.off('error', reject);
-						resolve(s);
-					});
-					s.once('error', reject);
-				});
-				return new LineClient(socket);
-			} catch (error) {
-				if (performance.now() > deadline) throw new Error(`cannot connect to ${path}: ${/** @type {Error} */ (error).message}`);
-				await new Promise((resolve) => setTimeout(resolve, 5));
-			}
-		}
+		return new LineClient(await connectRetrying(address, path, timeoutMs, 5));
 	}
 
 	#data(chunk) {
@@ -85,14 +69,7 @@ export class LineClient {
 			if (this.ended) throw new Error(`connection ended; last lines: ${JSON.stringify(out.slice(-5))}`);
 			const left = deadline - performance.now();
 			if (left <= 0) throw new Error(`timed out; last lines: ${JSON.stringify(out.slice(-5))}`);
-			await new Promise((resolve) => {
-				const timer = setTimeout(resolve, left);
-				this.wake = () => {
-					clearTimeout(timer);
-					this.wake = null;
-					resolve(undefined);
-				};
-			});
+			await waitForWake(this, left);
 		}
 	}
 

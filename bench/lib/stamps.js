@@ -7,6 +7,7 @@
 import {execFileSync} from 'node:child_process';
 import {constants, openSync} from 'node:fs';
 import {Socket} from 'node:net';
+import {waitForWake} from './waiting.js';
 
 /** @typedef {{kind: string, pid: number, ns: bigint}} Stamp */
 
@@ -65,14 +66,7 @@ export class StampReader {
 			if (gaps.length >= n) return gaps.slice(0, n);
 			const left = deadline - performance.now();
 			if (left <= 0) throw new Error(`only ${gaps.length} of ${n} restarts seen in ${timeoutMs} ms (${this.stamps.length} stamps)`);
-			await new Promise((resolve) => {
-				const timer = setTimeout(resolve, left);
-				this.wake = () => {
-					clearTimeout(timer);
-					this.wake = null;
-					resolve(undefined);
-				};
-			});
+			await waitForWake(this, left);
 		}
 	}
 
