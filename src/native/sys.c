@@ -377,34 +377,28 @@ static napi_value f_dup_cloexec(napi_env env, napi_callback_info info) {
 	return js_int(env, nfd);
 }
 
-static napi_value f_set_nonblock(napi_env env, napi_callback_info info) {
+/* Turn one bit of an fd's status flags (F_GETFL) or descriptor flags (F_GETFD) on or off. */
+static napi_value set_fd_bit(napi_env env, napi_callback_info info, int get_cmd, int set_cmd, int bit) {
 	napi_value argv[2];
 	int32_t fd;
 	bool on;
 	if (get_args(env, info, 2, argv) || arg_int(env, argv[0], &fd) || arg_bool(env, argv[1], &on))
 		return NULL;
-	int fl = fcntl(fd, F_GETFL);
+	int fl = fcntl(fd, get_cmd);
 	if (fl < 0)
 		return throw_errno(env, errno, "fcntl");
-	int nfl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
-	if (nfl != fl && fcntl(fd, F_SETFL, nfl))
+	int nfl = on ? (fl | bit) : (fl & ~bit);
+	if (nfl != fl && fcntl(fd, set_cmd, nfl))
 		return throw_errno(env, errno, "fcntl");
 	return NULL;
 }
 
+static napi_value f_set_nonblock(napi_env env, napi_callback_info info) {
+	return set_fd_bit(env, info, F_GETFL, F_SETFL, O_NONBLOCK);
+}
+
 static napi_value f_set_cloexec(napi_env env, napi_callback_info info) {
-	napi_value argv[2];
-	int32_t fd;
-	bool on;
-	if (get_args(env, info, 2, argv) || arg_int(env, argv[0], &fd) || arg_bool(env, argv[1], &on))
-		return NULL;
-	int fl = fcntl(fd, F_GETFD);
-	if (fl < 0)
-		return throw_errno(env, errno, "fcntl");
-	int nfl = on ? (fl | FD_CLOEXEC) : (fl & ~FD_CLOEXEC);
-	if (nfl != fl && fcntl(fd, F_SETFD, nfl))
-		return throw_errno(env, errno, "fcntl");
-	return NULL;
+	return set_fd_bit(env, info, F_GETFD, F_SETFD, FD_CLOEXEC);
 }
 
 static napi_value f_get_cloexec(napi_env env, napi_callback_info info) {
