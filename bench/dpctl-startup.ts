@@ -15,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'dpbench-'));
 const socket = join(dir, 'sock');
 
 // The daemon turns SIGTERM into an event (spec §11.1): only SIGKILL ends it.
-const daemon = spawn(process.execPath, [join(root, 'bin', 'daemonproxy.js'), '-S', socket], { stdio: 'ignore' });
+const daemon = spawn(process.execPath, [join(root, 'bin', 'daemonproxy.cjs'), '-S', socket], { stdio: 'ignore' });
 daemon.unref();
 process.on('exit', () => {
 	daemon.kill('SIGKILL');

@@ -2,7 +2,7 @@
 // fresh folder, its log in a file there; ready once an echo comes back. stop() ends it and every
 // service it started, by pid (services outlive the daemon by design, so they are listed first).
 // With DAEMONPROXY_BENCH_NODE_ARGS set (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") the daemon
-// runs as `node ARGS bin/daemonproxy.js` and is stopped with `terminate` so that node can write
+// runs as `node ARGS bin/daemonproxy.cjs` and is stopped with `terminate` so that node can write
 // its profile; see bench/README.md, "Profiling".
 
 import {closeSync, openSync, readFileSync} from 'node:fs';

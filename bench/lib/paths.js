@@ -8,9 +8,9 @@ import {fileURLToPath} from 'node:url';
 import {onCleanup} from './procs.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
-/** The sh entry point: it execs node on bin/daemonproxy.js, so its pid is the daemon's. */
+/** The sh entry point: it execs node on bin/daemonproxy.cjs, so its pid is the daemon's. */
 export const daemonBin = join(repoRoot, 'bin', 'daemonproxy');
-export const daemonJs = join(repoRoot, 'bin', 'daemonproxy.js');
+export const daemonJs = join(repoRoot, 'bin', 'daemonproxy.cjs');
 
 /** A fresh folder under the system temp dir, removed (with its contents) at the end of the run. */
 export function tempDir(prefix = 'dpb-') {

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -1168,6 +1169,51 @@ static napi_value f_errno_name(napi_env env, napi_callback_info info) {
 	return js_str(env, errno_name(err));
 }
 
+/* inetPton(family, text): whether inet_pton() accepts text as an address of family (AF_INET or
+ * AF_INET6). The check fd.socket makes before it binds, with the parser that bind will use. */
+static napi_value f_inet_pton(napi_env env, napi_callback_info info) {
+	napi_value argv[2];
+	int32_t family;
+	bytes_t text;
+	if (get_args(env, info, 2, argv) || arg_int(env, argv[0], &family))
+		return NULL;
+	if (family != AF_INET && family != AF_INET6)
+		return throw_errno(env, EAFNOSUPPORT, "inet_pton");
+	if (get_cstr(env, argv[1], &text, "inet_pton"))
+		return NULL;
+	struct in6_addr addr; /* large enough for either family */
+	int ok = inet_pton(family, text.p, &addr) == 1;
+	free_bytes(&text);
+	return js_bool(env, ok);
+}
+
+/* randomBytes(n): n (1..256) bytes from getrandom(2). Never blocks: before the kernel's pool is
+ * initialised (early boot, as process 1) it takes GRND_INSECURE bytes, which is what a stream id
+ * needs (unique, not secret). node:crypto would do, at 2 MB of resident memory for one call. */
+static napi_value f_random_bytes(napi_env env, napi_callback_info info) {
+	napi_value argv[1];
+	int32_t n;
+	if (get_args(env, info, 1, argv) || arg_int(env, argv[0], &n))
+		return NULL;
+	if (n < 1 || n > 256)
+		return throw_errno(env, EINVAL, "getrandom");
+	unsigned char buf[256];
+	ssize_t got;
+	do
+		got = getrandom(buf, (size_t)n, GRND_NONBLOCK);
+	while (got < 0 && errno == EINTR);
+	if (got < 0 && errno == EAGAIN)
+		got = getrandom(buf, (size_t)n, GRND_INSECURE);
+	if (got < 0)
+		return throw_errno(env, errno, "getrandom");
+	if (got != n)
+		return throw_errno(env, EIO, "getrandom");
+	napi_value result;
+	if (napi_create_buffer_copy(env, (size_t)n, buf, NULL, &result) != napi_ok)
+		return throw_errno(env, ENOMEM, "napi_create_buffer_copy");
+	return result;
+}
+
 static napi_value f_set_error_class(napi_env env, napi_callback_info info) {
 	napi_value argv[1];
 	if (get_args(env, info, 1, argv))
@@ -1764,6 +1810,8 @@ NAPI_MODULE_INIT() {
 		FN("fatalSignals", f_fatal_signals),
 		FN("fatalExec", f_fatal_exec),
 		FN("fatalLogFd", f_fatal_log_fd),
+		FN("inetPton", f_inet_pton),
+		FN("randomBytes", f_random_bytes),
 		FN("strerror", f_strerror),
 		FN("errnoName", f_errno_name),
 		FN("setErrorClass", f_set_error_class),

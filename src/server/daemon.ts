@@ -5,7 +5,6 @@
 // subscribed to it; nothing here blocks on a reader; every controller and fd it creates is
 // released exactly once.
 
-import { randomBytes } from 'node:crypto';
 import type { DaemonEvent, SignalEvent } from '../protocol/events.js';
 import { eventSubject, eventTopic, formatEvent } from '../protocol/events.js';
 import { logLineTooLong, LINE_TOO_LONG } from '../protocol/replies.js';
@@ -51,7 +50,7 @@ export class Daemon implements ControllerHost {
 	/** The numbered event stream and its retained tail (design §3). */
 	readonly events: EventRing;
 	/** Names this run's numbering, so a resume across a daemon restart is a gap (design §3). */
-	readonly streamId = randomBytes(8).toString('hex');
+	readonly streamId = sys.randomBytes(8).toString('hex');
 	/** Credentials of the daemon's own controllers (config, -i, services): the owner's. */
 	readonly ownPeer: Peer = { pid: process.pid, uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
 	readonly #rules: Rule[];

@@ -76,7 +76,7 @@ function serverSettings(options: DaemonOptions): Omit<DaemonSettings, 'log' | 'c
 	};
 }
 
-const clock = { now: (): number => Number(process.hrtime.bigint()) / 1e6 };
+const clock = { now: sys.monotonicMs };
 
 const host: ProcessHost = {
 	spawn(plan) {

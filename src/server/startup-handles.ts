@@ -32,7 +32,7 @@ function openNull(): number {
 
 /**
  * `inherited` is the list made by bin/daemonproxy (DAEMONPROXY_INHERITED_FDS); without it (the
- * daemon started as `node bin/daemonproxy.js`) there are no fd_N handles.
+ * daemon started as `node bin/daemonproxy.cjs`) there are no fd_N handles.
  */
 export function seedStartupHandles(table: HandleTable, inherited: readonly number[]): void {
 	table.seed(special('control.cmd', 'write', 'daemonproxy command pipe', null));

@@ -5,7 +5,6 @@
 
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
-import { performance } from 'node:perf_hooks';
 
 /** Raw bytes: a latin1 string (one char per byte) or a Buffer. */
 export type Bytes = string | Buffer;
@@ -79,6 +78,8 @@ interface Native {
 	fatalSignals(signals: number[], cb: (signal: number) => void): void;
 	fatalExec(file: Bytes | null, argv: Bytes[], env: Bytes[]): void;
 	fatalLogFd(fd: number): void;
+	inetPton(family: number, text: string): boolean;
+	randomBytes(n: number): Buffer;
 	strerror(errno: number): string;
 	errnoName(errno: number): string;
 	setErrorClass(ctor: typeof SysError): void;
@@ -99,9 +100,21 @@ const SOCKET_TYPES = { stream: C.SOCK_STREAM, dgram: C.SOCK_DGRAM, seqpacket: C.
 const DOMAINS = { unix: C.AF_UNIX, inet: C.AF_INET, inet6: C.AF_INET6 } as const;
 const SHUTDOWN_HOW = { read: C.SHUT_RD, write: C.SHUT_WR, both: C.SHUT_RDWR } as const;
 
-/** Monotonic milliseconds (performance.now()): the clock of FdStream.blockedSinceMs. */
+/** Monotonic milliseconds (CLOCK_MONOTONIC, through process.hrtime): the clock of the wire
+ * timestamps (§9.2), of restart timers and of FdStream.blockedSinceMs. Not performance.now(): its
+ * module costs the daemon almost 1 MB of resident memory. */
 export function monotonicMs(): number {
-	return performance.now();
+	return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/** Whether inet_pton(3) accepts `text` as an address of `family`: the parser bind will use. */
+export function isInetAddress(family: 'inet' | 'inet6', text: string): boolean {
+	return native.inetPton(DOMAINS[family], text);
+}
+
+/** `n` (1..256) random bytes from getrandom(2); never blocks, even before the entropy pool is ready. */
+export function randomBytes(n: number): Buffer {
+	return native.randomBytes(n);
 }
 
 /** pipe2(O_CLOEXEC). Both ends are blocking until setNonblock or a Watcher changes that. */

@@ -4,7 +4,7 @@
 
 import {copyFile, mkdir, readFile, writeFile} from 'node:fs/promises';
 import {createServer, type Socket} from 'node:net';
-import {join} from 'node:path';
+import {basename, join} from 'node:path';
 import {PassThrough} from 'node:stream';
 import test, {type ExecutionContext} from 'ava';
 import {execa} from 'execa';
@@ -259,8 +259,8 @@ test('startDaemon without -i: no banner wait; closing stdin ends it', async (t) 
 test('bin shims: a missing build gives one line on stderr and exit 111', async (t) => {
 	const dir = await tempDir(t);
 	await mkdir(join(dir, 'bin'));
-	for (const [bin, name] of [[`${daemonBin}.js`, 'daemonproxy'], [dpctlBin, 'dpctl']] as const) {
-		const copy = join(dir, 'bin', `${name}.js`);
+	for (const [bin, name] of [[`${daemonBin}.cjs`, 'daemonproxy'], [dpctlBin, 'dpctl']] as const) {
+		const copy = join(dir, 'bin', basename(bin));
 		await copyFile(bin, copy);
 		const result = await execa(process.execPath, [copy], {reject: false, stdin: 'ignore'});
 		t.is(result.exitCode, 111);

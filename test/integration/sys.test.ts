@@ -150,6 +150,17 @@ test.serial('errors: SysError carries code, errno, syscall and the strerror text
 	t.throws(() => sys.kill(1.5, 0), { instanceOf: TypeError });
 });
 
+test.serial('inetPton and randomBytes: the libc parser bind uses; getrandom bytes', (t) => {
+	for (const text of ['127.0.0.1', '0.0.0.0', '255.255.255.255']) t.true(sys.isInetAddress('inet', text), text);
+	for (const text of ['256.0.0.1', '1.2.3', '01.2.3.4', ' 1.2.3.4', '::1', '']) t.false(sys.isInetAddress('inet', text), text);
+	for (const text of ['::1', '::', 'fe80::1', '::ffff:10.0.0.1']) t.true(sys.isInetAddress('inet6', text), text);
+	for (const text of ['fe80::1%lo', '1:2:3:4:5:6:7:8:9', '127.0.0.1', ':::']) t.false(sys.isInetAddress('inet6', text), text);
+	const a = sys.randomBytes(16);
+	t.is(a.length, 16);
+	t.notDeepEqual(a, sys.randomBytes(16));
+	for (const n of [0, 257]) t.throws(() => sys.randomBytes(n), { code: 'EINVAL' });
+});
+
 test.serial('probe: access, kind, flags, socket details; null for a closed fd', (t) => {
 	const [r, w] = sys.pipe();
 	t.deepEqual(sys.probe(r), { access: 'read', append: false, nonblock: false, kind: 'fifo' });

@@ -4,7 +4,6 @@
 // Every argument is checked before any system call; a failed command leaves no fd behind.
 
 import { mkdirSync, unlinkSync } from 'node:fs';
-import { isIPv4, isIPv6 } from 'node:net';
 import { dirname } from 'node:path';
 import { MSG, socketStepFailed, unknownFlag, type SocketStep } from '../../protocol/replies.js';
 import * as sys from '../../supervisor/sys.js';
@@ -94,7 +93,7 @@ function parseAddress(domain: Domain, text: string): Address | null {
 			if (!match) return null;
 			const [, host = '', portText] = match;
 			const port = parsePort(portText);
-			if (port === null || (host !== '*' && !isIPv4(host))) return null;
+			if (port === null || (host !== '*' && !sys.isInetAddress('inet', host))) return null;
 			return { domain, host: host === '*' ? '0.0.0.0' : host, port };
 		}
 		case 'inet6': {
@@ -103,8 +102,7 @@ function parseAddress(domain: Domain, text: string): Address | null {
 			if (!match) return null;
 			const [, host, portText] = match;
 			const port = parsePort(portText);
-			// isIPv6 accepts a `%zone` suffix; inet_pton does not.
-			if (port === null || (host !== undefined && (!isIPv6(host) || host.includes('%')))) return null;
+			if (port === null || (host !== undefined && !sys.isInetAddress('inet6', host))) return null;
 			return { domain, host: host ?? '::', port };
 		}
 	}

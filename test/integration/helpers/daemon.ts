@@ -1,4 +1,4 @@
-// The integration-test harness: starts the compiled daemonproxy (through bin/daemonproxy.js) with
+// The integration-test harness: starts the compiled daemonproxy (through bin/daemonproxy.cjs) with
 // execa, talks to it over stdin/stdout, and makes sure it and everything it started is gone when
 // the test ends (teardown), when the worker exits, or when AVA kills the worker on a timeout.
 // Tests import everything from here; the other helpers/ modules are re-exported below.
@@ -68,7 +68,7 @@ export interface StartOptions {
 	stdin?: 'pipe' | 'ignore';
 	/** Deadline for the banner; default DEFAULT_TIMEOUT_MS. */
 	timeoutMs?: number;
-	/** Script run with node instead of bin/daemonproxy.js (the harness's own tests use a fake). */
+	/** Script run with node instead of bin/daemonproxy.cjs (the harness's own tests use a fake). */
 	bin?: string;
 }
 
@@ -156,7 +156,7 @@ function describeEnd(result: DaemonResult): string {
 }
 
 /**
- * Starts `node bin/daemonproxy.js [-i] ...args` in its own process group, registered for teardown
+ * Starts `node bin/daemonproxy.cjs [-i] ...args` in its own process group, registered for teardown
  * before anything can fail. With `interactive` (the default) resolves once the banner has arrived;
  * if it does not, the daemon is killed and the error shows its exit and the end of its stderr.
  */

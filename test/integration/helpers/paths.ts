@@ -10,7 +10,7 @@ import type {ExecutionContext} from 'ava';
 import {DEFAULT_TIMEOUT_MS, pollUntil} from './poll.js';
 
 export const repoRoot: string = fileURLToPath(new URL('../../../../', import.meta.url)).replace(/\/$/, '');
-/** The sh entry point (it records inherited fds, then runs bin/daemonproxy.js under node). */
+/** The sh entry point (it records inherited fds, then runs bin/daemonproxy.cjs under node). */
 export const daemonBin: string = join(repoRoot, 'bin', 'daemonproxy');
 export const dpctlBin: string = join(repoRoot, 'bin', 'dpctl.js');
 
