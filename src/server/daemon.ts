@@ -60,8 +60,6 @@ export class Daemon implements ControllerHost {
 	readonly #controllers = new Map<number, Controller>();
 	/** Each controller's own descriptors, inherited by the exec-on-exit program (§13.6). */
 	readonly #controllerFds = new Map<number, readonly number[]>();
-	/** The listening socket's descriptor, found when it was created (ControlSocket keeps it private). */
-	#controlSocketFd: number | null = null;
 	readonly #fatalLog = new FatalLogTarget();
 	readonly #maxControllers: number;
 	readonly #socketOptions: ControlSocketOptions;
@@ -267,17 +265,13 @@ export class Daemon implements ControllerHost {
 
 	createControlSocket(name: string): boolean {
 		this.deleteControlSocket();
-		const before = new Set(sys.listOpenFds());
 		this.#controlSocket = ControlSocket.create(name, this.log, fd => this.#accepted(fd), this.#socketOptions);
-		// The one descriptor create() left open is the listening socket.
-		if (this.#controlSocket) this.#controlSocketFd = sys.listOpenFds().find(fd => !before.has(fd)) ?? null;
 		return this.#controlSocket !== null;
 	}
 
 	deleteControlSocket(): void {
 		this.#controlSocket?.close();
 		this.#controlSocket = null;
-		this.#controlSocketFd = null;
 	}
 
 	/** Credentials and role first (design §2), before any line is read; then the slot limit. */
@@ -389,7 +383,7 @@ export class Daemon implements ControllerHost {
 				const fds: number[] = [];
 				for (const handle of this.supervisor.handles.sorted()) if (handle.fd !== null) fds.push(handle.fd);
 				for (const own of this.#controllerFds.values()) fds.push(...own);
-				if (this.#controlSocketFd !== null) fds.push(this.#controlSocketFd);
+				if (this.#controlSocket !== null) fds.push(this.#controlSocket.fd);
 				return fds;
 			},
 			beforeExit: () => {
