@@ -23,8 +23,7 @@ import { Controller, DEFAULT_OUTPUT_LIMITS, type ControllerHost, type Controller
 import { executeLine } from './dispatch.js';
 import { EventRing } from './event-ring.js';
 import { ExitPaths, type ExitHost } from './exit-paths.js';
-import { FatalLogTarget } from './fatal-signals.js';
-import { FdLogSink } from './fd-log-sink.js';
+import { LogDestination } from './log-destination.js';
 import { auditLine, tooManyControllers, type AuditResult } from './messages.js';
 
 export const DEFAULT_MAX_CONTROLLERS = 256;
@@ -50,6 +49,8 @@ export class Daemon implements ControllerHost {
 	readonly exits: ExitPaths;
 	/** The numbered event stream and its retained tail (design §3). */
 	readonly events: EventRing;
+	/** Descriptor 2, nothing (-D) or the log.dest handle (log-destination.ts). */
+	readonly logDestination: LogDestination;
 	/** Names this run's numbering, so a resume across a daemon restart is a gap (design §3). */
 	readonly streamId = randomBytes(8).toString('hex');
 	/** Credentials of the daemon's own controllers (config, -i, services): the owner's. */
@@ -60,12 +61,9 @@ export class Daemon implements ControllerHost {
 	readonly #controllers = new Map<number, Controller>();
 	/** Each controller's own descriptors, inherited by the exec-on-exit program (§13.6). */
 	readonly #controllerFds = new Map<number, readonly number[]>();
-	readonly #fatalLog = new FatalLogTarget();
 	readonly #maxControllers: number;
 	readonly #socketOptions: ControlSocketOptions;
 	#controlSocket: ControlSocket | null = null;
-	#logDestination: string | null = null;
-	#logSink: FdLogSink | null = null;
 	readonly #blockedCheck: NodeJS.Timeout;
 
 	constructor(settings: DaemonSettings) {
@@ -78,6 +76,8 @@ export class Daemon implements ControllerHost {
 		this.#door = new ConnectionDoor(settings.log);
 		this.exits = new ExitPaths(settings.log);
 		this.exits.attach(this.#exitHost());
+		// Before the supervisor: every event it emits goes through broadcast(), which consults it.
+		this.logDestination = new LogDestination(settings.log, name => this.supervisor.handles.get(name));
 		this.supervisor = new Supervisor({
 			clock: settings.clock,
 			host: settings.host,
@@ -97,7 +97,7 @@ export class Daemon implements ControllerHost {
 	// ---- events -------------------------------------------------------------------------
 
 	broadcast(event: DaemonEvent): void {
-		if ((event.type === 'fd.state' || event.type === 'fd.deleted') && event.name === this.#logDestination) this.#refreshLogSink();
+		if (event.type === 'fd.state' || event.type === 'fd.deleted') this.logDestination.handleChanged(event.name);
 		this.#publish(eventTopic(event), eventSubject(event), formatEvent(event));
 	}
 
@@ -289,49 +289,6 @@ export class Daemon implements ControllerHost {
 		}
 		this.log.warning(`refused control connection: ${this.#maxControllers} controllers connected`);
 		this.#door.refuse(fd, tooManyControllers(this.#maxControllers));
-	}
-
-	// ---- logging --------------------------------------------------------------------------
-
-	/** §7.20: log to the handle called `name`, now and whenever it exists. False if it does not exist yet. */
-	setLogDestination(name: string): boolean {
-		this.#logDestination = name;
-		this.#refreshLogSink();
-		return this.supervisor.handles.get(name) !== undefined;
-	}
-
-	/** Log to descriptor 2 until log.dest is used (§12.3). */
-	logToStderr(): void {
-		this.#replaceLogSink(2);
-	}
-
-	/** -D: no destination until log.dest; messages wait in the logger's bounded buffer (§12.3). */
-	pauseLog(): void {
-		if (this.#logDestination === null) this.#replaceLogSink(null);
-	}
-
-	#refreshLogSink(): void {
-		if (this.#logDestination === null) return;
-		// Deferred: the handle table is mid-change when this is called from broadcast().
-		queueMicrotask(() => {
-			if (this.#logDestination === null) return;
-			const handle = this.supervisor.handles.get(this.#logDestination);
-			this.#replaceLogSink(handle?.fd ?? null);
-		});
-	}
-
-	#replaceLogSink(fd: number | null): void {
-		this.#logSink?.close();
-		this.#logSink = null;
-		if (fd !== null) {
-			try {
-				this.#logSink = new FdLogSink(fd);
-			} catch {
-				this.#logSink = null;
-			}
-		}
-		this.log.setSink(this.#logSink);
-		this.#fatalLog.replace(this.#logSink === null ? null : fd);
 	}
 
 	// ---- process-wide state ---------------------------------------------------------------

@@ -115,7 +115,7 @@ export function main(argv: readonly string[] = process.argv.slice(2)): void {
 	const { options, stop } = parsed;
 	log.adjust(options.logLevelDelta);
 	const daemon = new Daemon({ log, clock, host, ...serverSettings(options) });
-	daemon.logToStderr();
+	daemon.logDestination.toStderr();
 	daemon.guard = options.exitGuard;
 	daemon.execOnExit = options.exitExec;
 	// A daemon started by `-D` tells its launcher how its startup ended (daemonize.ts).
@@ -207,7 +207,7 @@ function start(daemon: Daemon, options: DaemonOptions, isPid1: boolean, inherite
 	// held until log.dest, then the launcher hears `ready` and prints our pid.
 	readiness.ready(() => {
 		replaceWithNull(supervisor.handles, ['stdin', 'stdout', 'stderr']);
-		daemon.pauseLog();
+		daemon.logDestination.pause();
 	});
 }
 
