@@ -1,6 +1,6 @@
-// The running daemon: wires the supervisor to its controllers, the control socket and its gate,
-// the event fan-out, the log destination, caught signals and the exit paths (spec §4, §11, §12.3,
-// §13.5–§13.6, design §2–§3).
+// The running daemon: wires the supervisor to its controllers (controller-table.ts), the control
+// socket and its gate, the event fan-out, the log destination (log-destination.ts), caught
+// signals and the exit paths (spec §4, §11, §12.3, §13.5–§13.6, design §2–§3).
 // Invariants: each published event is numbered and encoded once, and handed to every controller
 // subscribed to it; nothing here blocks on a reader; every controller and fd it creates is
 // released exactly once.
@@ -10,7 +10,6 @@ import type { DaemonEvent, SignalEvent } from '../protocol/events.js';
 import { eventSubject, eventTopic, formatEvent } from '../protocol/events.js';
 import { logLineTooLong, LINE_TOO_LONG } from '../protocol/replies.js';
 import { signalName } from '../protocol/signals.js';
-import { FdStream } from '../supervisor/fd-stream.js';
 import { handleStateEvent, type Handle } from '../supervisor/handle-table.js';
 import type { Logger } from '../supervisor/logger.js';
 import type { SignalCounter } from '../supervisor/signal-counters.js';
@@ -19,14 +18,14 @@ import * as sys from '../supervisor/sys.js';
 import { ConnectionDoor } from './auth-gate.js';
 import { roleOf, type Peer, type Policy, type Role, type Rule } from './auth-policy.js';
 import { ControlSocket, type ControlSocketOptions } from './control-socket.js';
-import { Controller, DEFAULT_OUTPUT_LIMITS, type ControllerHost, type ControllerKind, type OutputLimits } from './controller.js';
+import { DEFAULT_OUTPUT_LIMITS, type Controller, type ControllerHost, type ControllerKind, type OutputLimits } from './controller.js';
+import { ControllerTable, DEFAULT_MAX_CONTROLLERS } from './controller-table.js';
 import { executeLine } from './dispatch.js';
 import { EventRing } from './event-ring.js';
 import { ExitPaths, type ExitHost } from './exit-paths.js';
 import { LogDestination } from './log-destination.js';
 import { auditLine, tooManyControllers, type AuditResult } from './messages.js';
 
-export const DEFAULT_MAX_CONTROLLERS = 256;
 const BLOCKED_CHECK_INTERVAL_MS = 500;
 
 export interface DaemonSettings {
@@ -57,21 +56,16 @@ export class Daemon implements ControllerHost {
 	readonly ownPeer: Peer = { pid: process.pid, uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
 	readonly #rules: Rule[];
 	readonly #door: ConnectionDoor;
-	readonly #outputLimits: OutputLimits;
-	readonly #controllers = new Map<number, Controller>();
-	/** Each controller's own descriptors, inherited by the exec-on-exit program (§13.6). */
-	readonly #controllerFds = new Map<number, readonly number[]>();
-	readonly #maxControllers: number;
+	readonly #controllers: ControllerTable;
 	readonly #socketOptions: ControlSocketOptions;
 	#controlSocket: ControlSocket | null = null;
 	readonly #blockedCheck: NodeJS.Timeout;
 
 	constructor(settings: DaemonSettings) {
 		this.log = settings.log;
-		this.#maxControllers = settings.maxControllers ?? DEFAULT_MAX_CONTROLLERS;
+		this.#controllers = new ControllerTable(this, settings.maxControllers ?? DEFAULT_MAX_CONTROLLERS, settings.outputLimits ?? DEFAULT_OUTPUT_LIMITS);
 		this.#socketOptions = settings.socketOptions ?? {};
 		this.#rules = [...settings.rules ?? []];
-		this.#outputLimits = settings.outputLimits ?? DEFAULT_OUTPUT_LIMITS;
 		this.events = new EventRing(settings.eventHistory);
 		this.#door = new ConnectionDoor(settings.log);
 		this.exits = new ExitPaths(settings.log);
@@ -90,7 +84,7 @@ export class Daemon implements ControllerHost {
 		this.#blockedCheck = setInterval(() => {
 			// FdStream.blockedSinceMs is on sys.monotonicMs(), not on the wire clock.
 			const now = sys.monotonicMs();
-			for (const controller of this.#controllers.values()) controller.checkBlocked(now);
+			for (const controller of this.#controllers) controller.checkBlocked(now);
 		}, BLOCKED_CHECK_INTERVAL_MS);
 	}
 
@@ -110,7 +104,7 @@ export class Daemon implements ControllerHost {
 	/** Number, retain, then hand the same bytes to every subscriber: no per-connection copy. */
 	#publish(topic: string, subject: string | undefined, line: string): void {
 		const event = this.events.publish(topic, subject, line);
-		for (const controller of this.#controllers.values()) {
+		for (const controller of this.#controllers) {
 			if (controller.wants(topic, subject)) controller.deliver(controller.seqMode ? event.sequenced : event.plain);
 		}
 	}
@@ -131,7 +125,7 @@ export class Daemon implements ControllerHost {
 	#signalArrived(counter: SignalCounter): void {
 		this.broadcast(this.signalEvent(counter));
 		const mark = this.supervisor.signals.newestSeq;
-		for (const controller of this.#controllers.values()) if (controller.hasOutput) controller.signalMark = mark;
+		for (const controller of this.#controllers) if (controller.hasOutput) controller.signalMark = mark;
 	}
 
 	#deliverSignalsTo(controller: Controller): void {
@@ -161,39 +155,11 @@ export class Daemon implements ControllerHost {
 		this.#rules.push(rule);
 	}
 
-	/**
-	 * Create a controller over raw fds we own: `inputFd` to read (null: none), `outputFd` to
-	 * write (null: none; may equal inputFd). Returns null when the maximum is reached.
-	 */
+	/** A controller over raw fds we own (ControllerTable.open); null when the maximum is reached. */
 	addController(kind: ControllerKind, inputFd: number | null, outputFd: number | null, onClosed?: () => void, peer: Peer = this.ownPeer): Controller | null {
-		if (this.#controllers.size >= this.#maxControllers) return null;
-		let id = 0;
-		while (this.#controllers.has(id)) id++;
-		const controller = new Controller(id, kind, this, peer, this.#outputLimits);
-		const handlers = {
-			onData: (data: Buffer, fds: number[]) => controller.onData(data, fds),
-			onEnd: () => controller.onEnd(),
-			onError: (error: Error) => controller.onError(error),
-			onWriteError: (error: Error) => controller.onWriteError(error),
-			onDrain: () => controller.onDrain(),
-		};
-		const same = inputFd !== null && inputFd === outputFd;
-		const input = inputFd === null ? null : new FdStream(inputFd, handlers, { read: true, write: same });
-		const output = outputFd === null ? null : same ? input : new FdStream(outputFd, handlers, { read: false, write: true });
-		controller.attach({
-			input,
-			output,
-			release: () => {
-				this.#controllerFds.delete(id);
-				if (inputFd !== null) sys.close(inputFd);
-				if (outputFd !== null && !same) sys.close(outputFd);
-				onClosed?.();
-			},
-		});
-		this.#controllers.set(id, controller);
-		this.#controllerFds.set(id, [inputFd, outputFd].filter((fd): fd is number => fd !== null));
+		const controller = this.#controllers.open(kind, inputFd, outputFd, peer, onClosed);
 		// A service controller hears of pending signals after its own `up` line (§4.1): see spawned().
-		if (controller.hasOutput && kind !== 'service') this.#deliverSignalsTo(controller);
+		if (controller?.hasOutput && kind !== 'service') this.#deliverSignalsTo(controller);
 		return controller;
 	}
 
@@ -251,7 +217,7 @@ export class Daemon implements ControllerHost {
 	}
 
 	closed(controller: Controller): void {
-		this.#controllers.delete(controller.id);
+		this.#controllers.delete(controller);
 		if (controller.kind !== 'interactive' || this.exits.exiting) return;
 		if (this.guard !== 0n) {
 			this.log.warning('interactive session ended, but not exiting due to terminate-guard');
@@ -287,8 +253,8 @@ export class Daemon implements ControllerHost {
 			this.log.debug(`${controller.label}: connection from pid ${peer.pid} uid ${peer.uid} gid ${peer.gid}`);
 			return;
 		}
-		this.log.warning(`refused control connection: ${this.#maxControllers} controllers connected`);
-		this.#door.refuse(fd, tooManyControllers(this.#maxControllers));
+		this.log.warning(`refused control connection: ${this.#controllers.max} controllers connected`);
+		this.#door.refuse(fd, tooManyControllers(this.#controllers.max));
 	}
 
 	// ---- process-wide state ---------------------------------------------------------------
@@ -339,7 +305,7 @@ export class Daemon implements ControllerHost {
 			inheritableFds: () => {
 				const fds: number[] = [];
 				for (const handle of this.supervisor.handles.sorted()) if (handle.fd !== null) fds.push(handle.fd);
-				for (const own of this.#controllerFds.values()) fds.push(...own);
+				fds.push(...this.#controllers.fds());
 				if (this.#controlSocket !== null) fds.push(this.#controlSocket.fd);
 				return fds;
 			},

@@ -13,7 +13,7 @@ import {
 } from '../../../src/protocol/replies.js';
 import { BUILTIN_OPTIONS, CLI_MESSAGES } from '../../../src/server/cli-options.js';
 import { COMMAND_HIGH_WATER_BYTES, EVENT_LIMIT_BYTES, MAX_QUEUED_FDS } from '../../../src/server/controller.js';
-import { DEFAULT_MAX_CONTROLLERS } from '../../../src/server/daemon.js';
+import { DEFAULT_MAX_CONTROLLERS } from '../../../src/server/controller-table.js';
 import { COMMANDS } from '../../../src/server/dispatch.js';
 import { EXT_MSG, cannotExecute } from '../../../src/server/messages.js';
 import { DEFAULT_LOG_BUFFER_BYTES } from '../../../src/supervisor/logger.js';
