@@ -4,8 +4,11 @@
 // Must never do I/O (no fs, no console, no process.exit): the caller logs, prints, execs, exits.
 
 import { LOG_LEVELS } from '../supervisor/logger.js';
-
-export interface PoolSpec { count: number; size: number }
+import { CLI_MESSAGES } from './cli-messages.js';
+import { BUILTIN_OPTIONS, type BuiltinOption, type ExtensionOption } from './cli-option-table.js';
+import {
+	byteLength, FD_POOL_LIMITS, parseCInteger, parsePoolSpec, SERVICE_POOL_LIMITS, type PoolSpec,
+} from './cli-option-values.js';
 
 export interface DaemonOptions {
 	config: string | null;
@@ -43,18 +46,6 @@ export interface ParseResult {
 	continuedFatals: string[];
 }
 
-export interface ExtensionOption {
-	long: string;
-	short?: string;
-	/** '' for a flag. */
-	valueName: string;
-	description: string;
-	/** Takes no value (recorded as ''), like the 1.1 flags. */
-	flag?: boolean;
-	/** Returns an error message (fatal, status 2) or null when the value is acceptable. */
-	validate?(value: string): string | null;
-}
-
 export interface ParseContext {
 	isPid1: boolean;
 	fileExists(path: string): boolean;
@@ -70,68 +61,12 @@ export const PID1_EXIT_GUARD = 1n;
 /** §14: the exec-on-exit vector, TABs included. */
 export const MAX_EXEC_ARGS_BYTES = 255;
 
-/**
- * Every text this module emits (§13.2, §13.3, §13.8). The pool warnings keep 1.1's wording except
- * the `servce` typo, which is fixed (spec §16 lists it as an accident).
- */
-export const CLI_MESSAGES = {
-	unknownShort: (letter: string) => `Unknown option -${letter}  (see --help)`,
-	unknownLong: (arg: string) => `Unknown option ${arg}  (see --help)`,
-	missingShort: (letter: string) => `Missing argument for -${letter}`,
-	missingLong: (name: string) => `Missing argument for --${name}`,
-	// 1.1 appends a LF here (spec §16 accident); we do not.
-	unexpectedArgument: (arg: string) => `Unexpected argument "${arg}"`,
-	cannotStatConfig: (path: string) => `Cannot stat configfile "${path}"`,
-	badGuard: 'Terminate guard must be an integer',
-	execArgsTooLong: 'exec-on-exit arguments exceed buffer size',
-	badPoolSpec: 'Expected \'N\' or \'NxM\' where N and M are integers and M has an optional size suffix',
-	requireMode: 'require -i or -c or -S',
-	// 1.1 forbids the combination (§13.1) without a documented text; both would read stdin.
-	interactiveWithStdinConfig: 'cannot combine -i with -c - (both would read stdin)',
-	ignoringDaemonize: 'Ignoring --daemonize (see manual)',
-	fdPoolCountLow: 'At least 7 fd objects required; using minimum',
-	fdPoolCountHigh: 'fd pool size exceeds max number of allowed file descriptors; limiting to 1024',
-	fdPoolSizeLow: 'fd obj size increased to minimum of 32',
-	fdPoolSizeHigh: 'fd obj size limited to maximum of 4096',
-	servicePoolCountLow: 'At least 1 service objects required; using minimum',
-	servicePoolCountHigh: 'service pool size exceeds maximum; limiting to 65535',
-	servicePoolSizeLow: 'service obj size increased to minimum of 64',
-} as const;
-
-export interface BuiltinOption {
-	readonly short: string | null;
-	readonly long: string;
-	/** null when the option takes no value. */
-	readonly valueName: string | null;
-	readonly description: string;
-}
-
-/** The 1.1 options in the order of the §13.3 table (which is also the --help order, §13.11). */
-export const BUILTIN_OPTIONS: readonly BuiltinOption[] = [
-	{ short: 'c', long: 'config', valueName: 'FILENAME', description: 'Run commands from FILENAME at startup (- = stdin)' },
-	{ short: 'i', long: 'interactive', valueName: null, description: 'Controller on stdin (commands) and stdout (events)' },
-	{ short: 'S', long: 'socket', valueName: 'PATH', description: 'Control socket path (@NAME: abstract socket)' },
-	{ short: 'D', long: 'daemonize', valueName: null, description: 'Fork to the background; print the pid on stdout' },
-	{ short: null, long: 'exit-guard', valueName: 'INTEGER', description: 'Require this code to terminate (0 = no guard)' },
-	{ short: 'E', long: 'exit-exec', valueName: 'TSV_ARGS', description: 'Exec these TAB-separated args instead of exiting' },
-	{ short: null, long: 'fd-pool', valueName: 'N[xM]', description: 'At most N handles of M bytes each (M: 32..4096)' },
-	{ short: null, long: 'service-pool', valueName: 'N[xM]', description: 'At most N services of M bytes each (M >= 64)' },
-	{ short: 'M', long: 'mlockall', valueName: null, description: 'Lock all current and future memory after setup' },
-	{ short: 'v', long: 'verbose', valueName: null, description: 'Log one level more (repeatable)' },
-	{ short: 'q', long: 'quiet', valueName: null, description: 'Log one level less (repeatable)' },
-	{ short: 'h', long: 'help', valueName: null, description: 'Print this help and exit' },
-	{ short: null, long: 'version', valueName: null, description: 'Print the version and exit' },
-];
-
 type Known =
 	| { builtin: BuiltinOption; extension: null }
 	| { builtin: null; extension: ExtensionOption };
 
 const DEFAULT_FILTER_INDEX = LOG_LEVELS.indexOf('debug');
 const MAX_FILTER_INDEX = LOG_LEVELS.length - 1;
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const C_SPACE = new Set([' ', '\t', '\n', '\v', '\f', '\r']);
 
 /**
  * Parses `argv` (the arguments after the program name, as latin1 strings) per §13.2. The caller
@@ -199,7 +134,7 @@ export function parseCommandLine(
 				return false;
 			case 'fd-pool':
 			case 'service-pool': {
-				const pool = parsePoolSpec(v, known.builtin.long === 'fd-pool' ? FD_POOL : SERVICE_POOL, warnings);
+				const pool = parsePoolSpec(v, known.builtin.long === 'fd-pool' ? FD_POOL_LIMITS : SERVICE_POOL_LIMITS, warnings);
 				if (pool === null) return fatal(CLI_MESSAGES.badPoolSpec);
 				if (known.builtin.long === 'fd-pool') options.fdPool = pool;
 				else options.servicePool = pool;
@@ -279,94 +214,4 @@ function indexOptions(extensions: readonly ExtensionOption[], byShort: Map<strin
 			byShort.set(extension.short, known);
 		}
 	}
-}
-
-/**
- * strtol(…, 10) with a check for trailing garbage: leading C whitespace, optional sign, at least
- * one digit (an empty value is rejected, unlike 1.1 which took it as 0), clamped to a 64-bit long.
- */
-export function parseCInteger(text: string): bigint | null {
-	const scanned = scanCInteger(text, 0);
-	return scanned === null || scanned.end !== text.length ? null : scanned.value;
-}
-
-function scanCInteger(text: string, start: number): { value: bigint; end: number } | null {
-	let i = start;
-	while (i < text.length && C_SPACE.has(text.charAt(i))) i++;
-	const sign = text.charAt(i);
-	if (sign === '+' || sign === '-') i++;
-	const digitsStart = i;
-	while (i < text.length && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) i++;
-	if (i === digitsStart) return null;
-	let value = BigInt(text.slice(digitsStart, i));
-	if (sign === '-') value = -value;
-	return { value: clamp(value, INT64_MIN, INT64_MAX), end: i };
-}
-
-interface PoolLimits {
-	minCount: bigint; maxCount: bigint; minSize: bigint; maxSize: bigint | null; defaultSize: number;
-	countLow: string; countHigh: string; sizeLow: string; sizeHigh: string | null;
-}
-
-/** §10.4, §14 */
-const FD_POOL: PoolLimits = {
-	minCount: 7n, maxCount: 1024n, minSize: 32n, maxSize: 4096n, defaultSize: 96,
-	countLow: CLI_MESSAGES.fdPoolCountLow, countHigh: CLI_MESSAGES.fdPoolCountHigh,
-	sizeLow: CLI_MESSAGES.fdPoolSizeLow, sizeHigh: CLI_MESSAGES.fdPoolSizeHigh,
-};
-
-/** §13.3: no upper bound on the object size in 1.1. */
-const SERVICE_POOL: PoolLimits = {
-	minCount: 1n, maxCount: 65535n, minSize: 64n, maxSize: null, defaultSize: 512,
-	countLow: CLI_MESSAGES.servicePoolCountLow, countHigh: CLI_MESSAGES.servicePoolCountHigh,
-	sizeLow: CLI_MESSAGES.servicePoolSizeLow, sizeHigh: null,
-};
-
-/** §13.3 size suffixes after M: `k`/`m`/`g` (either case) ×1024ⁿ, with `B` ×1000ⁿ, with `iB` ×1024ⁿ. */
-function suffixMultiplier(suffix: string): bigint | null {
-	if (suffix === '' || suffix === 'b' || suffix === 'B') return 1n;
-	const power = 'kmg'.indexOf(suffix.charAt(0).toLowerCase()) + 1;
-	if (power === 0) return null;
-	switch (suffix.slice(1)) {
-		case '':
-		case 'iB': return 1024n ** BigInt(power);
-		case 'B': return 1000n ** BigInt(power);
-		default: return null;
-	}
-}
-
-/** `N[xM]`, clamped with the 1.1 warnings; null for a malformed spec or one beyond 64 bits. */
-function parsePoolSpec(spec: string, limits: PoolLimits, warnings: string[]): PoolSpec | null {
-	const n = scanCInteger(spec, 0);
-	if (n === null) return null;
-	let size: bigint = BigInt(limits.defaultSize);
-	if (n.end !== spec.length) {
-		if (spec.charAt(n.end) !== 'x') return null;
-		if (n.end + 1 < spec.length) {
-			const m = scanCInteger(spec, n.end + 1);
-			if (m === null) return null;
-			const multiplier = suffixMultiplier(spec.slice(m.end));
-			if (multiplier === null) return null;
-			size = m.value * multiplier;
-			if (size > INT64_MAX || size < INT64_MIN) return null;
-		}
-	}
-	let count = n.value;
-	if (count < limits.minCount) { count = limits.minCount; warnings.push(limits.countLow); }
-	if (count > limits.maxCount) { count = limits.maxCount; warnings.push(limits.countHigh); }
-	if (size < limits.minSize) { size = limits.minSize; warnings.push(limits.sizeLow); }
-	if (limits.maxSize !== null && limits.sizeHigh !== null && size > limits.maxSize) {
-		size = limits.maxSize;
-		warnings.push(limits.sizeHigh);
-	}
-	return { count: Number(count), size: Number(size) };
-}
-
-function clamp(value: bigint, low: bigint, high: bigint): bigint {
-	return value < low ? low : value > high ? high : value;
-}
-
-/** Bytes of an argv string: latin1 strings are one byte per char; anything wider counts as UTF-8. */
-function byteLength(text: string): number {
-	return /[^\x00-\xff]/.test(text) ? Buffer.byteLength(text, 'utf8') : text.length;
 }

@@ -24,7 +24,8 @@ const fsPath = (path: string): Buffer => Buffer.from(path, 'latin1');
 export class ControlSocket {
 	/** As given (`@name` for abstract sockets). */
 	readonly name: string;
-	readonly #fd: number;
+	/** The listening descriptor; the exec-on-exit program inherits it (§13.6). */
+	readonly fd: number;
 	readonly #watcher: Watcher;
 	#retry: NodeJS.Timeout | null = null;
 	#acceptFailing = false;
@@ -33,7 +34,7 @@ export class ControlSocket {
 
 	private constructor(name: string, fd: number, path: string | null, onConnection: (fd: number) => void, log: Logger) {
 		this.name = name;
-		this.#fd = fd;
+		this.fd = fd;
 		this.#path = path;
 		this.#watcher = new Watcher(fd, (readable, _writable, error) => {
 			if (error) log.error(`control socket ${name}: ${error.message}`);
@@ -91,7 +92,7 @@ export class ControlSocket {
 	close(): void {
 		if (this.#retry !== null) clearTimeout(this.#retry);
 		this.#watcher.close();
-		close(this.#fd);
+		close(this.fd);
 		if (this.#path !== null) unlinkQuietly(this.#path);
 	}
 }

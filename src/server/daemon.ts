@@ -1,6 +1,6 @@
-// The running daemon: wires the supervisor to its controllers, the control socket and its gate,
-// the event fan-out, the log destination, caught signals and the exit paths (spec §4, §11, §12.3,
-// §13.5–§13.6, design §2–§3).
+// The running daemon: wires the supervisor to its controllers (controller-table.ts), the control
+// socket and its gate, the event fan-out, the log destination (log-destination.ts), caught
+// signals and the exit paths (spec §4, §11, §12.3, §13.5–§13.6, design §2–§3).
 // Invariants: each published event is numbered and encoded once, and handed to every controller
 // subscribed to it; nothing here blocks on a reader; every controller and fd it creates is
 // released exactly once.
@@ -9,7 +9,6 @@ import type { DaemonEvent, SignalEvent } from '../protocol/events.js';
 import { eventSubject, eventTopic, formatEvent } from '../protocol/events.js';
 import { logLineTooLong, LINE_TOO_LONG } from '../protocol/replies.js';
 import { signalName } from '../protocol/signals.js';
-import { FdStream } from '../supervisor/fd-stream.js';
 import { handleStateEvent, type Handle } from '../supervisor/handle-table.js';
 import type { Logger } from '../supervisor/logger.js';
 import type { SignalCounter } from '../supervisor/signal-counters.js';
@@ -18,15 +17,14 @@ import * as sys from '../supervisor/sys.js';
 import { ConnectionDoor } from './auth-gate.js';
 import { roleOf, type Peer, type Policy, type Role, type Rule } from './auth-policy.js';
 import { ControlSocket, type ControlSocketOptions } from './control-socket.js';
-import { Controller, DEFAULT_OUTPUT_LIMITS, type ControllerHost, type ControllerKind, type OutputLimits } from './controller.js';
+import { DEFAULT_OUTPUT_LIMITS, type Controller, type ControllerHost, type ControllerKind, type OutputLimits } from './controller.js';
+import { ControllerTable, DEFAULT_MAX_CONTROLLERS } from './controller-table.js';
 import { executeLine } from './dispatch.js';
 import { EventRing } from './event-ring.js';
 import { ExitPaths, type ExitHost } from './exit-paths.js';
-import { FatalLogTarget } from './fatal-signals.js';
-import { FdLogSink } from './fd-log-sink.js';
+import { LogDestination } from './log-destination.js';
 import { auditLine, tooManyControllers, type AuditResult } from './messages.js';
 
-export const DEFAULT_MAX_CONTROLLERS = 256;
 const BLOCKED_CHECK_INTERVAL_MS = 500;
 
 export interface DaemonSettings {
@@ -49,36 +47,30 @@ export class Daemon implements ControllerHost {
 	readonly exits: ExitPaths;
 	/** The numbered event stream and its retained tail (design §3). */
 	readonly events: EventRing;
+	/** Descriptor 2, nothing (-D) or the log.dest handle (log-destination.ts). */
+	readonly logDestination: LogDestination;
 	/** Names this run's numbering, so a resume across a daemon restart is a gap (design §3). */
 	readonly streamId = sys.randomBytes(8).toString('hex');
 	/** Credentials of the daemon's own controllers (config, -i, services): the owner's. */
 	readonly ownPeer: Peer = { pid: process.pid, uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
 	readonly #rules: Rule[];
 	readonly #door: ConnectionDoor;
-	readonly #outputLimits: OutputLimits;
-	readonly #controllers = new Map<number, Controller>();
-	/** Each controller's own descriptors, inherited by the exec-on-exit program (§13.6). */
-	readonly #controllerFds = new Map<number, readonly number[]>();
-	/** The listening socket's descriptor, found when it was created (ControlSocket keeps it private). */
-	#controlSocketFd: number | null = null;
-	readonly #fatalLog = new FatalLogTarget();
-	readonly #maxControllers: number;
+	readonly #controllers: ControllerTable;
 	readonly #socketOptions: ControlSocketOptions;
 	#controlSocket: ControlSocket | null = null;
-	#logDestination: string | null = null;
-	#logSink: FdLogSink | null = null;
 	readonly #blockedCheck: NodeJS.Timeout;
 
 	constructor(settings: DaemonSettings) {
 		this.log = settings.log;
-		this.#maxControllers = settings.maxControllers ?? DEFAULT_MAX_CONTROLLERS;
+		this.#controllers = new ControllerTable(this, settings.maxControllers ?? DEFAULT_MAX_CONTROLLERS, settings.outputLimits ?? DEFAULT_OUTPUT_LIMITS);
 		this.#socketOptions = settings.socketOptions ?? {};
 		this.#rules = [...settings.rules ?? []];
-		this.#outputLimits = settings.outputLimits ?? DEFAULT_OUTPUT_LIMITS;
 		this.events = new EventRing(settings.eventHistory);
 		this.#door = new ConnectionDoor(settings.log);
 		this.exits = new ExitPaths(settings.log);
 		this.exits.attach(this.#exitHost());
+		// Before the supervisor: every event it emits goes through broadcast(), which consults it.
+		this.logDestination = new LogDestination(settings.log, name => this.supervisor.handles.get(name));
 		this.supervisor = new Supervisor({
 			clock: settings.clock,
 			host: settings.host,
@@ -91,14 +83,14 @@ export class Daemon implements ControllerHost {
 		this.#blockedCheck = setInterval(() => {
 			// FdStream.blockedSinceMs is on sys.monotonicMs(), not on the wire clock.
 			const now = sys.monotonicMs();
-			for (const controller of this.#controllers.values()) controller.checkBlocked(now);
+			for (const controller of this.#controllers) controller.checkBlocked(now);
 		}, BLOCKED_CHECK_INTERVAL_MS);
 	}
 
 	// ---- events -------------------------------------------------------------------------
 
 	broadcast(event: DaemonEvent): void {
-		if ((event.type === 'fd.state' || event.type === 'fd.deleted') && event.name === this.#logDestination) this.#refreshLogSink();
+		if (event.type === 'fd.state' || event.type === 'fd.deleted') this.logDestination.handleChanged(event.name);
 		this.#publish(eventTopic(event), eventSubject(event), formatEvent(event));
 	}
 
@@ -111,7 +103,7 @@ export class Daemon implements ControllerHost {
 	/** Number, retain, then hand the same bytes to every subscriber: no per-connection copy. */
 	#publish(topic: string, subject: string | undefined, line: string): void {
 		const event = this.events.publish(topic, subject, line);
-		for (const controller of this.#controllers.values()) {
+		for (const controller of this.#controllers) {
 			if (controller.wants(topic, subject)) controller.deliver(controller.seqMode ? event.sequenced : event.plain);
 		}
 	}
@@ -132,7 +124,7 @@ export class Daemon implements ControllerHost {
 	#signalArrived(counter: SignalCounter): void {
 		this.broadcast(this.signalEvent(counter));
 		const mark = this.supervisor.signals.newestSeq;
-		for (const controller of this.#controllers.values()) if (controller.hasOutput) controller.signalMark = mark;
+		for (const controller of this.#controllers) if (controller.hasOutput) controller.signalMark = mark;
 	}
 
 	#deliverSignalsTo(controller: Controller): void {
@@ -162,39 +154,11 @@ export class Daemon implements ControllerHost {
 		this.#rules.push(rule);
 	}
 
-	/**
-	 * Create a controller over raw fds we own: `inputFd` to read (null: none), `outputFd` to
-	 * write (null: none; may equal inputFd). Returns null when the maximum is reached.
-	 */
+	/** A controller over raw fds we own (ControllerTable.open); null when the maximum is reached. */
 	addController(kind: ControllerKind, inputFd: number | null, outputFd: number | null, onClosed?: () => void, peer: Peer = this.ownPeer): Controller | null {
-		if (this.#controllers.size >= this.#maxControllers) return null;
-		let id = 0;
-		while (this.#controllers.has(id)) id++;
-		const controller = new Controller(id, kind, this, peer, this.#outputLimits);
-		const handlers = {
-			onData: (data: Buffer, fds: number[]) => controller.onData(data, fds),
-			onEnd: () => controller.onEnd(),
-			onError: (error: Error) => controller.onError(error),
-			onWriteError: (error: Error) => controller.onWriteError(error),
-			onDrain: () => controller.onDrain(),
-		};
-		const same = inputFd !== null && inputFd === outputFd;
-		const input = inputFd === null ? null : new FdStream(inputFd, handlers, { read: true, write: same });
-		const output = outputFd === null ? null : same ? input : new FdStream(outputFd, handlers, { read: false, write: true });
-		controller.attach({
-			input,
-			output,
-			release: () => {
-				this.#controllerFds.delete(id);
-				if (inputFd !== null) sys.close(inputFd);
-				if (outputFd !== null && !same) sys.close(outputFd);
-				onClosed?.();
-			},
-		});
-		this.#controllers.set(id, controller);
-		this.#controllerFds.set(id, [inputFd, outputFd].filter((fd): fd is number => fd !== null));
+		const controller = this.#controllers.open(kind, inputFd, outputFd, peer, onClosed);
 		// A service controller hears of pending signals after its own `up` line (§4.1): see spawned().
-		if (controller.hasOutput && kind !== 'service') this.#deliverSignalsTo(controller);
+		if (controller?.hasOutput && kind !== 'service') this.#deliverSignalsTo(controller);
 		return controller;
 	}
 
@@ -252,7 +216,7 @@ export class Daemon implements ControllerHost {
 	}
 
 	closed(controller: Controller): void {
-		this.#controllers.delete(controller.id);
+		this.#controllers.delete(controller);
 		if (controller.kind !== 'interactive' || this.exits.exiting) return;
 		if (this.guard !== 0n) {
 			this.log.warning('interactive session ended, but not exiting due to terminate-guard');
@@ -266,17 +230,13 @@ export class Daemon implements ControllerHost {
 
 	createControlSocket(name: string): boolean {
 		this.deleteControlSocket();
-		const before = new Set(sys.listOpenFds());
 		this.#controlSocket = ControlSocket.create(name, this.log, fd => this.#accepted(fd), this.#socketOptions);
-		// The one descriptor create() left open is the listening socket.
-		if (this.#controlSocket) this.#controlSocketFd = sys.listOpenFds().find(fd => !before.has(fd)) ?? null;
 		return this.#controlSocket !== null;
 	}
 
 	deleteControlSocket(): void {
 		this.#controlSocket?.close();
 		this.#controlSocket = null;
-		this.#controlSocketFd = null;
 	}
 
 	/** Credentials and role first (design §2), before any line is read; then the slot limit. */
@@ -292,51 +252,8 @@ export class Daemon implements ControllerHost {
 			this.log.debug(`${controller.label}: connection from pid ${peer.pid} uid ${peer.uid} gid ${peer.gid}`);
 			return;
 		}
-		this.log.warning(`refused control connection: ${this.#maxControllers} controllers connected`);
-		this.#door.refuse(fd, tooManyControllers(this.#maxControllers));
-	}
-
-	// ---- logging --------------------------------------------------------------------------
-
-	/** §7.20: log to the handle called `name`, now and whenever it exists. False if it does not exist yet. */
-	setLogDestination(name: string): boolean {
-		this.#logDestination = name;
-		this.#refreshLogSink();
-		return this.supervisor.handles.get(name) !== undefined;
-	}
-
-	/** Log to descriptor 2 until log.dest is used (§12.3). */
-	logToStderr(): void {
-		this.#replaceLogSink(2);
-	}
-
-	/** -D: no destination until log.dest; messages wait in the logger's bounded buffer (§12.3). */
-	pauseLog(): void {
-		if (this.#logDestination === null) this.#replaceLogSink(null);
-	}
-
-	#refreshLogSink(): void {
-		if (this.#logDestination === null) return;
-		// Deferred: the handle table is mid-change when this is called from broadcast().
-		queueMicrotask(() => {
-			if (this.#logDestination === null) return;
-			const handle = this.supervisor.handles.get(this.#logDestination);
-			this.#replaceLogSink(handle?.fd ?? null);
-		});
-	}
-
-	#replaceLogSink(fd: number | null): void {
-		this.#logSink?.close();
-		this.#logSink = null;
-		if (fd !== null) {
-			try {
-				this.#logSink = new FdLogSink(fd);
-			} catch {
-				this.#logSink = null;
-			}
-		}
-		this.log.setSink(this.#logSink);
-		this.#fatalLog.replace(this.#logSink === null ? null : fd);
+		this.log.warning(`refused control connection: ${this.#controllers.max} controllers connected`);
+		this.#door.refuse(fd, tooManyControllers(this.#controllers.max));
 	}
 
 	// ---- process-wide state ---------------------------------------------------------------
@@ -387,8 +304,8 @@ export class Daemon implements ControllerHost {
 			inheritableFds: () => {
 				const fds: number[] = [];
 				for (const handle of this.supervisor.handles.sorted()) if (handle.fd !== null) fds.push(handle.fd);
-				for (const own of this.#controllerFds.values()) fds.push(...own);
-				if (this.#controlSocketFd !== null) fds.push(this.#controlSocketFd);
+				fds.push(...this.#controllers.fds());
+				if (this.#controlSocket !== null) fds.push(this.#controlSocket.fd);
 				return fds;
 			},
 			beforeExit: () => {

@@ -3,7 +3,7 @@
 // Invariant: the first line is always `daemonproxy version <VERSION>` (the only stable line).
 // Must never print or read anything: callers write the returned string to stdout.
 
-import { BUILTIN_OPTIONS, type ExtensionOption } from './cli-options.js';
+import { BUILTIN_OPTIONS, type ExtensionOption } from './cli-option-table.js';
 
 const LONG_COLUMNS = 12;
 const VALUE_COLUMNS = 8;

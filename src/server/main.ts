@@ -10,9 +10,11 @@ import { POOL_MESSAGES } from '../supervisor/pools.js';
 import type { ProcessHost } from '../supervisor/supervisor.js';
 import * as sys from '../supervisor/sys.js';
 import { checkRuleSpec, loadAccounts, ruleFromSpec } from './auth-accounts.js';
-import { parseCommandLine, type DaemonOptions, type ExtensionOption } from './cli-options.js';
+import type { ExtensionOption } from './cli-option-table.js';
+import { parseCommandLine, type DaemonOptions } from './cli-options.js';
 import { COMMAND_HIGH_WATER_BYTES, EVENT_LIMIT_BYTES } from './controller.js';
-import { Daemon, DEFAULT_MAX_CONTROLLERS, type DaemonSettings } from './daemon.js';
+import { DEFAULT_MAX_CONTROLLERS } from './controller-table.js';
+import { Daemon, type DaemonSettings } from './daemon.js';
 import { launch, Readiness, takeReadinessFd } from './daemonize.js';
 import { DEFAULT_EVENT_HISTORY, MAX_EVENT_HISTORY } from './event-ring.js';
 import { EXIT_STATUS } from './exit-paths.js';
@@ -115,7 +117,7 @@ export function main(argv: readonly string[] = process.argv.slice(2)): void {
 	const { options, stop } = parsed;
 	log.adjust(options.logLevelDelta);
 	const daemon = new Daemon({ log, clock, host, ...serverSettings(options) });
-	daemon.logToStderr();
+	daemon.logDestination.toStderr();
 	daemon.guard = options.exitGuard;
 	daemon.execOnExit = options.exitExec;
 	// A daemon started by `-D` tells its launcher how its startup ended (daemonize.ts).
@@ -207,7 +209,7 @@ function start(daemon: Daemon, options: DaemonOptions, isPid1: boolean, inherite
 	// held until log.dest, then the launcher hears `ready` and prints our pid.
 	readiness.ready(() => {
 		replaceWithNull(supervisor.handles, ['stdin', 'stdout', 'stderr']);
-		daemon.pauseLog();
+		daemon.logDestination.pause();
 	});
 }
 

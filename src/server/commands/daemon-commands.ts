@@ -64,7 +64,7 @@ function logDest(ctx: CommandContext): void {
 	if (type !== 'fd') return ctx.fail(MSG.unknownLoggingType);
 	const check = checkName(name);
 	if (check !== 'ok') return ctx.fail(check === 'absent' ? MSG.expectedFdName : MSG.invalidFdName);
-	if (!ctx.daemon.setLogDestination(name as string)) ctx.reply(fdDoesNotExistWarning(name as string));
+	if (!ctx.daemon.logDestination.follow(name as string)) ctx.reply(fdDoesNotExistWarning(name as string));
 }
 
 function connEventTimeout(ctx: CommandContext): void {

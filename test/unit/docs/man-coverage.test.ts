@@ -11,9 +11,10 @@ import {
 	LINE_TOO_LONG, MSG, callFailed, cantKill, fdDoesNotExistWarning, fdNotYetDefinedWarning,
 	unknownFlag, unknownOption, type FailedCall,
 } from '../../../src/protocol/replies.js';
-import { BUILTIN_OPTIONS, CLI_MESSAGES } from '../../../src/server/cli-options.js';
+import { CLI_MESSAGES } from '../../../src/server/cli-messages.js';
+import { BUILTIN_OPTIONS } from '../../../src/server/cli-option-table.js';
 import { COMMAND_HIGH_WATER_BYTES, EVENT_LIMIT_BYTES, MAX_QUEUED_FDS } from '../../../src/server/controller.js';
-import { DEFAULT_MAX_CONTROLLERS } from '../../../src/server/daemon.js';
+import { DEFAULT_MAX_CONTROLLERS } from '../../../src/server/controller-table.js';
 import { COMMANDS } from '../../../src/server/dispatch.js';
 import { EXT_MSG, cannotExecute } from '../../../src/server/messages.js';
 import { DEFAULT_LOG_BUFFER_BYTES } from '../../../src/supervisor/logger.js';

@@ -1,15 +1,13 @@
-// Unit tests of src/server/cli-options.ts and src/server/help-text.ts: spec §13.2/§13.3 grammar,
-// §13.5 guard and exec-on-exit semantics, §13.7 PID-1 defaults, §13.11 help layout.
+// Unit tests of src/server/cli-options.ts (with its option table, values and messages) and
+// src/server/help-text.ts: spec §13.2/§13.3 grammar, §13.5 guard and exec-on-exit semantics,
+// §13.7 PID-1 defaults, §13.11 help layout.
 // Checks stop kinds, statuses and option fields. Must never spawn a process or touch the disk.
 
 import test from 'ava';
-import {
-	CLI_MESSAGES,
-	type ExtensionOption,
-	parseCInteger,
-	parseCommandLine,
-	type ParseResult,
-} from '../../../src/server/cli-options.js';
+import { CLI_MESSAGES } from '../../../src/server/cli-messages.js';
+import type { ExtensionOption } from '../../../src/server/cli-option-table.js';
+import { parseCInteger } from '../../../src/server/cli-option-values.js';
+import { parseCommandLine, type ParseResult } from '../../../src/server/cli-options.js';
 import { helpText, versionText } from '../../../src/server/help-text.js';
 
 const EXISTING = new Set(['/etc/daemonproxy.conf', 'conf', 'FILE', '-x']);
