@@ -11,8 +11,3 @@ export function resolveSocketAddress(explicit: string | undefined, env: NodeJS.P
 	const fromEnv = env[SOCKET_ENV];
 	return fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_SOCKET_PATH;
 }
-
-/** What node:net wants: `@name` → `\0name` (abstract namespace), a path as is. */
-export function netPath(address: string): string {
-	return address.startsWith('@') ? `\0${address.slice(1)}` : address;
-}

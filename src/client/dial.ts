@@ -1,32 +1,28 @@
-// Opening the control socket (design §2): a filesystem path or `@abstract` name, with the
-// failure turned into a ConnectionError that names the address and the errno.
-// Must never retry: whether to try again is the caller's decision (Client reconnects, dpctl not).
-// (An abstract name refused by Node's own connect is tried once more through socat: Node 20 pads
-// abstract addresses, see abstract-bridge.ts.)
+// Opening the control socket (design §2): a filesystem path through node:net, or an `@name`
+// abstract socket through sys.ts, with any failure turned into a ConnectionError that names the
+// address and the errno. Must never retry: whether to try again is the caller's decision (Client
+// reconnects, dpctl not). The only module of src/client that may load src/supervisor/sys.ts.
 
-import { createConnection, type Socket } from 'node:net';
+import { createConnection, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { netPath } from './address.js';
 import { ConnectionError } from './errors.js';
 
 /** How a client gets its byte stream; tests substitute an in-memory one. */
 export type Dialer = (address: string, signal?: AbortSignal) => Promise<Duplex>;
 
-/** A path, or `@name`: tried directly, then (refused) through socat, see abstract-bridge.ts. */
-export const dialUnixSocket: Dialer = async (address, signal) => {
-	try {
-		return await dialNet(address, signal);
-	} catch (error: unknown) {
-		if (!address.startsWith('@') || !(error instanceof ConnectionError) || error.code !== 'ECONNREFUSED') throw error;
-		const { dialAbstractViaSocat } = await import('./abstract-bridge.js');
-		return dialAbstractViaSocat(address, signal);
-	}
-};
+/** A path, or `@name` (a Linux abstract socket). */
+export const dialUnixSocket: Dialer = (address, signal) =>
+	address.startsWith('@') ? dialAbstract(address, signal) : dialPath(address, signal);
 
-function dialNet(address: string, signal: AbortSignal | undefined): Promise<Socket> {
+function unableToConnect(address: string, error: unknown): ConnectionError {
+	const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+	return new ConnectionError(code, address, `unable to connect to ${address}: ${code}`, { cause: error });
+}
+
+function dialPath(address: string, signal: AbortSignal | undefined): Promise<Socket> {
 	return new Promise<Socket>((resolve, reject) => {
 		if (signal?.aborted) return reject(signal.reason);
-		const socket = createConnection({ path: netPath(address) });
+		const socket = createConnection({ path: address });
 		const onAbort = (): void => {
 			socket.destroy();
 			reject(signal?.reason);
@@ -34,8 +30,7 @@ function dialNet(address: string, signal: AbortSignal | undefined): Promise<Sock
 		signal?.addEventListener('abort', onAbort, { once: true });
 		socket.once('error', (error: NodeJS.ErrnoException) => {
 			signal?.removeEventListener('abort', onAbort);
-			const code = error.code ?? 'EIO';
-			reject(new ConnectionError(code, address, `unable to connect to ${address}: ${code}`, { cause: error }));
+			reject(unableToConnect(address, error));
 		});
 		socket.once('connect', () => {
 			signal?.removeEventListener('abort', onAbort);
@@ -43,4 +38,33 @@ function dialNet(address: string, signal: AbortSignal | undefined): Promise<Sock
 			resolve(socket);
 		});
 	});
+}
+
+/**
+ * `@name`: node:net pads an abstract address to the whole sun_path, which is another name than the
+ * exact-length one the daemon (and socat, systemd, C clients) bind, so sys.ts connects and
+ * net.Socket adopts the connected fd. The name goes down as a latin1 string, as the daemon's -S
+ * value does, so both ends agree on its bytes. The connect is immediate (EAGAIN when the daemon's
+ * backlog is full): there is nothing to abort once it has started.
+ */
+async function dialAbstract(address: string, signal: AbortSignal | undefined): Promise<Socket> {
+	signal?.throwIfAborted();
+	if (address.length === 1) {
+		throw new ConnectionError('EINVAL', address, `unable to connect to ${address}: the abstract socket name after @ is empty`);
+	}
+	// Loaded here, not statically: a client of a path socket never loads the native addon.
+	const sys = await import('../supervisor/sys.js');
+	signal?.throwIfAborted();
+	let fd: number;
+	try {
+		fd = sys.connectAbstract(address.slice(1));
+	} catch (error: unknown) {
+		throw unableToConnect(address, error);
+	}
+	try {
+		return new Socket({ fd, readable: true, writable: true });
+	} catch (error: unknown) {
+		sys.close(fd);
+		throw error;
+	}
 }

@@ -585,6 +585,37 @@ static napi_value f_connect_unix(napi_env env, napi_callback_info info) {
 	return NULL;
 }
 
+/* connectAbstract(name): a new AF_UNIX stream socket connected to the Linux abstract name `name`
+ * (no leading NUL; a NUL inside: EINVAL) with the exact address length, offsetof(sun_path) + 1 +
+ * len, as `daemonproxy -S @name`, socat and systemd bind it. (Node pads the address to the whole
+ * sun_path, which is another name.) Non-blocking from the start: an AF_UNIX connect() completes at
+ * once or fails, EAGAIN when the listener's backlog is full, so it never blocks the loop. */
+static napi_value f_connect_abstract(napi_env env, napi_callback_info info) {
+	napi_value argv[1];
+	bytes_t name;
+	struct sockaddr_un sa;
+	if (get_args(env, info, 1, argv) || get_cstr(env, argv[0], &name, "connect"))
+		return NULL;
+	if (name.len > sizeof sa.sun_path - 1) {
+		free_bytes(&name);
+		return throw_errno(env, ENAMETOOLONG, "connect");
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path + 1, name.p, name.len);
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + name.len);
+	free_bytes(&name);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return throw_errno(env, errno, "socket");
+	if (connect(fd, (struct sockaddr *)&sa, len)) {
+		int err = errno;
+		close(fd);
+		return throw_errno(env, err, "connect");
+	}
+	return js_int(env, fd);
+}
+
 static napi_value bind_inet_common(napi_env env, napi_callback_info info, int family) {
 	napi_value argv[3];
 	int32_t fd, port;
@@ -1789,6 +1820,7 @@ NAPI_MODULE_INIT() {
 		FN("listen", f_listen),
 		FN("accept", f_accept),
 		FN("connectUnix", f_connect_unix),
+		FN("connectAbstract", f_connect_abstract),
 		FN("peerCred", f_peer_cred),
 		FN("recv", f_recv),
 		FN("send", f_send),

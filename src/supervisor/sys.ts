@@ -57,6 +57,7 @@ interface Native {
 	listen(fd: number, backlog: number): void;
 	accept(fd: number): number | null;
 	connectUnix(fd: number, path: Bytes): void;
+	connectAbstract(name: Bytes): number;
 	peerCred(fd: number): { pid: number; uid: number; gid: number };
 	recv(fd: number, maxBytes: number, mode: number): NativeRecv | null;
 	send(fd: number, data: Uint8Array, fds: number[] | null, mode: number): number | null;
@@ -242,6 +243,18 @@ export function accept(fd: number): number | null {
 /** connect(2) to a unix address (same address rules as bindUnix). */
 export function connectUnix(fd: number, path: Bytes): void {
 	native.connectUnix(fd, path);
+}
+
+/**
+ * A new AF_UNIX stream socket (close-on-exec, non-blocking) connected to the Linux abstract name
+ * `name`, given without its leading '\0' (`@name` on a command line). The address has the exact
+ * length (family + '\0' + name), as `daemonproxy -S @name`, socat and systemd bind it; node:net
+ * pads it to the whole sun_path, a different name. Never blocks: SysError EAGAIN when the
+ * listener's backlog is full, ECONNREFUSED when nothing is bound to the name, ENAMETOOLONG past
+ * 107 bytes, EINVAL for a NUL inside. The caller owns the fd (hand it to net.Socket, or close it).
+ */
+export function connectAbstract(name: Bytes): number {
+	return native.connectAbstract(name);
 }
 
 /** The peer's credentials as of connect/socketpair (SO_PEERCRED). */

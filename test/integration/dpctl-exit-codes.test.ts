@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import test from 'ava';
 import { execa } from 'execa';
-import { dpctlBin, killProcessTree, LineReader, pollUntil, startDaemon } from './helpers/daemon.js';
+import { dpctlBin, killProcessTree, LineReader, pollUntil, startDaemon, tempDir } from './helpers/daemon.js';
 import { dpctl, dpctlFor, MODES, startSocketDaemon } from './dpctl-helpers.js';
 
 for (const mode of MODES) {
@@ -92,16 +92,36 @@ test('99: nothing happened before --timeout', async (t) => {
 	t.true(performance.now() - started < 5000);
 });
 
-test('an abstract socket (@name)', async (t) => {
+// Node's net module cannot reach an exact-length abstract address; dpctl used to go through socat.
+test('an abstract socket (@name): dpctl connects by itself, with no socat on PATH', async (t) => {
 	const name = `@dpctl-test-${process.pid}-${Date.now()}`;
-	await startDaemon(t, ['-S', name], { interactive: false });
-	const result = await pollUntil(async () => {
-		const r = await dpctl(name, ['echo', 'abstract']);
-		return r.exitCode === 111 ? undefined : r;
-	}, `daemon on ${name}`);
+	await startDaemon(t, ['-S', name]); // its banner comes after the socket listens
+	const noSocat = { PATH: await tempDir(t) }; // an empty directory: there is nothing to spawn
+	const result = await dpctl(name, ['echo', 'abstract'], { env: noSocat });
 	t.is(result.exitCode, 0, result.stderr);
 	t.deepEqual(result.lines, ['abstract']);
-	t.is((await dpctl('/nonexistent', ['-S', name, 'echo', 'x'])).exitCode, 0, 'with -S');
+	t.is((await dpctl('/nonexistent', ['-S', name, 'echo', 'x'], { env: noSocat })).exitCode, 0, 'with -S');
+	// The daemon's peer is dpctl itself, not a helper process in between.
+	const whoami = execa(process.execPath, [dpctlBin, '-S', name, '--json', 'whoami'], { env: noSocat, reject: false, timeout: 15_000, stdin: 'ignore' });
+	const who = await whoami;
+	t.is(who.exitCode, 0, String(who.stderr));
+	const { pid } = JSON.parse(String(who.stdout)) as { pid: number | undefined };
+	t.is(pid, whoami.pid);
+});
+
+test('111: an abstract name nobody listens on, an empty one, one too long, with the hint', async (t) => {
+	const name = `@dpctl-missing-${process.pid}-${Date.now()}`;
+	const missing = await dpctl(name, ['statedump']);
+	t.is(missing.exitCode, 111);
+	t.is(missing.stderr, `dpctl: fatal: unable to connect to ${name}: ECONNREFUSED (no daemonproxy listening on abstract socket ${name}; ` +
+		`start it with -S ${name}, or set DAEMONPROXY_SOCKET or -S)`);
+	const empty = await dpctl('@', ['statedump']);
+	t.is(empty.exitCode, 111);
+	t.is(empty.stderr, 'dpctl: fatal: unable to connect to @: the abstract socket name after @ is empty');
+	const long = `@${'x'.repeat(108)}`;
+	const tooLong = await dpctl(long, ['statedump']);
+	t.is(tooLong.exitCode, 111);
+	t.is(tooLong.stderr, `dpctl: fatal: unable to connect to ${long}: ENAMETOOLONG (an abstract socket name has at most 107 bytes after the @)`);
 });
 
 test('exit and terminate: the end of the connection is their success', async (t) => {

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import test from 'ava';
 import { execa } from 'execa';
-import { connect, DaemonError, type Client, type StreamItem } from '../../src/client/index.js';
+import { connect, ConnectionError, DaemonError, type Client, type StreamItem } from '../../src/client/index.js';
 import { fixture, killProcessTree, LineReader, repoRoot, startDaemon, waitForPath } from './helpers/daemon.js';
 import { dpctl, startSocketDaemon } from './dpctl-helpers.js';
 
@@ -58,6 +58,18 @@ for (const mode of ['auto', 'echo'] as const) {
 		t.is(client.mode, mode === 'auto' ? 'tagged' : 'echo');
 	});
 }
+
+test('an abstract socket (@name): connected by the library itself; a name nobody listens on is ECONNREFUSED', async (t) => {
+	const name = `@dpctl-lib-${process.pid}-${Date.now()}`;
+	await startDaemon(t, ['-S', name]); // its banner comes after the socket listens
+	const client = await connect(name, { reconnect: false, signal: AbortSignal.timeout(5000) });
+	t.teardown(() => client.destroy());
+	t.deepEqual(await client.echo('abstract'), ['abstract']);
+	t.is((await client.whoami()).pid, process.pid, 'the peer is this process, not a socat in between');
+	const missing = `${name}-missing`;
+	const error = await t.throwsAsync(connect(missing, { reconnect: false }), { instanceOf: ConnectionError });
+	t.like(error, { code: 'ECONNREFUSED', address: missing, message: `unable to connect to ${missing}: ECONNREFUSED` });
+});
 
 test('reconnects to a restarted daemon and hands the stream a resync with the new state', async (t) => {
 	const { socket, daemon } = await startSocketDaemon(t);

@@ -258,6 +258,37 @@ test.serial('unix sockets: path and abstract names, accept, ENAMETOOLONG', (t) =
 	}
 });
 
+test.serial('connectAbstract: the exact-length name, non-blocking and close-on-exec; refusals leak no fd', (t) => {
+	const name = `daemonproxy-test-abs-${process.pid}-${Date.now()}`;
+	const before = sys.listOpenFds();
+	const server = sys.createSocket('unix', 'stream', true);
+	sys.bindUnix(server, `\0${name}`); // exact length, as the daemon binds -S @name
+	sys.listen(server, 0);
+	const fd = sys.connectAbstract(name);
+	t.like(sys.probe(fd), { nonblock: true, socket: { domain: 'unix', type: 'stream' } });
+	t.true(sys.getCloexec(fd));
+	const conn = sys.accept(server) ?? -1;
+	t.is(sys.peerCred(conn).pid, process.pid);
+	sys.send(fd, Buffer.from('ping'));
+	t.is(sys.recv(conn, 10)?.data.toString(), 'ping');
+	// Backlog 0 holds one pending connection; the next connect fails at once instead of blocking.
+	const queued = sys.connectAbstract(name);
+	t.like(t.throws(() => sys.connectAbstract(name), { instanceOf: sys.SysError }), { code: 'EAGAIN', syscall: 'connect' });
+	for (const f of [queued, conn, fd, server]) sys.close(f);
+
+	// node:net's padded form of the same name (the whole sun_path) is another address.
+	const padded = sys.createSocket('unix', 'stream', true);
+	sys.bindUnix(padded, `\0${name}`.padEnd(108, '\0'));
+	sys.listen(padded, 1);
+	t.like(t.throws(() => sys.connectAbstract(name), { instanceOf: sys.SysError }), { code: 'ECONNREFUSED', syscall: 'connect' });
+	sys.close(padded);
+
+	t.like(t.throws(() => sys.connectAbstract('x'.repeat(107)), { instanceOf: sys.SysError }), { code: 'ECONNREFUSED', syscall: 'connect' });
+	t.like(t.throws(() => sys.connectAbstract('x'.repeat(108)), { instanceOf: sys.SysError }), { code: 'ENAMETOOLONG', syscall: 'connect' });
+	t.like(t.throws(() => sys.connectAbstract('a\0b'), { instanceOf: sys.SysError }), { code: 'EINVAL', syscall: 'connect' });
+	t.deepEqual(sys.listOpenFds(), before);
+});
+
 // ---- spawn ------------------------------------------------------------------------------------
 
 test.serial('spawn: the child has exactly the listed fds and nothing else', async (t) => {

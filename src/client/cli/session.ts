@@ -60,12 +60,30 @@ export async function openConnection(args: CliArgs, signal?: AbortSignal): Promi
 	return new Connection(await dialUnixSocket(address, signal), { address, encoding: 'latin1', mode });
 }
 
+/** EAGAIN from connect(): the listener's backlog is full (node:net and sys.ts alike). */
+const NOT_ACCEPTING = 'the daemon is not accepting connections: is it stopped, or overloaded?';
+
 const HINTS: Readonly<Record<string, string>> = {
 	ENOENT: 'is daemonproxy running? set DAEMONPROXY_SOCKET or -S',
 	ECONNREFUSED: 'is daemonproxy running? set DAEMONPROXY_SOCKET or -S',
 	EACCES: 'permission denied: run as a user the daemon grants a role, or as root',
 	ENOTSOCK: 'that path is not a socket; set DAEMONPROXY_SOCKET or -S',
+	EAGAIN: NOT_ACCEPTING,
 };
+
+/** An abstract name has no file to be missing or protected; what can go wrong is said differently. */
+const ABSTRACT_HINTS: Readonly<Record<string, (address: string) => string>> = {
+	ECONNREFUSED: (address) => `no daemonproxy listening on abstract socket ${address}; start it with -S ${address}, or set DAEMONPROXY_SOCKET or -S`,
+	ENAMETOOLONG: () => 'an abstract socket name has at most 107 bytes after the @',
+	EAGAIN: () => NOT_ACCEPTING,
+};
+
+/** What to do about a failed connect; undefined when there is nothing useful to add. */
+function connectHint(error: ConnectionError): string | undefined {
+	if (!error.message.startsWith('unable to connect')) return undefined;
+	if (error.address.startsWith('@')) return ABSTRACT_HINTS[error.code]?.(error.address);
+	return HINTS[error.code];
+}
 
 /** `service.start web` from a command line (for messages), shortened. */
 function shortCommand(line: string): string {
@@ -81,8 +99,8 @@ export function describeFailure(error: unknown): { exitCode: number; message: st
 		return { exitCode: EXIT.daemon, message: `dpctl: error: ${show(error.message)} (${show(shortCommand(error.command))})` };
 	}
 	if (error instanceof ConnectionError) {
-		const hint = error.message.startsWith('unable to connect') ? HINTS[error.code] : undefined;
-		return { exitCode: EXIT.system, message: `dpctl: fatal: ${show(error.message)}${hint ? ` (${hint})` : ''}` };
+		const hint = connectHint(error);
+		return { exitCode: EXIT.system, message: `dpctl: fatal: ${show(error.message)}${hint ? ` (${show(hint)})` : ''}` };
 	}
 	if (error instanceof ArgumentError) return { exitCode: EXIT.usage, message: `dpctl: ${error.message}` };
 	if (error instanceof Error && error.name === 'TimeoutError') {
