@@ -23,7 +23,7 @@ import { executeLine } from './dispatch.js';
 import { EventRing } from './event-ring.js';
 import { ExitPaths, type ExitHost } from './exit-paths.js';
 import { LogDestination } from './log-destination.js';
-import { auditLine, tooManyControllers, type AuditResult } from './messages.js';
+import { auditLine, auditLogText, tooManyControllers, type AuditResult } from './messages.js';
 
 const BLOCKED_CHECK_INTERVAL_MS = 500;
 
@@ -94,10 +94,19 @@ export class Daemon implements ControllerHost {
 		this.#publish(eventTopic(event), eventSubject(event), formatEvent(event));
 	}
 
-	/** `audit` for a command that may change state (design §2); its subject is the verb. */
+	/**
+	 * `audit` for a command that may change state (design §2); its subject is the verb. The log
+	 * keeps a durable copy of what subscribers may miss: every refusal (warning), and every change
+	 * made over the control socket (info). Commands of the config file, the interactive controller
+	 * and service controllers are the daemon's own policy and are not logged.
+	 */
 	publishAudit(controller: Controller, role: Role | null, result: AuditResult, line: string): void {
 		const tab = line.indexOf('\t');
-		this.#publish('audit', tab < 0 ? line : line.slice(0, tab), auditLine(controller.id, controller.peer, role ?? '-', result, line));
+		const { id, peer } = controller;
+		const who = role ?? '-';
+		this.#publish('audit', tab < 0 ? line : line.slice(0, tab), auditLine(id, peer, who, result, line));
+		if (result === 'denied') this.log.warning(auditLogText(id, peer, who, result, line));
+		else if (controller.kind === 'socket') this.log.info(auditLogText(id, peer, who, result, line));
 	}
 
 	/** Number, retain, then hand the same bytes to every subscriber: no per-connection copy. */

@@ -48,6 +48,11 @@ export function auditLine(conn: number, peer: Peer, role: Role | '-', result: Au
 	return `audit\t${conn}\t${peer.pid}\t${peer.uid}\t${peer.gid}\t${role}\t${result}\t${command}`;
 }
 
+/** The log's copy of an audit event, for people: `audit: conn 3 (pid 42, uid 0, gid 0, role admin) ok: service.start nginx`. */
+export function auditLogText(conn: number, peer: Peer, role: Role | '-', result: AuditResult, command: string): string {
+	return `audit: conn ${conn} (pid ${peer.pid}, uid ${peer.uid}, gid ${peer.gid}, role ${role}) ${result}: ${command.replaceAll('\t', ' ')}`;
+}
+
 /** Reply of `events.seq on`: the newest number so far (later events are greater) and the stream id. */
 export function seqOnLine(newest: number, stream: string): string {
 	return `events.seq\ton\t${newest}\t${stream}`;

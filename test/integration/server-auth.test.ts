@@ -170,6 +170,12 @@ test('audit: admins that subscribe see who ran what; 1.1 clients never do', asyn
 	t.false(daemon.stdout.seen.some((line) => line.startsWith('audit')));
 	t.true(plain.lines.seen.includes('service.args\tweb\t/bin/true'));
 	t.false(auditor.lines.seen.some((line) => line.includes('log.filter')), 'the subscription names service.* and fd.* only');
+
+	// The log keeps a copy for people: every refusal, and every change made over the socket.
+	await auditor.command('service.args\tdb\t/bin/true');
+	t.is(await daemon.stderr.waitFor(/^info: audit: /), `info: audit: conn 1 (pid ${me}, uid 0, gid 0, role admin) ok: service.args db /bin/true`);
+	t.regex(daemon.stderr.seen.find((line) => line.includes('audit: ')) ?? '', new RegExp(`^warning: audit: conn 3 \\(pid \\d+, uid ${NOBODY}, gid ${NOBODY}, role observer\\) denied: service\\.signal web HUP$`));
+	t.is(daemon.stderr.seen.filter((line) => line.includes('audit: ')).length, 2, 'the interactive controller\'s commands are not logged');
 });
 
 test('rules from the config file; an unknown name in --allow is a startup error', async (t) => {
