@@ -10,7 +10,7 @@ import { LineSplitter } from '../protocol/line-splitter.js';
 import { ConnectionError, DaemonError } from './errors.js';
 import {
 	classifyLine, commandLine, errorText, isErrorContinuation, isUnknownTagReply, tagOverhead,
-	taggedLine, terminalOf, type IncomingLine,
+	leadingReplies, taggedLine, terminalOf, type IncomingLine,
 } from './wire.js';
 
 /** `auto`: try a tag, fall back to echo barriers if the daemon says `Unknown command: :TAG`. */
@@ -49,6 +49,8 @@ interface Pending {
 	readonly verb: string;
 	readonly options: RequestOptions;
 	readonly lines: string[];
+	/** Lines taken as replies even when they look like a terminal line (wire.leadingReplies). */
+	readonly leadingReplies: number;
 	tag: string | null;
 	token: string | null;
 	error: string | null;
@@ -122,7 +124,7 @@ export class Connection {
 			if (this.#closed) return reject(this.#closed);
 			const onAbort = (): void => this.#settle(pending, signal?.reason, null);
 			const pending: Pending = {
-				line, verb: fields[0] ?? '', options, lines: [], tag: null, token: null, error: null, settled: false,
+				line, verb: fields[0] ?? '', options, lines: [], leadingReplies: leadingReplies(fields), tag: null, token: null, error: null, settled: false,
 				resolve, reject, cleanup: () => signal?.removeEventListener('abort', onAbort),
 			};
 			signal?.addEventListener('abort', onAbort, { once: true });
@@ -183,7 +185,7 @@ export class Connection {
 		const p = this.#byTag.get(incoming.tag);
 		if (!p) return; // an abandoned request's late lines
 		if (p === this.#probe) this.#decided('tagged');
-		const terminal = terminalOf(incoming.body);
+		const terminal = p.lines.length < p.leadingReplies ? null : terminalOf(incoming.body);
 		if (terminal === null) {
 			p.lines.push(line.slice(incoming.tag.length + 2));
 			return;
@@ -220,7 +222,8 @@ export class Connection {
 			else this.#settle(p, new DaemonError(p.line, p.error, p.lines), null);
 			return;
 		}
-		const text = errorText(line);
+		// `echo` never fails (spec §7.1): an `error\t…` line in its window is the text it echoed.
+		const text = p.verb === 'echo' ? null : errorText(line);
 		if (text !== null && p.error === null) p.error = text;
 		else if (p.error !== null && isErrorContinuation(line)) p.error += line;
 		else {

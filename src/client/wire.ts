@@ -95,6 +95,16 @@ export function terminalOf(body: string): Terminal | null {
 	return null;
 }
 
+/**
+ * Reply lines that come before a tagged request's terminal line whatever their shape: one for an
+ * `echo` with text (spec §7.1: `echo` alone replies nothing). A tagged `echo\tok` is answered
+ * `:T\tok` twice, the reply then the terminal line, so its first line must not be taken for the
+ * terminal. Every other command's reply lines start with a name that is neither `ok` nor `error`.
+ */
+export function leadingReplies(fields: readonly string[]): number {
+	return fields[0] === 'echo' && fields.length > 1 && fields.slice(1).join('\t') !== '' ? 1 : 0;
+}
+
 /** A 1.1 error reply (spec §5): the text after `error\t`, or null. */
 export function errorText(line: string): string | null {
 	return line.startsWith('error\t') ? line.slice(6) : null;

@@ -15,6 +15,12 @@ for (const mode of MODES) {
 		const echo = await run(['echo', 'hello', '', 'world']);
 		t.is(echo.exitCode, 0, echo.stderr);
 		t.deepEqual(echo.lines, ['hello\t\tworld']);
+		// Echoed text shaped like a terminal line (`:TAG\tok`) or an error is still the reply.
+		for (const text of [['ok'], ['error', 'x']]) {
+			const same = await run(['echo', ...text]);
+			t.is(same.exitCode, 0, same.stderr);
+			t.deepEqual(same.lines, [text.join('\t')]);
+		}
 		const args = await run(['service.args', 'web', '/bin/sleep', '100']);
 		t.is(args.exitCode, 0, args.stderr);
 		const error = await run(['service.start', 'ghost']);

@@ -36,6 +36,14 @@ for (const tags of [true, false]) {
 		t.deepEqual(replies.map((r) => r.lines), [['1'], ['2'], ['3']]);
 	});
 
+	test(`${kind}: an echo of \`ok\` or \`error\` text is a reply, not the end of the request`, async (t) => {
+		const { conn } = setup(tags);
+		t.deepEqual((await conn.request(['echo', 'ok'])).lines, ['ok']);
+		t.deepEqual((await conn.request(['echo', 'error', 'x'])).lines, ['error\tx']);
+		t.deepEqual((await conn.request(['echo'])).lines, []);
+		t.deepEqual((await conn.request(['echo', 'next'])).lines, ['next']);
+	});
+
 	test(`${kind}: an error rejects with the daemon's message`, async (t) => {
 		const { conn } = setup(tags);
 		const error = await t.throwsAsync(conn.request(['service.start', 'ghost']), { instanceOf: DaemonError });
