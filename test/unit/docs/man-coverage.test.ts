@@ -1,7 +1,7 @@
 // Keeps daemonproxy(8) in step with the code: every verb of the command table and of 1.1 (spec
 // §7), every 1.1 option (§13.3), every event (§6), every error text and the documented limits.
 // Reads man/daemonproxy.8 as text (roff comments do not count, and no TODO placeholder may remain);
-// count); never runs mandoc or any other process, never opens a socket.
+// never runs mandoc or any other process, never opens a socket.
 
 import { readFileSync } from 'node:fs';
 import test from 'ava';
