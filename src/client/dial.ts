@@ -5,6 +5,7 @@
 
 import { createConnection, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { wireFromArg } from '../protocol/fields.js';
 import { ConnectionError } from './errors.js';
 
 /** How a client gets its byte stream; tests substitute an in-memory one. */
@@ -57,7 +58,8 @@ async function dialAbstract(address: string, signal: AbortSignal | undefined): P
 	signal?.throwIfAborted();
 	let fd: number;
 	try {
-		fd = sys.connectAbstract(address.slice(1));
+		// The name's UTF-8 bytes, as socat and Node's own paths encode it (sys takes latin1 strings).
+		fd = sys.connectAbstract(wireFromArg(address.slice(1)));
 	} catch (error: unknown) {
 		throw unableToConnect(address, error);
 	}

@@ -79,3 +79,12 @@ export function parseInteger(s: string | undefined): bigint | null {
 export function hasControlBytes(s: string): boolean {
 	return CONTROL_RE.test(s);
 }
+
+/**
+ * A string Node decoded from the operating system (an argv element, an environment value, a path
+ * such as process.execPath) as a wire string: its UTF-8 bytes, one char per byte. Node decodes
+ * those as UTF-8, so without this `é` would reach a system call as the one byte 0xE9.
+ */
+export function wireFromArg(arg: string): string {
+	return Buffer.from(arg, 'utf8').toString('latin1');
+}

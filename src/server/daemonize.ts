@@ -9,6 +9,7 @@
 // daemon during startup: the pid lives on, the launcher prints it and exits N).
 
 import { readSync, writeSync } from 'node:fs';
+import { wireFromArg } from '../protocol/fields.js';
 import * as sys from '../supervisor/sys.js';
 
 /** Names the readiness pipe's descriptor in the daemon; its presence means "you are the daemon". */
@@ -30,7 +31,7 @@ export function takeReadinessFd(): number | null {
 
 /**
  * The launcher: starts the daemon and exits with the verdict; never returns. `argv` are the
- * arguments as given (the daemon parses them again and knows its role from DAEMONIZE_FD_ENV);
+ * arguments as given (wire strings) (the daemon parses them again and knows its role from DAEMONIZE_FD_ENV);
  * `inherited` the descriptors bin/daemonproxy recorded, passed on at the same numbers.
  */
 export function launch(argv: readonly string[], inherited: readonly number[]): never {
@@ -48,8 +49,8 @@ export function launch(argv: readonly string[], inherited: readonly number[]): n
 	let pid: number;
 	try {
 		pid = sys.spawn({
-			file: process.execPath,
-			argv: [process.execPath, ...process.execArgv, script, ...argv],
+			file: wireFromArg(process.execPath),
+			argv: [...[process.execPath, ...process.execArgv, script].map(wireFromArg), ...argv],
 			fds,
 			env,
 			newSession: true,

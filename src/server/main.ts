@@ -5,6 +5,7 @@
 // after startup (Node writes them synchronously): the log goes through the logger.
 
 import { existsSync, readFileSync, writeSync } from 'node:fs';
+import { wireFromArg } from '../protocol/fields.js';
 import { Logger } from '../supervisor/logger.js';
 import { POOL_MESSAGES } from '../supervisor/pools.js';
 import type { ProcessHost } from '../supervisor/supervisor.js';
@@ -105,7 +106,7 @@ function banner(): string[] {
 	];
 }
 
-export function main(argv: readonly string[] = process.argv.slice(2)): void {
+export function main(argv: readonly string[] = process.argv.slice(2).map(wireFromArg)): void {
 	process.umask(0o077);
 	// Read once and removed, so that services do not inherit them.
 	const inherited = parseInheritedFds(process.env['DAEMONPROXY_INHERITED_FDS']);

@@ -3,6 +3,7 @@
 // start/up/down exit-3 sequence. Read-only file-system checks; never runs anything.
 
 import { accessSync, constants, statSync } from 'node:fs';
+import { wireFromArg } from '../protocol/fields.js';
 
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
 
@@ -20,7 +21,7 @@ function probe(path: Buffer): Probe {
 }
 
 /** Null when `program` (a latin1 string) can be executed, else the strerror text of why not. */
-export function whyNotExecutable(program: string, pathVariable = process.env['PATH'] ?? DEFAULT_PATH): string | null {
+export function whyNotExecutable(program: string, pathVariable = wireFromArg(process.env['PATH'] ?? DEFAULT_PATH)): string | null {
 	const verdict = (result: Probe): string | null =>
 		result === 'ok' ? null : result === 'missing' ? 'No such file or directory' : 'Permission denied';
 	if (program.includes('/')) return verdict(probe(Buffer.from(program, 'latin1')));

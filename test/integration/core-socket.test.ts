@@ -2,12 +2,12 @@
 // mode 0600, removed at exit, a live daemon's socket never taken over, a stale one replaced, a
 // regular file never removed; and the routing of output between several controllers.
 
-import {lstat, mkdtemp, readFile, writeFile} from 'node:fs/promises';
+import {lstat, mkdtemp, readdir, readFile, writeFile} from 'node:fs/promises';
 import {existsSync} from 'node:fs';
 import {join} from 'node:path';
 import test from 'ava';
 import {execa} from 'execa';
-import {daemonBin, SocketClient, startDaemon, tempDir, waitForPath} from './helpers/daemon.js';
+import {daemonBin, dpctlBin, SocketClient, startDaemon, tempDir, waitForPath} from './helpers/daemon.js';
 
 async function runToEnd(args: string[]): Promise<{code: number | undefined; stderr: string}> {
 	const result = await execa(daemonBin, args, {stdin: 'ignore', reject: false, timeout: 10_000, killSignal: 'SIGKILL'});
@@ -132,4 +132,29 @@ test('socket.create with a relative path after chdir listens in the new working 
 	t.deepEqual(await client.command('echo\tin the new directory'), ['in the new directory']);
 	t.is((await lstat(join(sub, 'ctl.sock'))).mode & 0o777, 0o600);
 	t.false(existsSync(join(dir, 'ctl.sock')));
+});
+
+// Node decodes argv as UTF-8; a path must reach bind(2) as the bytes the user typed, as socat,
+// C clients and Node's own net module (UTF-8 paths) expect, not one byte per character.
+test('a non-ASCII socket path or abstract name is its UTF-8 bytes: socat, Node and dpctl reach it', async (t) => {
+	const dir = await tempDir(t);
+	const path = join(dir, 'ctl-é€.sock');
+	await startDaemon(t, ['-S', path]); // its banner comes after the socket listens
+	t.deepEqual(await readdir(Buffer.from(dir), {encoding: 'buffer'}), [Buffer.from('ctl-é€.sock', 'utf8')]);
+	const viaSocat = await execa('socat', ['-', `UNIX-CONNECT:${path}`], {input: 'echo\tsocat\n', timeout: 10_000});
+	t.is(viaSocat.stdout, 'socat');
+	const client = await SocketClient.connect(path);
+	t.teardown(() => client.close());
+	t.deepEqual(await client.command('echo\tnode'), ['node']);
+
+	const name = `@dpt-é€-${process.pid}-${Date.now()}`;
+	await startDaemon(t, ['-S', name]);
+	const abstract = await execa('socat', ['-', `ABSTRACT-CONNECT:${name.slice(1)}`], {input: 'echo\tabstract\n', timeout: 10_000});
+	t.is(abstract.stdout, 'abstract');
+	const dpctl = await execa(process.execPath, [dpctlBin, '-S', name, 'echo', 'dpctl'], {reject: false, timeout: 15_000, stdin: 'ignore'});
+	t.is(dpctl.exitCode, 0, dpctl.stderr);
+	t.is(dpctl.stdout, 'dpctl');
+
+	const {stderr} = await runToEnd(['-S', path, 'naïve']);
+	t.true(stderr.includes('fatal: Unexpected argument "naïve"'), stderr);
 });

@@ -40,10 +40,7 @@ export function jsonWire(wire: string): string {
 	return Buffer.from(wire, 'latin1').toString('utf8');
 }
 
-/** The UTF-8 bytes of a command-line argument as a latin1 wire string. */
-export function wireFromArg(arg: string): string {
-	return Buffer.from(arg, 'utf8').toString('latin1');
-}
+export { wireFromArg } from '../../protocol/fields.js';
 
 export interface OutputTarget {
 	readonly isTTY?: boolean | undefined;
