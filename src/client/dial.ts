@@ -44,9 +44,9 @@ function dialPath(address: string, signal: AbortSignal | undefined): Promise<Soc
 /**
  * `@name`: node:net pads an abstract address to the whole sun_path, which is another name than the
  * exact-length one the daemon (and socat, systemd, C clients) bind, so sys.ts connects and
- * net.Socket adopts the connected fd. The name goes down as a latin1 string, as the daemon's -S
- * value does, so both ends agree on its bytes. The connect is immediate (EAGAIN when the daemon's
- * backlog is full): there is nothing to abort once it has started.
+ * net.Socket adopts the connected fd. The name is its UTF-8 bytes, as the daemon binds its -S
+ * value and as socat and Node's own paths encode names. The connect is immediate (EAGAIN when the
+ * daemon's backlog is full): there is nothing to abort once it has started.
  */
 async function dialAbstract(address: string, signal: AbortSignal | undefined): Promise<Socket> {
 	signal?.throwIfAborted();
@@ -58,7 +58,6 @@ async function dialAbstract(address: string, signal: AbortSignal | undefined): P
 	signal?.throwIfAborted();
 	let fd: number;
 	try {
-		// The name's UTF-8 bytes, as socat and Node's own paths encode it (sys takes latin1 strings).
 		fd = sys.connectAbstract(wireFromArg(address.slice(1)));
 	} catch (error: unknown) {
 		throw unableToConnect(address, error);
