@@ -1006,8 +1006,9 @@ out:
 		posix_spawn_file_actions_destroy(&fa);
 	if (attr_init)
 		posix_spawnattr_destroy(&attr);
-	if (tmp) {
-		/* close each temporary once (positions naming the same source share one) */
+	if (map && tmp) {
+		/* close each temporary once (positions naming the same source share one); tmp is all -1
+		 * until a dup is made, but only once both arrays exist: calloc's zeros would mean fd 0 */
 		for (uint32_t i = 0; i < n; i++) {
 			bool first = tmp[i] >= 0;
 			for (uint32_t j = 0; first && j < i; j++)
