@@ -2,8 +2,8 @@
 // name (`@name`). Replaces only a stale socket (nothing answers on it), never a live daemon's
 // socket or any other kind of file; removes its path when closed.
 
-import { lstatSync, unlinkSync, chmodSync, readlinkSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { lstatSync, unlinkSync, chmodSync, readlinkSync, renameSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from '../supervisor/logger.js';
 import {
 	accept, bindUnix, close, connectUnix, createSocket, listen, SysError, Watcher,
@@ -74,16 +74,25 @@ export class ControlSocket {
 		// Not process.cwd(): Node caches it, and the chdir command changes directory behind its back.
 		const path = abstract ? null : resolve(readlinkSync('/proc/self/cwd', 'latin1'), name);
 		if (path !== null && !removeStale(path, log)) return null;
+		// A path is bound under a staging name and renamed into place once it listens: a client
+		// that waits for the path to appear never meets a socket that refuses it, nor one with the
+		// umask's mode. (Bound directly when the staging name would be too long.)
+		const staging = path === null ? null : stagingPath(path);
 		let fd: number | null = null;
+		let bound: string | null = null;
 		try {
 			fd = createSocket('unix', 'stream', true);
-			bindUnix(fd, address);
-			if (path !== null) chmodSync(fsPath(path), options.mode ?? 0o600);
+			// Named by our pid: one left over can only be from a daemon that died while binding.
+			if (staging !== null) unlinkQuietly(staging);
+			bindUnix(fd, staging ?? address);
+			bound = staging ?? path;
+			if (bound !== null) chmodSync(fsPath(bound), options.mode ?? 0o600);
 			listen(fd, LISTEN_BACKLOG);
+			if (staging !== null && path !== null) renameSync(fsPath(staging), fsPath(path));
 		} catch (error: unknown) {
 			log.error(`bind(control_socket, ${name}): ${(error as Error).message}`);
 			if (fd !== null) close(fd);
-			if (path !== null && fd !== null) unlinkQuietly(path);
+			if (bound !== null) unlinkQuietly(bound);
 			return null;
 		}
 		return new ControlSocket(name, fd, path, onConnection, log);
@@ -95,6 +104,12 @@ export class ControlSocket {
 		close(this.fd);
 		if (this.#path !== null) unlinkQuietly(this.#path);
 	}
+}
+
+/** `DIR/.NAME.PID.new` beside `path`, or null when that would not fit in sun_path. */
+function stagingPath(path: string): string | null {
+	const staging = `${dirname(path)}/.${basename(path)}.${process.pid}.new`;
+	return staging.length <= MAX_SOCKET_PATH_BYTES ? staging : null;
 }
 
 function unlinkQuietly(path: string): void {

@@ -4,10 +4,23 @@
 
 import {lstat, mkdtemp, readdir, readFile, writeFile} from 'node:fs/promises';
 import {existsSync} from 'node:fs';
+import {createConnection} from 'node:net';
 import {join} from 'node:path';
 import test from 'ava';
 import {execa} from 'execa';
 import {daemonBin, dpctlBin, SocketClient, startDaemon, tempDir, waitForPath} from './helpers/daemon.js';
+
+/** One connect(2), no retry: 'connected' or the error code. */
+function connectOnce(path: string): Promise<string> {
+	return new Promise((resolve) => {
+		const socket = createConnection(path);
+		socket.once('connect', () => {
+			socket.destroy();
+			resolve('connected');
+		});
+		socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+	});
+}
 
 async function runToEnd(args: string[]): Promise<{code: number | undefined; stderr: string}> {
 	const result = await execa(daemonBin, args, {stdin: 'ignore', reject: false, timeout: 10_000, killSignal: 'SIGKILL'});
@@ -26,6 +39,23 @@ test('-S creates a socket of mode 0600, and the daemon removes it when it exits'
 	client.send('terminate\t0');
 	t.is((await d.proc).exitCode, 0);
 	t.false(existsSync(path));
+});
+
+test('the socket path, at first sight, accepts and has its mode; no staging file is left beside it', async (t) => {
+	const dir = await tempDir(t);
+	const path = join(dir, 'ctl.sock');
+	for (let i = 0; i < 5; i++) {
+		const d = await startDaemon(t, ['-S', path, '--socket-mode', '0640'], {interactive: false});
+		await waitForPath(path); // polls every few ms: the first sight of the path
+		t.is((await lstat(path)).mode & 0o777, 0o640);
+		t.is(await connectOnce(path), 'connected', 'the first attempt');
+		const client = await SocketClient.connect(path);
+		t.deepEqual(await client.command('echo\tup'), ['up']);
+		t.deepEqual(await readdir(dir), ['ctl.sock']);
+		client.send('terminate\t0');
+		t.is((await d.proc).exitCode, 0);
+		client.close();
+	}
 });
 
 test('a second daemon on a live socket path refuses with exit 3 and leaves the socket alone', async (t) => {
