@@ -102,7 +102,7 @@ export function terminalOf(body: string): Terminal | null {
  * terminal. Every other command's reply lines start with a name that is neither `ok` nor `error`.
  */
 export function leadingReplies(fields: readonly string[]): number {
-	return fields[0] === 'echo' && fields.length > 1 && fields.slice(1).join('\t') !== '' ? 1 : 0;
+	return fields[0] === 'echo' && fields.slice(1).join('\t') !== '' ? 1 : 0;
 }
 
 /** A 1.1 error reply (spec §5): the text after `error\t`, or null. */
