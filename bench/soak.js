@@ -38,6 +38,7 @@ import {readFileSync, readdirSync, writeFileSync} from 'node:fs';
 import {startDaemonproxy} from './lib/daemonproxy.js';
 import {tempDir} from './lib/paths.js';
 import {rssBytes, sleep, stopAll} from './lib/procs.js';
+import {median} from './lib/stats.js';
 
 /** Fraction of the run discarded before fitting: JIT, heap sizing, first restarts. */
 const WARM_UP = 1 / 3;
@@ -118,11 +119,7 @@ function t975(dof) {
 const REDUCERS = {
 	min: (values) => Math.min(...values),
 	mean: (values) => values.reduce((s, v) => s + v, 0) / values.length,
-	median: (values) => {
-		const sorted = [...values].sort((a, b) => a - b);
-		const mid = sorted.length >> 1;
-		return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-	},
+	median,
 };
 
 /** One point per whole window of `windowS` from `fromS` on: {t (its middle, s), value}. */
