@@ -35,6 +35,7 @@
 // takes the young generation's share out (about 27 MB less under churn).
 
 import {readFileSync, readdirSync, writeFileSync} from 'node:fs';
+import {exitWithUsage} from './lib/cli.js';
 import {startDaemonproxy} from './lib/daemonproxy.js';
 import {tempDir} from './lib/paths.js';
 import {rssBytes, sleep, stopAll} from './lib/procs.js';
@@ -83,13 +84,7 @@ function parse(argv) {
 }
 
 function usage(error) {
-	const text = 'usage: node bench/soak.js [--quick] [--duration SECONDS] [--sample-ms MS] [--json FILE] [--strict]\n       node bench/soak.js --judge FILE [--strict]\n';
-	if (error === null) {
-		process.stdout.write(text);
-		process.exit(0);
-	}
-	process.stderr.write(`soak: ${error}\n${text}`);
-	process.exit(2);
+	exitWithUsage('soak', 'usage: node bench/soak.js [--quick] [--duration SECONDS] [--sample-ms MS] [--json FILE] [--strict]\n       node bench/soak.js --judge FILE [--strict]\n', error);
 }
 
 /** Least squares y = a + b·x: slope b, its standard error, and the mean of y. */

@@ -41,12 +41,16 @@ export function parseOptions(argv = process.argv.slice(2)) {
 }
 
 function usage(error) {
-	const text = 'usage: node bench/SCENARIO.js [--quick] [--no-peers | --peers pm2,supervisord] [--runs N] [--json FILE]\n';
+	exitWithUsage('bench', 'usage: node bench/SCENARIO.js [--quick] [--no-peers | --peers pm2,supervisord] [--runs N] [--json FILE]\n', error);
+}
+
+/** Ends the process: `text` on stdout and 0 for --help (`error` null), else `PROGRAM: error` and `text` on stderr, 2. */
+export function exitWithUsage(program, text, error) {
 	if (error === null) {
 		process.stdout.write(text);
 		process.exit(0);
 	}
-	process.stderr.write(`bench: ${error}\n${text}`);
+	process.stderr.write(`${program}: ${error}\n${text}`);
 	process.exit(2);
 }
 
