@@ -31,7 +31,7 @@ export function takeReadinessFd(): number | null {
 
 /**
  * The launcher: starts the daemon and exits with the verdict; never returns. `argv` are the
- * arguments as given (wire strings) (the daemon parses them again and knows its role from DAEMONIZE_FD_ENV);
+ * arguments as given, as wire strings (the daemon parses them again and knows its role from DAEMONIZE_FD_ENV);
  * `inherited` the descriptors bin/daemonproxy recorded, passed on at the same numbers.
  */
 export function launch(argv: readonly string[], inherited: readonly number[]): never {
@@ -46,11 +46,12 @@ export function launch(argv: readonly string[], inherited: readonly number[]): n
 		.map(([key, value]) => Buffer.from(`${key}=${value ?? ''}`, 'utf8'));
 	env.push(Buffer.from(`${INHERITED_FDS_ENV}=${inherited.join(' ')}`), Buffer.from(`${DAEMONIZE_FD_ENV}=${readyFd}`));
 	const script = process.argv[1] ?? '';
+	const node = wireFromArg(process.execPath);
 	let pid: number;
 	try {
 		pid = sys.spawn({
-			file: wireFromArg(process.execPath),
-			argv: [...[process.execPath, ...process.execArgv, script].map(wireFromArg), ...argv],
+			file: node,
+			argv: [node, ...[...process.execArgv, script].map(wireFromArg), ...argv],
 			fds,
 			env,
 			newSession: true,
