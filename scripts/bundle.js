@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Bundles the compiled daemon (build/src/server/main.js and everything it imports) into one
-// CommonJS file, build/src/server/daemonproxy.bundle.cjs, which bin/daemonproxy.cjs loads.
+// Bundles the compiled daemon (build/src/daemon/main.js and everything it imports) into one
+// CommonJS file, build/src/daemon/daemonproxy.bundle.cjs, which bin/daemonproxy.cjs loads.
 // Why: the daemon should idle within 1.25× the memory of a bare Node process (bench/footprint.js).
 // Loaded as 43 ES modules it took 1.31×: Node's ES module loader costs memory per module, and an
 // ESM import of a builtin such as node:fs evaluates all its lazy getters (that alone loads the
@@ -11,8 +11,8 @@
 import {build} from 'esbuild';
 
 await build({
-	entryPoints: ['build/src/server/main.js'],
-	outfile: 'build/src/server/daemonproxy.bundle.cjs',
+	entryPoints: ['build/src/daemon/main.js'],
+	outfile: 'build/src/daemon/daemonproxy.bundle.cjs',
 	bundle: true,
 	format: 'cjs',
 	platform: 'node',

@@ -1,7 +1,7 @@
 // Opening the control socket (design §2): a filesystem path through node:net, or an `@name`
 // abstract socket through sys.ts, with any failure turned into a ConnectionError that names the
 // address and the errno. Must never retry: whether to try again is the caller's decision (Client
-// reconnects, dpctl not). The only module of src/client that may load src/supervisor/sys.ts.
+// reconnects, dpctl not). The only module of src/client that may load src/os/sys.ts.
 
 import { createConnection, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -54,7 +54,7 @@ async function dialAbstract(address: string, signal: AbortSignal | undefined): P
 		throw new ConnectionError('EINVAL', address, `unable to connect to ${address}: the abstract socket name after @ is empty`);
 	}
 	// Loaded here, not statically: a client of a path socket never loads the native addon.
-	const sys = await import('../supervisor/sys.js');
+	const sys = await import('../os/sys.js');
 	signal?.throwIfAborted();
 	let fd: number;
 	try {

@@ -5,7 +5,7 @@
 // lingering is bounded in time, bytes and number, and past the bound the fd is closed at once.
 
 import type { Logger } from '../supervisor/logger.js';
-import * as sys from '../supervisor/sys.js';
+import * as sys from '../os/sys.js';
 import { roleOf, type Peer, type Policy } from './auth-policy.js';
 import { EXT_MSG, connectionRefused } from './messages.js';
 

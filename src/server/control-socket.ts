@@ -7,7 +7,7 @@ import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from '../supervisor/logger.js';
 import {
 	accept, bindUnix, close, connectUnix, createSocket, listen, SysError, Watcher,
-} from '../supervisor/sys.js';
+} from '../os/sys.js';
 
 export const MAX_SOCKET_PATH_BYTES = 107;
 const LISTEN_BACKLOG = 128;

@@ -3,8 +3,8 @@
 // lowest free id; its descriptors are closed exactly once, when it is released, and until then
 // are listed for the exec-on-exit program (§13.6). Never routes events or runs commands (daemon.ts).
 
-import { FdStream } from '../supervisor/fd-stream.js';
-import * as sys from '../supervisor/sys.js';
+import { FdStream } from '../os/fd-stream.js';
+import * as sys from '../os/sys.js';
 import type { Peer } from './auth-policy.js';
 import { Controller, type ControllerHost, type ControllerKind, type OutputLimits } from './controller.js';
 

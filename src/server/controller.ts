@@ -6,7 +6,7 @@
 // Never blocks and never buffers more than its bounds; never closes fds it does not own.
 
 import { LineSplitter, type SplitItem } from '../protocol/line-splitter.js';
-import type { FdStream } from '../supervisor/fd-stream.js';
+import type { FdStream } from '../os/fd-stream.js';
 import type { Peer } from './auth-policy.js';
 import { Subscriptions } from './subscriptions.js';
 

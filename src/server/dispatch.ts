@@ -9,14 +9,14 @@ import { isIgnoredLine, splitFields } from '../protocol/fields.js';
 import { commandError, logCommandFailure, logUnknownCommand, unknownCommand } from '../protocol/replies.js';
 import { INVALID_REQUEST_TAG, parseRequestTag, tagLine } from '../protocol/request-tag.js';
 import { commandClass, roleAllows, type CommandClass, type Role } from './auth-policy.js';
-import type { CommandContext, CommandHandler } from './command-context.js';
+import type { CommandContext, CommandHandler, CommandHost } from './command-context.js';
 import { connCommands } from './commands/conn-commands.js';
 import { daemonCommands } from './commands/daemon-commands.js';
 import { eventsCommands } from './commands/events-commands.js';
 import { fdCommands } from './commands/fd-commands.js';
 import { serviceCommands } from './commands/service-commands.js';
 import type { Controller } from './controller.js';
-import type { Daemon } from './daemon.js';
+
 import { PoolFullError } from '../supervisor/pools.js';
 import { EXT_MSG, permissionDenied, statedumpEndLine } from './messages.js';
 
@@ -26,15 +26,15 @@ export const COMMANDS: ReadonlyMap<string, CommandHandler> = new Map([
 
 /** The issuer's side of one command: how its lines are shaped, and whether it failed. */
 class Request {
-	readonly #daemon: Daemon;
+	readonly #host: CommandHost;
 	readonly #controller: Controller;
 	readonly #tag: string | null;
 	readonly line: string;
 	/** The first failure message; null while the command is fine. */
 	failure: string | null = null;
 
-	constructor(daemon: Daemon, controller: Controller, tag: string | null, line: string) {
-		this.#daemon = daemon;
+	constructor(host: CommandHost, controller: Controller, tag: string | null, line: string) {
+		this.#host = host;
 		this.#controller = controller;
 		this.#tag = tag;
 		this.line = line;
@@ -50,7 +50,7 @@ class Request {
 	}
 
 	fail(message: string): void {
-		const { log } = this.#daemon;
+		const { log } = this.#host;
 		const [first, second] = logCommandFailure(this.#controller.label, this.line, message);
 		log.error(first);
 		log.error(second);
@@ -61,7 +61,7 @@ class Request {
 
 	/** Unknown verb: 1.1's line, or the tagged terminal error. */
 	unknown(verb: string): void {
-		this.#daemon.log.error(logUnknownCommand(this.#controller.label, verb));
+		this.#host.log.error(logUnknownCommand(this.#controller.label, verb));
 		const line = unknownCommand(verb);
 		if (this.#tag === null) this.#controller.send(line);
 		else this.failure ??= line.slice('error\t'.length);
@@ -79,16 +79,16 @@ class Request {
 	}
 }
 
-export function executeLine(daemon: Daemon, controller: Controller, received: string): Iterable<string> | void {
+export function executeLine(host: CommandHost, controller: Controller, received: string): Iterable<string> | void {
 	const parsed = parseRequestTag(received);
 	if ('error' in parsed) {
 		const [first, second] = logCommandFailure(controller.label, received, INVALID_REQUEST_TAG);
-		daemon.log.error(first);
-		daemon.log.error(second);
+		host.log.error(first);
+		host.log.error(second);
 		controller.send(commandError(INVALID_REQUEST_TAG, received));
 		return;
 	}
-	const request = new Request(daemon, controller, parsed.tag, parsed.rest);
+	const request = new Request(host, controller, parsed.tag, parsed.rest);
 	const { line } = request;
 	if (isIgnoredLine(line)) return request.end();
 	const [verb = '', ...args] = splitFields(line);
@@ -98,14 +98,16 @@ export function executeLine(daemon: Daemon, controller: Controller, received: st
 		return request.end();
 	}
 	const kind = commandClass(verb);
-	const role = daemon.roleOf(controller);
+	const role = host.roleOf(controller);
 	if (role === null || !roleAllows(role, kind)) {
 		request.fail(permissionDenied(role));
-		audit(daemon, controller, kind, role, request, true);
+		audit(host, controller, kind, role, request, true);
 		return request.end();
 	}
 	const ctx: CommandContext = {
-		daemon,
+		host,
+		supervisor: host.supervisor,
+		log: host.log,
 		controller,
 		role,
 		line,
@@ -117,27 +119,27 @@ export function executeLine(daemon: Daemon, controller: Controller, received: st
 	try {
 		output = handler(ctx);
 	} catch (error: unknown) {
-		internalError(daemon, verb, error, request);
+		internalError(host, verb, error, request);
 	}
-	if (output) return stream(daemon, controller, verb, output, () => audit(daemon, controller, kind, role, request, false), request);
-	audit(daemon, controller, kind, role, request, false);
+	if (output) return stream(host, controller, verb, output, () => audit(host, controller, kind, role, request, false), request);
+	audit(host, controller, kind, role, request, false);
 	request.end();
 }
 
-function internalError(daemon: Daemon, verb: string, error: unknown, request: Request): void {
+function internalError(host: CommandHost, verb: string, error: unknown, request: Request): void {
 	// A full --service-pool/--fd-pool carries its 1.1 text (`Unable to allocate new service`…).
 	if (error instanceof PoolFullError) {
 		request.fail(error.message);
 		return;
 	}
-	daemon.log.error(`command "${verb}" threw: ${(error as Error).stack ?? String(error)}`);
+	host.log.error(`command "${verb}" threw: ${(error as Error).stack ?? String(error)}`);
 	request.fail(EXT_MSG.internalError);
 }
 
 /** Every command that may change state is published as an `audit` event (design §2). */
-function audit(daemon: Daemon, controller: Controller, kind: CommandClass, role: Role | null, request: Request, denied: boolean): void {
+function audit(host: CommandHost, controller: Controller, kind: CommandClass, role: Role | null, request: Request, denied: boolean): void {
 	if (kind === 'read') return;
-	daemon.publishAudit(controller, role, denied ? 'denied' : request.failure === null ? 'ok' : 'error', request.line);
+	host.publishAudit(controller, role, denied ? 'denied' : request.failure === null ? 'ok' : 'error', request.line);
 }
 
 /**
@@ -145,14 +147,14 @@ function audit(daemon: Daemon, controller: Controller, kind: CommandClass, role:
  * back-pressure: each line shaped for the issuer, then (statedump in seq mode) the terminator,
  * then the terminal line of a tagged request.
  */
-function* stream(daemon: Daemon, controller: Controller, verb: string, output: Iterable<string>, done: () => void, request: Request): Generator<string> {
+function* stream(host: CommandHost, controller: Controller, verb: string, output: Iterable<string>, done: () => void, request: Request): Generator<string> {
 	const lines = output[Symbol.iterator]();
 	for (;;) {
 		let next: IteratorResult<string>;
 		try {
 			next = lines.next();
 		} catch (error: unknown) {
-			internalError(daemon, verb, error, request);
+			internalError(host, verb, error, request);
 			break;
 		}
 		if (next.done) break;
@@ -160,7 +162,7 @@ function* stream(daemon: Daemon, controller: Controller, verb: string, output: I
 	}
 	// Produced right after the last dump line, so no event can fall between the two (design §3).
 	if (verb === 'statedump' && controller.seqMode && request.failure === null) {
-		yield request.format(statedumpEndLine(daemon.events.newestSeq));
+		yield request.format(statedumpEndLine(host.events.newestSeq));
 	}
 	done();
 	const terminal = request.terminal();

@@ -1,11 +1,11 @@
 // Named file descriptors ("handles", spec §10): the namespace, replacement rules, fd.state
 // renderings (§6.6) and the optional pool limit (`--fd-pool`, §10.4). Owns the lifetime of every
-// handle fd: a replaced or deleted handle's fd is closed here, through sys.ts, and so is the fd of
+// handle fd: a replaced or deleted handle's fd is closed here, through the CloseFd port, and so is the fd of
 // a handle the pool has no room for. Never opens descriptors itself: creators pass them in.
 
 import type { DaemonEvent, FdStateEvent } from '../protocol/events.js';
 import { descriptionRoom, fitDescription, PoolFullError, POOL_MESSAGES, type PoolLimit } from './pools.js';
-import { close } from './sys.js';
+import type { CloseFd } from './ports.js';
 
 export type HandleType = 'file' | 'pipe' | 'socket' | 'special';
 
@@ -41,11 +41,13 @@ export type HandleChange =
 export class HandleTable {
 	readonly #handles = new Map<string, Handle>();
 	readonly #listener: (change: HandleChange) => void;
+	readonly #close: CloseFd;
 	/** `--fd-pool`: null = no limit but memory and the descriptor limit. */
 	#pool: PoolLimit | null = null;
 
-	constructor(listener: (change: HandleChange) => void) {
+	constructor(listener: (change: HandleChange) => void, close: CloseFd) {
 		this.#listener = listener;
+		this.#close = close;
 	}
 
 	/** Limit the table to `pool.count` handles (constants and inherited fds included), §10.4. */
@@ -103,7 +105,7 @@ export class HandleTable {
 	put(...handles: Handle[]): void {
 		if (!this.hasRoomFor(handles.length)) {
 			for (const handle of handles) {
-				if (handle.fd !== null) close(handle.fd);
+				if (handle.fd !== null) this.#close(handle.fd);
 			}
 			throw new PoolFullError(handles.some(handle => handle.type === 'pipe') ? POOL_MESSAGES.pipe : POOL_MESSAGES.fdObject);
 		}
@@ -133,7 +135,7 @@ export class HandleTable {
 			handle.peer.peer = null;
 			handle.peer = null;
 		}
-		if (handle.fd !== null) close(handle.fd);
+		if (handle.fd !== null) this.#close(handle.fd);
 	}
 }
 

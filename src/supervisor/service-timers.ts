@@ -2,15 +2,13 @@
 // nothing). Invariant: at most one timer per name; a timer never fires before its due time by
 // the Clock, even though libuv's coarse loop clock may wake us a little early.
 
-import type { Clock } from './supervisor.js';
+import type { CancelTimer, Clock } from './ports.js';
 
 /** setTimeout overflows above 2^31-1 ms; longer waits are done in steps. */
 const MAX_TIMER_STEP_MS = 2 ** 30;
 
-type Pending = { kind: 'immediate'; handle: NodeJS.Immediate } | { kind: 'timeout'; handle: NodeJS.Timeout };
-
 export class ServiceTimers {
-	readonly #pending = new Map<string, Pending>();
+	readonly #pending = new Map<string, CancelTimer>();
 	readonly #clock: Clock;
 	readonly #due: (name: string) => void;
 
@@ -22,20 +20,12 @@ export class ServiceTimers {
 	set(name: string, at: number): void {
 		this.cancel(name);
 		const wait = at - this.#clock.now();
-		if (wait <= 0) {
-			// setImmediate, not setTimeout(0): the latter costs a millisecond of restart latency.
-			this.#pending.set(name, { kind: 'immediate', handle: setImmediate(() => this.#fire(name, at)) });
-		} else {
-			const step = Math.min(Math.ceil(wait), MAX_TIMER_STEP_MS);
-			this.#pending.set(name, { kind: 'timeout', handle: setTimeout(() => this.#fire(name, at), step) });
-		}
+		const step = wait <= 0 ? 0 : Math.min(Math.ceil(wait), MAX_TIMER_STEP_MS);
+		this.#pending.set(name, this.#clock.setTimer(step, () => this.#fire(name, at)));
 	}
 
 	cancel(name: string): void {
-		const pending = this.#pending.get(name);
-		if (!pending) return;
-		if (pending.kind === 'immediate') clearImmediate(pending.handle);
-		else clearTimeout(pending.handle);
+		this.#pending.get(name)?.();
 		this.#pending.delete(name);
 	}
 

@@ -2,6 +2,9 @@
 // Invariant: `seq` grows with every arrival, so two arrivals never share an ordering key even
 // when they share a whole-second timestamp. Counts never go below zero.
 
+import type { SignalEvent } from '../protocol/events.js';
+import { signalName } from '../protocol/signals.js';
+
 export interface SignalCounter {
 	readonly signal: number;
 	readonly count: number;
@@ -47,4 +50,9 @@ export class SignalCounters {
 	get newestSeq(): number {
 		return this.#seq;
 	}
+}
+
+/** The `signal` event line of a counter: its name, last arrival in whole seconds, and count. */
+export function signalEvent(counter: SignalCounter): SignalEvent {
+	return { type: 'signal', signal: signalName(counter.signal), ts: Math.floor(counter.last / 1000), count: counter.count };
 }

@@ -14,29 +14,7 @@ import {
 } from './service-machine.js';
 import { SignalCounters, type SignalCounter } from './signal-counters.js';
 import { ServiceTimers } from './service-timers.js';
-import type { Reaped } from './sys.js';
-
-export interface Clock {
-	/** Monotonic milliseconds (CLOCK_MONOTONIC, the clock of the wire timestamps, §9.2). */
-	now(): number;
-}
-
-/** What a child is given at start: the descriptor list resolved to our fds. */
-export interface SpawnPlan {
-	readonly argv: readonly string[];
-	/** fds[i] becomes the child's descriptor i; -1 = closed. */
-	readonly fds: readonly number[];
-}
-
-export type SpawnOutcome =
-	| { readonly ok: true; readonly pid: number }
-	| { readonly ok: false; readonly code: string; readonly message: string };
-
-export interface ProcessHost {
-	spawn(plan: SpawnPlan): SpawnOutcome;
-	/** Throws a SysError-like object with `message` = strerror text. */
-	kill(pid: number, signal: number): void;
-}
+import type { ChildExit, Clock, CloseFd, ProcessHost } from './ports.js';
 
 /**
  * Supplies the child's end of a service controller socket (§4.1) for `control.*` entries.
@@ -56,6 +34,7 @@ export interface ControlPort {
 export interface SupervisorPorts {
 	readonly clock: Clock;
 	readonly host: ProcessHost;
+	readonly closeFd: CloseFd;
 	readonly log: Logger;
 	readonly emit: (event: DaemonEvent) => void;
 	readonly signalArrived?: (counter: SignalCounter) => void;
@@ -77,7 +56,7 @@ export class Supervisor {
 
 	constructor(ports: SupervisorPorts) {
 		this.#ports = ports;
-		this.handles = new HandleTable(change => ports.emit(handleChangeEvent(change)));
+		this.handles = new HandleTable(change => ports.emit(handleChangeEvent(change)), ports.closeFd);
 		this.#timers = new ServiceTimers(ports.clock, name => this.#due(name));
 	}
 
@@ -179,7 +158,7 @@ export class Supervisor {
 		this.#ports.signalArrived?.(counter);
 	}
 
-	childrenExited(reaped: readonly Reaped[]): void {
+	childrenExited(reaped: readonly ChildExit[]): void {
 		for (const child of reaped) {
 			const name = this.#byPid.get(child.pid);
 			if (name === undefined) {

@@ -5,7 +5,7 @@
 
 import {join} from 'node:path';
 import test from 'ava';
-import * as sys from '../../src/supervisor/sys.js';
+import * as sys from '../../src/os/sys.js';
 import {descendants, EventScan, fixture, listFds, pidOf, pollUntil, processState, readText, SocketClient, startDaemon, tempDir, type Daemon} from './helpers/daemon.js';
 
 /** Polls until the file at `path` has a line matching `pattern`; returns all its lines. */

@@ -8,7 +8,7 @@ import {mkdir, readFile, stat, writeFile} from 'node:fs/promises';
 import {createConnection, createServer, type AddressInfo} from 'node:net';
 import {join} from 'node:path';
 import test from 'ava';
-import * as sys from '../../src/supervisor/sys.js';
+import * as sys from '../../src/os/sys.js';
 import {fixture, listFds, pollUntil, SocketClient, startDaemon, tempDir, type Daemon} from './helpers/daemon.js';
 
 /** §5.1: `error\tMESSAGE, for command "CONTEXT"`, the context cut to 30 bytes plus `...`. */

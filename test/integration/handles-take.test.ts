@@ -5,7 +5,7 @@
 
 import {join} from 'node:path';
 import test, {type ExecutionContext} from 'ava';
-import * as sys from '../../src/supervisor/sys.js';
+import * as sys from '../../src/os/sys.js';
 import {listFds, pollUntil, startDaemon, tempDir, type Daemon} from './helpers/daemon.js';
 
 function err(message: string, line: string): string {

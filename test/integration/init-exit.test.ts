@@ -155,7 +155,7 @@ async function crashingDaemon(t: ExecutionContext, crash: string, args: string[]
 	const dir = await tempDir(t);
 	// A .js file (the harness runs those with node); CommonJS here, so the module is imported dynamically.
 	const script = join(dir, 'crash.js');
-	writeFileSync(script, `import(${JSON.stringify(join(repoRoot, 'build/src/server/main.js'))}).then(({main}) => {
+	writeFileSync(script, `import(${JSON.stringify(join(repoRoot, 'build/src/daemon/main.js'))}).then(({main}) => {
 	main(process.argv.slice(2));
 	setTimeout(() => { ${crash} }, 300);
 });

@@ -1,4 +1,4 @@
-// Integration tests of src/supervisor/sys.ts and fd-stream.ts against the real kernel: fds,
+// Integration tests of src/os/sys.ts and fd-stream.ts against the real kernel: fds,
 // sockets, SCM_RIGHTS, spawn's exact fd map, SIGCHLD reaping, exec. Serial: fd counts are global.
 // Never sleeps to synchronise: every wait is on an event, with a timeout.
 
@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { FdStream } from '../../src/supervisor/fd-stream.js';
-import * as sys from '../../src/supervisor/sys.js';
+import { FdStream } from '../../src/os/fd-stream.js';
+import * as sys from '../../src/os/sys.js';
 
 const PRINT_FDS = fileURLToPath(new URL('../../../test/fixtures/print-fds.sh', import.meta.url));
-const SYS_URL = new URL('../../src/supervisor/sys.js', import.meta.url).href;
+const SYS_URL = new URL('../../src/os/sys.js', import.meta.url).href;
 const WAIT_MS = 20_000;
 const O_CLOEXEC = 0o2000000;
 

@@ -17,8 +17,8 @@ function allow(ctx: CommandContext): void {
 	// Read now, once: a user or group created later needs the rule given again.
 	const rule = makeRule(role, selector, loadAccounts());
 	if (typeof rule === 'string') return ctx.fail(rule);
-	ctx.daemon.addRule(rule);
-	ctx.daemon.log.info(`${ctx.controller.label} granted ${rule.role} to ${selector}`);
+	ctx.host.addRule(rule);
+	ctx.log.info(`${ctx.controller.label} granted ${rule.role} to ${selector}`);
 }
 
 export const connCommands: ReadonlyArray<readonly [string, CommandHandler]> = [

@@ -4,6 +4,8 @@
 
 import { checkName, parseInteger, restOfLine } from '../../protocol/fields.js';
 import { formatEvent } from '../../protocol/events.js';
+import { handleStateEvent } from '../../supervisor/handle-table.js';
+import { signalEvent } from '../../supervisor/signal-counters.js';
 import { MSG, callFailed, fdDoesNotExistWarning } from '../../protocol/replies.js';
 import { parseSignalArgument } from '../../protocol/signals.js';
 import { parseLogLevel } from '../../supervisor/logger.js';
@@ -19,17 +21,17 @@ function echo(ctx: CommandContext): void {
 
 /** §8: handles, then five lines per service, then pending signals; produced lazily. */
 function* statedump(ctx: CommandContext): Iterable<string> {
-	const { supervisor } = ctx.daemon;
+	const { supervisor } = ctx;
 	for (const handle of supervisor.handles.sorted()) {
 		if (supervisor.handles.get(handle.name) !== handle) continue; // replaced or deleted meanwhile
-		yield formatEvent(ctx.daemon.handleEvent(handle));
+		yield formatEvent(handleStateEvent(handle));
 	}
 	for (const name of supervisor.serviceNames()) {
 		const record = supervisor.service(name);
 		if (!record) continue;
 		for (const event of supervisor.serviceDump(record)) yield formatEvent(event);
 	}
-	for (const counter of supervisor.signals.pendingList()) yield formatEvent(ctx.daemon.signalEvent(counter));
+	for (const counter of supervisor.signals.pendingList()) yield formatEvent(signalEvent(counter));
 	ctx.controller.signalMark = supervisor.signals.newestSeq;
 }
 
@@ -37,7 +39,7 @@ function chdir(ctx: CommandContext): void {
 	const [path, extra] = ctx.args;
 	if (path === undefined) return ctx.fail(MSG.missingPath);
 	if (extra !== undefined) return ctx.fail(MSG.unexpectedAfterPath);
-	const failure = ctx.daemon.chdir(path);
+	const failure = ctx.host.process.chdir(path);
 	if (failure !== null) ctx.fail(callFailed('chdir', failure));
 }
 
@@ -47,7 +49,7 @@ function exit(ctx: CommandContext): void {
 
 function logFilter(ctx: CommandContext): void {
 	const level = ctx.args[0];
-	const { log } = ctx.daemon;
+	const { log } = ctx;
 	if (level === '+') log.adjust(1);
 	else if (level === '-') log.adjust(-1);
 	else if (level !== undefined) {
@@ -64,7 +66,7 @@ function logDest(ctx: CommandContext): void {
 	if (type !== 'fd') return ctx.fail(MSG.unknownLoggingType);
 	const check = checkName(name);
 	if (check !== 'ok') return ctx.fail(check === 'absent' ? MSG.expectedFdName : MSG.invalidFdName);
-	if (!ctx.daemon.logDestination.follow(name as string)) ctx.reply(fdDoesNotExistWarning(name as string));
+	if (!ctx.host.process.followLog(name as string)) ctx.reply(fdDoesNotExistWarning(name as string));
 }
 
 function connEventTimeout(ctx: CommandContext): void {
@@ -84,11 +86,11 @@ function signalClear(ctx: CommandContext): void {
 	if (count === null) return ctx.fail(MSG.expectedInteger);
 	// 1.1 added a negative count to the pending count: refused instead.
 	if (count < 0n) return ctx.fail(EXT_MSG.negativeCount);
-	ctx.daemon.supervisor.signals.clear(signal.signal, count);
+	ctx.supervisor.signals.clear(signal.signal, count);
 }
 
 function terminateExecArgs(ctx: CommandContext): void {
-	ctx.daemon.execOnExit = listArgument(ctx.args).length === 0 ? null : [...ctx.args];
+	ctx.host.process.execOnExit = listArgument(ctx.args).length === 0 ? null : [...ctx.args];
 }
 
 function terminateGuard(ctx: CommandContext): void {
@@ -97,14 +99,14 @@ function terminateGuard(ctx: CommandContext): void {
 	const code = parseInteger(codeField);
 	if (code === null) return ctx.fail(MSG.expectedInteger);
 	if (code === 0n) return ctx.fail(MSG.codeCannotBeZero);
-	const { daemon } = ctx;
+	const state = ctx.host.process;
 	if (sign === '+') {
-		if (daemon.guard !== 0n) return ctx.fail(MSG.guardAlreadySet);
-		daemon.guard = code;
+		if (state.guard !== 0n) return ctx.fail(MSG.guardAlreadySet);
+		state.guard = code;
 	} else {
-		if (daemon.guard === 0n) return ctx.fail(MSG.guardNotSet);
-		if (daemon.guard !== code) return ctx.fail(MSG.incorrectGuardCode);
-		daemon.guard = 0n;
+		if (state.guard === 0n) return ctx.fail(MSG.guardNotSet);
+		if (state.guard !== code) return ctx.fail(MSG.incorrectGuardCode);
+		state.guard = 0n;
 	}
 }
 
@@ -112,26 +114,26 @@ function terminate(ctx: CommandContext): void {
 	const [exitField, guardField] = ctx.args;
 	const exitCode = parseInteger(exitField);
 	if (exitCode === null) return ctx.fail(MSG.expectedInteger);
-	const { daemon } = ctx;
-	if (daemon.guard !== 0n) {
+	const state = ctx.host.process;
+	if (state.guard !== 0n) {
 		const code = parseInteger(guardField);
 		if (code === null) return ctx.fail(MSG.guardCodeRequired);
-		if (code !== daemon.guard) return ctx.fail(MSG.incorrectTerminateGuardCode);
-		if (!daemon.execOnExit) return ctx.fail(MSG.cannotExitNoExec);
+		if (code !== state.guard) return ctx.fail(MSG.incorrectTerminateGuardCode);
+		if (!state.execOnExit) return ctx.fail(MSG.cannotExitNoExec);
 	}
 	// Exit statuses are 8 bits: -1 → 255, 256 → 0, 300 → 44 (§7.25).
-	daemon.requestExit(Number(BigInt.asUintN(8, exitCode)), 'terminated normally');
+	state.requestExit(Number(BigInt.asUintN(8, exitCode)), 'terminated normally');
 }
 
 function socketCreate(ctx: CommandContext): void {
 	const [options, path] = ctx.args;
 	if (options === undefined || path === undefined) return ctx.fail(MSG.missingArgument);
 	if (options !== '' && options !== '-') return ctx.fail(MSG.invalidOptions);
-	if (!ctx.daemon.createControlSocket(path)) ctx.fail(MSG.failedControlSocket);
+	if (!ctx.host.process.openControlSocket(path)) ctx.fail(MSG.failedControlSocket);
 }
 
 function socketDelete(ctx: CommandContext): void {
-	ctx.daemon.deleteControlSocket();
+	ctx.host.process.closeControlSocket();
 }
 
 export const daemonCommands: ReadonlyArray<readonly [string, CommandHandler]> = [

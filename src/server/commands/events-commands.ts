@@ -32,10 +32,10 @@ function unsubscribe(ctx: CommandContext): void {
 
 function seq(ctx: CommandContext): void {
 	const mode = ctx.args[0];
-	const { controller, daemon } = ctx;
+	const { controller, host } = ctx;
 	if (mode === 'on') {
 		controller.seqMode = true;
-		ctx.reply(seqOnLine(daemon.events.newestSeq, daemon.streamId));
+		ctx.reply(seqOnLine(host.events.newestSeq, host.streamId));
 	} else if (mode === 'off') {
 		controller.seqMode = false;
 		ctx.reply(SEQ_OFF_LINE);
@@ -48,11 +48,11 @@ function resume(ctx: CommandContext): Iterable<string> | void {
 	const [seqField, stream] = ctx.args;
 	const after = parseInteger(seqField);
 	if (after === null || after < 0n || after > BigInt(Number.MAX_SAFE_INTEGER)) return ctx.fail(EXT_MSG.invalidSequence);
-	const { controller, daemon } = ctx;
-	const { events } = daemon;
+	const { controller, host } = ctx;
+	const { events } = host;
 	controller.seqMode = true;
 	// Another stream id: the numbers belong to an earlier run of the daemon.
-	if ((stream !== undefined && stream !== '' && stream !== daemon.streamId) || !events.canResumeAfter(Number(after))) {
+	if ((stream !== undefined && stream !== '' && stream !== host.streamId) || !events.canResumeAfter(Number(after))) {
 		ctx.reply(gapLine(events.oldestSeq, events.newestSeq));
 		return;
 	}

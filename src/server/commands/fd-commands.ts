@@ -7,10 +7,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MSG, callFailed, unknownFlag } from '../../protocol/replies.js';
 import type { Handle } from '../../supervisor/handle-table.js';
-import * as sys from '../../supervisor/sys.js';
+import * as sys from '../../os/sys.js';
 import { checkAssignableFdName, type CommandContext, type CommandHandler } from '../command-context.js';
 import { EXT_MSG } from '../messages.js';
-import { probedHandle } from '../startup-handles.js';
+import { probedHandle } from '../probed-handle.js';
 import { fdSocket } from './fd-socket.js';
 
 /** Comma-separated flags; empty elements (and `-` where allowed) are ignored. */
@@ -27,7 +27,7 @@ const errorText = (error: unknown): string => (error as Error).message;
  */
 function storeHandles(ctx: CommandContext, ...handles: Handle[]): void {
 	try {
-		ctx.daemon.supervisor.handles.put(...handles);
+		ctx.supervisor.handles.put(...handles);
 	} catch (error: unknown) {
 		if (error instanceof Error && error.name === 'PoolFullError') return ctx.fail(error.message);
 		throw error;
@@ -119,7 +119,7 @@ function fdOpen(ctx: CommandContext): void {
 function fdDelete(ctx: CommandContext): void {
 	const name = ctx.args[0];
 	if (!checkAssignableFdName(ctx, name)) return;
-	if (!ctx.daemon.supervisor.handles.delete(name)) ctx.fail(MSG.noSuchFd);
+	if (!ctx.supervisor.handles.delete(name)) ctx.fail(MSG.noSuchFd);
 }
 
 /**

@@ -6,7 +6,7 @@
 import { mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MSG, socketStepFailed, unknownFlag, type SocketStep } from '../../protocol/replies.js';
-import * as sys from '../../supervisor/sys.js';
+import * as sys from '../../os/sys.js';
 import { checkAssignableFdName, type CommandContext } from '../command-context.js';
 
 type Domain = 'unix' | 'inet' | 'inet6';
@@ -205,7 +205,7 @@ export function fdSocket(ctx: CommandContext): void {
 	}
 	const handle = { name, fd, type: 'socket', flags: renderFlags(domain, type, request), description: addressField ?? '', constant: false, peer: null } as const;
 	try {
-		ctx.daemon.supervisor.handles.put(handle);
+		ctx.supervisor.handles.put(handle);
 	} catch (error: unknown) {
 		// A full `--fd-pool` (see storeHandles in fd-commands.ts; importing it would be circular).
 		if (error instanceof Error && error.name === 'PoolFullError') return ctx.fail(error.message);

@@ -17,26 +17,26 @@ const MAX_INTERVAL_SECONDS = 2 ** 31 - 1;
 function serviceTags(ctx: CommandContext): void {
 	const [name, ...tags] = ctx.args;
 	if (!checkNewServiceName(ctx, name)) return;
-	ctx.daemon.supervisor.setTags(name, listArgument(tags));
+	ctx.supervisor.setTags(name, listArgument(tags));
 }
 
 function serviceArgs(ctx: CommandContext): void {
 	const [name, ...args] = ctx.args;
 	if (!checkNewServiceName(ctx, name)) return;
-	ctx.daemon.supervisor.setArgs(name, listArgument(args));
+	ctx.supervisor.setArgs(name, listArgument(args));
 }
 
 function serviceFds(ctx: CommandContext): void {
 	const [name, ...entries] = ctx.args;
 	if (!checkNewServiceName(ctx, name)) return;
 	const fds = listArgument(entries);
-	const { handles } = ctx.daemon.supervisor;
+	const { handles } = ctx.supervisor;
 	for (const entry of fds) {
 		// An empty entry is allowed (it closes that position); `-` is a valid name anyway.
 		if (entry !== '' && checkName(entry) !== 'ok') return ctx.fail(MSG.invalidFdNameEntry);
 		if (!handles.get(entry)) ctx.reply(fdNotYetDefinedWarning(entry));
 	}
-	ctx.daemon.supervisor.setFds(name, fds);
+	ctx.supervisor.setFds(name, fds);
 }
 
 function serviceAutoUp(ctx: CommandContext): void {
@@ -53,15 +53,15 @@ function serviceAutoUp(ctx: CommandContext): void {
 	// Every field is validated (1.1 stopped at the first empty one); empty fields are dropped.
 	const triggers = triggerFields.filter(field => field !== '');
 	if (triggers.some(trigger => parseTriggerName(trigger) === undefined)) return ctx.fail(MSG.unableToSetTriggers);
-	ctx.daemon.supervisor.ensure(name);
-	ctx.daemon.supervisor.setAutoUp(name, interval, triggers);
+	ctx.supervisor.ensure(name);
+	ctx.supervisor.setAutoUp(name, interval, triggers);
 }
 
 function serviceStart(ctx: CommandContext): void {
 	const [name, when] = ctx.args;
 	const record = existingService(ctx, name);
 	if (!record) return;
-	const { supervisor } = ctx.daemon;
+	const { supervisor } = ctx;
 	let at = supervisor.now;
 	if (when !== undefined) {
 		if (when === '-') {
@@ -96,7 +96,7 @@ function serviceSignal(ctx: CommandContext): void {
 			group = true;
 		}
 	}
-	const { supervisor } = ctx.daemon;
+	const { supervisor } = ctx;
 	if (!supervisor.isRunning(record.name)) return ctx.fail(MSG.notRunning);
 	try {
 		supervisor.signalService(record.name, signal.signal, group);
@@ -110,7 +110,7 @@ function serviceDelete(ctx: CommandContext): void {
 	if (!record) return;
 	// Any service that is not running now may be deleted (1.1 refused every service that ever ran).
 	if (record.phase === 'up') return ctx.fail(MSG.serviceRunning);
-	ctx.daemon.supervisor.delete(record.name);
+	ctx.supervisor.delete(record.name);
 }
 
 export const serviceCommands: ReadonlyArray<readonly [string, CommandHandler]> = [

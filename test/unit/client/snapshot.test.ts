@@ -2,8 +2,8 @@
 // and the status rows built from it.
 
 import test from 'ava';
-import { tsvRow } from '../../../src/client/commands/status.js';
-import { snapshotEvents } from '../../../src/client/commands/watch.js';
+import { tsvRow } from '../../../src/dpctl/commands/status.js';
+import { snapshotEvents } from '../../../src/dpctl/commands/watch.js';
 import { formatEvent, parseEvent } from '../../../src/protocol/events.js';
 import { applyEvent, snapshotFromLines } from '../../../src/client/snapshot.js';
 import { parseDump, parseWhoami } from '../../../src/client/typed-commands.js';

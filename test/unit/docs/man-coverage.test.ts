@@ -11,8 +11,8 @@ import {
 	LINE_TOO_LONG, MSG, callFailed, cantKill, fdDoesNotExistWarning, fdNotYetDefinedWarning,
 	unknownFlag, unknownOption, type FailedCall,
 } from '../../../src/protocol/replies.js';
-import { CLI_MESSAGES } from '../../../src/server/cli-messages.js';
-import { BUILTIN_OPTIONS } from '../../../src/server/cli-option-table.js';
+import { CLI_MESSAGES } from '../../../src/daemon/cli-messages.js';
+import { BUILTIN_OPTIONS } from '../../../src/daemon/cli-option-table.js';
 import { COMMAND_HIGH_WATER_BYTES, EVENT_LIMIT_BYTES, MAX_QUEUED_FDS } from '../../../src/server/controller.js';
 import { DEFAULT_MAX_CONTROLLERS } from '../../../src/server/controller-table.js';
 import { COMMANDS } from '../../../src/server/dispatch.js';

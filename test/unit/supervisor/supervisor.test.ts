@@ -1,23 +1,28 @@
 // Unit tests of the supervisor shell through fake ports (clock, process host): event order,
 // auto-start by `always` and by pending signals (level-triggered, §9.5–§9.6), spawn failures,
-// deletion. No process is spawned: the fake host hands out pids.
+// deletion. No process is spawned: the fake host hands out pids, and the fake clock's timers
+// fire only when a test advances it, so nothing here sleeps or needs the compiled addon.
 
 import test from 'ava';
 import type { DaemonEvent } from '../../../src/protocol/events.js';
 import { formatEvent } from '../../../src/protocol/events.js';
 import { Logger } from '../../../src/supervisor/logger.js';
-import { Supervisor, type SpawnOutcome, type SpawnPlan } from '../../../src/supervisor/supervisor.js';
+import type { SpawnOutcome, SpawnPlan } from '../../../src/supervisor/ports.js';
+import { Supervisor } from '../../../src/supervisor/supervisor.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 
 const SIGUSR1 = 10;
 const NULL_FD = 999;
 
 function harness(outcome: (plan: SpawnPlan) => SpawnOutcome = () => ({ ok: true, pid: 100 + Math.floor(Math.random() * 1000) })) {
-	let now = 1_000_000;
+	const clock = new FakeClock();
+	const closed: number[] = [];
 	const events: string[] = [];
 	const spawned: SpawnPlan[] = [];
 	const killed: Array<[number, number]> = [];
 	const supervisor = new Supervisor({
-		clock: { now: () => now },
+		clock,
+		closeFd: fd => closed.push(fd),
 		host: {
 			spawn(plan) {
 				spawned.push(plan);
@@ -33,20 +38,22 @@ function harness(outcome: (plan: SpawnPlan) => SpawnOutcome = () => ({ ok: true,
 	// A stand-in descriptor number: nothing in these tests closes or uses it.
 	supervisor.handles.seed({ name: 'null', fd: NULL_FD, type: 'special', flags: 'read,write', description: '/dev/null', constant: true, peer: null });
 	return {
-		supervisor, events, spawned, killed,
+		supervisor, events, spawned, killed, closed, clock,
+		/** One loop turn: what is due now runs (a start requested for now spawns). */
+		tick() {
+			clock.advance(0);
+		},
 		advance(ms: number) {
-			now += ms;
+			clock.advance(ms);
 		},
 	};
 }
 
-const tick = () => new Promise(resolve => setImmediate(resolve));
-
-test('start, up, exit: events in order with whole-second timestamps', async t => {
+test('start, up, exit: events in order with whole-second timestamps', t => {
 	const h = harness(() => ({ ok: true, pid: 4242 }));
 	h.supervisor.setArgs('web', ['/bin/true']);
 	h.supervisor.requestStart('web', h.supervisor.now);
-	await tick();
+	h.tick();
 	h.advance(2500);
 	h.supervisor.childrenExited([{ pid: 4242, code: 7, signal: null }]);
 	t.deepEqual(h.events, [
@@ -58,29 +65,29 @@ test('start, up, exit: events in order with whole-second timestamps', async t =>
 	t.deepEqual(h.spawned[0]?.fds, [NULL_FD, NULL_FD, NULL_FD]);
 });
 
-test('death by a signal is reported by name', async t => {
+test('death by a signal is reported by name', t => {
 	const h = harness(() => ({ ok: true, pid: 77 }));
 	h.supervisor.setArgs('web', ['/bin/true']);
 	h.supervisor.requestStart('web', h.supervisor.now);
-	await tick();
+	h.tick();
 	h.supervisor.childrenExited([{ pid: 77, code: null, signal: 15 }]);
 	t.regex(h.events.at(-1) ?? '', /^service\.state\tweb\tdown\t\d+\t77\tsignal\tSIGTERM\t/);
 });
 
-test('a pending signal starts its triggered services and keeps restarting them until cleared', async t => {
+test('a pending signal starts its triggered services and keeps restarting them until cleared', t => {
 	const h = harness(() => ({ ok: true, pid: 55 }));
 	h.supervisor.setArgs('handler', ['/bin/true']);
 	h.supervisor.setAutoUp('handler', 1, ['SIGUSR1']);
 	t.is(h.supervisor.service('handler')?.phase, 'down');
 	h.supervisor.signalArrived(SIGUSR1);
 	t.is(h.supervisor.service('handler')?.phase, 'start');
-	await tick();
+	h.tick();
 	h.advance(10);
 	h.supervisor.childrenExited([{ pid: 55, code: 0, signal: null }]);
 	t.is(h.supervisor.service('handler')?.phase, 'start', 'restarted while the count is non-zero');
 	h.supervisor.signals.clear(SIGUSR1, 1n);
-	h.advance(1000);
-	await new Promise(resolve => setTimeout(resolve, 1100));
+	h.advance(1000); // the restart after a short run waits one interval
+	t.is(h.supervisor.service('handler')?.phase, 'up');
 	h.supervisor.childrenExited([{ pid: 55, code: 0, signal: null }]);
 	t.is(h.supervisor.service('handler')?.phase, 'down', 'no restart once cleared');
 });
@@ -93,50 +100,55 @@ test('setting `always` on a down service starts it: the start line precedes the 
 	t.is(h.events[2], 'service.auto_up\tweb\t3\talways');
 });
 
-test('a retryable spawn failure schedules a retry 3 s later; an exec failure reads as exit 3', async t => {
+test('a retryable spawn failure schedules a retry 3 s later; an exec failure reads as exit 3', t => {
 	const retry = harness(() => ({ ok: false, code: 'EAGAIN', message: 'Resource temporarily unavailable' }));
 	retry.supervisor.setArgs('web', ['/bin/true']);
 	retry.supervisor.requestStart('web', retry.supervisor.now);
-	await tick();
+	retry.tick();
 	t.is(retry.supervisor.service('web')?.startAt, retry.supervisor.now + 3000);
-	retry.supervisor.delete('web'); // cancels the retry timer, which the fake clock would never let fire
+	retry.advance(2999);
+	t.is(retry.spawned.length, 1, 'not retried early');
+	retry.advance(1);
+	t.is(retry.spawned.length, 2, 'retried at 3 s');
+	retry.supervisor.delete('web');
+	t.is(retry.clock.pending, 0, 'delete cancels the retry timer');
 	const exec = harness(() => ({ ok: false, code: 'ENOENT', message: 'No such file or directory' }));
 	exec.supervisor.setArgs('web', ['/nope']);
 	exec.supervisor.requestStart('web', exec.supervisor.now);
-	await tick();
+	exec.tick();
 	t.regex(exec.events.at(-1) ?? '', /^service\.state\tweb\tdown\t\d+\t-\texit\t3\t0\t0$/);
 });
 
-test('a descriptor list naming a missing handle fails the start without spawning', async t => {
+test('a descriptor list naming a missing handle fails the start without spawning', t => {
 	const h = harness();
 	h.supervisor.setArgs('web', ['/bin/true']);
 	h.supervisor.setFds('web', ['null', 'nope', '-', '']);
 	h.supervisor.requestStart('web', h.supervisor.now);
-	await tick();
+	h.tick();
 	t.is(h.spawned.length, 0);
 	t.is(h.supervisor.service('web')?.exit?.value, '3');
 });
 
-test('`-` and empty entries close their position instead of shifting later ones', async t => {
+test('`-` and empty entries close their position instead of shifting later ones', t => {
 	const h = harness();
 	h.supervisor.setArgs('web', ['/bin/true']);
 	h.supervisor.setFds('web', ['-', '', 'null']);
 	h.supervisor.requestStart('web', h.supervisor.now);
-	await tick();
+	h.tick();
 	t.deepEqual(h.spawned[0]?.fds, [-1, -1, NULL_FD]);
 });
 
-test('signalService targets the pid, or the process group with `group`', async t => {
+test('signalService targets the pid, or the process group with `group`', t => {
 	const h = harness(() => ({ ok: true, pid: 300 }));
 	h.supervisor.setArgs('web', ['/bin/true']);
 	h.supervisor.requestStart('web', h.supervisor.now);
-	await tick();
+	h.tick();
 	h.supervisor.signalService('web', 15, false);
 	h.supervisor.signalService('web', 9, true);
 	t.deepEqual(h.killed, [[300, 15], [-300, 9]]);
 });
 
-test('delete forgets the service and cancels its pending start', async t => {
+test('delete forgets the service and cancels its pending start', t => {
 	const h = harness();
 	h.supervisor.setArgs('web', ['/bin/true']);
 	h.supervisor.requestStart('web', h.supervisor.now + 60_000);

@@ -1,0 +1,347 @@
+// The running daemon: wires the supervisor to its controllers (controller-table.ts), the control
+// socket and its gate, the event fan-out, the log destination (log-destination.ts), caught
+// signals and the exit paths (spec §4, §11, §12.3, §13.5–§13.6, design §2–§3).
+// Invariants: each published event is numbered and encoded once, and handed to every controller
+// subscribed to it; nothing here blocks on a reader; every controller and fd it creates is
+// released exactly once.
+
+import type { DaemonEvent } from '../protocol/events.js';
+import { eventSubject, eventTopic, formatEvent } from '../protocol/events.js';
+import { logLineTooLong, LINE_TOO_LONG } from '../protocol/replies.js';
+import type { Logger } from '../supervisor/logger.js';
+import { signalEvent, type SignalCounter } from '../supervisor/signal-counters.js';
+import type { Clock, CloseFd, ProcessHost } from '../supervisor/ports.js';
+import { Supervisor, type ControlEnd } from '../supervisor/supervisor.js';
+import * as sys from '../os/sys.js';
+import { ConnectionDoor } from '../server/auth-gate.js';
+import { roleOf, type Peer, type Policy, type Role, type Rule } from '../server/auth-policy.js';
+import { ControlSocket, type ControlSocketOptions } from '../server/control-socket.js';
+import { DEFAULT_OUTPUT_LIMITS, type Controller, type ControllerHost, type ControllerKind, type OutputLimits } from '../server/controller.js';
+import { ControllerTable, DEFAULT_MAX_CONTROLLERS } from '../server/controller-table.js';
+import type { CommandHost, ProcessControl } from '../server/command-context.js';
+import { executeLine } from '../server/dispatch.js';
+import { EventRing } from '../server/event-ring.js';
+import { ExitPaths, type ExitHost } from './exit-paths.js';
+import { LogDestination } from './log-destination.js';
+import { auditLine, auditLogText, tooManyControllers, type AuditResult } from '../server/messages.js';
+
+const BLOCKED_CHECK_INTERVAL_MS = 500;
+
+export interface DaemonSettings {
+	readonly log: Logger;
+	readonly clock: Clock;
+	readonly host: ProcessHost;
+	readonly closeFd: CloseFd;
+	readonly maxControllers?: number;
+	readonly socketOptions?: ControlSocketOptions;
+	/** Grant rules from the command line (`--allow`); more come with `conn.allow`. */
+	readonly rules?: readonly Rule[];
+	/** Events retained for `events.resume` (`--event-history`). */
+	readonly eventHistory?: number;
+	readonly outputLimits?: OutputLimits;
+}
+
+export class Daemon implements ControllerHost, CommandHost {
+	readonly log: Logger;
+	readonly supervisor: Supervisor;
+	/** Guard, exec-on-exit and every way of ending (exit-paths.ts). */
+	readonly exits: ExitPaths;
+	/** What commands may change of the process (guard, exec-on-exit, exit, cwd, log, socket). */
+	readonly process: ProcessControl;
+	/** The numbered event stream and its retained tail (design §3). */
+	readonly events: EventRing;
+	/** Descriptor 2, nothing (-D) or the log.dest handle (log-destination.ts). */
+	readonly logDestination: LogDestination;
+	/** Names this run's numbering, so a resume across a daemon restart is a gap (design §3). */
+	readonly streamId = sys.randomBytes(8).toString('hex');
+	/** Credentials of the daemon's own controllers (config, -i, services): the owner's. */
+	readonly ownPeer: Peer = { pid: process.pid, uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
+	readonly #rules: Rule[];
+	readonly #door: ConnectionDoor;
+	readonly #controllers: ControllerTable;
+	readonly #socketOptions: ControlSocketOptions;
+	#controlSocket: ControlSocket | null = null;
+	readonly #blockedCheck: NodeJS.Timeout;
+
+	constructor(settings: DaemonSettings) {
+		this.log = settings.log;
+		this.#controllers = new ControllerTable(this, settings.maxControllers ?? DEFAULT_MAX_CONTROLLERS, settings.outputLimits ?? DEFAULT_OUTPUT_LIMITS);
+		this.#socketOptions = settings.socketOptions ?? {};
+		this.#rules = [...settings.rules ?? []];
+		this.events = new EventRing(settings.eventHistory);
+		this.#door = new ConnectionDoor(settings.log);
+		this.exits = new ExitPaths(settings.log);
+		this.exits.attach(this.#exitHost());
+		this.process = this.#processControl();
+		// Before the supervisor: every event it emits goes through broadcast(), which consults it.
+		this.logDestination = new LogDestination(settings.log, name => this.supervisor.handles.get(name));
+		this.supervisor = new Supervisor({
+			clock: settings.clock,
+			host: settings.host,
+			closeFd: settings.closeFd,
+			log: settings.log,
+			emit: event => this.broadcast(event),
+			signalArrived: counter => this.#signalArrived(counter),
+			control: { open: (service, uses) => this.#openServiceControl(service, uses) },
+		});
+		// Also what keeps the process alive when nothing else would: 1.1 never ends on its own (§13.4).
+		this.#blockedCheck = setInterval(() => {
+			// FdStream.blockedSinceMs is on sys.monotonicMs(), not on the wire clock.
+			const now = sys.monotonicMs();
+			for (const controller of this.#controllers) controller.checkBlocked(now);
+		}, BLOCKED_CHECK_INTERVAL_MS);
+	}
+
+	// ---- events -------------------------------------------------------------------------
+
+	broadcast(event: DaemonEvent): void {
+		if (event.type === 'fd.state' || event.type === 'fd.deleted') this.logDestination.handleChanged(event.name);
+		this.#publish(eventTopic(event), eventSubject(event), formatEvent(event));
+	}
+
+	/**
+	 * `audit` for a command that may change state (design §2); its subject is the verb. The log
+	 * keeps a durable copy of what subscribers may miss: every refusal (warning), and every change
+	 * made over the control socket (info). Commands of the config file, the interactive controller
+	 * and service controllers are the daemon's own policy and are not logged.
+	 */
+	publishAudit(controller: Controller, role: Role | null, result: AuditResult, line: string): void {
+		const tab = line.indexOf('\t');
+		const { id, peer } = controller;
+		const who = role ?? '-';
+		this.#publish('audit', tab < 0 ? line : line.slice(0, tab), auditLine(id, peer, who, result, line));
+		if (result === 'denied') this.log.warning(auditLogText(id, peer, who, result, line));
+		else if (controller.kind === 'socket') this.log.info(auditLogText(id, peer, who, result, line));
+	}
+
+	/** Number, retain, then hand the same bytes to every subscriber: no per-connection copy. */
+	#publish(topic: string, subject: string | undefined, line: string): void {
+		const event = this.events.publish(topic, subject, line);
+		for (const controller of this.#controllers) {
+			if (controller.wants(topic, subject)) controller.deliver(controller.seqMode ? event.sequenced : event.plain);
+		}
+	}
+
+	/**
+	 * §11.3: every controller hears of each signal newer than what it was told. Every connected
+	 * controller has been told up to the previous arrival (at connect, by statedump or here), so
+	 * that is exactly this counter: one numbered event for all.
+	 */
+	#signalArrived(counter: SignalCounter): void {
+		this.broadcast(signalEvent(counter));
+		const mark = this.supervisor.signals.newestSeq;
+		for (const controller of this.#controllers) if (controller.hasOutput) controller.signalMark = mark;
+	}
+
+	#deliverSignalsTo(controller: Controller): void {
+		const { signals } = this.supervisor;
+		for (const counter of signals.newerThan(controller.signalMark)) {
+			controller.deliver(Buffer.from(formatEvent(signalEvent(counter)) + '\n', 'latin1'));
+		}
+		controller.signalMark = signals.newestSeq;
+	}
+
+	// ---- controllers --------------------------------------------------------------------
+
+	get controllerCount(): number {
+		return this.#controllers.size;
+	}
+
+	get policy(): Policy {
+		return { ownerUid: this.ownPeer.uid, rules: this.#rules };
+	}
+
+	/** The controller's role now; rules only grant, so it never drops below what it was. */
+	roleOf(controller: Controller): Role | null {
+		return roleOf(this.policy, controller.peer);
+	}
+
+	addRule(rule: Rule): void {
+		this.#rules.push(rule);
+	}
+
+	/** A controller over raw fds we own (ControllerTable.open); null when the maximum is reached. */
+	addController(kind: ControllerKind, inputFd: number | null, outputFd: number | null, onClosed?: () => void, peer: Peer = this.ownPeer): Controller | null {
+		const controller = this.#controllers.open(kind, inputFd, outputFd, peer, onClosed);
+		// A service controller hears of pending signals after its own `up` line (§4.1): see spawned().
+		if (controller?.hasOutput && kind !== 'service') this.#deliverSignalsTo(controller);
+		return controller;
+	}
+
+	/**
+	 * A service controller (§4.1): one socketpair per start; the child's end goes at every
+	 * `control.*` position. Without control.cmd/control.socket the child's lines are ignored,
+	 * but the socket is still read so that the child's exit (EOF) ends the controller; an
+	 * event-only controller thus keeps receiving events until then (1.1 closed it at once).
+	 */
+	#openServiceControl(service: string, uses: ReadonlySet<string>): ControlEnd | null {
+		const commands = uses.has('control.cmd') || uses.has('control.socket');
+		const events = uses.has('control.event') || uses.has('control.socket');
+		let ends: [number, number];
+		try {
+			ends = sys.socketpair('stream');
+		} catch (error: unknown) {
+			this.log.error(`can't create socketpair: ${(error as Error).message}`);
+			return null;
+		}
+		const [ours, theirs] = ends;
+		if (!events) sys.shutdown(ours, 'write');
+		const controller = this.addController('service', ours, events ? ours : null);
+		if (!controller) {
+			sys.close(ours);
+			sys.close(theirs);
+			return null;
+		}
+		controller.acceptsCommands = commands;
+		this.log.debug(`controller[${controller.id}] for service '${service}'`);
+		return {
+			childFd: theirs,
+			spawned: pid => {
+				sys.close(theirs);
+				controller.peer = { ...controller.peer, pid };
+				if (controller.hasOutput) this.#deliverSignalsTo(controller);
+			},
+			failed: () => {
+				sys.close(theirs);
+				controller.destroy();
+			},
+		};
+	}
+
+	execute(controller: Controller, line: string): Iterable<string> | void {
+		return executeLine(this, controller, line);
+	}
+
+	lineTooLong(controller: Controller): void {
+		this.log.error(logLineTooLong(controller.label));
+		controller.send(LINE_TOO_LONG);
+	}
+
+	closeFd(fd: number): void {
+		sys.close(fd);
+	}
+
+	closed(controller: Controller): void {
+		this.#controllers.delete(controller);
+		if (controller.kind !== 'interactive' || this.exits.exiting) return;
+		if (this.guard !== 0n) {
+			this.log.warning('interactive session ended, but not exiting due to terminate-guard');
+			return;
+		}
+		this.log.info('interactive session ended');
+		this.requestExit(0, 'terminated normally');
+	}
+
+	// ---- control socket -----------------------------------------------------------------
+
+	createControlSocket(name: string): boolean {
+		this.deleteControlSocket();
+		this.#controlSocket = ControlSocket.create(name, this.log, fd => this.#accepted(fd), this.#socketOptions);
+		return this.#controlSocket !== null;
+	}
+
+	deleteControlSocket(): void {
+		this.#controlSocket?.close();
+		this.#controlSocket = null;
+	}
+
+	/** Credentials and role first (design §2), before any line is read; then the slot limit. */
+	#accepted(fd: number): void {
+		if (this.exits.exiting) {
+			sys.close(fd);
+			return;
+		}
+		const peer = this.#door.admit(fd, this.policy);
+		if (peer === null) return;
+		const controller = this.addController('socket', fd, fd, undefined, peer);
+		if (controller) {
+			this.log.debug(`${controller.label}: connection from pid ${peer.pid} uid ${peer.uid} gid ${peer.gid}`);
+			return;
+		}
+		this.log.warning(`refused control connection: ${this.#controllers.max} controllers connected`);
+		this.#door.refuse(fd, tooManyControllers(this.#controllers.max));
+	}
+
+	// ---- process-wide state ---------------------------------------------------------------
+
+	/** chdir (§7.17); returns the strerror text on failure. */
+	chdir(path: string): string | null {
+		try {
+			sys.chdir(path);
+			return null;
+		} catch (error: unknown) {
+			return (error as Error).message;
+		}
+	}
+
+	/** Terminate guard (§7.24); 0n = none. */
+	get guard(): bigint {
+		return this.exits.guard;
+	}
+
+	set guard(code: bigint) {
+		this.exits.guard = code;
+	}
+
+	/** Exec-on-exit argument vector (§13.6); null = none. */
+	get execOnExit(): string[] | null {
+		return this.exits.execOnExit;
+	}
+
+	set execOnExit(argv: string[] | null) {
+		this.exits.execOnExit = argv;
+	}
+
+	/** End at the end of this pass (§7.25): exec-on-exit if configured, else exit. */
+	requestExit(status: number, message: string): void {
+		if (!this.exits.markExiting()) return;
+		setImmediate(() => this.exits.end(status, message));
+	}
+
+	exitNow(status: number, message: string): never {
+		this.exits.markExiting();
+		return this.exits.end(status, message);
+	}
+
+	#processControl(): ProcessControl {
+		const { exits } = this;
+		return {
+			get guard() {
+				return exits.guard;
+			},
+			set guard(code) {
+				exits.guard = code;
+			},
+			get execOnExit() {
+				return exits.execOnExit;
+			},
+			set execOnExit(argv) {
+				exits.execOnExit = argv;
+			},
+			requestExit: (status, message) => this.requestExit(status, message),
+			chdir: path => this.chdir(path),
+			followLog: name => this.logDestination.follow(name),
+			openControlSocket: path => this.createControlSocket(path),
+			closeControlSocket: () => this.deleteControlSocket(),
+		};
+	}
+
+	#exitHost(): ExitHost {
+		return {
+			log: this.log,
+			running: () => this.supervisor.running(),
+			inheritableFds: () => {
+				const fds: number[] = [];
+				for (const handle of this.supervisor.handles.sorted()) if (handle.fd !== null) fds.push(handle.fd);
+				fds.push(...this.#controllers.fds());
+				if (this.#controlSocket !== null) fds.push(this.#controlSocket.fd);
+				return fds;
+			},
+			beforeExit: () => {
+				this.deleteControlSocket();
+				this.#door.closeAll();
+				clearInterval(this.#blockedCheck);
+			},
+		};
+	}
+}

@@ -1,0 +1,220 @@
+// The daemonproxy command: parse options (spec §13.2), then the startup sequence of §13.4
+// (umask, handles and pools, signals, control socket, interactive controller, config reader,
+// mlockall, daemonize) and hand over to the event loop. Exit statuses follow §13.10; every exit
+// path goes through exit-paths.ts (guard, exec-on-exit). Never writes to process.stdout/stderr
+// after startup (Node writes them synchronously): the log goes through the logger.
+
+import { existsSync, readFileSync, writeSync } from 'node:fs';
+import { wireFromArg } from '../protocol/fields.js';
+import { Logger } from '../supervisor/logger.js';
+import { POOL_MESSAGES } from '../supervisor/pools.js';
+import * as sys from '../os/sys.js';
+import { checkRuleSpec, loadAccounts, ruleFromSpec } from '../server/auth-accounts.js';
+import type { ExtensionOption } from './cli-option-table.js';
+import { parseCommandLine, type DaemonOptions } from './cli-options.js';
+import { COMMAND_HIGH_WATER_BYTES, EVENT_LIMIT_BYTES } from '../server/controller.js';
+import { DEFAULT_MAX_CONTROLLERS } from '../server/controller-table.js';
+import { Daemon, type DaemonSettings } from './daemon.js';
+import { launch, Readiness, takeReadinessFd } from './daemonize.js';
+import { DEFAULT_EVENT_HISTORY, MAX_EVENT_HISTORY } from '../server/event-ring.js';
+import { EXIT_STATUS } from './exit-paths.js';
+import { installSignalHandling } from './fatal-signals.js';
+import { helpText, versionText } from './help-text.js';
+import { openPrivateReader, openPrivateWriter } from '../os/private-writer.js';
+import { parseInheritedFds, replaceWithNull, seedStartupHandles } from './startup-handles.js';
+import { closeFd, systemClock, systemHost } from './system-ports.js';
+
+/** §13.10 */
+const EXIT_ENVIRONMENT = EXIT_STATUS.environment;
+const EXIT_BAD_OPTIONS = EXIT_STATUS.badOptions;
+
+export function version(): string {
+	const url = new URL('../../../package.json', import.meta.url);
+	return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+}
+
+const MAX_CONTROLLERS_LIMIT = 65536;
+const MIN_OUTPUT_BYTES = 1024;
+const MAX_OUTPUT_BYTES = 1 << 30;
+
+function integerIn(name: string, low: number, high: number): (value: string) => string | null {
+	return value => /^[0-9]{1,10}$/.test(value) && Number(value) >= low && Number(value) <= high
+		? null
+		: `--${name} expects an integer from ${low} to ${high}, not "${value}"`;
+}
+
+/** The control-server options (design §2–§3), beyond those of 1.1. */
+export const SERVER_OPTIONS: readonly ExtensionOption[] = [
+	{ long: 'allow', valueName: 'ROLE:SEL', description: 'Grant ROLE (admin, operator, observer) to uid=N, gid=N, user=NAME, group=NAME', validate: value => checkRuleSpec(value) },
+	{ long: 'socket-mode', valueName: 'MODE', description: 'File mode of a control socket path, in octal (default 0600)', validate: value => /^0?[0-7]{3}$/.test(value) ? null : `--socket-mode expects an octal mode such as 0660, not "${value}"` },
+	{ long: 'max-controllers', valueName: 'N', description: `At most N controllers at once (default ${DEFAULT_MAX_CONTROLLERS})`, validate: integerIn('max-controllers', 1, MAX_CONTROLLERS_LIMIT) },
+	{ long: 'event-history', valueName: 'EVENTS', description: `Events kept for events.resume (default ${DEFAULT_EVENT_HISTORY})`, validate: integerIn('event-history', 0, MAX_EVENT_HISTORY) },
+	{ long: 'output-high-water', valueName: 'BYTES', description: `A controller's commands wait above this much unread output (default ${COMMAND_HIGH_WATER_BYTES})`, validate: integerIn('output-high-water', MIN_OUTPUT_BYTES, MAX_OUTPUT_BYTES) },
+	{ long: 'event-queue-limit', valueName: 'BYTES', description: `Events are dropped above this much unread output (default ${EVENT_LIMIT_BYTES})`, validate: integerIn('event-queue-limit', MIN_OUTPUT_BYTES, MAX_OUTPUT_BYTES) },
+	{ long: 'subreaper', valueName: '', flag: true, description: 'Reap orphaned descendants when not process 1 (PR_SET_CHILD_SUBREAPER)' },
+];
+
+/** The last value given for a (validated) extension option. */
+function lastValue(options: DaemonOptions, name: string): string | undefined {
+	return options.extensions.get(name)?.at(-1);
+}
+
+function lastNumber(options: DaemonOptions, name: string, radix = 10): number | undefined {
+	const value = lastValue(options, name);
+	return value === undefined ? undefined : Number.parseInt(value, radix);
+}
+
+function serverSettings(options: DaemonOptions): Omit<DaemonSettings, 'log' | 'clock' | 'host' | 'closeFd'> {
+	const mode = lastNumber(options, 'socket-mode', 8);
+	const maxControllers = lastNumber(options, 'max-controllers');
+	const eventHistory = lastNumber(options, 'event-history');
+	return {
+		...(maxControllers === undefined ? {} : { maxControllers }),
+		...(eventHistory === undefined ? {} : { eventHistory }),
+		...(mode === undefined ? {} : { socketOptions: { mode } }),
+		outputLimits: {
+			highWaterBytes: lastNumber(options, 'output-high-water') ?? COMMAND_HIGH_WATER_BYTES,
+			eventLimitBytes: lastNumber(options, 'event-queue-limit') ?? EVENT_LIMIT_BYTES,
+		},
+	};
+}
+
+function banner(): string[] {
+	return [
+		`info\tdaemonproxy version ${version()} (TypeScript, node ${process.version})`,
+		'info\tCopyright (C) the daemonproxy authors',
+		'info\tThis program comes with ABSOLUTELY NO WARRANTY.',
+		'info\tThis is free software, and you are welcome to redistribute it',
+		'info\tunder the terms of the GNU General Public License, version 2 or later.',
+		'info\tType "statedump" to see the current state; see daemonproxy(8) for all commands.',
+	];
+}
+
+export function main(argv: readonly string[] = process.argv.slice(2).map(wireFromArg)): void {
+	process.umask(0o077);
+	// Read once and removed, so that services do not inherit them.
+	const inherited = parseInheritedFds(process.env['DAEMONPROXY_INHERITED_FDS']);
+	delete process.env['DAEMONPROXY_INHERITED_FDS'];
+	const readiness = new Readiness(takeReadinessFd());
+	const isPid1 = process.pid === 1;
+	const log = new Logger();
+	const parsed = parseCommandLine(argv, { isPid1, fileExists: path => existsSync(Buffer.from(path, 'latin1')) }, SERVER_OPTIONS);
+	const { options, stop } = parsed;
+	log.adjust(options.logLevelDelta);
+	const daemon = new Daemon({ log, clock: systemClock, host: systemHost, closeFd, ...serverSettings(options) });
+	daemon.logDestination.toStderr();
+	daemon.guard = options.exitGuard;
+	daemon.execOnExit = options.exitExec;
+	// A daemon started by `-D` tells its launcher how its startup ended (daemonize.ts).
+	daemon.exits.onEnd((kind, status) => readiness.ended(kind, status));
+
+	if (stop) {
+		if (stop.kind === 'fatal') {
+			daemon.exits.tryExec(stop.status, stop.message);
+			log.fatal(stop.message);
+		} else {
+			daemon.exits.tryExec(stop.status, '');
+			writeSync(1, stop.kind === 'help' ? helpText(version(), SERVER_OPTIONS) : versionText(version()));
+		}
+		process.exit(stop.status);
+	}
+	// -D: this process only launches the daemon (the same command as a new session) and exits.
+	if (options.daemonize && !readiness.pending) launch(argv, inherited);
+	for (const warning of parsed.warnings) log.warning(warning);
+	for (const message of parsed.continuedFatals) log.fatal(`(attempting to continue) ${message}`);
+	start(daemon, options, isPid1, inherited, readiness);
+}
+
+/** §13.5: a fatal startup condition: exec-on-exit, else exit, unless a guard says carry on. */
+function fatal(daemon: Daemon, status: number, message: string): void {
+	daemon.exits.fatal(status, message);
+}
+
+function start(daemon: Daemon, options: DaemonOptions, isPid1: boolean, inherited: readonly number[], readiness: Readiness): void {
+	const { log, supervisor } = daemon;
+	supervisor.handles.setPool(options.fdPool);
+	supervisor.setServicePool(options.servicePool);
+	seedStartupHandles(supervisor.handles, inherited);
+	if (options.fdPool && supervisor.handles.size > options.fdPool.count) fatal(daemon, EXIT_BAD_OPTIONS, POOL_MESSAGES.startupFds);
+
+	installSignalHandling({ log, exits: daemon.exits, counted: signal => supervisor.signalArrived(signal) });
+	sys.onChildExit(reaped => supervisor.childrenExited(reaped));
+	if (isPid1) {
+		log.info(`running as process 1: reaping orphans${daemon.guard !== 0n ? ', exit guard set' : ''}`);
+	} else if (options.extensions.has('subreaper')) {
+		try {
+			sys.setChildSubreaper();
+			log.info('child subreaper: orphaned descendants are reaped by daemonproxy');
+		} catch (error: unknown) {
+			log.error(`prctl(PR_SET_CHILD_SUBREAPER): ${(error as Error).message}`);
+		}
+	}
+
+	// Names are looked up once, now; an unknown one is a command-line error (design §2).
+	const grants = options.extensions.get('allow') ?? [];
+	const accounts = grants.length > 0 ? loadAccounts() : null;
+	for (const spec of grants) {
+		const rule = accounts && ruleFromSpec(spec, accounts);
+		if (typeof rule === 'string') fatal(daemon, EXIT_BAD_OPTIONS, `--allow ${spec}: ${rule}`);
+		else if (rule) daemon.addRule(rule);
+	}
+
+	if (options.socket !== null && !daemon.createControlSocket(options.socket)) {
+		fatal(daemon, EXIT_ENVIRONMENT, "Can't create controller socket");
+	}
+
+	if (options.interactive) {
+		try {
+			const input = openPrivateReader(0);
+			const output = openPrivateWriter(1);
+			replaceWithNull(supervisor.handles, ['stdin', 'stdout']);
+			const controller = daemon.addController('interactive', input, output);
+			for (const line of banner()) controller?.send(line);
+		} catch (error: unknown) {
+			log.error(`interactive setup: ${(error as Error).message}`);
+			fatal(daemon, EXIT_ENVIRONMENT, 'stdin/stdout are not usable!');
+		}
+	}
+
+	if (options.config !== null) {
+		const path = options.config;
+		try {
+			const fd = path === '-' ? openPrivateReader(0) : sys.openFile(path, { read: true, write: false, append: false, create: false, trunc: false, nonblock: true });
+			if (path === '-') replaceWithNull(supervisor.handles, ['stdin']);
+			daemon.addController('config', fd, null);
+		} catch (error: unknown) {
+			log.error(path === '-' ? 'stdin not available' : `Failed to open config file "${path}": ${(error as Error).message}`);
+			fatal(daemon, EXIT_ENVIRONMENT, 'Unable to process config file');
+		}
+	}
+
+	if (options.mlockall) lockMemory(daemon);
+
+	// -D (§13.8): /dev/null on descriptors 0–2 and on the stdin/stdout/stderr handles, the log
+	// held until log.dest, then the launcher hears `ready` and prints our pid.
+	readiness.ready(() => {
+		replaceWithNull(supervisor.handles, ['stdin', 'stdout', 'stderr']);
+		daemon.logDestination.pause();
+	});
+}
+
+/**
+ * -M: lock memory so the daemon is never paged out. Pages are locked as they are touched
+ * (MCL_ONFAULT), else all at once; a failure is only logged, as in 1.1 (§13.3).
+ */
+function lockMemory(daemon: Daemon): void {
+	try {
+		sys.mlockallOnFault();
+		return;
+	} catch (error: unknown) {
+		if ((error as sys.SysError).code !== 'EINVAL') {
+			daemon.log.error(`mlockall: ${(error as Error).message}`);
+			return;
+		}
+	}
+	try {
+		sys.mlockall();
+	} catch (error: unknown) {
+		daemon.log.error(`mlockall: ${(error as Error).message}`);
+	}
+}

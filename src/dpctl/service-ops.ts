@@ -1,0 +1,161 @@
+// The steps behind dpctl start, stop and restart: send the commands, then wait on the event
+// stream for each service to reach the wanted state (spec §6.1), with a deadline and, for stop,
+// an optional escalation to SIGKILL. The stream is opened before any command, so no state change
+// can slip between a command and the wait.
+// Must never treat a state the daemon did not report as reached.
+
+import type { Client } from '../client/client.js';
+import { DaemonError } from '../client/errors.js';
+import type { EventItem, StreamItem } from '../client/event-stream.js';
+import type { ServiceStatus, Snapshot } from '../client/snapshot.js';
+import { exitText } from './describe-event.js';
+import { CliError, DeadlineError, EXIT } from './exit-codes.js';
+
+/** How long stop waits after SIGKILL when --kill escalated. */
+export const KILL_GRACE_SECONDS = 5;
+
+export type Verdict = 'done' | 'failed' | null;
+
+/**
+ * A stream read in several waits: a next() still pending when one wait gives up is kept for the
+ * next wait, so the item it brings is not lost.
+ */
+export class StreamReader {
+	readonly #it: AsyncIterator<StreamItem>;
+	#pending: Promise<IteratorResult<StreamItem>> | null = null;
+
+	constructor(it: AsyncIterator<StreamItem>) {
+		this.#it = it;
+	}
+
+	/** The next item; the same promise until take() is called. */
+	peek(): Promise<IteratorResult<StreamItem>> {
+		this.#pending ??= this.#it.next();
+		return this.#pending;
+	}
+
+	take(): void {
+		this.#pending = null;
+	}
+}
+
+/**
+ * Reads the stream until `judge` has a verdict for every name or `ms` pass. Resolves with the
+ * names still undecided and the ones that failed, with how (`exit 3`, `deleted`).
+ */
+export async function waitForServices(stream: StreamReader, names: Iterable<string>, ms: number,
+	judge: (name: string, item: EventItem | null, snapshot: ServiceStatus | null) => Verdict,
+): Promise<{ pending: Set<string>; failed: Map<string, string> }> {
+	const pending = new Set(names);
+	const failed = new Map<string, string>();
+	const decide = (name: string, verdict: Verdict, why: () => string): void => {
+		if (verdict === null || !pending.has(name)) return;
+		pending.delete(name);
+		if (verdict === 'failed') failed.set(name, why());
+	};
+	let timer: NodeJS.Timeout | undefined;
+	const timeout = new Promise<'timeout'>((resolve) => {
+		if (Number.isFinite(ms)) timer = setTimeout(() => resolve('timeout'), ms);
+	});
+	try {
+		while (pending.size > 0) {
+			const next = await Promise.race([stream.peek(), timeout]);
+			if (next === 'timeout' || next.done) break;
+			stream.take();
+			const item = next.value;
+			if (item.kind === 'resync') {
+				for (const name of [...pending]) {
+					const snap = item.snapshot.services.get(name) ?? null;
+					decide(name, judge(name, null, snap), () => (snap?.exit ? `${snap.exit.reason} ${snap.exit.value}` : snap?.state ?? 'deleted'));
+				}
+			} else if (item.topic === 'service.state' && item.subject !== undefined) {
+				const e = item.event;
+				decide(item.subject, judge(item.subject, item, null), () => (e?.type !== 'service.state' ? item.line
+					: exitText(e.reason, e.value) ?? (e.state === 'down' ? 'start cancelled' : e.state)));
+			}
+		}
+	} finally {
+		clearTimeout(timer);
+	}
+	return { pending, failed };
+}
+
+/** service.state patterns for these names (design §3). */
+export function statePatterns(names: readonly string[]): string[] {
+	return names.map((n) => `service.state:${n}`);
+}
+
+/** Stops with a daemon-side error for any name the snapshot does not have. */
+export function requireServices(snapshot: Snapshot, names: readonly string[]): ServiceStatus[] {
+	const missing = names.filter((n) => !snapshot.services.has(n));
+	if (missing.length > 0) throw new CliError(EXIT.daemon, `dpctl: error: no such service: ${missing.join(', ')}`);
+	return names.map((n) => snapshot.services.get(n) as ServiceStatus);
+}
+
+/** Runs a command, ignoring the daemon error `ignorable` (1.1 text) and rethrowing any other. */
+export async function tolerate(promise: Promise<unknown>, ignorable: string): Promise<boolean> {
+	try {
+		await promise;
+		return true;
+	} catch (error: unknown) {
+		if (error instanceof DaemonError && error.message === ignorable) return false;
+		throw error;
+	}
+}
+
+/** The state an event reports, or a resync snapshot shows (absent: deleted); null if unreadable. */
+function reportedState(item: EventItem | null, snap: ServiceStatus | null): string | null {
+	if (item === null) return snap?.state ?? 'deleted';
+	return item.event?.type === 'service.state' ? item.event.state : null;
+}
+
+/** "up"; a service that goes down (it exited, failed to execute, or was cancelled) or is deleted failed. */
+export function judgeStarted(_name: string, item: EventItem | null, snap: ServiceStatus | null): Verdict {
+	const state = reportedState(item, snap);
+	if (state === 'up') return 'done';
+	return state === 'down' || state === 'deleted' ? 'failed' : null;
+}
+
+/** Down (or deleted): what stop waits for. */
+export function judgeStopped(_name: string, item: EventItem | null, snap: ServiceStatus | null): Verdict {
+	const state = reportedState(item, snap);
+	return state === 'down' || state === 'deleted' ? 'done' : null;
+}
+
+/**
+ * Signals every running service in `names` and waits for it to go down; with `kill`, sends
+ * SIGKILL to those still up at the deadline and waits KILL_GRACE_SECONDS more.
+ */
+export async function signalAndWaitDown(client: Client, stream: StreamReader, running: readonly string[],
+	options: { signal: string; kill: boolean; ms: number },
+): Promise<void> {
+	for (const name of running) await tolerate(client.serviceSignal(name, options.signal), 'service is not running');
+	let { pending } = await waitForServices(stream, running, options.ms, judgeStopped);
+	if (pending.size > 0 && options.kill) {
+		for (const name of pending) await tolerate(client.serviceSignal(name, 'KILL'), 'service is not running');
+		({ pending } = await waitForServices(stream, [...pending], KILL_GRACE_SECONDS * 1000, judgeStopped));
+	}
+	if (pending.size > 0) {
+		throw new DeadlineError(`timed out waiting for ${[...pending].join(', ')} to stop${options.kill ? ' (even after SIGKILL)' : ' (try --kill)'}`);
+	}
+}
+
+/** Starts each service (already running is fine) and waits for `up`. */
+export async function startAndWaitUp(client: Client, stream: StreamReader, names: readonly string[], ms: number): Promise<void> {
+	const asked: string[] = [];
+	for (const name of names) {
+		if (await tolerate(client.serviceStart(name), 'service is not startable')) asked.push(name);
+	}
+	const already = names.filter((n) => !asked.includes(n));
+	if (already.length > 0) {
+		const { snapshot } = await client.statedump();
+		const stuck = already.filter((n) => snapshot.services.get(n)?.state !== 'up');
+		if (stuck.length > 0) throw new CliError(EXIT.daemon, `dpctl: error: service is not startable: ${stuck.join(', ')}`);
+	}
+	const { pending, failed } = await waitForServices(stream, asked, ms, judgeStarted);
+	if (failed.size > 0) {
+		const why = [...failed].map(([name, how]) => `${name} (${how})`).join(', ');
+		throw new CliError(EXIT.daemon, `dpctl: error: failed to start: ${why}`);
+	}
+	if (pending.size > 0) throw new DeadlineError(`timed out waiting for ${[...pending].join(', ')} to come up`);
+}
