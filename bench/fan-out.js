@@ -7,7 +7,6 @@
 
 import {createHash} from 'node:crypto';
 import {connect} from 'node:net';
-import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {main} from './lib/cli.js';
 import {startDaemonproxy} from './lib/daemonproxy.js';

@@ -3,9 +3,7 @@
 // snapshot takes a client (daemonproxy: `statedump` up to an echo barrier; supervisord: the
 // XML-RPC getAllProcessInfo; pm2: its API list()), and the supervisor's resident memory.
 
-import {writeFileSync} from 'node:fs';
 import {connect} from 'node:net';
-import {join} from 'node:path';
 import {main} from './lib/cli.js';
 import {startDaemonproxy} from './lib/daemonproxy.js';
 import {xmlrpcRequest} from './lib/http-client.js';

@@ -6,6 +6,7 @@
 // A missing build (or missing dependency) is the one case handled: one line on stderr, exit 111.
 let daemon;
 try {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS entry point
 	daemon = require('../build/src/daemon/daemonproxy.bundle.cjs');
 } catch (error) {
 	if (error?.code !== 'MODULE_NOT_FOUND') throw error;

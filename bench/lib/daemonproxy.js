@@ -44,7 +44,7 @@ export async function startDaemonproxy(dir, options = {}) {
 		} catch {
 			// no log at all
 		}
-		throw new Error(`daemonproxy did not start: ${/** @type {Error} */ (error).message}${log ? `\n  its log ends:\n  ${log}` : ''}`);
+		throw new Error(`daemonproxy did not start: ${/** @type {Error} */ (error).message}${log ? `\n  its log ends:\n  ${log}` : ''}`, {cause: error});
 	}
 	const connect = () => LineClient.connect(socket);
 	return {

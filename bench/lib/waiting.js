@@ -18,7 +18,7 @@ export async function connectRetrying(address, label, timeoutMs, retryMs) {
 				s.once('error', reject);
 			});
 		} catch (error) {
-			if (performance.now() > deadline) throw new Error(`cannot connect to ${label}: ${/** @type {Error} */ (error).message}`);
+			if (performance.now() > deadline) throw new Error(`cannot connect to ${label}: ${/** @type {Error} */ (error).message}`, {cause: error});
 			await new Promise((resolve) => setTimeout(resolve, retryMs));
 		}
 	}

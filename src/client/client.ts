@@ -153,7 +153,10 @@ export class Client extends TypedCommands {
 		this.#conn = null;
 		this.#lastError = error;
 		if (this.#closing || this.#options.reconnect === false) {
-			for (const q of [...this.#queues]) this.#closing ? q.end() : q.fail(error);
+			for (const q of [...this.#queues]) {
+				if (this.#closing) q.end();
+				else q.fail(error);
+			}
 			return;
 		}
 		this.#reconnecting = this.#reconnect();

@@ -53,7 +53,9 @@ async function dialAbstract(address: string, signal: AbortSignal | undefined): P
 	if (address.length === 1) {
 		throw new ConnectionError('EINVAL', address, `unable to connect to ${address}: the abstract socket name after @ is empty`);
 	}
-	// Loaded here, not statically: a client of a path socket never loads the native addon.
+	// Loaded here, not statically: a client of a path socket never loads the native addon. The one
+	// import of the OS layer by the client (ARCHITECTURE.md; test/unit/architecture/layering.test.ts).
+	// eslint-disable-next-line import-x/no-restricted-paths
 	const sys = await import('../os/sys.js');
 	signal?.throwIfAborted();
 	let fd: number;

@@ -4,7 +4,7 @@
 // peers that stop in the middle of a line, and fd accounting over 1,000 controller restarts.
 
 import {join} from 'node:path';
-import test from 'ava';
+import test, {type ExecutionContext} from 'ava';
 import * as sys from '../../src/os/sys.js';
 import {descendants, EventScan, fixture, listFds, pidOf, pollUntil, processState, readText, SocketClient, startDaemon, tempDir, type Daemon} from './helpers/daemon.js';
 
@@ -16,7 +16,7 @@ function fileHasLine(path: string, pattern: RegExp, what: string): Promise<strin
 	}, () => `${what}: ${JSON.stringify(readText(path).slice(-300))}`);
 }
 
-async function configure(t: import('ava').ExecutionContext, d: Daemon, lines: readonly string[]): Promise<void> {
+async function configure(t: ExecutionContext, d: Daemon, lines: readonly string[]): Promise<void> {
 	for (const line of lines) {
 		const reply = await d.command(line);
 		t.false(reply.some((r) => r.startsWith('error')), `${line}: ${reply.join(' | ')}`);

@@ -25,7 +25,7 @@ test('comments, blank and whitespace-only lines are ignored; a leading space is 
 	t.deepEqual(await d.command('\techo\tx'), ['error\tUnknown command: ']);
 	t.deepEqual(await d.command('echo\r'), ['error\tUnknown command: echo\r']);
 	t.deepEqual(await d.command('echo\tx\r'), ['x\r']); // CR is just the last byte of the last field
-	await d.stderr.waitFor(/^error: controller\[\d+\] sent unknown command  echo$/);
+	await d.stderr.waitFor(/^error: controller\[\d+\] sent unknown command {2}echo$/);
 	t.pass();
 });
 

@@ -7,7 +7,7 @@ import {readlinkSync} from 'node:fs';
 import {mkdir, readFile, stat, writeFile} from 'node:fs/promises';
 import {createConnection, createServer, type AddressInfo} from 'node:net';
 import {join} from 'node:path';
-import test from 'ava';
+import test, {type ExecutionContext} from 'ava';
 import * as sys from '../../src/os/sys.js';
 import {fixture, listFds, pollUntil, SocketClient, startDaemon, tempDir, type Daemon} from './helpers/daemon.js';
 
@@ -18,7 +18,7 @@ function err(message: string, line: string): string {
 }
 
 /** Sends each line and checks exactly what the issuer received for it. */
-async function expectReplies(t: import('ava').ExecutionContext, d: Daemon, cases: ReadonlyArray<readonly [string, readonly string[]]>): Promise<void> {
+async function expectReplies(t: ExecutionContext, d: Daemon, cases: ReadonlyArray<readonly [string, readonly string[]]>): Promise<void> {
 	for (const [line, expected] of cases) t.deepEqual(await d.command(line), [...expected], JSON.stringify(line));
 }
 

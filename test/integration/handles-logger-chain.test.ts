@@ -50,7 +50,7 @@ test('logger chain: writer and logger killed and restarted repeatedly; no line l
 		}
 	};
 	const lastLogged = (): number => {
-		let text = '';
+		let text: string;
 		try {
 			text = readFileSync(logFile, 'latin1');
 		} catch {

@@ -73,7 +73,7 @@ export async function startAsPid1(t: ExecutionContext, args: string[], env?: Rec
 	} catch (error: unknown) {
 		await d.stop();
 		await d.stderr.ended;
-		throw new Error(`startAsPid1: no banner: ${(error as Error).message}\nstderr: ${d.stderr.seen.slice(-10).join('\n  ')}`);
+		throw new Error(`startAsPid1: no banner: ${(error as Error).message}\nstderr: ${d.stderr.seen.slice(-10).join('\n  ')}`, {cause: error});
 	}
 	const hostPid = await pollUntil(() => childrenOf(d.pid)[0], 'the daemon under unshare');
 	return {d, hostPid};
