@@ -23,6 +23,7 @@ import type { CommandHost, ProcessControl } from '../server/command-context.js';
 import { executeLine } from '../server/dispatch.js';
 import { EventRing } from '../server/event-ring.js';
 import { ExitPaths, type ExitHost } from './exit-paths.js';
+import { EXIT_STATUS } from './exit-status.js';
 import { LogDestination } from './log-destination.js';
 import { auditLogText } from '../server/messages.js';
 
@@ -230,7 +231,7 @@ export class Daemon implements ControllerHost, CommandHost {
 			return;
 		}
 		this.log.info('interactive session ended');
-		this.requestExit(0, 'terminated normally');
+		this.requestExit(EXIT_STATUS.normal, 'terminated normally');
 	}
 
 	// ---- control socket -----------------------------------------------------------------
