@@ -7,12 +7,13 @@
 // Must never resend a command after a lost connection: it may have run (it rejects instead).
 
 import type { Duplex } from 'node:stream';
+import { isGapLine, parseLiveLine } from '../protocol/stream-lines.js';
 import { Connection, type Encoding, type Reply, type RequestMode, type RequestOptions } from './connection.js';
 import { dialUnixSocket, type Dialer } from './dial.js';
 import { ConnectionError, DaemonError } from './errors.js';
 import { compilePatterns, EventQueue, eventItem, type ResyncItem, type StreamItem } from './event-stream.js';
 import { parseDump, TypedCommands } from './typed-commands.js';
-import { classifyLine, isGapLine, liveLineSeq, seqOnReply, type IncomingLine } from './wire.js';
+import { classifyLine, seqOnReply, type IncomingLine } from './wire.js';
 
 export interface ConnectOptions {
 	/** `auto` (default): request tags when the daemon has them, echo barriers otherwise. */
@@ -239,7 +240,7 @@ export class Client extends TypedCommands {
 				const lines = reply.lines.map(classifyLine);
 				if (!lines.some((l) => isGapLine(l.body))) {
 					for (const l of lines) {
-						const live = liveLineSeq(l.body);
+						const live = parseLiveLine(l.body);
 						if (l.seq !== null) this.#deliver(l, 'replay');
 						else if (live !== null && live > (this.#lastSeq ?? -1)) this.#lastSeq = live;
 					}

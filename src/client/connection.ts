@@ -7,10 +7,11 @@
 
 import type { Duplex } from 'node:stream';
 import { LineSplitter } from '../protocol/line-splitter.js';
+import { parseTerminal, parseUnknownTagReply } from '../protocol/request-tag.js';
 import { ConnectionError, DaemonError } from './errors.js';
 import {
-	classifyLine, commandLine, errorText, isErrorContinuation, isUnknownTagReply, tagOverhead,
-	leadingReplies, taggedLine, terminalOf, type IncomingLine,
+	classifyLine, commandLine, errorText, isErrorContinuation, tagOverhead,
+	leadingReplies, taggedLine, type IncomingLine,
 } from './wire.js';
 
 /** `auto`: try a tag, fall back to echo barriers if the daemon says `Unknown command: :TAG`. */
@@ -71,9 +72,6 @@ const EVENT_TOPICS: ReadonlySet<string> = new Set([
 
 /** Verbs whose output is a reply even when it looks like an event (so it is never forwarded). */
 export const REPLY_ONLY_VERBS: ReadonlySet<string> = new Set(['statedump', 'echo', 'events.resume']);
-
-/** A 1.1 daemon's answer to a tagged line (spec §5.2), in `tagged` mode. */
-const UNKNOWN_TAG_RE = /^error\tUnknown command: :([A-Za-z0-9._-]{1,32})$/;
 
 let nextBarrier = 0;
 
@@ -174,10 +172,12 @@ export class Connection {
 		if (this.#mode === 'echo') return this.#onBarrierLine(line);
 		const incoming = classifyLine(line);
 		if (incoming.tag === null) {
+			// A daemon without request tags (1.1) answers a tagged line `error\tUnknown command: :TAG`:
+			// the probe in `auto` mode, any request in `tagged` mode.
+			const unknownTag = parseUnknownTagReply(line);
 			const probe = this.#probe;
-			if (probe?.tag != null && isUnknownTagReply(line, probe.tag)) return this.#fallBackToBarriers(probe);
-			const untagged = UNKNOWN_TAG_RE.exec(line)?.[1];
-			const p = untagged === undefined ? undefined : this.#byTag.get(untagged);
+			if (probe?.tag != null && unknownTag === probe.tag) return this.#fallBackToBarriers(probe);
+			const p = unknownTag === null ? undefined : this.#byTag.get(unknownTag);
 			if (p) return this.#settle(p, new DaemonError(p.line, `${errorText(line) ?? ''} (this daemon has no request tags)`), null);
 			if (errorText(line) !== null) this.#refusal = errorText(line);
 			return this.#options.onEvent?.(incoming);
@@ -185,7 +185,7 @@ export class Connection {
 		const p = this.#byTag.get(incoming.tag);
 		if (!p) return; // an abandoned request's late lines
 		if (p === this.#probe) this.#decided('tagged');
-		const terminal = p.lines.length < p.leadingReplies ? null : terminalOf(incoming.body);
+		const terminal = p.lines.length < p.leadingReplies ? null : parseTerminal(incoming.body);
 		if (terminal === null) {
 			p.lines.push(line.slice(incoming.tag.length + 2));
 			return;

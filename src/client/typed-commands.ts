@@ -3,9 +3,13 @@
 // mapping from method to fields and from reply lines to values.
 // Must never validate what the daemon validates: its error texts are the contract (spec §7).
 
+import { parseWhoamiLine, type Whoami } from '../protocol/access-lines.js';
+import { parseStatedumpEnd } from '../protocol/stream-lines.js';
 import type { Reply, RequestOptions } from './connection.js';
 import { snapshotFromLines, type Snapshot } from './snapshot.js';
-import { classifyLine, dumpTerminatorSeq } from './wire.js';
+import { classifyLine } from './wire.js';
+
+export type { Whoami };
 
 export type CallOptions = Pick<RequestOptions, 'signal'>;
 
@@ -15,25 +19,13 @@ export interface Dump {
 	readonly lines: readonly string[];
 }
 
-/** The reply of `conn.whoami` (design §2): `conn.whoami\tCONN\tPID\tUID\tGID\tROLE`. */
-export interface Whoami {
-	/** The daemon's number for this connection (`controller[N]` in its log). */
-	readonly conn: number | null;
-	readonly pid: number | null;
-	readonly uid: number | null;
-	readonly gid: number | null;
-	readonly role: string | null;
-	/** Every field after `conn.whoami`, for what this version does not model. */
-	readonly fields: readonly string[];
-}
-
 /** The lines of a statedump as a snapshot; the design §3 terminator gives its `seq`. */
 export function parseDump(lines: readonly string[]): Dump {
 	const bodies: string[] = [];
 	let seq: number | null = null;
 	for (const line of lines) {
 		const incoming = classifyLine(line);
-		const end = dumpTerminatorSeq(incoming);
+		const end = parseStatedumpEnd(incoming.body, incoming.seq);
 		if (end !== null) seq = end;
 		else bodies.push(incoming.body);
 	}
@@ -42,15 +34,13 @@ export function parseDump(lines: readonly string[]): Dump {
 	return { snapshot, lines: bodies };
 }
 
-const NUMBER_RE = /^[0-9]{1,10}$/;
-
 /** Reads the `conn.whoami` reply line; a field that is not what it should be is null. */
 export function parseWhoami(lines: readonly string[]): Whoami {
-	const line = lines.find((l) => l.startsWith('conn.whoami\t')) ?? '';
-	const fields = line.split('\t').slice(1);
-	const num = (i: number): number | null => (NUMBER_RE.test(fields[i] ?? '') ? Number(fields[i]) : null);
-	const role = fields[4];
-	return { conn: num(0), pid: num(1), uid: num(2), gid: num(3), role: role ? role : null, fields };
+	for (const line of lines) {
+		const whoami = parseWhoamiLine(line);
+		if (whoami !== null) return whoami;
+	}
+	return { conn: null, pid: null, uid: null, gid: null, role: null, fields: [] };
 }
 
 export abstract class TypedCommands {

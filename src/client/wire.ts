@@ -1,10 +1,12 @@
 // What the client puts on the wire and how it reads what comes back (spec §2, design §3–§4):
 // field checks, the request line with its tag, and the classification of a received line into
-// tag, sequence number and body. Pure functions over strings; the codec itself is ../protocol.
+// tag, sequence number and body. Pure functions over strings; each line's format and parser is in
+// ../protocol (request-tag.ts, stream-lines.ts, access-lines.ts), this only applies them.
 // Must never let a TAB, LF or other control byte into a field: the wire has no quoting (§2.1).
 
 import { MAX_LINE_BYTES } from '../protocol/line-splitter.js';
-import { isValidTag, tagLine } from '../protocol/request-tag.js';
+import { isValidTag, parseRequestTag, tagLine } from '../protocol/request-tag.js';
+import { parseSeqReply, parseSequencedLine } from '../protocol/stream-lines.js';
 import { ArgumentError } from './errors.js';
 
 /** Bytes 0x00–0x1f and 0x7f: TAB and LF would split the line, the rest are reserved (§2.1). */
@@ -66,33 +68,14 @@ export interface IncomingLine {
 	readonly body: string;
 }
 
-const SEQ_RE = /^@([0-9]{1,15})(?:\t|$)/;
-
 /** Splits `:TAG\t@SEQ\tBODY` (both prefixes optional). A malformed tag leaves the line untagged. */
 export function classifyLine(line: string): IncomingLine {
-	let tag: string | null = null;
-	let rest = line;
-	if (line.charCodeAt(0) === 0x3a) {
-		const tab = line.indexOf('\t');
-		const candidate = tab < 0 ? line.slice(1) : line.slice(1, tab);
-		if (isValidTag(candidate)) {
-			tag = candidate;
-			rest = tab < 0 ? '' : line.slice(tab + 1);
-		}
-	}
-	const m = SEQ_RE.exec(rest);
-	if (!m) return { tag, seq: null, body: rest };
-	return { tag, seq: Number(m[1]), body: rest.slice(m[0].length) };
-}
-
-export type Terminal = { ok: true } | { ok: false; detail: string };
-
-/** A tagged request's terminal line (design §4): `ok` or `error\tMESSAGE`; null for any other body. */
-export function terminalOf(body: string): Terminal | null {
-	if (body === 'ok') return { ok: true };
-	if (body === 'error') return { ok: false, detail: '' };
-	if (body.startsWith('error\t')) return { ok: false, detail: body.slice(6) };
-	return null;
+	const parsed = parseRequestTag(line);
+	// A first field that is not a valid tag is part of the body (no daemon tags a line so).
+	const tag = 'error' in parsed ? null : parsed.tag;
+	const rest = 'error' in parsed ? line : parsed.rest;
+	const sequenced = parseSequencedLine(rest);
+	return sequenced === null ? { tag, seq: null, body: rest } : { tag, seq: sequenced.seq, body: sequenced.rest };
 }
 
 /**
@@ -115,47 +98,11 @@ export function isErrorContinuation(line: string): boolean {
 	return line.startsWith(', for command "');
 }
 
-/** The answer of a daemon without request tags to our first tagged line (spec §5.2). */
-export function isUnknownTagReply(line: string, tag: string): boolean {
-	return line === `error\tUnknown command: :${tag}`;
-}
-
-/** design §3: the `events.gap` answer of `events.resume`. */
-export function isGapLine(body: string): boolean {
-	return body === 'events.gap' || body.startsWith('events.gap\t');
-}
-
-const DUMP_END_RE = /^statedump[A-Za-z0-9._-]*(?:\t|$)/;
-const DECIMAL_RE = /^@?([0-9]{1,15})$/;
-
-/**
- * design §3: in sequence mode, `statedump` ends with a line carrying the sequence number the dump
- * reflects. Accepted shapes: `statedump…\tSEQ` (the number in any field, `@` optional), or a
- * sequenced `@SEQ\tstatedump…` line. Returns the number, or null when the body is not one.
- */
-export function dumpTerminatorSeq(incoming: IncomingLine): number | null {
-	if (!DUMP_END_RE.test(incoming.body)) return null;
-	const fields = incoming.body.split('\t').slice(1);
-	for (let i = fields.length - 1; i >= 0; i--) {
-		const m = DECIMAL_RE.exec(fields[i] ?? '');
-		if (m) return Number(m[1]);
-	}
-	return incoming.seq;
-}
-
-/** design §3: the reply of `events.seq on`, `events.seq\ton\tNEWEST\tSTREAM`. */
+/** The `events.seq on` reply among a reply's lines: the newest number and the stream id. */
 export function seqOnReply(lines: readonly string[]): { newest: number; stream: string | null } | null {
 	for (const line of lines) {
-		const f = line.split('\t');
-		if (f[0] === 'events.seq' && f[1] === 'on' && /^[0-9]{1,15}$/.test(f[2] ?? '')) {
-			return { newest: Number(f[2]), stream: f[3] ? f[3] : null };
-		}
+		const reply = parseSeqReply(line);
+		if (reply?.mode === 'on') return { newest: reply.newest, stream: reply.stream };
 	}
 	return null;
-}
-
-/** design §3: the end of a replay, `events.live\tNEWEST` (live delivery continues after it). */
-export function liveLineSeq(body: string): number | null {
-	const m = /^events\.live\t([0-9]{1,15})$/.exec(body);
-	return m ? Number(m[1]) : null;
 }

@@ -9,6 +9,7 @@ import { BUILTIN_OPTIONS, type BuiltinOption, type ExtensionOption } from './cli
 import {
 	byteLength, FD_POOL_LIMITS, parseCInteger, parsePoolSpec, SERVICE_POOL_LIMITS, type PoolSpec,
 } from './cli-option-values.js';
+import { EXIT_STATUS } from './exit-status.js';
 
 export interface DaemonOptions {
 	config: string | null;
@@ -32,9 +33,9 @@ export interface DaemonOptions {
 }
 
 export type ParseStop =
-	| { kind: 'help'; status: 1 }
-	| { kind: 'version'; status: 1 }
-	| { kind: 'fatal'; status: number; message: string };
+	| { kind: 'help'; status: typeof EXIT_STATUS.help }
+	| { kind: 'version'; status: typeof EXIT_STATUS.help }
+	| { kind: 'fatal'; status: typeof EXIT_STATUS.badOptions; message: string };
 
 export interface ParseResult {
 	/** The state reached; when `stop` is set, the state at the moment parsing stopped. */
@@ -50,10 +51,6 @@ export interface ParseContext {
 	isPid1: boolean;
 	fileExists(path: string): boolean;
 }
-
-/** §13.10 statuses produced by parsing. */
-export const EXIT_HELP = 1;
-export const EXIT_BAD_OPTIONS = 2;
 
 /** §13.7 */
 export const PID1_CONFIG_FILE = '/etc/daemonproxy.conf';
@@ -97,7 +94,7 @@ export function parseCommandLine(
 	// "log and carry on"; otherwise the condition ends the process. Returns true to stop.
 	const fatal = (message: string): boolean => {
 		if (options.exitExec !== null || options.exitGuard === 0n) {
-			state.stop = { kind: 'fatal', status: EXIT_BAD_OPTIONS, message };
+			state.stop = { kind: 'fatal', status: EXIT_STATUS.badOptions, message };
 			return true;
 		}
 		continuedFatals.push(message);
@@ -143,8 +140,8 @@ export function parseCommandLine(
 			case 'mlockall': options.mlockall = true; return false;
 			case 'verbose': filterIndex = Math.max(0, filterIndex - 1); return false;
 			case 'quiet': filterIndex = Math.min(MAX_FILTER_INDEX, filterIndex + 1); return false;
-			case 'help': state.stop = { kind: 'help', status: EXIT_HELP }; return true;
-			case 'version': state.stop = { kind: 'version', status: EXIT_HELP }; return true;
+			case 'help': state.stop = { kind: 'help', status: EXIT_STATUS.help }; return true;
+			case 'version': state.stop = { kind: 'version', status: EXIT_STATUS.help }; return true;
 			default: throw new Error(`unhandled option --${known.builtin.long}`);
 		}
 	};

@@ -5,6 +5,7 @@
 // subscribed to it; nothing here blocks on a reader; every controller and fd it creates is
 // released exactly once.
 
+import { auditLine, tooManyControllersLine, type AuditResult } from '../protocol/access-lines.js';
 import type { DaemonEvent } from '../protocol/events.js';
 import { eventSubject, eventTopic, formatEvent } from '../protocol/events.js';
 import { logLineTooLong, LINE_TOO_LONG } from '../protocol/replies.js';
@@ -22,8 +23,9 @@ import type { CommandHost, ProcessControl } from '../server/command-context.js';
 import { executeLine } from '../server/dispatch.js';
 import { EventRing } from '../server/event-ring.js';
 import { ExitPaths, type ExitHost } from './exit-paths.js';
+import { EXIT_STATUS } from './exit-status.js';
 import { LogDestination } from './log-destination.js';
-import { auditLine, auditLogText, tooManyControllers, type AuditResult } from '../server/messages.js';
+import { auditLogText } from '../server/messages.js';
 
 const BLOCKED_CHECK_INTERVAL_MS = 500;
 
@@ -229,7 +231,7 @@ export class Daemon implements ControllerHost, CommandHost {
 			return;
 		}
 		this.log.info('interactive session ended');
-		this.requestExit(0, 'terminated normally');
+		this.requestExit(EXIT_STATUS.normal, 'terminated normally');
 	}
 
 	// ---- control socket -----------------------------------------------------------------
@@ -259,7 +261,7 @@ export class Daemon implements ControllerHost, CommandHost {
 			return;
 		}
 		this.log.warning(`refused control connection: ${this.#controllers.max} controllers connected`);
-		this.#door.refuse(fd, tooManyControllers(this.#controllers.max));
+		this.#door.refuse(fd, tooManyControllersLine(this.#controllers.max));
 	}
 
 	// ---- process-wide state ---------------------------------------------------------------

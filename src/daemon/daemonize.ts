@@ -11,6 +11,7 @@
 import { readSync, writeSync } from 'node:fs';
 import { wireFromArg } from '../protocol/fields.js';
 import * as sys from '../os/sys.js';
+import { EXIT_STATUS } from './exit-status.js';
 
 /** Names the readiness pipe's descriptor in the daemon; its presence means "you are the daemon". */
 export const DAEMONIZE_FD_ENV = 'DAEMONPROXY_DAEMONIZE_FD';
@@ -58,7 +59,7 @@ export function launch(argv: readonly string[], inherited: readonly number[]): n
 		});
 	} catch (error: unknown) {
 		writeSync(2, `fatal: fork: ${(error as Error).message}\n`);
-		process.exit(3);
+		process.exit(EXIT_STATUS.environment);
 	}
 	sys.close(writeEnd);
 	const verdict = readVerdict(readEnd);
@@ -66,7 +67,7 @@ export function launch(argv: readonly string[], inherited: readonly number[]): n
 	const status = Number(number ?? 'NaN');
 	if (word === 'ready') {
 		printPid(pid);
-		process.exit(0);
+		process.exit(EXIT_STATUS.normal);
 	}
 	if (word === 'exec' && Number.isInteger(status)) {
 		printPid(pid);
@@ -80,9 +81,9 @@ export function launch(argv: readonly string[], inherited: readonly number[]): n
 	const reaped = waitFor(pid);
 	if (reaped === null) {
 		printPid(pid);
-		process.exit(4);
+		process.exit(EXIT_STATUS.fatalSignal);
 	}
-	process.exit(reaped.code ?? 4);
+	process.exit(reaped.code ?? EXIT_STATUS.fatalSignal);
 }
 
 /** §13.8: the pid, without a newline; a closed stdout loses it, nothing else. */

@@ -10,15 +10,6 @@
 import type { Logger } from '../supervisor/logger.js';
 import * as sys from '../os/sys.js';
 
-/** §13.10 */
-export const EXIT_STATUS = {
-	normal: 0,
-	help: 1,
-	badOptions: 2,
-	environment: 3,
-	fatalSignal: 4,
-} as const;
-
 /** What the exit paths need from the rest of the daemon. */
 export interface ExitHost {
 	readonly log: Logger;

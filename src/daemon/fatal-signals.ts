@@ -6,7 +6,8 @@
 import { COUNTED_SIGNALS, FATAL_SIGNALS, signalName, signalNumber, type SignalName } from '../protocol/signals.js';
 import type { Logger } from '../supervisor/logger.js';
 import * as sys from '../os/sys.js';
-import { EXIT_STATUS, type ExitPaths } from './exit-paths.js';
+import type { ExitPaths } from './exit-paths.js';
+import { EXIT_STATUS } from './exit-status.js';
 import { openPrivateWriter } from '../os/private-writer.js';
 
 /**

@@ -17,16 +17,12 @@ import { DEFAULT_MAX_CONTROLLERS } from '../server/controller-table.js';
 import { Daemon, type DaemonSettings } from './daemon.js';
 import { launch, Readiness, takeReadinessFd } from './daemonize.js';
 import { DEFAULT_EVENT_HISTORY, MAX_EVENT_HISTORY } from '../server/event-ring.js';
-import { EXIT_STATUS } from './exit-paths.js';
+import { EXIT_STATUS } from './exit-status.js';
 import { installSignalHandling } from './fatal-signals.js';
 import { helpText, versionText } from './help-text.js';
 import { openPrivateReader, openPrivateWriter } from '../os/private-writer.js';
 import { parseInheritedFds, replaceWithNull, seedStartupHandles } from './startup-handles.js';
 import { closeFd, systemClock, systemHost } from './system-ports.js';
-
-/** §13.10 */
-const EXIT_ENVIRONMENT = EXIT_STATUS.environment;
-const EXIT_BAD_OPTIONS = EXIT_STATUS.badOptions;
 
 export function version(): string {
 	const url = new URL('../../../package.json', import.meta.url);
@@ -135,7 +131,7 @@ function start(daemon: Daemon, options: DaemonOptions, isPid1: boolean, inherite
 	supervisor.handles.setPool(options.fdPool);
 	supervisor.setServicePool(options.servicePool);
 	seedStartupHandles(supervisor.handles, inherited);
-	if (options.fdPool && supervisor.handles.size > options.fdPool.count) fatal(daemon, EXIT_BAD_OPTIONS, POOL_MESSAGES.startupFds);
+	if (options.fdPool && supervisor.handles.size > options.fdPool.count) fatal(daemon, EXIT_STATUS.badOptions, POOL_MESSAGES.startupFds);
 
 	installSignalHandling({ log, exits: daemon.exits, counted: signal => supervisor.signalArrived(signal) });
 	sys.onChildExit(reaped => supervisor.childrenExited(reaped));
@@ -155,12 +151,12 @@ function start(daemon: Daemon, options: DaemonOptions, isPid1: boolean, inherite
 	const accounts = grants.length > 0 ? loadAccounts() : null;
 	for (const spec of grants) {
 		const rule = accounts && ruleFromSpec(spec, accounts);
-		if (typeof rule === 'string') fatal(daemon, EXIT_BAD_OPTIONS, `--allow ${spec}: ${rule}`);
+		if (typeof rule === 'string') fatal(daemon, EXIT_STATUS.badOptions, `--allow ${spec}: ${rule}`);
 		else if (rule) daemon.addRule(rule);
 	}
 
 	if (options.socket !== null && !daemon.createControlSocket(options.socket)) {
-		fatal(daemon, EXIT_ENVIRONMENT, "Can't create controller socket");
+		fatal(daemon, EXIT_STATUS.environment, "Can't create controller socket");
 	}
 
 	if (options.interactive) {
@@ -172,7 +168,7 @@ function start(daemon: Daemon, options: DaemonOptions, isPid1: boolean, inherite
 			for (const line of banner()) controller?.send(line);
 		} catch (error: unknown) {
 			log.error(`interactive setup: ${(error as Error).message}`);
-			fatal(daemon, EXIT_ENVIRONMENT, 'stdin/stdout are not usable!');
+			fatal(daemon, EXIT_STATUS.environment, 'stdin/stdout are not usable!');
 		}
 	}
 
@@ -184,7 +180,7 @@ function start(daemon: Daemon, options: DaemonOptions, isPid1: boolean, inherite
 			daemon.addController('config', fd, null);
 		} catch (error: unknown) {
 			log.error(path === '-' ? 'stdin not available' : `Failed to open config file "${path}": ${(error as Error).message}`);
-			fatal(daemon, EXIT_ENVIRONMENT, 'Unable to process config file');
+			fatal(daemon, EXIT_STATUS.environment, 'Unable to process config file');
 		}
 	}
 

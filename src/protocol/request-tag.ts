@@ -1,7 +1,10 @@
-// Owns correlated requests (design §4): the optional leading `:TAG` field of a command line and
-// the tagging of the lines sent back to its issuer.
+// Owns correlated requests (design §4): the optional leading `:TAG` field of a command line, the
+// tagging of the lines sent back to its issuer, the terminal line that ends a tagged request, and
+// how a daemon without tags (1.1) answers one.
 // Invariant: a line whose first byte is not ':' is untouched (1.1 behaviour, no 1.1 command
 // starts with ':'). Must never accept a tag outside 1–32 bytes of [A-Za-z0-9._-].
+
+import { unknownCommand } from './replies.js';
 
 export const MAX_TAG_BYTES = 32;
 export const INVALID_REQUEST_TAG = 'invalid request tag';
@@ -39,4 +42,30 @@ export function parseRequestTag(line: string): RequestTagResult {
 /** `:TAG\t<line>`: a line sent to the issuer of a tagged request (design §4). */
 export function tagLine(tag: string, line: string): string {
 	return `:${tag}\t${line}`;
+}
+
+/** How a tagged request ended. */
+export type Terminal = { ok: true } | { ok: false; detail: string };
+
+/** The last line of a tagged request: `:TAG\tok`, or `:TAG\terror\tMESSAGE` when it failed. */
+export function terminalLine(tag: string, failure: string | null): string {
+	return tagLine(tag, failure === null ? 'ok' : `error\t${failure}`);
+}
+
+/** A terminal line after its `:TAG` field: `ok` or `error\tMESSAGE`; null for any other line. */
+export function parseTerminal(body: string): Terminal | null {
+	if (body === 'ok') return { ok: true };
+	if (body === 'error') return { ok: false, detail: '' };
+	if (body.startsWith('error\t')) return { ok: false, detail: body.slice(6) };
+	return null;
+}
+
+/** What a daemon without request tags (1.1) answers a tagged line: its first field is no command. */
+const UNKNOWN_TAG_PREFIX = unknownCommand(':');
+
+/** The TAG of `error\tUnknown command: :TAG`, the answer of a daemon without tags; else null. */
+export function parseUnknownTagReply(line: string): string | null {
+	if (!line.startsWith(UNKNOWN_TAG_PREFIX)) return null;
+	const tag = line.slice(UNKNOWN_TAG_PREFIX.length);
+	return tag.length <= MAX_TAG_BYTES && isValidTag(tag) ? tag : null;
 }

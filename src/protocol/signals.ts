@@ -3,6 +3,8 @@
 // Invariant: output names always carry `SIG`; input matching is case-sensitive.
 // Must never consult the host (os.constants): the wire vocabulary is the reference build's.
 
+import { MSG } from './replies.js';
+
 /** Appendix A, bare names (no `SIG`), alphabetical: the first name of a number is its output name. */
 const SIGNAL_TABLE = [
 	['ABRT', 6], ['ALRM', 14], ['BUS', 7], ['CHLD', 17], ['CLD', 17], ['CONT', 18],
@@ -56,9 +58,9 @@ export function signalName(n: number): string {
 }
 
 export type SignalArgumentMessage =
-	| 'Expected signal argument'
-	| 'Invalid signal number'
-	| 'Invalid signal argument';
+	| typeof MSG.expectedSignal
+	| typeof MSG.invalidSignalNumber
+	| typeof MSG.invalidSignalArgument;
 
 export type SignalArgument =
 	| { ok: true; signal: number }
@@ -74,23 +76,23 @@ const DIGITS_RE = /^[0-9]+$/;
  */
 export function parseSignalArgument(s: string | undefined): SignalArgument {
 	if (s === undefined || s.length === 0) {
-		return { ok: false, message: 'Expected signal argument' };
+		return { ok: false, message: MSG.expectedSignal };
 	}
 	const c = s.charCodeAt(0);
 	if (c >= 0x30 && c <= 0x39) {
 		if (!DIGITS_RE.test(s)) {
-			return { ok: false, message: 'Invalid signal number' };
+			return { ok: false, message: MSG.invalidSignalNumber };
 		}
 		// Exact up to 2^53 and monotonic beyond, so the range check is right for any length;
 		// leading zeros are accepted ("0009" is 9), as strtol does.
 		const n = Number(s);
 		return n <= MAX_SIGNAL_NUMBER
 			? { ok: true, signal: n }
-			: { ok: false, message: 'Invalid signal number' };
+			: { ok: false, message: MSG.invalidSignalNumber };
 	}
 	const n = signalNumber(s);
 	return n === undefined
-		? { ok: false, message: 'Invalid signal argument' }
+		? { ok: false, message: MSG.invalidSignalArgument }
 		: { ok: true, signal: n };
 }
 

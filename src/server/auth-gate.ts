@@ -6,8 +6,9 @@
 
 import type { Logger } from '../supervisor/logger.js';
 import * as sys from '../os/sys.js';
+import { connectionRefusedLine } from '../protocol/access-lines.js';
 import { roleOf, type Peer, type Policy } from './auth-policy.js';
-import { EXT_MSG, connectionRefused } from './messages.js';
+import { EXT_MSG } from './messages.js';
 
 /** How long a refused connection is read (and discarded) before it is closed. */
 const LINGER_MS = 2000;
@@ -40,7 +41,7 @@ export class ConnectionDoor {
 		}
 		if (roleOf(policy, peer) !== null) return peer;
 		this.#log.warning(`refused control connection from pid ${peer.pid} uid ${peer.uid} gid ${peer.gid}: no role granted`);
-		this.refuse(fd, connectionRefused(peer.uid));
+		this.refuse(fd, connectionRefusedLine(peer.uid));
 		return null;
 	}
 

@@ -5,13 +5,13 @@
 // shared argument checks of every command family (SVC-new, SVC-old, FD-assign; daemonproxy(8),
 // COMMANDS).
 
+import type { AuditResult } from '../protocol/access-lines.js';
 import { checkName } from '../protocol/fields.js';
 import { MSG } from '../protocol/replies.js';
 import { isConstantName } from '../supervisor/handle-table.js';
 import type { Logger } from '../supervisor/logger.js';
 import type { ServiceRecord } from '../supervisor/service-machine.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
-import type { AuditResult } from './messages.js';
 import type { Role, Rule } from './auth-policy.js';
 import type { Controller } from './controller.js';
 import type { EventRing } from './event-ring.js';

@@ -7,7 +7,8 @@
 
 import { isIgnoredLine, splitFields } from '../protocol/fields.js';
 import { commandError, logCommandFailure, logUnknownCommand, unknownCommand } from '../protocol/replies.js';
-import { INVALID_REQUEST_TAG, parseRequestTag, tagLine } from '../protocol/request-tag.js';
+import { INVALID_REQUEST_TAG, parseRequestTag, tagLine, terminalLine } from '../protocol/request-tag.js';
+import { statedumpEndLine } from '../protocol/stream-lines.js';
 import { commandClass, roleAllows, type CommandClass, type Role } from './auth-policy.js';
 import type { CommandContext, CommandHandler, CommandHost } from './command-context.js';
 import { connCommands } from './commands/conn-commands.js';
@@ -18,7 +19,7 @@ import { serviceCommands } from './commands/service-commands.js';
 import type { Controller } from './controller.js';
 
 import { PoolFullError } from '../supervisor/pools.js';
-import { EXT_MSG, permissionDenied, statedumpEndLine } from './messages.js';
+import { EXT_MSG, permissionDenied } from './messages.js';
 
 export const COMMANDS: ReadonlyMap<string, CommandHandler> = new Map([
 	...serviceCommands, ...fdCommands, ...daemonCommands, ...connCommands, ...eventsCommands,
@@ -70,7 +71,7 @@ class Request {
 	/** `:TAG\tok` / `:TAG\terror\tMESSAGE`, or null for an untagged request. */
 	terminal(): string | null {
 		if (this.#tag === null) return null;
-		return tagLine(this.#tag, this.failure === null ? 'ok' : `error\t${this.failure}`);
+		return terminalLine(this.#tag, this.failure);
 	}
 
 	end(): void {

@@ -4,6 +4,8 @@
 // each event is encoded once per form (plain, `@SEQ`-prefixed) whoever receives it; the ring
 // never holds more than its capacity. Must never block or copy events per connection.
 
+import { sequencedLine } from '../protocol/stream-lines.js';
+
 export const DEFAULT_EVENT_HISTORY = 4096;
 export const MAX_EVENT_HISTORY = 1 << 20;
 
@@ -28,7 +30,7 @@ export class PublishedEvent {
 
 	/** `@SEQ\t<line>` without LF, for replies (replays are command output). */
 	get sequencedLine(): string {
-		return `@${this.seq}\t${this.line}`;
+		return sequencedLine(this.seq, this.line);
 	}
 
 	/** `@SEQ\t<line>\n`, encoded on first use only (when some connection is in seq mode). */

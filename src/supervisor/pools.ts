@@ -3,6 +3,8 @@
 // objects; only the limits and their error texts are contract, so here they are counts and byte
 // budgets checked before anything changes. Pure: no I/O, no state beyond the numbers given.
 
+import { MSG } from '../protocol/replies.js';
+
 /** A full pool or an oversized object: thrown before any change is made; `message` is the 1.1 text. */
 export class PoolFullError extends Error {
 	constructor(message: string) {
@@ -11,15 +13,15 @@ export class PoolFullError extends Error {
 	}
 }
 
-/** The 1.1 texts (spec §10.4, §13.3). */
+/** What a full pool or an oversized object fails with (spec §10.4, §13.3): 1.1's texts, kept once in MSG. */
 export const POOL_MESSAGES = {
-	fdObject: 'Unable to allocate new file descriptor object',
-	pipe: 'failed to create pipe',
-	service: 'Unable to allocate new service',
-	argv: 'unable to set argv',
-	tags: 'unable to set tags',
-	fds: 'unable to set file descriptors',
-	triggers: 'unable to set auto_up triggers',
+	fdObject: MSG.unableToAllocateFd,
+	pipe: MSG.failedToCreatePipe,
+	service: MSG.unableToAllocateService,
+	argv: MSG.unableToSetArgv,
+	tags: MSG.unableToSetTags,
+	fds: MSG.unableToSetFds,
+	triggers: MSG.unableToSetTriggers,
 	/** Startup: the inherited descriptors need more handles than the pool has (exit 2). */
 	startupFds: 'Not enough FD objects to register all open FDs',
 } as const;

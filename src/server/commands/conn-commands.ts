@@ -3,9 +3,10 @@
 // the config file). A rule applies to every later command of every connection, and to later
 // connections; rules only grant, so nothing already allowed is taken away.
 
+import { whoamiLine } from '../../protocol/access-lines.js';
 import { loadAccounts, makeRule } from '../auth-accounts.js';
 import type { CommandContext, CommandHandler } from '../command-context.js';
-import { EXT_MSG, whoamiLine } from '../messages.js';
+import { EXT_MSG } from '../messages.js';
 
 function whoami(ctx: CommandContext): void {
 	ctx.reply(whoamiLine(ctx.controller.id, ctx.controller.peer, ctx.role));

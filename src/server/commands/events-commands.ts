@@ -5,10 +5,11 @@
 // Must never buffer events per connection: the ring (event-ring.ts) is the only store.
 
 import { parseInteger } from '../../protocol/fields.js';
+import { SEQ_OFF_LINE, gapLine, liveLine, seqOnLine } from '../../protocol/stream-lines.js';
 import { listArgument, type CommandContext, type CommandHandler } from '../command-context.js';
 import type { Controller } from '../controller.js';
 import type { EventRing } from '../event-ring.js';
-import { EXT_MSG, SEQ_OFF_LINE, gapLine, liveLine, permissionDenied, seqOnLine } from '../messages.js';
+import { EXT_MSG, permissionDenied } from '../messages.js';
 import { Subscriptions, namesExplicitTopic } from '../subscriptions.js';
 
 function subscribe(ctx: CommandContext): void {

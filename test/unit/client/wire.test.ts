@@ -1,13 +1,12 @@
 // The client's line rules: field checks before sending, and the classification of received lines
-// (tags of design §4, `@SEQ` of design §3, terminal lines, 1.1 error shapes, stream markers).
+// (tags of design §4, `@SEQ` of design §3, stream markers among a reply's lines). The lines' own
+// formats and parsers are tested in test/unit/protocol.
 
 import test from 'ava';
 import fc from 'fast-check';
 import { ArgumentError, stripCommandContext } from '../../../src/client/errors.js';
-import {
-	classifyLine, commandLine, dumpTerminatorSeq, findBadField, isGapLine, isUnknownTagReply, liveLineSeq,
-	seqOnReply, terminalOf,
-} from '../../../src/client/wire.js';
+import { parseStatedumpEnd } from '../../../src/protocol/stream-lines.js';
+import { classifyLine, commandLine, findBadField, seqOnReply } from '../../../src/client/wire.js';
 
 test('classifyLine splits tag, sequence number and body', (t) => {
 	t.deepEqual(classifyLine(':c1\tok'), { tag: 'c1', seq: null, body: 'ok' });
@@ -27,28 +26,16 @@ test('classifyLine never throws and keeps every byte', (t) => {
 	t.pass();
 });
 
-test('terminal lines of a tagged request (design §4)', (t) => {
-	t.deepEqual(terminalOf('ok'), { ok: true });
-	t.deepEqual(terminalOf('error\tNo such service'), { ok: false, detail: 'No such service' });
-	t.deepEqual(terminalOf('error'), { ok: false, detail: '' });
-	t.is(terminalOf('service.state\tweb'), null);
-	t.is(terminalOf('okay'), null);
-});
-
-test('the 1.1 answer to a tag is recognised only for that tag', (t) => {
-	t.true(isUnknownTagReply('error\tUnknown command: :c1', 'c1'));
-	t.false(isUnknownTagReply('error\tUnknown command: :c12', 'c1'));
-	t.false(isUnknownTagReply('error\tUnknown command: c1', 'c1'));
-});
-
-test('the stream markers of design §3', (t) => {
-	t.true(isGapLine('events.gap\t5\t9'));
-	t.false(isGapLine('events.gapx'));
+test('the stream markers of design §3 among reply lines', (t) => {
 	t.deepEqual(seqOnReply(['events.seq\ton\t41\tabc']), { newest: 41, stream: 'abc' });
+	t.deepEqual(seqOnReply(['x', 'events.seq\ton\t41']), { newest: 41, stream: null });
 	t.is(seqOnReply(['events.seq\toff']), null);
-	t.is(liveLineSeq('events.live\t12'), 12);
-	t.is(dumpTerminatorSeq(classifyLine('statedump.end\t8')), 8);
-	t.is(dumpTerminatorSeq(classifyLine('service.state\tweb')), null);
+	const end = classifyLine('statedump.end\t8');
+	t.is(parseStatedumpEnd(end.body, end.seq), 8);
+	const other = classifyLine('service.state\tweb');
+	t.is(parseStatedumpEnd(other.body, other.seq), null);
+	const sequenced = classifyLine(':c1\t@9\tstatedump.end');
+	t.is(parseStatedumpEnd(sequenced.body, sequenced.seq), 9);
 });
 
 test('fields with control bytes or too long a line are refused, naming the problem', (t) => {

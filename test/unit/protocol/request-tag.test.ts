@@ -2,7 +2,8 @@
 // Checks result shapes, never prose. Must never spawn a process or open a socket.
 
 import test from 'ava';
-import { parseRequestTag, tagLine } from '../../../src/protocol/request-tag.js';
+import { unknownCommand } from '../../../src/protocol/replies.js';
+import { parseRequestTag, parseTerminal, parseUnknownTagReply, tagLine, terminalLine } from '../../../src/protocol/request-tag.js';
 
 test('an untagged line is returned whole', (t) => {
 	t.deepEqual(parseRequestTag('echo\tx'), { tag: null, rest: 'echo\tx' });
@@ -30,4 +31,35 @@ test('tagLine prefixes the tag field', (t) => {
 	t.is(tagLine('r1', 'ok'), ':r1\tok');
 	t.is(tagLine('r1', 'error\tNo such service'), ':r1\terror\tNo such service');
 	t.deepEqual(parseRequestTag(tagLine('x', 'echo\ty')), { tag: 'x', rest: 'echo\ty' });
+});
+
+test('terminal lines of a tagged request', (t) => {
+	t.deepEqual(parseTerminal('ok'), { ok: true });
+	t.deepEqual(parseTerminal('error\tNo such service'), { ok: false, detail: 'No such service' });
+	t.deepEqual(parseTerminal('error'), { ok: false, detail: '' });
+	t.is(parseTerminal('service.state\tweb'), null);
+	t.is(parseTerminal('okay'), null);
+	t.is(parseTerminal(''), null);
+	t.is(parseTerminal('errors\tx'), null);
+});
+
+test('terminal lines round-trip', (t) => {
+	t.is(terminalLine('r1', null), ':r1\tok');
+	t.is(terminalLine('r1', 'No such service'), ':r1\terror\tNo such service');
+	for (const failure of [null, 'No such service', 'permission denied (role observer)', 'a\tb']) {
+		const parsed = parseRequestTag(terminalLine('t.9', failure));
+		t.deepEqual(parsed, { tag: 't.9', rest: failure === null ? 'ok' : `error\t${failure}` });
+		t.deepEqual(parseTerminal('rest' in parsed ? parsed.rest : ''), failure === null ? { ok: true } : { ok: false, detail: failure });
+	}
+});
+
+test('the 1.1 answer to a tag gives that tag back', (t) => {
+	t.is(parseUnknownTagReply(unknownCommand(':c1')), 'c1');
+	t.is(parseUnknownTagReply('error\tUnknown command: :c1'), 'c1');
+	t.is(parseUnknownTagReply('error\tUnknown command: :c12'), 'c12');
+	t.is(parseUnknownTagReply('error\tUnknown command: c1'), null);
+	t.is(parseUnknownTagReply('error\tUnknown command: :'), null);
+	t.is(parseUnknownTagReply('error\tUnknown command: :a b'), null);
+	t.is(parseUnknownTagReply(`error\tUnknown command: :${'T'.repeat(33)}`), null);
+	t.is(parseUnknownTagReply(':c1\terror\tUnknown command: :c1'), null);
 });

@@ -1,12 +1,15 @@
 // An in-memory daemon for the client's unit tests: a Duplex pair with the real codec on this side,
 // speaking either 1.1 (no tags: `error\tUnknown command: :TAG`) or the design §3–§4 extensions
-// (tags with one terminal line, events.seq/resume/subscribe, statedump.end), in the shapes of
-// src/server/dispatch.ts and messages.ts. Never opens a socket or spawns a process.
+// (tags with one terminal line, events.seq/resume/subscribe, statedump.end), each line built by
+// the daemon's own formatters in src/protocol. Never opens a socket or spawns a process.
 
 import { Duplex } from 'node:stream';
 import { LineSplitter } from '../../../../src/protocol/line-splitter.js';
 import { commandError, unknownCommand } from '../../../../src/protocol/replies.js';
-import { parseRequestTag } from '../../../../src/protocol/request-tag.js';
+import { parseRequestTag, tagLine, terminalLine } from '../../../../src/protocol/request-tag.js';
+import {
+	SEQ_OFF_LINE, gapLine, liveLine, seqOnLine, sequencedLine, statedumpEndLine,
+} from '../../../../src/protocol/stream-lines.js';
 import { compilePattern, matchesAny, type Pattern } from '../../../../src/protocol/patterns.js';
 
 /** Two connected in-memory streams: what one writes, the other reads; end() is seen as EOF. */
@@ -113,7 +116,7 @@ export class FakeConnection {
 	deliver(seq: number, line: string): void {
 		const [topic, subject] = topicOf(line);
 		if (this.patterns !== null && !matchesAny(this.patterns, topic, subject)) return;
-		this.write(this.seqMode ? `@${seq}\t${line}` : line);
+		this.write(this.seqMode ? sequencedLine(seq, line) : line);
 	}
 
 	#execute(received: string): void {
@@ -124,7 +127,7 @@ export class FakeConnection {
 			return this.write(unknownCommand(received.split('\t')[0] ?? ''));
 		}
 		const tag = parsed.tag;
-		const reply = (text: string): void => this.write(tag === null ? text : `:${tag}\t${text}`);
+		const reply = (text: string): void => this.write(tag === null ? text : tagLine(tag, text));
 		const [verb = '', ...args] = parsed.rest.split('\t');
 		let failure: string | null = null;
 		const fail = (message: string): void => {
@@ -138,7 +141,7 @@ export class FakeConnection {
 				break;
 			case 'statedump':
 				for (const line of this.#daemon.dump) reply(line);
-				if (this.seqMode) reply(`statedump.end\t${this.#daemon.seq}`);
+				if (this.seqMode) reply(statedumpEndLine(this.#daemon.seq));
 				break;
 			case 'service.start':
 				if (args[0] !== 'web') fail('No such service');
@@ -151,7 +154,7 @@ export class FakeConnection {
 				break;
 			case 'events.seq':
 				this.seqMode = args[0] === 'on';
-				reply(this.seqMode ? `events.seq\ton\t${this.#daemon.seq}\t${this.#daemon.options.streamId ?? 'run1'}` : 'events.seq\toff');
+				reply(this.seqMode ? seqOnLine(this.#daemon.seq, this.#daemon.options.streamId ?? 'run1') : SEQ_OFF_LINE);
 				break;
 			case 'events.subscribe':
 				this.patterns = [...(this.patterns ?? []), ...args.map((a) => compilePattern(a) as Pattern)];
@@ -166,20 +169,20 @@ export class FakeConnection {
 				const sameRun = args[1] === undefined || args[1] === (this.#daemon.options.streamId ?? 'run1');
 				const oldest = events[0]?.seq ?? this.#daemon.seq + 1;
 				if (!sameRun || after + 1 < oldest) {
-					reply(`events.gap\t${oldest}\t${this.#daemon.seq}`);
+					reply(gapLine(oldest, this.#daemon.seq));
 					break;
 				}
 				for (const e of events) {
 					const [topic, subject] = topicOf(e.line);
-					if (e.seq > after && (this.patterns === null || matchesAny(this.patterns, topic, subject))) reply(`@${e.seq}\t${e.line}`);
+					if (e.seq > after && (this.patterns === null || matchesAny(this.patterns, topic, subject))) reply(sequencedLine(e.seq, e.line));
 				}
-				reply(`events.live\t${this.#daemon.seq}`);
+				reply(liveLine(this.#daemon.seq));
 				break;
 			}
 			default:
 				if (tag === null) this.write(unknownCommand(verb));
 				else failure = `Unknown command: ${verb}`;
 		}
-		if (tag !== null) this.write(failure === null ? `:${tag}\tok` : `:${tag}\terror\t${failure}`);
+		if (tag !== null) this.write(terminalLine(tag, failure));
 	}
 }
