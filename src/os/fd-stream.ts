@@ -2,6 +2,8 @@
 // Invariants: write() never blocks and keeps order; onError fires at most once and stops the stream;
 // a read callback reads at most READS_PER_EVENT chunks so the loop is never starved.
 // Never closes the fd except in end() once the queue drained (then onClose tells the owner).
+// Fits the control plane's ByteStream port (src/server/byte-stream.ts) by shape: the OS layer
+// imports no layer above it.
 
 import { constants } from 'node:os';
 

@@ -161,7 +161,7 @@ function* stream(host: CommandHost, controller: Controller, verb: string, output
 		yield request.format(next.value);
 	}
 	// Produced right after the last dump line, so no event can fall between the two (design §3).
-	if (verb === 'statedump' && controller.seqMode && request.failure === null) {
+	if (verb === 'statedump' && controller.delivery.seqMode && request.failure === null) {
 		yield request.format(statedumpEndLine(host.events.newestSeq));
 	}
 	done();
