@@ -120,7 +120,7 @@ export class Daemon implements ControllerHost, CommandHost {
 	#publish(topic: string, subject: string | undefined, line: string): void {
 		const event = this.events.publish(topic, subject, line);
 		for (const controller of this.#controllers) {
-			if (controller.wants(topic, subject)) controller.deliver(controller.seqMode ? event.sequenced : event.plain);
+			if (controller.wants(topic, subject)) controller.deliver(controller.delivery.seqMode ? event.sequenced : event.plain);
 		}
 	}
 
@@ -132,15 +132,15 @@ export class Daemon implements ControllerHost, CommandHost {
 	#signalArrived(counter: SignalCounter): void {
 		this.broadcast(signalEvent(counter));
 		const mark = this.supervisor.signals.newestSeq;
-		for (const controller of this.#controllers) if (controller.hasOutput) controller.signalMark = mark;
+		for (const controller of this.#controllers) if (controller.hasOutput) controller.delivery.signalMark = mark;
 	}
 
 	#deliverSignalsTo(controller: Controller): void {
 		const { signals } = this.supervisor;
-		for (const counter of signals.newerThan(controller.signalMark)) {
+		for (const counter of signals.newerThan(controller.delivery.signalMark)) {
 			controller.deliver(Buffer.from(formatEvent(signalEvent(counter)) + '\n', 'latin1'));
 		}
-		controller.signalMark = signals.newestSeq;
+		controller.delivery.signalMark = signals.newestSeq;
 	}
 
 	// ---- controllers --------------------------------------------------------------------
@@ -194,13 +194,13 @@ export class Daemon implements ControllerHost, CommandHost {
 			sys.close(theirs);
 			return null;
 		}
-		controller.acceptsCommands = commands;
+		if (!commands) controller.ignoreCommands();
 		this.log.debug(`controller[${controller.id}] for service '${service}'`);
 		return {
 			childFd: theirs,
 			spawned: pid => {
 				sys.close(theirs);
-				controller.peer = { ...controller.peer, pid };
+				controller.setPeerPid(pid);
 				if (controller.hasOutput) this.#deliverSignalsTo(controller);
 			},
 			failed: () => {

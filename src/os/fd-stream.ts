@@ -1,7 +1,10 @@
 // FdStream: non-blocking reader/writer over one raw fd (tty, pipe, socket, or a regular file).
-// Invariants: write() never blocks and keeps order; onError fires at most once and stops the stream;
-// a read callback reads at most READS_PER_EVENT chunks so the loop is never starved.
+// Invariants: write() never blocks and keeps order (what waits is in write-queue.ts); onError fires
+// at most once and stops the stream; a read callback reads at most READS_PER_EVENT chunks so the
+// loop is never starved.
 // Never closes the fd except in end() once the queue drained (then onClose tells the owner).
+// Fits the control plane's ByteStream port (src/server/byte-stream.ts) by shape: the OS layer
+// imports no layer above it.
 
 import { constants } from 'node:os';
 
@@ -15,6 +18,7 @@ import {
 	Watcher,
 	type IoKind,
 } from './sys.js';
+import { WriteQueue } from './write-queue.js';
 
 export interface FdStreamHandlers {
 	/** Data (and, on unix sockets, received fds: close those you do not keep). */
@@ -47,7 +51,6 @@ export interface FdStreamOptions {
 const DEFAULT_MAX_READ_BYTES = 65536;
 const READS_PER_EVENT = 4;
 const WRITES_PER_EVENT = 16;
-const COALESCE_BYTES = 65536;
 /** Retry delay when an unpollable fd (EPERM) refuses a write with EAGAIN: never spin. */
 const UNPOLLABLE_RETRY_MS = 10;
 
@@ -58,6 +61,8 @@ export class FdStream {
 	readonly #kind: IoKind;
 	/** dgram/seqpacket: message boundaries matter, so queued chunks are never merged. */
 	readonly #messages: boolean;
+	/** Bytes accepted by write() and not yet handed to the kernel. */
+	readonly #queue: WriteQueue;
 	readonly #canRead: boolean;
 	readonly #canWrite: boolean;
 	/** null when epoll refused the fd (EPERM): it is then always ready. */
@@ -72,10 +77,6 @@ export class FdStream {
 	#ending = false;
 	#closed = false;
 
-	#queue: Uint8Array[] = [];
-	#qHead = 0;
-	#offset = 0;
-	#pending = 0;
 	#blockedSince: number | null = null;
 
 	#readTimer: NodeJS.Immediate | null = null;
@@ -89,6 +90,7 @@ export class FdStream {
 		this.#maxRead = options.maxRead ?? DEFAULT_MAX_READ_BYTES;
 		this.#kind = info.kind === 'socket' ? 'socket' : 'plain';
 		this.#messages = info.socket !== undefined && info.socket.type !== 'stream';
+		this.#queue = new WriteQueue({ merge: !this.#messages });
 		this.#canRead = options.read ?? info.access !== 'write';
 		this.#canWrite = options.write ?? info.access !== 'read';
 		let watcher: Watcher | null = null;
@@ -105,7 +107,7 @@ export class FdStream {
 
 	/** Bytes accepted by write() and not yet handed to the kernel. */
 	get pendingBytes(): number {
-		return this.#pending;
+		return this.#queue.pendingBytes;
 	}
 
 	/** monotonicMs() when the queue last went from empty to blocked; null while it is empty. */
@@ -125,9 +127,8 @@ export class FdStream {
 	write(data: Uint8Array): void {
 		if (!this.#canWrite) throw new Error(`FdStream ${this.fd}: not opened for writing`);
 		if (this.#failed || this.#writeFailed || this.#destroyed || this.#ending || data.length === 0) return;
-		if (this.#pending > 0) {
+		if (this.#queue.pendingBytes > 0) {
 			this.#queue.push(data);
-			this.#pending += data.length;
 			return;
 		}
 		let n: number | null;
@@ -139,7 +140,6 @@ export class FdStream {
 		}
 		if (n === data.length) return;
 		this.#queue.push(n === null || n === 0 ? data : data.subarray(n));
-		this.#pending = data.length - (n ?? 0);
 		this.#blockedSince = monotonicMs();
 		this.#update();
 	}
@@ -159,7 +159,7 @@ export class FdStream {
 	end(): void {
 		if (this.#failed || this.#destroyed || this.#ending) return;
 		this.#ending = true;
-		if (this.#pending === 0) this.#finish();
+		if (this.#queue.pendingBytes === 0) this.#finish();
 	}
 
 	/** Stops watching now and drops the queue. Does not close the fd (unless end() already did). */
@@ -178,10 +178,7 @@ export class FdStream {
 		}
 		this.#readTimer = null;
 		this.#writeTimer = null;
-		this.#queue = [];
-		this.#qHead = 0;
-		this.#offset = 0;
-		this.#pending = 0;
+		this.#queue.clear();
 		this.#blockedSince = null;
 	}
 
@@ -207,10 +204,7 @@ export class FdStream {
 			return;
 		}
 		this.#writeFailed = true;
-		this.#queue = [];
-		this.#qHead = 0;
-		this.#offset = 0;
-		this.#pending = 0;
+		this.#queue.clear();
 		this.#blockedSince = null;
 		this.#update();
 		onWriteError(err);
@@ -232,7 +226,7 @@ export class FdStream {
 	#update(): void {
 		if (this.#failed || this.#destroyed) return;
 		const read = this.#wantRead;
-		const write = this.#pending > 0;
+		const write = this.#queue.pendingBytes > 0;
 		if (this.#watcher !== null) {
 			this.#watcher.want(read, write);
 			return;
@@ -251,10 +245,11 @@ export class FdStream {
 	#scheduleUnpollableWrite(delayMs: number): void {
 		const run = (): void => {
 			this.#writeTimer = null;
-			const before = this.#pending;
+			const before = this.#queue.pendingBytes;
 			this.#flush();
-			if (this.#pending > 0 && !this.#failed && !this.#destroyed && this.#writeTimer === null) {
-				this.#scheduleUnpollableWrite(this.#pending === before ? UNPOLLABLE_RETRY_MS : 0);
+			const pending = this.#queue.pendingBytes;
+			if (pending > 0 && !this.#failed && !this.#destroyed && this.#writeTimer === null) {
+				this.#scheduleUnpollableWrite(pending === before ? UNPOLLABLE_RETRY_MS : 0);
 			}
 		};
 		this.#writeTimer = delayMs > 0 ? setTimeout(run, delayMs) : setImmediate(run);
@@ -266,22 +261,22 @@ export class FdStream {
 			// POLLERR arrives as a bare error (libuv says EBADF) and stops the poll: the real cause
 			// (EPIPE, ECONNRESET, EOF) shows on the next write or read, so try both first. Without
 			// progress or a cause, report the poll error itself rather than spin.
-			const before = this.#pending;
+			const before = this.#queue.pendingBytes;
 			let progress = false;
-			if (this.#pending > 0) {
+			if (before > 0) {
 				this.#flush();
-				progress = this.#pending < before;
+				progress = this.#queue.pendingBytes < before;
 			}
 			if (this.#wantRead && this.#readSome() > 0) progress = true;
 			if (this.#destroyed || this.#failed) return;
-			if (!progress && (this.#pending > 0 || this.#wantRead)) {
+			if (!progress && (this.#queue.pendingBytes > 0 || this.#wantRead)) {
 				this.#fail(error);
 				return;
 			}
 			this.#update();
 			return;
 		}
-		if (writable && this.#pending > 0) this.#flush();
+		if (writable && this.#queue.pendingBytes > 0) this.#flush();
 		if (readable && this.#wantRead) this.#readSome();
 		this.#update();
 	}
@@ -314,8 +309,8 @@ export class FdStream {
 
 	/** Hands queued bytes to the kernel until it would block. */
 	#flush(): void {
-		for (let i = 0; i < WRITES_PER_EVENT && this.#pending > 0; i++) {
-			const chunk = this.#headChunk();
+		for (let i = 0; i < WRITES_PER_EVENT && this.#queue.pendingBytes > 0; i++) {
+			const chunk = this.#queue.head();
 			let n: number | null;
 			try {
 				n = sendAs(this.fd, chunk, this.#kind);
@@ -324,13 +319,11 @@ export class FdStream {
 				return;
 			}
 			if (n === null) break;
-			this.#consume(n);
+			this.#queue.consume(n);
 			if (n < chunk.length) break;
 		}
-		if (this.#pending > 0 || this.#failed || this.#destroyed) return;
-		this.#queue = [];
-		this.#qHead = 0;
-		this.#offset = 0;
+		if (this.#queue.pendingBytes > 0 || this.#failed || this.#destroyed) return;
+		this.#queue.clear();
 		this.#blockedSince = null;
 		this.#update();
 		if (this.#ending) {
@@ -339,52 +332,4 @@ export class FdStream {
 		}
 		this.#handlers.onDrain?.();
 	}
-
-	/** The next bytes to send; small queued chunks are merged (in place) to save system calls. */
-	#headChunk(): Uint8Array {
-		const q = this.#queue;
-		const first = q[this.#qHead];
-		if (first === undefined) throw new Error('FdStream: empty queue');
-		const head = this.#offset > 0 ? first.subarray(this.#offset) : first;
-		if (this.#messages || head.length >= COALESCE_BYTES || this.#qHead + 1 >= q.length) return head;
-		const parts: Uint8Array[] = [head];
-		let total = head.length;
-		let k = this.#qHead + 1;
-		for (; k < q.length && total < COALESCE_BYTES; k++) {
-			const next = q[k];
-			if (next === undefined) break;
-			parts.push(next);
-			total += next.length;
-		}
-		const merged = Buffer.concat(parts, total);
-		for (let j = this.#qHead; j < k - 1; j++) q[j] = EMPTY;
-		q[k - 1] = merged;
-		this.#qHead = k - 1;
-		this.#offset = 0;
-		return merged;
-	}
-
-	#consume(n: number): void {
-		this.#pending -= n;
-		const q = this.#queue;
-		while (n > 0) {
-			const head = q[this.#qHead];
-			if (head === undefined) break;
-			const avail = head.length - this.#offset;
-			if (n < avail) {
-				this.#offset += n;
-				return;
-			}
-			n -= avail;
-			q[this.#qHead] = EMPTY;
-			this.#qHead++;
-			this.#offset = 0;
-		}
-		if (this.#qHead > 1024 && this.#qHead * 2 > q.length) {
-			this.#queue = q.slice(this.#qHead);
-			this.#qHead = 0;
-		}
-	}
 }
-
-const EMPTY = new Uint8Array(0);

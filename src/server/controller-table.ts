@@ -2,6 +2,7 @@
 // each one reads and writes, wrapped in FdStreams here. Invariants: a new controller takes the
 // lowest free id; its descriptors are closed exactly once, when it is released, and until then
 // are listed for the exec-on-exit program (§13.6). Never routes events or runs commands (daemon.ts).
+// This is the one place the real OS stream is plugged into the controllers' ByteStream port.
 
 import { FdStream } from '../os/fd-stream.js';
 import * as sys from '../os/sys.js';

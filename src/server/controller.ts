@@ -1,13 +1,16 @@
-// One controller connection (spec §4, design §2–§4): its peer credentials, subscriptions and
-// stream mode, input framing, in-order command execution with back-pressure, bounded event
-// output with overflow, blocked-reader timeouts and received fds.
+// One controller connection (daemonproxy(8), CONTROLLERS): its peer credentials, subscriptions and
+// event settings, input framing, in-order command execution with back-pressure, bounded event
+// output with overflow, blocked-reader timeouts and received fds. Its phase and output mode live
+// in one ControllerState (controller-state.ts, where every transition is); this class does the I/O.
 // Invariants: replies are never dropped (commands pause instead while output is backed up);
-// events are dropped only in overflow, followed by exactly one `overflow` line on drain.
-// Never blocks and never buffers more than its bounds; never closes fds it does not own.
+// events are dropped only in overflow, followed by exactly one `overflow` line on drain; the
+// connection is released exactly once. Never blocks, never buffers more than its bounds, never
+// closes fds it does not own; reads and writes only through the ByteStream port.
 
 import { LineSplitter, type SplitItem } from '../protocol/line-splitter.js';
-import type { FdStream } from '../os/fd-stream.js';
 import type { Peer } from './auth-policy.js';
+import type { ByteStream } from './byte-stream.js';
+import { INITIAL_STATE, isRunning, step, type ControllerInput, type ControllerState } from './controller-state.js';
 import { Subscriptions } from './subscriptions.js';
 
 export type ControllerKind = 'config' | 'interactive' | 'socket' | 'service';
@@ -33,6 +36,26 @@ export interface OutputLimits {
 
 export const DEFAULT_OUTPUT_LIMITS: OutputLimits = { highWaterBytes: COMMAND_HIGH_WATER_BYTES, eventLimitBytes: EVENT_LIMIT_BYTES };
 
+/** Blocked-reader timeouts in seconds (`conn.event_timeout`; daemonproxy(8), Blocked-reader timeouts). */
+export interface ReaderTimeouts {
+	/** A reader blocked this long is warned about in the log, once per blocked episode. */
+	readonly resetSec: number;
+	/** A reader blocked this long is disconnected. */
+	readonly closeSec: number;
+}
+
+export const DEFAULT_READER_TIMEOUTS: ReaderTimeouts = { resetSec: 15, closeSec: 30 };
+
+/** How events reach this connection: set by its events.* commands, statedump and the daemon's fan-out. */
+export interface EventDelivery {
+	/** `events.seq on`: every event line to this connection starts with `@SEQ\t`. */
+	seqMode: boolean;
+	/** While `events.resume` replays, live events wait in the ring (the replay catches up). */
+	liveHeld: boolean;
+	/** Arrival seq of the newest signal this controller was told about. */
+	signalMark: number;
+}
+
 export interface ControllerHost {
 	/** Execute one command line; may return lines to send incrementally (statedump). */
 	execute(controller: Controller, line: string): Iterable<string> | void;
@@ -44,8 +67,9 @@ export interface ControllerHost {
 }
 
 export interface ControllerIo {
-	readonly input: FdStream | null;
-	readonly output: FdStream | null;
+	readonly input: ByteStream | null;
+	/** May be the same stream as input (a socket). */
+	readonly output: ByteStream | null;
 	/** Called once when the controller is finished, to close the fds behind the streams. */
 	readonly release: () => void;
 }
@@ -53,47 +77,33 @@ export interface ControllerIo {
 export class Controller {
 	readonly id: number;
 	readonly kind: ControllerKind;
-	/** Blocked-reader timeouts in seconds (§4.5, `conn.event_timeout`). */
-	resetTimeoutSec = 15;
-	closeTimeoutSec = 30;
-	/** Arrival seq of the newest signal this controller was told about (§11.3). */
-	signalMark = 0;
-	/** False for an event-only service controller: what the child writes is ignored. */
-	acceptsCommands = true;
-	/** Who is on the other end: SO_PEERCRED for sockets, the daemon itself for the others. */
-	peer: Peer;
 	readonly subscriptions = new Subscriptions();
-	/** `events.seq on`: every event line to this connection starts with `@SEQ\t` (design §3). */
-	seqMode = false;
-	/** While `events.resume` replays, live events wait in the ring (the replay catches up). */
-	liveHeld = false;
+	readonly delivery: EventDelivery = { seqMode: false, liveHeld: false, signalMark: 0 };
 	readonly #limits: OutputLimits;
 	readonly #host: ControllerHost;
 	readonly #splitter = new LineSplitter();
 	readonly #backlog: SplitItem[] = [];
 	readonly #receivedFds: number[] = [];
+	#peer: Peer;
+	#timeouts: ReaderTimeouts = DEFAULT_READER_TIMEOUTS;
+	#acceptsCommands = true;
+	#state: ControllerState = INITIAL_STATE;
 	#io: ControllerIo | null = null;
 	#reply: Iterator<string> | null = null;
-	#overflow = false;
-	#eof = false;
-	#exiting = false;
-	#closed = false;
-	/** Closed for input, waiting for the output to drain before release. */
-	#flushing = false;
+	/** Not part of the state: guards the command loop against re-entry from a command it runs. */
 	#pumping = false;
-	#warnedBlocked = false;
-	/** Output failed (EPIPE…): nothing more is written, but commands still run. */
-	#outputBroken = false;
+	/** blockedSinceMs of the blocked episode already warned about (1.1 warned on every pass). */
+	#warnedBlockedSince: number | null = null;
 
 	constructor(id: number, kind: ControllerKind, host: ControllerHost, peer: Peer, limits: OutputLimits = DEFAULT_OUTPUT_LIMITS) {
 		this.id = id;
 		this.kind = kind;
 		this.#host = host;
-		this.peer = peer;
+		this.#peer = peer;
 		this.#limits = limits;
 	}
 
-	/** Attach the streams; the streams' handlers must call onData/onEnd/onDrain/onError. */
+	/** Attach the streams; the streams' handlers must call onData/onEnd/onDrain/onError/onWriteError. */
 	attach(io: ControllerIo): void {
 		this.#io = io;
 	}
@@ -102,12 +112,45 @@ export class Controller {
 		return `controller[${this.id}]`;
 	}
 
-	get hasOutput(): boolean {
-		return this.#io?.output != null && !this.#closed && !this.#outputBroken;
+	/** Who is on the other end: SO_PEERCRED for sockets, the daemon itself for the others. */
+	get peer(): Peer {
+		return this.#peer;
 	}
 
+	/** A service controller learns its peer's pid once the child is spawned. */
+	setPeerPid(pid: number): void {
+		this.#peer = { ...this.#peer, pid };
+	}
+
+	/** False for an event-only service controller: what the child writes is ignored. */
+	get acceptsCommands(): boolean {
+		return this.#acceptsCommands;
+	}
+
+	/** Make this an event-only controller (a service without control.cmd or control.socket). */
+	ignoreCommands(): void {
+		this.#acceptsCommands = false;
+	}
+
+	get timeouts(): ReaderTimeouts {
+		return this.#timeouts;
+	}
+
+	setTimeouts(timeouts: ReaderTimeouts): void {
+		this.#timeouts = timeouts;
+	}
+
+	get state(): ControllerState {
+		return this.#state;
+	}
+
+	get hasOutput(): boolean {
+		return this.#io?.output != null && isRunning(this.#state.phase) && this.#state.output !== 'broken';
+	}
+
+	/** Whether the connection no longer runs commands (flushing its last output, or released). */
 	get closed(): boolean {
-		return this.#closed;
+		return !isRunning(this.#state.phase);
 	}
 
 	get pendingOutputBytes(): number {
@@ -115,61 +158,54 @@ export class Controller {
 	}
 
 	onData(data: Buffer, fds: readonly number[]): void {
+		const running = isRunning(this.#state.phase);
 		for (const fd of fds) {
-			if (this.#receivedFds.length < MAX_QUEUED_FDS && !this.#closed) this.#receivedFds.push(fd);
+			if (this.#receivedFds.length < MAX_QUEUED_FDS && running) this.#receivedFds.push(fd);
 			else {
 				this.#host.log.error(`No room for ancillary file descriptor ${fd}`);
 				this.#host.closeFd(fd);
 			}
 		}
-		if (this.#exiting || this.#closed || !this.acceptsCommands) return;
+		if (this.#state.phase !== 'open' || !this.#acceptsCommands) return;
 		for (const item of this.#splitter.push(data)) this.#backlog.push(item);
 		if (this.#backlog.length >= MAX_BACKLOG_ITEMS) this.#io?.input?.pauseReading();
 		this.#pump();
 	}
 
 	onEnd(): void {
-		if (this.#eof) return;
-		this.#eof = true;
-		const partial = this.#exiting ? null : this.#splitter.finish();
-		if (partial !== null && partial.length > 0) {
-			if (this.kind === 'config') {
-				this.#host.log.warning('Command ends with EOF... processing anyway');
-				this.#backlog.push({ kind: 'line', line: partial });
-			} else {
-				this.#host.log.warning('Command ends with EOF... ignored');
-			}
-		}
+		if (!this.#apply('input-end')) return;
+		this.#takePartialLine();
 		this.#pump();
 	}
 
 	onDrain(): void {
-		if (this.#flushing) {
-			this.#flushing = false;
+		const before = this.#state;
+		this.#apply('drained');
+		if (before.phase === 'flushing') {
 			this.#finish();
 			return;
 		}
-		if (this.#overflow && this.#io?.output) {
-			this.#overflow = false;
-			this.#io.output.write(OVERFLOW_LINE);
-		}
-		this.#warnedBlocked = false;
+		if (before.output === 'overflowed') this.#io?.output?.write(OVERFLOW_LINE);
+		this.#warnedBlockedSince = null;
 		this.#pump();
 	}
 
 	/** A read error (or an error on a write-only stream): the peer is gone; run what it sent, then close. */
 	onError(error: Error): void {
-		if (this.#closed) return;
+		if (!isRunning(this.#state.phase)) return;
 		this.#host.log.error(`read(client[${this.id}])): ${error.message}`);
-		this.#outputBroken = true;
-		this.onEnd();
+		const before = this.#state.phase;
+		this.#apply('read-failed');
+		if (before !== 'open') return; // input had already ended: the command loop is where it was
+		this.#takePartialLine();
+		this.#pump();
 	}
 
 	/** The peer stopped reading for good (EPIPE): drop output, keep executing its commands to EOF. */
 	onWriteError(error: Error): void {
-		if (this.#closed) return;
+		if (!isRunning(this.#state.phase)) return;
 		this.#host.log.warning(`write(controller[${this.id}]): ${error.message}; discarding its output`);
-		this.#outputBroken = true;
+		this.#apply('write-failed');
 	}
 
 	/** A line for this controller alone (reply, error, warning): never dropped. */
@@ -180,15 +216,15 @@ export class Controller {
 
 	/** Whether a live event of this topic and subject is for this connection now. */
 	wants(topic: string, subject: string | undefined): boolean {
-		return !this.#closed && !this.liveHeld && this.#io?.output != null && this.subscriptions.matches(topic, subject);
+		return isRunning(this.#state.phase) && !this.delivery.liveHeld && this.#io?.output != null && this.subscriptions.matches(topic, subject);
 	}
 
 	/** A broadcast line, already encoded with its LF; dropped while in overflow. */
 	deliver(encoded: Buffer): void {
 		const output = this.#io?.output;
-		if (!output || this.#closed || this.#overflow || this.#outputBroken) return;
+		if (!output || !isRunning(this.#state.phase) || this.#state.output !== 'flowing') return;
 		if (output.pendingBytes + encoded.length > this.#limits.eventLimitBytes) {
-			this.#overflow = true;
+			this.#apply('event-over-limit');
 			return;
 		}
 		output.write(encoded);
@@ -199,44 +235,61 @@ export class Controller {
 		return this.#receivedFds.shift();
 	}
 
-	/** The `exit` command: stop reading now, flush, then close (§7.18). */
+	/** The `exit` command: stop reading now and drop what was received, flush, then close. */
 	exit(): void {
-		this.#exiting = true;
 		this.#backlog.length = 0;
 		this.#io?.input?.pauseReading();
-		this.onEnd();
+		// A partial line is dropped silently: the connection asked to end before it.
+		if (this.#apply('input-end')) this.#pump();
 	}
 
-	/** Blocked-reader timeouts (§4.5), checked periodically by the daemon. */
+	/** Blocked-reader timeouts, checked periodically by the daemon (`nowMs` on the streams' clock). */
 	checkBlocked(nowMs: number): void {
 		const since = this.#io?.output?.blockedSinceMs ?? null;
-		if (since === null || (this.#closed && !this.#flushing)) return;
+		if (since === null || this.#state.phase === 'closed') return;
 		const seconds = Math.floor((nowMs - since) / 1000);
-		if (seconds >= this.closeTimeoutSec) {
+		if (seconds >= this.#timeouts.closeSec) {
 			this.#host.log.error(`controller ${this.id} blocked pipe for ${seconds} seconds, closing connection`);
 			this.destroy();
-		} else if (seconds >= this.resetTimeoutSec && !this.#warnedBlocked) {
-			// 1.1 repeated this warning on every loop pass; once per blocked episode is enough.
-			this.#warnedBlocked = true;
+		} else if (seconds >= this.#timeouts.resetSec && this.#warnedBlockedSince !== since) {
+			this.#warnedBlockedSince = since;
 			this.#host.log.warning(`controller ${this.id} blocked pipe for ${seconds} seconds`);
 		}
 	}
 
 	/** Close at once: unsent output is discarded (timeouts, daemon exit). */
 	destroy(): void {
-		if (this.#closed && !this.#flushing) return;
-		this.#closed = true;
-		this.#flushing = false;
+		if (!this.#apply('destroy')) return;
 		this.#io?.input?.destroy();
 		this.#io?.output?.destroy();
 		this.#finish();
 	}
 
+	/** The one place the state changes; true when `input` changed it. */
+	#apply(input: ControllerInput): boolean {
+		const next = step(this.#state, input);
+		if (next === this.#state) return false;
+		this.#state = next;
+		return true;
+	}
+
+	/** At EOF, an unterminated last line: run it from a config file, ignore it from anyone else. */
+	#takePartialLine(): void {
+		const partial = this.#splitter.finish();
+		if (partial === null || partial.length === 0) return;
+		if (this.kind === 'config') {
+			this.#host.log.warning('Command ends with EOF... processing anyway');
+			this.#backlog.push({ kind: 'line', line: partial });
+		} else {
+			this.#host.log.warning('Command ends with EOF... ignored');
+		}
+	}
+
 	#pump(): void {
-		if (this.#pumping || this.#closed) return;
+		if (this.#pumping || !isRunning(this.#state.phase)) return;
 		this.#pumping = true;
 		try {
-			while (!this.#closed) {
+			while (isRunning(this.#state.phase)) {
 				const output = this.#io?.output;
 				if (output && output.pendingBytes > this.#limits.highWaterBytes) return; // resumed by onDrain
 				if (this.#reply) {
@@ -253,9 +306,8 @@ export class Controller {
 					if (reply) this.#reply = reply[Symbol.iterator]();
 				}
 			}
-			if (this.#closed) return;
-			if (this.#eof) this.#close();
-			else if (!this.#exiting) this.#io?.input?.resumeReading();
+			if (this.#state.phase === 'input-ended') this.#close();
+			else if (this.#state.phase === 'open') this.#io?.input?.resumeReading();
 		} finally {
 			this.#pumping = false;
 		}
@@ -263,15 +315,13 @@ export class Controller {
 
 	/** Normal end: all commands done; flush the output, then release. */
 	#close(): void {
-		this.#closed = true;
 		const output = this.#io?.output;
+		const queued = output != null && output.pendingBytes > 0;
+		this.#apply(queued ? 'commands-done-output-queued' : 'commands-done');
 		// One stream may be both ends (a socket): stop reading without dropping queued output.
 		if (this.#io?.input === output) output?.pauseReading();
 		else this.#io?.input?.destroy();
-		if (output && output.pendingBytes > 0) {
-			this.#flushing = true; // onDrain finishes, or the close timeout destroys
-			return;
-		}
+		if (queued) return; // onDrain finishes, or the close timeout destroys
 		output?.destroy();
 		this.#finish();
 	}

@@ -32,7 +32,7 @@ function* statedump(ctx: CommandContext): Iterable<string> {
 		for (const event of supervisor.serviceDump(record)) yield formatEvent(event);
 	}
 	for (const counter of supervisor.signals.pendingList()) yield formatEvent(signalEvent(counter));
-	ctx.controller.signalMark = supervisor.signals.newestSeq;
+	ctx.controller.delivery.signalMark = supervisor.signals.newestSeq;
 }
 
 function chdir(ctx: CommandContext): void {
@@ -75,8 +75,7 @@ function connEventTimeout(ctx: CommandContext): void {
 	if (reset === null || close === null) return ctx.fail(MSG.expectedInteger);
 	if (reset < 0n || close < 0n || reset > MAX_TIMEOUT_SECONDS || close > MAX_TIMEOUT_SECONDS) return ctx.fail(MSG.invalidTimeout);
 	if (reset > close) return ctx.fail(MSG.resetGreaterThanClose);
-	ctx.controller.resetTimeoutSec = Number(reset);
-	ctx.controller.closeTimeoutSec = Number(close);
+	ctx.controller.setTimeouts({ resetSec: Number(reset), closeSec: Number(close) });
 }
 
 function signalClear(ctx: CommandContext): void {

@@ -35,10 +35,10 @@ function seq(ctx: CommandContext): void {
 	const mode = ctx.args[0];
 	const { controller, host } = ctx;
 	if (mode === 'on') {
-		controller.seqMode = true;
+		controller.delivery.seqMode = true;
 		ctx.reply(seqOnLine(host.events.newestSeq, host.streamId));
 	} else if (mode === 'off') {
-		controller.seqMode = false;
+		controller.delivery.seqMode = false;
 		ctx.reply(SEQ_OFF_LINE);
 	} else {
 		ctx.fail(EXT_MSG.expectedOnOff);
@@ -51,13 +51,13 @@ function resume(ctx: CommandContext): Iterable<string> | void {
 	if (after === null || after < 0n || after > BigInt(Number.MAX_SAFE_INTEGER)) return ctx.fail(EXT_MSG.invalidSequence);
 	const { controller, host } = ctx;
 	const { events } = host;
-	controller.seqMode = true;
+	controller.delivery.seqMode = true;
 	// Another stream id: the numbers belong to an earlier run of the daemon.
 	if ((stream !== undefined && stream !== '' && stream !== host.streamId) || !events.canResumeAfter(Number(after))) {
 		ctx.reply(gapLine(events.oldestSeq, events.newestSeq));
 		return;
 	}
-	controller.liveHeld = true;
+	controller.delivery.liveHeld = true;
 	return replay(controller, events, Number(after));
 }
 
@@ -72,16 +72,16 @@ function* replay(controller: Controller, events: EventRing, after: number): Gene
 		while (cursor < events.newestSeq) {
 			const event = events.get(++cursor);
 			if (!event) {
-				controller.liveHeld = false;
+				controller.delivery.liveHeld = false;
 				yield gapLine(events.oldestSeq, events.newestSeq);
 				return;
 			}
 			if (controller.subscriptions.matches(event.topic, event.subject)) yield event.sequencedLine;
 		}
-		controller.liveHeld = false;
+		controller.delivery.liveHeld = false;
 		yield liveLine(cursor);
 	} finally {
-		controller.liveHeld = false;
+		controller.delivery.liveHeld = false;
 	}
 }
 
