@@ -1,59 +1,27 @@
-// Owns authorisation (design §2): the roles, the class of every command verb (a table, as data),
-// grant rules, and the pure decision (peer, command class) → allow/deny.
+// Owns authorisation (design §2): the roles, each command verb's class (as the protocol's verb
+// table gives it), grant rules, and the pure decision (peer, command class) → allow/deny.
 // Invariants: fail closed (no matching rule, no role; a verb missing from the table is `admin`
 // class); rules only grant, so root and the daemon's own uid are always admin.
 // Must never do I/O: user and group names are resolved (auth-accounts.ts) before they get here.
+
+import { VERBS, verbSpec, type CommandClass } from '../protocol/verbs.js';
 
 /** In ascending order of privilege. */
 export const ROLES = ['observer', 'operator', 'admin'] as const;
 export type Role = typeof ROLES[number];
 
-/** read: no state changes; control: start and signal services; admin: everything else. */
-export type CommandClass = 'read' | 'control' | 'admin';
+/** Each verb's class is written in its row of the verb table; the policy decides by class. */
+export type { CommandClass };
 
 /** The least role that may run a command of each class. */
 const CLASS_MIN_ROLE: { readonly [C in CommandClass]: Role } = { read: 'observer', control: 'operator', admin: 'admin' };
 
-/**
- * Verb → class. `exit` and `conn.event_timeout` only touch the issuing connection, so they are
- * read. Verbs of the command table that are missing here are admin (fail closed).
- */
-export const COMMAND_CLASSES: ReadonlyMap<string, CommandClass> = new Map<string, CommandClass>([
-	['echo', 'read'],
-	['statedump', 'read'],
-	['exit', 'read'],
-	['conn.event_timeout', 'read'],
-	['conn.whoami', 'read'],
-	['events.subscribe', 'read'],
-	['events.unsubscribe', 'read'],
-	['events.seq', 'read'],
-	['events.resume', 'read'],
-	['service.start', 'control'],
-	['service.signal', 'control'],
-	['service.tags', 'admin'],
-	['service.args', 'admin'],
-	['service.fds', 'admin'],
-	['service.auto_up', 'admin'],
-	['service.delete', 'admin'],
-	['socket.create', 'admin'],
-	['socket.delete', 'admin'],
-	['fd.pipe', 'admin'],
-	['fd.open', 'admin'],
-	['fd.socket', 'admin'],
-	['fd.delete', 'admin'],
-	['fd.take', 'admin'],
-	['chdir', 'admin'],
-	['log.filter', 'admin'],
-	['log.dest', 'admin'],
-	['signal.clear', 'admin'],
-	['terminate.exec_args', 'admin'],
-	['terminate.guard', 'admin'],
-	['terminate', 'admin'],
-	['conn.allow', 'admin'],
-]);
+/** Verb → class, as the protocol's verb table gives it. */
+export const COMMAND_CLASSES: ReadonlyMap<string, CommandClass> = new Map([...VERBS].map(([verb, spec]) => [verb, spec.class]));
 
+/** A verb missing from the table is admin (fail closed). */
 export function commandClass(verb: string): CommandClass {
-	return COMMAND_CLASSES.get(verb) ?? 'admin';
+	return verbSpec(verb)?.class ?? 'admin';
 }
 
 /** SO_PEERCRED as read at accept (or the daemon's own credentials for its other controllers). */

@@ -1,0 +1,75 @@
+// The protocol's verbs, written once: every command the daemon accepts, with what the daemon and
+// dpctl need to know about it — its authorisation class, its fields and a one-line summary (the
+// console's help), and what is special about sending it. In daemonproxy(8)'s COMMANDS order: the
+// 25 verbs of 1.1, then the extensions. The auth policy, dpctl's verbs, completion and console help
+// are derived from this table, and a unit test holds the daemon's handlers to it, so a new verb is
+// one row here plus its handler and its daemonproxy(8) subsection.
+// Data only. Not re-exported by index.ts: the `daemonproxy/protocol` export stays the codec.
+
+/**
+ * read: changes nothing, or only the issuing connection (`exit`, `conn.event_timeout`, the
+ * subscriptions); control: starts and signals services; admin: everything else.
+ */
+export type CommandClass = 'read' | 'control' | 'admin';
+
+export interface VerbSpec {
+	readonly class: CommandClass;
+	/** The fields after the verb, as help shows them; '' when there are none. */
+	readonly usage: string;
+	/** What the verb does, in a few words. */
+	readonly summary: string;
+	/** Success ends the connection (or the daemon), so EOF is the answer. */
+	readonly closes?: true;
+	/** Needs a descriptor passed with SCM_RIGHTS in the same sendmsg(2) as the line. */
+	readonly passesFd?: true;
+}
+
+const ROWS = {
+	'echo': { class: 'read', usage: 'TEXT…', summary: 'the text comes back (a barrier)' },
+	'statedump': { class: 'read', usage: '', summary: 'every handle, service and pending signal' },
+	'service.tags': { class: 'admin', usage: 'NAME [TAG…]', summary: 'free-form tags' },
+	'service.args': { class: 'admin', usage: 'NAME [PROGRAM ARG…]', summary: 'set the program and its arguments' },
+	'service.fds': { class: 'admin', usage: 'NAME [HANDLE…]', summary: 'the handles that become fds 0, 1, 2, …' },
+	'service.auto_up': { class: 'admin', usage: 'NAME INTERVAL|- [always|SIGNAL…]', summary: 'automatic starts' },
+	'service.start': { class: 'control', usage: 'NAME [TS|-]', summary: 'start now, at a monotonic time, or cancel' },
+	'service.signal': { class: 'control', usage: 'NAME SIGNAL [group]', summary: 'signal a running service' },
+	'service.delete': { class: 'admin', usage: 'NAME', summary: 'forget a service that is not running' },
+	'socket.create': { class: 'admin', usage: '- PATH', summary: '(re)create the control socket' },
+	'socket.delete': { class: 'admin', usage: '', summary: 'remove the control socket' },
+	'fd.pipe': { class: 'admin', usage: 'READ WRITE [FLAGS]', summary: 'a pipe (or socketpair) as two handles' },
+	'fd.open': { class: 'admin', usage: 'NAME FLAGS PATH', summary: 'open a file as a handle' },
+	'fd.socket': { class: 'admin', usage: 'NAME FLAGS [ADDRESS]', summary: 'a socket as a handle' },
+	'fd.delete': { class: 'admin', usage: 'NAME', summary: 'close a handle' },
+	'fd.take': { class: 'admin', usage: 'NAME', summary: 'the descriptor sent with the line as a handle', passesFd: true },
+	'chdir': { class: 'admin', usage: 'PATH', summary: "the daemon's working directory" },
+	'exit': { class: 'read', usage: '', summary: 'end this connection', closes: true },
+	'log.filter': { class: 'admin', usage: '[LEVEL|+|-]', summary: 'the log level' },
+	'log.dest': { class: 'admin', usage: 'fd HANDLE', summary: 'where the log goes' },
+	'conn.event_timeout': { class: 'read', usage: 'RESET CLOSE', summary: 'blocked-reader timeouts of this connection' },
+	'signal.clear': { class: 'admin', usage: 'SIGNAL COUNT', summary: 'lower a pending signal count' },
+	'terminate.exec_args': { class: 'admin', usage: '[PROGRAM ARG…]', summary: 'exec this instead of exiting' },
+	'terminate.guard': { class: 'admin', usage: '+|- CODE', summary: 'require CODE to terminate' },
+	'terminate': { class: 'admin', usage: 'EXITCODE [GUARDCODE]', summary: 'end the daemon', closes: true },
+	'conn.whoami': { class: 'read', usage: '', summary: "this connection's pid, uid, gid and role" },
+	'conn.allow': { class: 'admin', usage: 'ROLE SELECTOR', summary: 'grant ROLE to the peers SELECTOR matches' },
+	'events.subscribe': { class: 'read', usage: 'PATTERN…', summary: 'receive these events' },
+	'events.unsubscribe': { class: 'read', usage: 'PATTERN…', summary: 'stop receiving them' },
+	'events.seq': { class: 'read', usage: 'on|off', summary: 'sequence numbers on events' },
+	'events.resume': { class: 'read', usage: 'SEQ', summary: 'replay events after SEQ' },
+} as const satisfies Readonly<Record<string, VerbSpec>>;
+
+export type Verb = keyof typeof ROWS;
+
+/** Every verb and its row, in the table's order. A Map, so `__proto__` is just not a verb. */
+export const VERBS: ReadonlyMap<Verb, VerbSpec> = new Map(Object.entries(ROWS) as [Verb, VerbSpec][]);
+
+export const VERB_NAMES: readonly Verb[] = [...VERBS.keys()];
+
+export function isVerb(word: string): word is Verb {
+	return VERBS.has(word as Verb);
+}
+
+/** The row of `word`; undefined when it is not a verb. */
+export function verbSpec(word: string): VerbSpec | undefined {
+	return isVerb(word) ? VERBS.get(word) : undefined;
+}
