@@ -1,37 +1,25 @@
 // Tab completion for the console: the first word from the verbs and commands, later words from
-// what the argument position holds — service names, handle names, signal names, event topics —
+// what the argument position holds (the verb table's `names` for protocol verbs) — service names, handle names, signal names, event topics —
 // taken from the console's live snapshot. Pure; the snapshot is read, never changed.
 
 import { COUNTED_SIGNALS } from '../protocol/signals.js';
 import type { Snapshot } from '../client/snapshot.js';
 import { sortedNames } from '../client/snapshot.js';
+import { verbSpec, type FieldKind } from '../protocol/verbs.js';
 import { PROTOCOL_VERBS } from './verbs.js';
 
 export const CONSOLE_BUILTINS = ['help', 'quit', 'filter'] as const;
 const FRIENDLY = ['status', 'start', 'stop', 'restart', 'signal', 'whoami'] as const;
 
-type Kind = 'service' | 'handle' | 'signal' | 'topic' | 'verb';
+type Kind = FieldKind | 'verb';
 
 const SIGNALS = ['TERM', 'KILL', 'HUP', 'INT', 'QUIT', 'USR1', 'USR2', 'CONT', 'STOP', ...COUNTED_SIGNALS];
 const TOPICS = ['service.state', 'service.args', 'service.fds', 'service.tags', 'service.auto_up', 'fd.state', 'signal', 'audit', 'overflow', '*'];
 
-/** What argument N (1-based) of a verb names; `rest` applies to every later one. */
-const ARGUMENTS: Readonly<Record<string, { at: readonly Kind[]; rest?: Kind }>> = {
-	'service.args': { at: ['service'] },
-	'service.tags': { at: ['service'] },
-	'service.fds': { at: ['service'], rest: 'handle' },
-	'service.auto_up': { at: ['service'] },
-	'service.start': { at: ['service'] },
-	'service.signal': { at: ['service', 'signal'] },
-	'service.delete': { at: ['service'] },
-	'fd.pipe': { at: ['handle', 'handle'] },
-	'fd.open': { at: ['handle'] },
-	'fd.socket': { at: ['handle'] },
-	'fd.delete': { at: ['handle'] },
-	'log.dest': { at: ['verb', 'handle'] },
-	'signal.clear': { at: ['signal'] },
-	'events.subscribe': { at: [], rest: 'topic' },
-	'events.unsubscribe': { at: [], rest: 'topic' },
+type Fields = { readonly at: readonly Kind[]; readonly rest?: Kind };
+
+/** What argument N (1-based) of dpctl's own commands names; `rest` applies to every later one. */
+const COMMAND_FIELDS: Readonly<Record<string, Fields>> = {
 	status: { at: [], rest: 'service' },
 	start: { at: [], rest: 'service' },
 	stop: { at: [], rest: 'service' },
@@ -41,11 +29,17 @@ const ARGUMENTS: Readonly<Record<string, { at: readonly Kind[]; rest?: Kind }>> 
 	help: { at: ['verb'] },
 };
 
+/** A protocol verb's fields from the verb table, else a dpctl command's. */
+function fieldsOf(word: string): Fields | undefined {
+	return verbSpec(word)?.names ?? (Object.hasOwn(COMMAND_FIELDS, word) ? COMMAND_FIELDS[word] : undefined);
+}
+
 function candidates(kind: Kind, snap: Snapshot): string[] {
 	switch (kind) {
 		case 'service': return sortedNames(snap.services.keys());
 		case 'handle': return sortedNames(snap.handles.keys());
 		case 'signal': return SIGNALS;
+		case 'log-type': return ['fd'];
 		case 'topic': return [...TOPICS, ...sortedNames(snap.services.keys()).map((n) => `service.state:${n}`)];
 		case 'verb': return [...CONSOLE_BUILTINS, ...FRIENDLY, ...PROTOCOL_VERBS];
 	}
@@ -58,9 +52,8 @@ export function complete(line: string, snap: Snapshot): [string[], string] {
 	let kind: Kind | undefined;
 	if (words.length === 0) kind = 'verb';
 	else {
-		const spec = Object.hasOwn(ARGUMENTS, words[0] ?? '') ? ARGUMENTS[words[0] ?? ''] : undefined;
+		const spec = fieldsOf(words[0] ?? '');
 		kind = spec ? spec.at[words.length - 1] ?? spec.rest : undefined;
-		if (words[0] === 'log.dest' && words.length === 1) return [['fd'].filter((w) => w.startsWith(current)), current];
 	}
 	if (kind === undefined) return [[], current];
 	const hits = [...new Set(candidates(kind, snap))].filter((c) => c.startsWith(current));

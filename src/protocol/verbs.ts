@@ -12,6 +12,9 @@
  */
 export type CommandClass = 'read' | 'control' | 'admin';
 
+/** What a field names, for completion: services, handles, signals, event topics, log.dest's destination types. */
+export type FieldKind = 'service' | 'handle' | 'signal' | 'topic' | 'log-type';
+
 export interface VerbSpec {
 	readonly class: CommandClass;
 	/** The fields after the verb, as help shows them; '' when there are none. */
@@ -22,38 +25,40 @@ export interface VerbSpec {
 	readonly closes?: true;
 	/** Needs a descriptor passed with SCM_RIGHTS in the same sendmsg(2) as the line. */
 	readonly passesFd?: true;
+	/** What the fields name, in order (`at`), and what every later one names (`rest`). */
+	readonly names?: { readonly at: readonly FieldKind[]; readonly rest?: FieldKind };
 }
 
 const ROWS = {
 	'echo': { class: 'read', usage: 'TEXT…', summary: 'the text comes back (a barrier)' },
 	'statedump': { class: 'read', usage: '', summary: 'every handle, service and pending signal' },
-	'service.tags': { class: 'admin', usage: 'NAME [TAG…]', summary: 'free-form tags' },
-	'service.args': { class: 'admin', usage: 'NAME [PROGRAM ARG…]', summary: 'set the program and its arguments' },
-	'service.fds': { class: 'admin', usage: 'NAME [HANDLE…]', summary: 'the handles that become fds 0, 1, 2, …' },
-	'service.auto_up': { class: 'admin', usage: 'NAME INTERVAL|- [always|SIGNAL…]', summary: 'automatic starts' },
-	'service.start': { class: 'control', usage: 'NAME [TS|-]', summary: 'start now, at a monotonic time, or cancel' },
-	'service.signal': { class: 'control', usage: 'NAME SIGNAL [group]', summary: 'signal a running service' },
-	'service.delete': { class: 'admin', usage: 'NAME', summary: 'forget a service that is not running' },
+	'service.tags': { class: 'admin', usage: 'NAME [TAG…]', summary: 'free-form tags', names: { at: ['service'] } },
+	'service.args': { class: 'admin', usage: 'NAME [PROGRAM ARG…]', summary: 'set the program and its arguments', names: { at: ['service'] } },
+	'service.fds': { class: 'admin', usage: 'NAME [HANDLE…]', summary: 'the handles that become fds 0, 1, 2, …', names: { at: ['service'], rest: 'handle' } },
+	'service.auto_up': { class: 'admin', usage: 'NAME INTERVAL|- [always|SIGNAL…]', summary: 'automatic starts', names: { at: ['service'] } },
+	'service.start': { class: 'control', usage: 'NAME [TS|-]', summary: 'start now, at a monotonic time, or cancel', names: { at: ['service'] } },
+	'service.signal': { class: 'control', usage: 'NAME SIGNAL [group]', summary: 'signal a running service', names: { at: ['service', 'signal'] } },
+	'service.delete': { class: 'admin', usage: 'NAME', summary: 'forget a service that is not running', names: { at: ['service'] } },
 	'socket.create': { class: 'admin', usage: '- PATH', summary: '(re)create the control socket' },
 	'socket.delete': { class: 'admin', usage: '', summary: 'remove the control socket' },
-	'fd.pipe': { class: 'admin', usage: 'READ WRITE [FLAGS]', summary: 'a pipe (or socketpair) as two handles' },
-	'fd.open': { class: 'admin', usage: 'NAME FLAGS PATH', summary: 'open a file as a handle' },
-	'fd.socket': { class: 'admin', usage: 'NAME FLAGS [ADDRESS]', summary: 'a socket as a handle' },
-	'fd.delete': { class: 'admin', usage: 'NAME', summary: 'close a handle' },
+	'fd.pipe': { class: 'admin', usage: 'READ WRITE [FLAGS]', summary: 'a pipe (or socketpair) as two handles', names: { at: ['handle', 'handle'] } },
+	'fd.open': { class: 'admin', usage: 'NAME FLAGS PATH', summary: 'open a file as a handle', names: { at: ['handle'] } },
+	'fd.socket': { class: 'admin', usage: 'NAME FLAGS [ADDRESS]', summary: 'a socket as a handle', names: { at: ['handle'] } },
+	'fd.delete': { class: 'admin', usage: 'NAME', summary: 'close a handle', names: { at: ['handle'] } },
 	'fd.take': { class: 'admin', usage: 'NAME', summary: 'the descriptor sent with the line as a handle', passesFd: true },
 	'chdir': { class: 'admin', usage: 'PATH', summary: "the daemon's working directory" },
 	'exit': { class: 'read', usage: '', summary: 'end this connection', closes: true },
 	'log.filter': { class: 'admin', usage: '[LEVEL|+|-]', summary: 'the log level' },
-	'log.dest': { class: 'admin', usage: 'fd HANDLE', summary: 'where the log goes' },
+	'log.dest': { class: 'admin', usage: 'fd HANDLE', summary: 'where the log goes', names: { at: ['log-type', 'handle'] } },
 	'conn.event_timeout': { class: 'read', usage: 'RESET CLOSE', summary: 'blocked-reader timeouts of this connection' },
-	'signal.clear': { class: 'admin', usage: 'SIGNAL COUNT', summary: 'lower a pending signal count' },
+	'signal.clear': { class: 'admin', usage: 'SIGNAL COUNT', summary: 'lower a pending signal count', names: { at: ['signal'] } },
 	'terminate.exec_args': { class: 'admin', usage: '[PROGRAM ARG…]', summary: 'exec this instead of exiting' },
 	'terminate.guard': { class: 'admin', usage: '+|- CODE', summary: 'require CODE to terminate' },
 	'terminate': { class: 'admin', usage: 'EXITCODE [GUARDCODE]', summary: 'end the daemon', closes: true },
 	'conn.whoami': { class: 'read', usage: '', summary: "this connection's pid, uid, gid and role" },
 	'conn.allow': { class: 'admin', usage: 'ROLE SELECTOR', summary: 'grant ROLE to the peers SELECTOR matches' },
-	'events.subscribe': { class: 'read', usage: 'PATTERN…', summary: 'receive these events' },
-	'events.unsubscribe': { class: 'read', usage: 'PATTERN…', summary: 'stop receiving them' },
+	'events.subscribe': { class: 'read', usage: 'PATTERN…', summary: 'receive these events', names: { at: [], rest: 'topic' } },
+	'events.unsubscribe': { class: 'read', usage: 'PATTERN…', summary: 'stop receiving them', names: { at: [], rest: 'topic' } },
 	'events.seq': { class: 'read', usage: 'on|off', summary: 'sequence numbers on events' },
 	'events.resume': { class: 'read', usage: 'SEQ', summary: 'replay events after SEQ' },
 } as const satisfies Readonly<Record<string, VerbSpec>>;

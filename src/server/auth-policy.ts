@@ -4,7 +4,7 @@
 // class); rules only grant, so root and the daemon's own uid are always admin.
 // Must never do I/O: user and group names are resolved (auth-accounts.ts) before they get here.
 
-import { VERBS, verbSpec, type CommandClass } from '../protocol/verbs.js';
+import { verbSpec, type CommandClass } from '../protocol/verbs.js';
 
 /** In ascending order of privilege. */
 export const ROLES = ['observer', 'operator', 'admin'] as const;
@@ -15,9 +15,6 @@ export type { CommandClass };
 
 /** The least role that may run a command of each class. */
 const CLASS_MIN_ROLE: { readonly [C in CommandClass]: Role } = { read: 'observer', control: 'operator', admin: 'admin' };
-
-/** Verb → class, as the protocol's verb table gives it. */
-export const COMMAND_CLASSES: ReadonlyMap<string, CommandClass> = new Map([...VERBS].map(([verb, spec]) => [verb, spec.class]));
 
 /** A verb missing from the table is admin (fail closed). */
 export function commandClass(verb: string): CommandClass {

@@ -7,9 +7,8 @@
 import { FdStream } from '../os/fd-stream.js';
 import * as sys from '../os/sys.js';
 import type { Peer } from './auth-policy.js';
-import { Controller, type ControllerHost, type ControllerKind, type OutputLimits } from './controller.js';
-
-export const DEFAULT_MAX_CONTROLLERS = 256;
+import { Controller, type ControllerHost, type ControllerKind } from './controller.js';
+import type { OutputLimits } from './limits.js';
 
 export class ControllerTable implements Iterable<Controller> {
 	/** At most this many at once (`--max-controllers`). */

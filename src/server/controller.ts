@@ -11,30 +11,16 @@ import { LineSplitter, type SplitItem } from '../protocol/line-splitter.js';
 import type { Peer } from './auth-policy.js';
 import type { ByteStream } from './byte-stream.js';
 import { INITIAL_STATE, isRunning, step, type ControllerInput, type ControllerState } from './controller-state.js';
+import { DEFAULT_OUTPUT_LIMITS, MAX_QUEUED_FDS, type OutputLimits } from './limits.js';
 import { Subscriptions } from './subscriptions.js';
 
 export type ControllerKind = 'config' | 'interactive' | 'socket' | 'service';
 
-/** Above this much unsent output, command processing waits for the reader (§4.4 item 1). */
-export const COMMAND_HIGH_WATER_BYTES = 64 * 1024;
-/** Above this much unsent output, events are dropped and `overflow` follows (§4.4 item 2). */
-export const EVENT_LIMIT_BYTES = 1024 * 1024;
-/** Descriptors received with SCM_RIGHTS and not yet taken (1.1 kept 2). */
-export const MAX_QUEUED_FDS = 8;
 /** Unexecuted input lines buffered before reading pauses. */
 const MAX_BACKLOG_ITEMS = 1024;
 
 const OVERFLOW_LINE = Buffer.from('overflow\n', 'latin1');
 
-/** Per-connection output bounds (`--output-high-water`, `--event-queue-limit`). */
-export interface OutputLimits {
-	/** Above this much unsent output, command processing waits for the reader. */
-	readonly highWaterBytes: number;
-	/** Above this much unsent output, events are dropped and `overflow` follows. */
-	readonly eventLimitBytes: number;
-}
-
-export const DEFAULT_OUTPUT_LIMITS: OutputLimits = { highWaterBytes: COMMAND_HIGH_WATER_BYTES, eventLimitBytes: EVENT_LIMIT_BYTES };
 
 /** Blocked-reader timeouts in seconds (`conn.event_timeout`; daemonproxy(8), Blocked-reader timeouts). */
 export interface ReaderTimeouts {

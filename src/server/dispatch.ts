@@ -1,8 +1,11 @@
-// The daemon's dispatch table: every command family's handlers in one Map (so `__proto__` is just
-// an unknown command), and executeLine, which runs a received line against it (request.ts does
-// the tag, role check, audit and error boundary). The fd.* and socket families reach the OS, so
-// importing this loads the addon; code that must run without it takes a CommandTable instead.
+// The daemon's dispatch table: one handler for every verb of the protocol's verb table
+// (src/protocol/verbs.ts) — the compiler refuses a verb without a handler, and each family's
+// `satisfies` refuses a handler without a verb — in one Map (so `__proto__` is just an unknown
+// command), and executeLine, which runs a received line against it (request.ts does the tag,
+// role check, audit and error boundary). The fd.* family reaches the OS, so importing this
+// loads the addon; code that must run without it takes a CommandTable instead.
 
+import { VERB_NAMES, type Verb } from '../protocol/verbs.js';
 import type { CommandHandler, CommandHost } from './command-context.js';
 import { connCommands } from './commands/conn-commands.js';
 import { daemonCommands } from './commands/daemon-commands.js';
@@ -12,9 +15,15 @@ import { serviceCommands } from './commands/service-commands.js';
 import type { Controller } from './controller.js';
 import { runRequest } from './request.js';
 
-export const COMMANDS: ReadonlyMap<string, CommandHandler> = new Map([
-	...serviceCommands, ...fdCommands, ...daemonCommands, ...connCommands, ...eventsCommands,
-]);
+const HANDLERS: Readonly<Record<Verb, CommandHandler>> = {
+	...serviceCommands,
+	...fdCommands,
+	...daemonCommands,
+	...connCommands,
+	...eventsCommands,
+};
+
+export const COMMANDS: ReadonlyMap<string, CommandHandler> = new Map(VERB_NAMES.map(verb => [verb, HANDLERS[verb]]));
 
 export function executeLine(host: CommandHost, controller: Controller, received: string): Iterable<string> | void {
 	return runRequest(COMMANDS, host, controller, received);

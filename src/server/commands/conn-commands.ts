@@ -5,6 +5,7 @@
 
 import { whoamiLine } from '../../protocol/access-lines.js';
 import { loadAccounts, makeRule } from '../auth-accounts.js';
+import type { Verb } from '../../protocol/verbs.js';
 import type { CommandContext, CommandHandler } from '../command-context.js';
 import { EXT_MSG } from '../messages.js';
 
@@ -22,7 +23,7 @@ function allow(ctx: CommandContext): void {
 	ctx.log.info(`${ctx.controller.label} granted ${rule.role} to ${selector}`);
 }
 
-export const connCommands: ReadonlyArray<readonly [string, CommandHandler]> = [
-	['conn.whoami', whoami],
-	['conn.allow', allow],
-];
+export const connCommands = {
+	'conn.whoami': whoami,
+	'conn.allow': allow,
+} as const satisfies Partial<Record<Verb, CommandHandler>>;

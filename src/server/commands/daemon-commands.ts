@@ -9,6 +9,7 @@ import { signalEvent } from '../../supervisor/signal-counters.js';
 import { MSG, callFailed, fdDoesNotExistWarning } from '../../protocol/replies.js';
 import { parseSignalArgument } from '../../protocol/signals.js';
 import { parseLogLevel } from '../../supervisor/logger.js';
+import type { Verb } from '../../protocol/verbs.js';
 import { listArgument, type CommandContext, type CommandHandler } from '../command-context.js';
 import { EXT_MSG } from '../messages.js';
 
@@ -135,18 +136,18 @@ function socketDelete(ctx: CommandContext): void {
 	ctx.host.process.closeControlSocket();
 }
 
-export const daemonCommands: ReadonlyArray<readonly [string, CommandHandler]> = [
-	['echo', echo],
-	['statedump', statedump],
-	['chdir', chdir],
-	['exit', exit],
-	['log.filter', logFilter],
-	['log.dest', logDest],
-	['conn.event_timeout', connEventTimeout],
-	['signal.clear', signalClear],
-	['terminate.exec_args', terminateExecArgs],
-	['terminate.guard', terminateGuard],
-	['terminate', terminate],
-	['socket.create', socketCreate],
-	['socket.delete', socketDelete],
-];
+export const daemonCommands = {
+	'echo': echo,
+	'statedump': statedump,
+	'chdir': chdir,
+	'exit': exit,
+	'log.filter': logFilter,
+	'log.dest': logDest,
+	'conn.event_timeout': connEventTimeout,
+	'signal.clear': signalClear,
+	'terminate.exec_args': terminateExecArgs,
+	'terminate.guard': terminateGuard,
+	'terminate': terminate,
+	'socket.create': socketCreate,
+	'socket.delete': socketDelete,
+} as const satisfies Partial<Record<Verb, CommandHandler>>;

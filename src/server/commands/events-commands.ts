@@ -6,6 +6,7 @@
 
 import { parseInteger } from '../../protocol/fields.js';
 import { SEQ_OFF_LINE, gapLine, liveLine, seqOnLine } from '../../protocol/stream-lines.js';
+import type { Verb } from '../../protocol/verbs.js';
 import { listArgument, type CommandContext, type CommandHandler } from '../command-context.js';
 import type { Controller } from '../controller.js';
 import type { EventRing } from '../event-ring.js';
@@ -85,9 +86,9 @@ function* replay(controller: Controller, events: EventRing, after: number): Gene
 	}
 }
 
-export const eventsCommands: ReadonlyArray<readonly [string, CommandHandler]> = [
-	['events.subscribe', subscribe],
-	['events.unsubscribe', unsubscribe],
-	['events.seq', seq],
-	['events.resume', resume],
-];
+export const eventsCommands = {
+	'events.subscribe': subscribe,
+	'events.unsubscribe': unsubscribe,
+	'events.seq': seq,
+	'events.resume': resume,
+} as const satisfies Partial<Record<Verb, CommandHandler>>;

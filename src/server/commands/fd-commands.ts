@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { MSG, callFailed, unknownFlag } from '../../protocol/replies.js';
 import type { Handle } from '../../supervisor/handle-table.js';
 import * as sys from '../../os/sys.js';
+import type { Verb } from '../../protocol/verbs.js';
 import { checkAssignableFdName, type CommandContext, type CommandHandler } from '../command-context.js';
 import { EXT_MSG } from '../messages.js';
 import { probedHandle } from '../probed-handle.js';
@@ -137,10 +138,10 @@ function fdTake(ctx: CommandContext): void {
 	storeHandles(ctx, probedHandle(name, fd));
 }
 
-export const fdCommands: ReadonlyArray<readonly [string, CommandHandler]> = [
-	['fd.pipe', fdPipe],
-	['fd.open', fdOpen],
-	['fd.socket', fdSocket],
-	['fd.delete', fdDelete],
-	['fd.take', fdTake],
-];
+export const fdCommands = {
+	'fd.pipe': fdPipe,
+	'fd.open': fdOpen,
+	'fd.socket': fdSocket,
+	'fd.delete': fdDelete,
+	'fd.take': fdTake,
+} as const satisfies Partial<Record<Verb, CommandHandler>>;

@@ -5,6 +5,7 @@
 import { checkName, parseInteger } from '../../protocol/fields.js';
 import { MSG, cantKill, fdNotYetDefinedWarning, unknownOption } from '../../protocol/replies.js';
 import { parseSignalArgument, parseTriggerName } from '../../protocol/signals.js';
+import type { Verb } from '../../protocol/verbs.js';
 import {
 	checkNewServiceName, existingService, listArgument,
 	type CommandContext, type CommandHandler,
@@ -113,12 +114,12 @@ function serviceDelete(ctx: CommandContext): void {
 	ctx.supervisor.delete(record.name);
 }
 
-export const serviceCommands: ReadonlyArray<readonly [string, CommandHandler]> = [
-	['service.tags', serviceTags],
-	['service.args', serviceArgs],
-	['service.fds', serviceFds],
-	['service.auto_up', serviceAutoUp],
-	['service.start', serviceStart],
-	['service.signal', serviceSignal],
-	['service.delete', serviceDelete],
-];
+export const serviceCommands = {
+	'service.tags': serviceTags,
+	'service.args': serviceArgs,
+	'service.fds': serviceFds,
+	'service.auto_up': serviceAutoUp,
+	'service.start': serviceStart,
+	'service.signal': serviceSignal,
+	'service.delete': serviceDelete,
+} as const satisfies Partial<Record<Verb, CommandHandler>>;

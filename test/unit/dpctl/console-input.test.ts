@@ -33,6 +33,9 @@ test('completion: verbs first, then names by argument position', (t) => {
 	t.deepEqual(complete('stop web wo', snap), [['worker'], 'wo']);
 	t.deepEqual(complete('echo x', snap), [[], 'x']);
 	t.deepEqual(complete('filter service.state:w', snap), [['service.state:web', 'service.state:worker'], 'service.state:w']);
+	t.deepEqual(complete('log.dest ', snap), [['fd'], '']);
+	t.deepEqual(complete('log.dest fd clock.', snap), [['clock.r', 'clock.w'], 'clock.']);
+	t.deepEqual(complete('events.subscribe service.st', snap)[0].slice(0, 1), ['service.state']);
 });
 
 test('help names every protocol verb', (t) => {

@@ -8,7 +8,8 @@ import type { DaemonEvent } from '../../../src/protocol/events.js';
 import { eventSubject, eventTopic, formatEvent } from '../../../src/protocol/events.js';
 import type { Role, Rule } from '../../../src/server/auth-policy.js';
 import type { CommandHandler, CommandHost, ProcessControl } from '../../../src/server/command-context.js';
-import { Controller, type ControllerKind, type OutputLimits } from '../../../src/server/controller.js';
+import { Controller, type ControllerKind } from '../../../src/server/controller.js';
+import type { OutputLimits } from '../../../src/server/limits.js';
 import { EventRing } from '../../../src/server/event-ring.js';
 import type { AuditResult } from '../../../src/protocol/access-lines.js';
 import { runRequest } from '../../../src/server/request.js';
@@ -81,8 +82,8 @@ export class FakeCommandHost implements CommandHost {
 	#nextId = 0;
 	#nextPid = 100;
 
-	constructor(commands: Iterable<readonly [string, CommandHandler]>) {
-		this.#commands = new Map(commands);
+	constructor(commands: Readonly<Record<string, CommandHandler>>) {
+		this.#commands = new Map(Object.entries(commands));
 		this.log = new Logger({ filter: 'none' });
 		this.log.setSink({
 			write: data => {

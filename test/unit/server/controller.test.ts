@@ -10,9 +10,8 @@ import { MAX_LINE_BYTES } from '../../../src/protocol/line-splitter.js';
 import { Logger } from '../../../src/supervisor/logger.js';
 import { Supervisor } from '../../../src/supervisor/supervisor.js';
 import type { CommandHandler, CommandHost } from '../../../src/server/command-context.js';
-import {
-	Controller, MAX_QUEUED_FDS, type ControllerHost, type ControllerKind, type OutputLimits,
-} from '../../../src/server/controller.js';
+import { Controller, type ControllerHost, type ControllerKind } from '../../../src/server/controller.js';
+import { MAX_QUEUED_FDS, type OutputLimits } from '../../../src/server/limits.js';
 import { INITIAL_STATE, step, type ControllerInput, type ControllerState } from '../../../src/server/controller-state.js';
 import { EventRing } from '../../../src/server/event-ring.js';
 import { runRequest } from '../../../src/server/request.js';

@@ -37,7 +37,7 @@ const standIns = (calls: string[]): ReadonlyArray<readonly [string, CommandHandl
 
 function setup() {
 	const calls: string[] = [];
-	const host = new FakeCommandHost(standIns(calls));
+	const host = new FakeCommandHost(Object.fromEntries(standIns(calls)));
 	return { host, calls, conn: host.connect('admin') };
 }
 

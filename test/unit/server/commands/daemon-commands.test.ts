@@ -12,7 +12,7 @@ const SIGHUP = 1;
 const SIGUSR1 = 10;
 
 function setup() {
-	const host = new FakeCommandHost([...daemonCommands, ...serviceCommands]);
+	const host = new FakeCommandHost({ ...daemonCommands, ...serviceCommands });
 	return { host, conn: host.connect('admin'), process: host.process };
 }
 
