@@ -1,7 +1,7 @@
-// The protocol's commands as typed methods (spec §7, design §2–§3), each one request built from
+// The protocol's commands as typed methods (daemonproxy(8) COMMANDS, CONTROLLERS, Peer credentials and roles, CONTROLLERS, Subscriptions and sequence numbers), each one request built from
 // its arguments. The transport (Client.command) is abstract here, so this file is only the
 // mapping from method to fields and from reply lines to values.
-// Must never validate what the daemon validates: its error texts are the contract (spec §7).
+// Must never validate what the daemon validates: its error texts are the contract (daemonproxy(8) COMMANDS).
 
 import { parseWhoamiLine, type Whoami } from '../protocol/access-lines.js';
 import { parseStatedumpEnd } from '../protocol/stream-lines.js';
@@ -19,7 +19,7 @@ export interface Dump {
 	readonly lines: readonly string[];
 }
 
-/** The lines of a statedump as a snapshot; the design §3 terminator gives its `seq`. */
+/** The lines of a statedump as a snapshot; the daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers terminator gives its `seq`. */
 export function parseDump(lines: readonly string[]): Dump {
 	const bodies: string[] = [];
 	let seq: number | null = null;
@@ -51,12 +51,12 @@ export abstract class TypedCommands {
 		return (await this.command(fields, options)).lines;
 	}
 
-	/** spec §7.1: the text comes back (nothing for an empty text); TABs in it are field separators. */
+	/** daemonproxy(8) echo: the text comes back (nothing for an empty text); TABs in it are field separators. */
 	echo(text: string, options?: CallOptions): Promise<readonly string[]> {
 		return this.#done(['echo', ...text.split('\t')], options);
 	}
 
-	/** spec §8: the whole state. */
+	/** daemonproxy(8) EVENTS, The statedump: the whole state. */
 	async statedump(options?: CallOptions): Promise<Dump> {
 		return parseDump((await this.command(['statedump'], options)).lines);
 	}
@@ -74,18 +74,18 @@ export abstract class TypedCommands {
 		return this.#done(['service.tags', name, ...tags], options);
 	}
 
-	/** spec §7.6: interval in seconds, or '-' to keep it; no triggers turns automatic starts off. */
+	/** daemonproxy(8) service.auto_up: interval in seconds, or '-' to keep it; no triggers turns automatic starts off. */
 	serviceAutoUp(name: string, interval: number | '-', triggers: readonly string[], options?: CallOptions): Promise<readonly string[]> {
 		return this.#done(['service.auto_up', name, String(interval), ...triggers], options);
 	}
 
-	/** spec §7.7: start now, at a monotonic time `at` (seconds), or cancel a pending start with '-'. */
+	/** daemonproxy(8) service.start: start now, at a monotonic time `at` (seconds), or cancel a pending start with '-'. */
 	serviceStart(name: string, options: CallOptions & { at?: number | '-' } = {}): Promise<readonly string[]> {
 		const when = options.at === undefined ? [] : [String(options.at)];
 		return this.#done(['service.start', name, ...when], options);
 	}
 
-	/** spec §7.8: a name (`TERM`, `SIGTERM`) or a number; `group` signals the process group. */
+	/** daemonproxy(8) service.signal: a name (`TERM`, `SIGTERM`) or a number; `group` signals the process group. */
 	serviceSignal(name: string, signal: string | number, options: CallOptions & { group?: boolean } = {}): Promise<readonly string[]> {
 		return this.#done(['service.signal', name, String(signal), ...(options.group ? ['group'] : [])], options);
 	}
@@ -114,7 +114,7 @@ export abstract class TypedCommands {
 		return this.#done(['chdir', path], options);
 	}
 
-	/** spec §7.19: sets (or with no level, reads) the log filter; resolves with the level now in force. */
+	/** daemonproxy(8) log.filter: sets (or with no level, reads) the log filter; resolves with the level now in force. */
 	async logFilter(level?: string, options?: CallOptions): Promise<string> {
 		const lines = await this.#done(level === undefined ? ['log.filter'] : ['log.filter', level], options);
 		const reply = lines.find((l) => l.startsWith('log.filter\t')) ?? '';
@@ -141,7 +141,7 @@ export abstract class TypedCommands {
 		return this.#done(['terminate.guard', enable ? '+' : '-', String(code)], options);
 	}
 
-	/** spec §7.25: the daemon exits; resolves once it has (or has accepted the command). */
+	/** daemonproxy(8) terminate: the daemon exits; resolves once it has (or has accepted the command). */
 	async terminate(exitCode: number, guardCode?: bigint | number, options?: CallOptions): Promise<void> {
 		const fields = ['terminate', String(exitCode), ...(guardCode === undefined ? [] : [String(guardCode)])];
 		await this.command(fields, { ...options, closeIsSuccess: true });
@@ -155,7 +155,7 @@ export abstract class TypedCommands {
 		return this.#done(['socket.delete'], options);
 	}
 
-	/** design §2: this connection's peer credentials and role. */
+	/** daemonproxy(8) CONTROLLERS, Peer credentials and roles: this connection's peer credentials and role. */
 	async whoami(options?: CallOptions): Promise<Whoami> {
 		return parseWhoami(await this.#done(['conn.whoami'], options));
 	}

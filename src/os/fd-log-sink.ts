@@ -1,4 +1,4 @@
-// The log's way out (spec §12.3): a private non-blocking description of the destination fd,
+// The log's way out (daemonproxy(8) LOGGING): a private non-blocking description of the destination fd,
 // written only when the kernel says it is writable. A destination that stops reading costs
 // the daemon nothing: the logger's bounded buffer fills and it counts what it drops.
 

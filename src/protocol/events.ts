@@ -1,4 +1,4 @@
-// Owns the event lines of spec §6 as typed values: one formatter and one parser, shared by the
+// Owns the event lines of daemonproxy(8) EVENTS as typed values: one formatter and one parser, shared by the
 // daemon (which formats each event once) and the client (which parses).
 // Invariants: formatEvent returns one line without LF; parseEvent is strict, so whenever it
 // returns an event, formatEvent of it gives back the same bytes. Must never throw on input.
@@ -7,7 +7,7 @@ export type ServiceStateName = 'start' | 'up' | 'down' | 'deleted';
 export type ExitReason = 'exit' | 'signal';
 export type FdType = 'file' | 'pipe' | 'socket' | 'special';
 
-/** §6.1, 9 fields; null prints as `-`. VALUE is an exit status or a `SIG…` name. */
+/** daemonproxy(8) EVENTS, SERVICES fields; null prints as `-`. VALUE is an exit status or a `SIG…` name. */
 export interface ServiceStateEvent {
 	type: 'service.state';
 	name: string;
@@ -19,21 +19,21 @@ export interface ServiceStateEvent {
 	uptime: number | null;
 	downtime: number | null;
 }
-/** §6.2. */
+/** daemonproxy(8) EVENTS. */
 export interface ServiceArgsEvent { type: 'service.args'; name: string; args: readonly string[] }
-/** §6.3. */
+/** daemonproxy(8) EVENTS. */
 export interface ServiceFdsEvent { type: 'service.fds'; name: string; fds: readonly string[] }
-/** §6.4. */
+/** daemonproxy(8) EVENTS. */
 export interface ServiceTagsEvent { type: 'service.tags'; name: string; tags: readonly string[] }
-/** §6.5; the `-` form (no triggers) does not carry the interval, so it parses as 0. */
+/** daemonproxy(8) EVENTS; the `-` form (no triggers) does not carry the interval, so it parses as 0. */
 export interface ServiceAutoUpEvent { type: 'service.auto_up'; name: string; interval: number; triggers: readonly string[] }
-/** §6.6, live handle. */
+/** daemonproxy(8) HANDLES, fd.state renderings, live handle. */
 export interface FdStateEvent { type: 'fd.state'; name: string; fdType: FdType; flags: string; description: string }
-/** §6.6, wire `fd.state\tNAME\tdeleted`. */
+/** daemonproxy(8) HANDLES, fd.state renderings, wire `fd.state\tNAME\tdeleted`. */
 export interface FdDeletedEvent { type: 'fd.deleted'; name: string }
-/** §6.7. */
+/** daemonproxy(8) EVENTS. */
 export interface SignalEvent { type: 'signal'; signal: string; ts: number; count: number }
-/** §6.8 (and §4.4). */
+/** daemonproxy(8) EVENTS (and daemonproxy(8) CONTROLLERS, Back-pressure and overflow). */
 export interface OverflowEvent { type: 'overflow' }
 
 export type DaemonEvent =
@@ -56,7 +56,7 @@ function numOrDash(n: number | null): string {
 	return n === null ? DASH : String(n);
 }
 
-/** The wire line of an event, without LF (§6). */
+/** The wire line of an event, without LF (daemonproxy(8) EVENTS). */
 export function formatEvent(e: DaemonEvent): string {
 	switch (e.type) {
 		case 'service.state':
@@ -69,7 +69,7 @@ export function formatEvent(e: DaemonEvent): string {
 		case 'service.tags':
 			return `service.tags\t${e.name}\t${e.tags.join('\t')}`;
 		case 'service.auto_up': {
-			// §6.5: the `-` form whenever the stored trigger TSV is empty ([] or ['']).
+			// daemonproxy(8) EVENTS: the `-` form whenever the stored trigger TSV is empty ([] or ['']).
 			const triggers = e.triggers.join('\t');
 			return triggers.length === 0
 				? `service.auto_up\t${e.name}\t-`
@@ -127,7 +127,7 @@ function parseServiceState(f: readonly string[]): ServiceStateEvent | null {
 	};
 }
 
-/** §6.2–§6.4: fields after the name; a single empty field is the empty list. */
+/** daemonproxy(8) EVENTS: fields after the name; a single empty field is the empty list. */
 function listAfterName(f: readonly string[]): string[] | null {
 	if (f.length < 3) {
 		return null;
@@ -174,7 +174,7 @@ function parseSignal(f: readonly string[]): SignalEvent | null {
 /**
  * The event a line carries, or null for every other line (echo replies, `error`, `warning`,
  * `info`, `log.filter`, tagged lines, malformed events). Note that an echo reply can imitate an
- * event: only a tagged request (design §4) tells them apart.
+ * event: only a tagged request (daemonproxy(8) THE PROTOCOL, Request tags) tells them apart.
  */
 export function parseEvent(line: string): DaemonEvent | null {
 	if (line === 'overflow') {
@@ -212,7 +212,7 @@ export function parseEvent(line: string): DaemonEvent | null {
 	}
 }
 
-/** The subscription topic (design §3); `fd.deleted` is published as `fd.state`. */
+/** The subscription topic (daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers); `fd.deleted` is published as `fd.state`. */
 export function eventTopic(e: DaemonEvent): EventTopic {
 	return e.type === 'fd.deleted' ? 'fd.state' : e.type;
 }

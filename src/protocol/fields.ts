@@ -1,9 +1,9 @@
-// Owns the field-level rules of the line protocol (spec §2.1, §2.3, §2.4): splitting, ignored
+// Owns the field-level rules of the line protocol (daemonproxy(8) THE PROTOCOL, Framing, THE PROTOCOL): splitting, ignored
 // lines, the name rule and the integer syntax. Pure functions over latin1 strings.
 // Invariant: absent (undefined) and empty ('') fields stay distinguishable to callers.
-// Must never trim, unescape or re-encode bytes: the wire has no quoting (§2.1).
+// Must never trim, unescape or re-encode bytes: the wire has no quoting (daemonproxy(8) THE PROTOCOL, Framing).
 
-/** §2.4: names are 0–31 bytes; 32 or more is "Invalid …". */
+/** daemonproxy(8) THE PROTOCOL: names are 0–31 bytes; 32 or more is "Invalid …". */
 export const MAX_NAME_BYTES = 31;
 
 const NAME_RE = /^[A-Za-z0-9._-]+$/;
@@ -15,7 +15,7 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 /**
- * §2.1: fields are separated by single TABs; empty fields are kept (`a\t\tb` is three fields)
+ * daemonproxy(8) THE PROTOCOL, Framing: fields are separated by single TABs; empty fields are kept (`a\t\tb` is three fields)
  * and a trailing TAB makes a present-but-empty last field. The empty line is one empty field.
  */
 export function splitFields(line: string): string[] {
@@ -25,7 +25,7 @@ export function splitFields(line: string): string[] {
 /**
  * The text after the first `count` fields and their TABs, verbatim (TABs included), or
  * undefined when the line has fewer than `count` TABs. `echo` replies with restOfLine(line, 1);
- * `terminate.exec_args` measures restOfLine(line, 1) against its 255-byte limit (§7.1, §7.23).
+ * `terminate.exec_args` measures restOfLine(line, 1) against its 255-byte limit (daemonproxy(8) echo, terminate.exec_args).
  */
 export function restOfLine(line: string, count: number): string | undefined {
 	let pos = 0;
@@ -40,7 +40,7 @@ export function restOfLine(line: string, count: number): string | undefined {
 }
 
 /**
- * §2.3: a comment (first byte `#`) or a line of only spaces, TABs, CR and NUL (including the
+ * daemonproxy(8) THE PROTOCOL, Framing: a comment (first byte `#`) or a line of only spaces, TABs, CR and NUL (including the
  * empty line). Leading whitespace before anything else does NOT make a line ignored.
  */
 export function isIgnoredLine(line: string): boolean {
@@ -50,7 +50,7 @@ export function isIgnoredLine(line: string): boolean {
 export type NameCheck = 'ok' | 'absent' | 'invalid';
 
 /**
- * §2.4 name rule, shared by services and handles: 1–31 bytes of [A-Za-z0-9._-].
+ * daemonproxy(8) THE PROTOCOL name rule, shared by services and handles: 1–31 bytes of [A-Za-z0-9._-].
  * 'absent' (undefined or empty) maps to the command's "Expected …" message, 'invalid' to
  * its "Invalid …" message.
  */
@@ -62,7 +62,7 @@ export function checkName(s: string | undefined): NameCheck {
 }
 
 /**
- * §2.4 integer: an optional '-' then one or more ASCII digits, nothing else (no '+', spaces,
+ * daemonproxy(8) THE PROTOCOL integer: an optional '-' then one or more ASCII digits, nothing else (no '+', spaces,
  * hex or fraction). 1.1 wraps silently on 64-bit overflow [accident]; we instead return null
  * for values outside the signed 64-bit range, so the caller answers "Expected integer" rather
  * than acting on a wrapped value. Leading zeros are accepted ("007" is 7; "-0" is 0).
@@ -75,7 +75,7 @@ export function parseInteger(s: string | undefined): bigint | null {
 	return value < INT64_MIN || value > INT64_MAX ? null : value;
 }
 
-/** Bytes below 32 other than TAB (api.ltw reserves them for a future escape mechanism, §2.1). */
+/** Bytes below 32 other than TAB (api.ltw reserves them for a future escape mechanism, daemonproxy(8) THE PROTOCOL, Framing). */
 export function hasControlBytes(s: string): boolean {
 	return CONTROL_RE.test(s);
 }

@@ -1,4 +1,4 @@
-// Owns correlated requests (design §4): the optional leading `:TAG` field of a command line, the
+// Owns correlated requests (daemonproxy(8) THE PROTOCOL, Request tags): the optional leading `:TAG` field of a command line, the
 // tagging of the lines sent back to its issuer, the terminal line that ends a tagged request, and
 // how a daemon without tags (1.1) answers one.
 // Invariant: a line whose first byte is not ':' is untouched (1.1 behaviour, no 1.1 command
@@ -39,7 +39,7 @@ export function parseRequestTag(line: string): RequestTagResult {
 	return { tag, rest: tab < 0 ? '' : line.slice(tab + 1) };
 }
 
-/** `:TAG\t<line>`: a line sent to the issuer of a tagged request (design §4). */
+/** `:TAG\t<line>`: a line sent to the issuer of a tagged request (daemonproxy(8) THE PROTOCOL, Request tags). */
 export function tagLine(tag: string, line: string): string {
 	return `:${tag}\t${line}`;
 }

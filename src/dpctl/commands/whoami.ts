@@ -1,4 +1,4 @@
-// `dpctl whoami`: this connection's credentials and role as the daemon sees them (design §2,
+// `dpctl whoami`: this connection's credentials and role as the daemon sees them (daemonproxy(8) CONTROLLERS, Peer credentials and roles,
 // `conn.whoami`). A daemon without the verb answers `Unknown command` (exit 1).
 
 import { EXIT } from '../exit-codes.js';
