@@ -14,7 +14,7 @@ const rounds = Number(process.argv[2] ?? 30);
 const dir = mkdtempSync(join(tmpdir(), 'dpbench-'));
 const socket = join(dir, 'sock');
 
-// The daemon turns SIGTERM into an event (daemonproxy(8) SIGNALS): only SIGKILL ends it.
+// The daemon turns SIGTERM into an event (daemonproxy(8), SIGNALS): only SIGKILL ends it.
 const daemon = spawn(process.execPath, [join(root, 'bin', 'daemonproxy.cjs'), '-S', socket], { stdio: 'ignore' });
 daemon.unref();
 process.on('exit', () => {

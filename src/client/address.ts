@@ -1,5 +1,5 @@
 // Where the control socket is: the -S value, else $DAEMONPROXY_SOCKET, else the documented
-// default; `@name` is a Linux abstract socket (daemonproxy(8) CONTROLLERS, Peer credentials and roles), anything else a filesystem path.
+// default; `@name` is a Linux abstract socket, anything else a filesystem path.
 // Must never touch the filesystem or the network: this only computes names.
 
 export const DEFAULT_SOCKET_PATH = '/run/daemonproxy.sock';

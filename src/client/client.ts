@@ -1,6 +1,6 @@
 // A long-lived client of the control socket: typed commands (TypedCommands), event streams with
 // subscriptions, and automatic reconnection that resumes the stream from the last sequence number
-// (daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers: events.seq, events.resume) or, after a gap or without that extension, hands every
+// (events.seq, events.resume) or, after a gap or without that extension, hands every
 // stream a fresh statedump as a `resync` item.
 // Invariants: an event reaches a stream at most once and in daemon order (sequence numbers are
 // checked); while the stream is catching up, live events are held back, then released in order.
@@ -46,11 +46,11 @@ export class Client extends TypedCommands {
 	#closing = false;
 	/** `events.seq on` on one connection, sent once however many streams ask; true when it worked. */
 	#seqSetup: { conn: Connection; ready: Promise<boolean> } | null = null;
-	/** Whether the daemon has the stream extensions (daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers); null until asked. */
+	/** Whether the daemon has the stream extensions (events.seq and the rest); null until asked. */
 	#extensions: boolean | null = null;
 	/** Joined patterns subscribed on #conn; null means the default (everything). */
 	#subscribed: string | null = null;
-	/** The daemon run whose numbers #lastSeq counts (daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers: a restarted daemon starts afresh). */
+	/** The daemon run whose numbers #lastSeq counts (a restarted daemon starts afresh). */
 	#streamId: string | null = null;
 	/** The stream id the daemon reported on the current sequenced connection. */
 	#connStreamId: string | null = null;
@@ -86,7 +86,7 @@ export class Client extends TypedCommands {
 		return conn.request(fields, options);
 	}
 
-	/** Subscribes on the daemon (daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers) for this connection only; prefer events(patterns). */
+	/** Subscribes on the daemon for this connection only; prefer events(patterns). */
 	subscribe(patterns: readonly string[], options?: RequestOptions): Promise<Reply> {
 		return this.command(['events.subscribe', ...patterns], options);
 	}
@@ -212,12 +212,12 @@ export class Client extends TypedCommands {
 			return true;
 		} catch (error: unknown) {
 			if (!(error instanceof DaemonError)) throw error;
-			this.#extensions = false; // a daemon without events.seq (1.1) has none of daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers
+			this.#extensions = false; // a daemon without events.seq (1.1) has no stream extensions
 			return false;
 		}
 	}
 
-	/** Narrows the daemon's delivery to the union of the streams' patterns (daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers). */
+	/** Narrows the daemon's delivery to the union of the streams' patterns. */
 	async #syncSubscriptions(conn: Connection): Promise<void> {
 		const queues = [...this.#queues];
 		const wanted = queues.some((q) => q.patterns === null) ? null

@@ -1,6 +1,6 @@
 // One control connection: framing, and requests matched to their replies either by request tag
-// (daemonproxy(8) THE PROTOCOL, Request tags: `:TAG\tCMD`, one terminal `:TAG\tok` or `:TAG\terror\tMSG`) or, for a daemon that
-// does not know tags (1.1), by an echo barrier (daemonproxy(8) THE PROTOCOL, Commands and replies: `CMD` then `echo\tTOKEN`).
+// (`:TAG\tCMD`, one terminal `:TAG\tok` or `:TAG\terror\tMSG`) or, for a daemon that does not
+// know tags (1.1), by an echo barrier (`CMD` then `echo\tTOKEN`).
 // Invariants: every request settles exactly once (reply, daemon error, abort or lost connection);
 // lines that belong to no request are events. Must never write a line with a control byte in a
 // field, nor send a second request before `auto` mode knows whether the daemon understands tags.
@@ -18,7 +18,7 @@ import {
 export type RequestMode = 'auto' | 'tagged' | 'echo';
 export type Encoding = 'utf8' | 'latin1';
 
-/** Daemon output lines are at most ~1 KiB (daemonproxy(8) THE PROTOCOL, Framing); anything far longer is not ours to keep. */
+/** Daemon output lines are at most ~1 KiB; anything far longer is not ours to keep. */
 const MAX_INCOMING_LINE_BYTES = 64 * 1024;
 const BARRIER = '--dp-barrier--';
 
@@ -62,7 +62,7 @@ interface Pending {
 }
 
 /**
- * First fields of event lines (daemonproxy(8) THE PROTOCOL, Commands and replies, CONTROLLERS, Peer credentials and roles `audit`). With echo barriers, a line in a
+ * First fields of event lines (daemonproxy(8), EVENTS). With echo barriers, a line in a
  * reply window that starts so is also passed on as an event. (Not protocol/events.ts: this is
  * on dpctl's startup path and needs no more than the topic.)
  */
@@ -195,7 +195,7 @@ export class Connection {
 		else this.#settle(p, new DaemonError(p.line, terminal.detail, p.lines), null);
 	}
 
-	/** The daemon does not know tags (daemonproxy(8) THE PROTOCOL, Commands and replies): it ignored the probe, so send it again untagged. */
+	/** The daemon does not know tags: it refused the probe, so send it again untagged. */
 	#fallBackToBarriers(probe: Pending): void {
 		if (probe.tag !== null) this.#byTag.delete(probe.tag);
 		probe.tag = null;
@@ -222,7 +222,7 @@ export class Connection {
 			else this.#settle(p, new DaemonError(p.line, p.error, p.lines), null);
 			return;
 		}
-		// `echo` never fails (daemonproxy(8) echo): an `error\t…` line in its window is the text it echoed.
+		// `echo` never fails: an `error\t…` line in its window is the text it echoed.
 		const text = p.verb === 'echo' ? null : errorText(line);
 		if (text !== null && p.error === null) p.error = text;
 		else if (p.error !== null && isErrorContinuation(line)) p.error += line;

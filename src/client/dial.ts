@@ -1,4 +1,4 @@
-// Opening the control socket (daemonproxy(8) CONTROLLERS, Peer credentials and roles): a filesystem path through node:net, or an `@name`
+// Opening the control socket: a filesystem path through node:net, or an `@name`
 // abstract socket through sys.ts, with any failure turned into a ConnectionError that names the
 // address and the errno. Must never retry: whether to try again is the caller's decision (Client
 // reconnects, dpctl not). The only module of src/client that may load src/os/sys.ts.

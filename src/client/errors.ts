@@ -3,7 +3,7 @@
 // Invariant: a DaemonError always carries the daemon's own words; messages never hold raw LF.
 // Must never be thrown for a programmer error of the caller's (those are TypeError/RangeError).
 
-/** The daemon answered a command with `error` (daemonproxy(8) THE PROTOCOL, Commands and replies, THE PROTOCOL, Request tags). */
+/** The daemon answered a command with `error` (daemonproxy(8), THE PROTOCOL). */
 export class DaemonError extends Error {
 	override readonly name = 'DaemonError';
 	readonly code = 'EDAEMON';
@@ -40,7 +40,7 @@ export class ConnectionError extends Error {
 	}
 }
 
-/** A field that cannot be sent: the wire has no quoting (daemonproxy(8) THE PROTOCOL, Framing). */
+/** A field that cannot be sent: the wire has no quoting. */
 export class ArgumentError extends Error {
 	override readonly name = 'ArgumentError';
 	readonly code = 'EINVAL';
@@ -48,7 +48,7 @@ export class ArgumentError extends Error {
 
 const CONTEXT_RE = /, for command ".*"(?:\.\.\.)?$/s;
 
-/** `No such service, for command "…"` → `No such service` (daemonproxy(8) THE PROTOCOL, Commands and replies); other texts unchanged. */
+/** `No such service, for command "…"` → `No such service`; other texts unchanged. */
 export function stripCommandContext(detail: string): string {
 	return detail.replace(CONTEXT_RE, '');
 }

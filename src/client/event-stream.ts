@@ -1,5 +1,5 @@
 // The events of one `client.events(patterns)` call as an async iterator: a queue the client
-// pushes into, filtered by subscription patterns (daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers) on this side too, so the result is
+// pushes into, filtered by subscription patterns on this side too, so the result is
 // right whether or not the daemon filtered. Invariants: items come out in the order pushed;
 // the buffer is bounded (MAX_BUFFERED_ITEMS), past which the queue asks for a resync instead.
 // Must never block the connection: push() never waits for the consumer.
@@ -23,7 +23,7 @@ export interface EventItem {
 	readonly line: string;
 	/** The typed event, or null for a line the codec does not know (e.g. `audit`). */
 	readonly event: DaemonEvent | null;
-	/** The daemon-wide sequence number (daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers), when the stream has them. */
+	/** The daemon-wide sequence number (`@SEQ`), when the stream has them. */
 	readonly seq: number | null;
 	readonly source: EventSource;
 }

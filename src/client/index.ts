@@ -1,6 +1,6 @@
 // The client library: `import {connect} from 'daemonproxy/client'`. Connects to the control
 // socket (a path or `@abstract` name), gives typed commands that return promises, events as an
-// async iterator, and reconnects on its own, resuming the event stream (daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers, THE PROTOCOL, Request tags; dpctl(1)).
+// async iterator, and reconnects on its own, resuming the event stream.
 // Re-exports only; must never import anything outside src/client and src/protocol.
 
 import { resolveSocketAddress } from './address.js';

@@ -1,6 +1,7 @@
-// The daemon's state as a client sees it: a statedump (daemonproxy(8) EVENTS, The statedump) folded into maps, kept current by
-// applying events with "latest line wins" (daemonproxy(8) EVENTS: state lines are idempotent snapshots).
-// Pure data; no I/O. Must never throw on a line it does not know: it is ignored (daemonproxy(8) THE PROTOCOL, Commands and replies).
+// The daemon's state as a client sees it: a statedump folded into maps, kept current by
+// applying events with "latest line wins" (state lines are idempotent snapshots).
+// Pure data; no I/O. Must never throw on a line it does not know: it is ignored, as
+// daemonproxy(8) EVENTS asks of controllers.
 
 import {
 	parseEvent, type DaemonEvent, type ExitReason, type FdType, type ServiceStateName,
@@ -45,7 +46,7 @@ export interface Snapshot {
 	readonly services: Map<string, ServiceStatus>;
 	readonly handles: Map<string, HandleStatus>;
 	readonly signals: Map<string, PendingSignal>;
-	/** The sequence number the dump reflects (daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers), when the daemon said. */
+	/** The sequence number the dump reflects (its `statedump.end` line), when the daemon said. */
 	seq: number | null;
 }
 
@@ -91,7 +92,7 @@ export function applyEvent(snap: Snapshot, e: DaemonEvent): boolean {
 			return true;
 		case 'service.auto_up': {
 			const s = service(snap, e.name);
-			// The `-` form does not carry the interval (daemonproxy(8) EVENTS): keep the one we know.
+			// The `-` form does not carry the interval: keep the one we know.
 			s.autoUp = { interval: e.triggers.length === 0 ? s.autoUp.interval : e.interval, triggers: e.triggers };
 			return true;
 		}
@@ -122,7 +123,7 @@ export function snapshotFromLines(lines: Iterable<string>): Snapshot {
 	return snap;
 }
 
-/** Names sorted bytewise, as the daemon sorts them (daemonproxy(8) THE PROTOCOL). */
+/** Names sorted bytewise, as the daemon sorts them. */
 export function sortedNames(names: Iterable<string>): string[] {
 	return [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -1,7 +1,7 @@
-// The protocol's commands as typed methods (daemonproxy(8) COMMANDS, CONTROLLERS, Peer credentials and roles, CONTROLLERS, Subscriptions and sequence numbers), each one request built from
+// The protocol's commands as typed methods (daemonproxy(8), COMMANDS), each one request built from
 // its arguments. The transport (Client.command) is abstract here, so this file is only the
 // mapping from method to fields and from reply lines to values.
-// Must never validate what the daemon validates: its error texts are the contract (daemonproxy(8) COMMANDS).
+// Must never validate what the daemon validates: its error texts are the contract.
 
 import { parseWhoamiLine, type Whoami } from '../protocol/access-lines.js';
 import { parseStatedumpEnd } from '../protocol/stream-lines.js';
@@ -19,7 +19,7 @@ export interface Dump {
 	readonly lines: readonly string[];
 }
 
-/** The lines of a statedump as a snapshot; the daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers terminator gives its `seq`. */
+/** The lines of a statedump as a snapshot; the `statedump.end` terminator gives its `seq`. */
 export function parseDump(lines: readonly string[]): Dump {
 	const bodies: string[] = [];
 	let seq: number | null = null;
@@ -51,12 +51,12 @@ export abstract class TypedCommands {
 		return (await this.command(fields, options)).lines;
 	}
 
-	/** daemonproxy(8) echo: the text comes back (nothing for an empty text); TABs in it are field separators. */
+	/** The text comes back (nothing for an empty text); TABs in it are field separators. */
 	echo(text: string, options?: CallOptions): Promise<readonly string[]> {
 		return this.#done(['echo', ...text.split('\t')], options);
 	}
 
-	/** daemonproxy(8) EVENTS, The statedump: the whole state. */
+	/** The whole state. */
 	async statedump(options?: CallOptions): Promise<Dump> {
 		return parseDump((await this.command(['statedump'], options)).lines);
 	}
@@ -74,18 +74,18 @@ export abstract class TypedCommands {
 		return this.#done(['service.tags', name, ...tags], options);
 	}
 
-	/** daemonproxy(8) service.auto_up: interval in seconds, or '-' to keep it; no triggers turns automatic starts off. */
+	/** Interval in seconds, or '-' to keep it; no triggers turns automatic starts off. */
 	serviceAutoUp(name: string, interval: number | '-', triggers: readonly string[], options?: CallOptions): Promise<readonly string[]> {
 		return this.#done(['service.auto_up', name, String(interval), ...triggers], options);
 	}
 
-	/** daemonproxy(8) service.start: start now, at a monotonic time `at` (seconds), or cancel a pending start with '-'. */
+	/** Start now, at a monotonic time `at` (seconds), or cancel a pending start with '-'. */
 	serviceStart(name: string, options: CallOptions & { at?: number | '-' } = {}): Promise<readonly string[]> {
 		const when = options.at === undefined ? [] : [String(options.at)];
 		return this.#done(['service.start', name, ...when], options);
 	}
 
-	/** daemonproxy(8) service.signal: a name (`TERM`, `SIGTERM`) or a number; `group` signals the process group. */
+	/** `signal` is a name (`TERM`, `SIGTERM`) or a number; `group` signals the process group. */
 	serviceSignal(name: string, signal: string | number, options: CallOptions & { group?: boolean } = {}): Promise<readonly string[]> {
 		return this.#done(['service.signal', name, String(signal), ...(options.group ? ['group'] : [])], options);
 	}
@@ -114,7 +114,7 @@ export abstract class TypedCommands {
 		return this.#done(['chdir', path], options);
 	}
 
-	/** daemonproxy(8) log.filter: sets (or with no level, reads) the log filter; resolves with the level now in force. */
+	/** Sets (or with no level, reads) the log filter; resolves with the level now in force. */
 	async logFilter(level?: string, options?: CallOptions): Promise<string> {
 		const lines = await this.#done(level === undefined ? ['log.filter'] : ['log.filter', level], options);
 		const reply = lines.find((l) => l.startsWith('log.filter\t')) ?? '';
@@ -141,7 +141,7 @@ export abstract class TypedCommands {
 		return this.#done(['terminate.guard', enable ? '+' : '-', String(code)], options);
 	}
 
-	/** daemonproxy(8) terminate: the daemon exits; resolves once it has (or has accepted the command). */
+	/** The daemon exits; resolves once it has (or has accepted the command). */
 	async terminate(exitCode: number, guardCode?: bigint | number, options?: CallOptions): Promise<void> {
 		const fields = ['terminate', String(exitCode), ...(guardCode === undefined ? [] : [String(guardCode)])];
 		await this.command(fields, { ...options, closeIsSuccess: true });
@@ -155,7 +155,7 @@ export abstract class TypedCommands {
 		return this.#done(['socket.delete'], options);
 	}
 
-	/** daemonproxy(8) CONTROLLERS, Peer credentials and roles: this connection's peer credentials and role. */
+	/** `conn.whoami`: this connection's peer credentials and role. */
 	async whoami(options?: CallOptions): Promise<Whoami> {
 		return parseWhoami(await this.#done(['conn.whoami'], options));
 	}

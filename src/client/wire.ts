@@ -1,15 +1,15 @@
-// What the client puts on the wire and how it reads what comes back (daemonproxy(8) THE PROTOCOL, CONTROLLERS, Subscriptions and sequence numbers, THE PROTOCOL, Request tags):
+// What the client puts on the wire and how it reads what comes back (daemonproxy(8), THE PROTOCOL):
 // field checks, the request line with its tag, and the classification of a received line into
 // tag, sequence number and body. Pure functions over strings; each line's format and parser is in
 // ../protocol (request-tag.ts, stream-lines.ts, access-lines.ts), this only applies them.
-// Must never let a TAB, LF or other control byte into a field: the wire has no quoting (daemonproxy(8) THE PROTOCOL, Framing).
+// Must never let a TAB, LF or other control byte into a field: the wire has no quoting.
 
 import { MAX_LINE_BYTES } from '../protocol/line-splitter.js';
 import { isValidTag, parseRequestTag, tagLine } from '../protocol/request-tag.js';
 import { parseSeqReply, parseSequencedLine } from '../protocol/stream-lines.js';
 import { ArgumentError } from './errors.js';
 
-/** Bytes 0x00–0x1f and 0x7f: TAB and LF would split the line, the rest are reserved (daemonproxy(8) THE PROTOCOL, Framing). */
+/** Bytes 0x00–0x1f and 0x7f: TAB and LF would split the line, the rest are reserved. */
 const FIELD_CONTROL_RE = /[\x00-\x1f\x7f]/;
 
 /** `\t`, `\n`, `\x1b`: how a control byte is named in messages. */
@@ -35,7 +35,7 @@ export function findBadField(fields: readonly string[]): string | null {
 
 /**
  * One command line from its fields (without LF). Throws ArgumentError when a field holds a control
- * byte or the line, with `reserve` bytes for a tag, passes the daemon's limit (daemonproxy(8) THE PROTOCOL, Framing).
+ * byte or the line, with `reserve` bytes for a tag, passes the daemon's limit (1023 bytes).
  */
 export function commandLine(fields: readonly string[], encoding: BufferEncoding, reserve = 0): string {
 	if (fields.length === 0 || fields[0] === '') throw new ArgumentError('empty command');
@@ -60,9 +60,9 @@ export function taggedLine(tag: string, line: string): string {
 }
 
 export interface IncomingLine {
-	/** The request tag (daemonproxy(8) THE PROTOCOL, Request tags) without ':', or null for an untagged line. */
+	/** The request tag without ':', or null for an untagged line. */
 	readonly tag: string | null;
-	/** The `@SEQ` of an event (daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers), or null. */
+	/** The `@SEQ` of an event, or null. */
 	readonly seq: number | null;
 	/** The line without tag and sequence fields. */
 	readonly body: string;
@@ -80,7 +80,7 @@ export function classifyLine(line: string): IncomingLine {
 
 /**
  * Reply lines that come before a tagged request's terminal line whatever their shape: one for an
- * `echo` with text (daemonproxy(8) echo: `echo` alone replies nothing). A tagged `echo\tok` is answered
+ * `echo` with text (`echo` alone replies nothing). A tagged `echo\tok` is answered
  * `:T\tok` twice, the reply then the terminal line, so its first line must not be taken for the
  * terminal. Every other command's reply lines start with a name that is neither `ok` nor `error`.
  */
@@ -88,12 +88,15 @@ export function leadingReplies(fields: readonly string[]): number {
 	return fields[0] === 'echo' && fields.slice(1).join('\t') !== '' ? 1 : 0;
 }
 
-/** A 1.1 error reply (daemonproxy(8) THE PROTOCOL, Commands and replies): the text after `error\t`, or null. */
+/** A 1.1 error reply: the text after `error\t`, or null. */
 export function errorText(line: string): string | null {
 	return line.startsWith('error\t') ? line.slice(6) : null;
 }
 
-/** Spec daemonproxy(8) THE PROTOCOL, Commands and replies [accident]: the `unknown flag` error arrives split, its second line starting so. */
+/**
+ * A 1.1 accident (daemonproxy(8), COMPATIBILITY): the `unknown flag` error arrives split, its
+ * second line starting so.
+ */
 export function isErrorContinuation(line: string): boolean {
 	return line.startsWith(', for command "');
 }

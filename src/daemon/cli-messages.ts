@@ -1,24 +1,24 @@
-// The texts of the daemon's command-line parse (daemonproxy(8) OPTIONS), in 1.1's wording:
+// The texts of the daemon's command-line parse (daemonproxy(8), OPTIONS), in 1.1's wording:
 // scripts match on them and the man page quotes them, so an entry never changes meaning.
 // Data only: nothing here parses, logs or prints.
 
 /**
- * Every text the command-line parse emits (daemonproxy(8) OPTIONS). The pool warnings keep 1.1's wording except
- * the `servce` typo, which is fixed (daemonproxy(8) COMPATIBILITY lists it as an accident).
+ * Every text the command-line parse emits. The pool warnings keep 1.1's wording except the
+ * `servce` typo, which is fixed (daemonproxy(8) COMPATIBILITY lists it as an accident).
  */
 export const CLI_MESSAGES = {
 	unknownShort: (letter: string) => `Unknown option -${letter}  (see --help)`,
 	unknownLong: (arg: string) => `Unknown option ${arg}  (see --help)`,
 	missingShort: (letter: string) => `Missing argument for -${letter}`,
 	missingLong: (name: string) => `Missing argument for --${name}`,
-	// 1.1 appends a LF here (daemonproxy(8) COMPATIBILITY accident); we do not.
+	// 1.1 appends a LF here, an accident (daemonproxy(8), COMPATIBILITY); we do not.
 	unexpectedArgument: (arg: string) => `Unexpected argument "${arg}"`,
 	cannotStatConfig: (path: string) => `Cannot stat configfile "${path}"`,
 	badGuard: 'Terminate guard must be an integer',
 	execArgsTooLong: 'exec-on-exit arguments exceed buffer size',
 	badPoolSpec: 'Expected \'N\' or \'NxM\' where N and M are integers and M has an optional size suffix',
 	requireMode: 'require -i or -c or -S',
-	// 1.1 forbids the combination (daemonproxy(8) SYNOPSIS) without a documented text; both would read stdin.
+	// 1.1 forbids the combination without a documented text; both would read stdin.
 	interactiveWithStdinConfig: 'cannot combine -i with -c - (both would read stdin)',
 	ignoringDaemonize: 'Ignoring --daemonize (see manual)',
 	fdPoolCountLow: 'At least 7 fd objects required; using minimum',

@@ -1,4 +1,4 @@
-// The daemon's command-line options as data (daemonproxy(8) OPTIONS): the 1.1 table, and the shape
+// The daemon's command-line options as data (daemonproxy(8), OPTIONS): the 1.1 table, and the shape
 // of an extension option. The parser (cli-options.ts) and --help (help-text.ts) both read it, so
 // grammar and help cannot drift apart. Data only: nothing here parses or prints.
 
@@ -10,7 +10,7 @@ export interface BuiltinOption {
 	readonly description: string;
 }
 
-/** The 1.1 options in the order of the daemonproxy(8) OPTIONS table (which is also the --help order, daemonproxy(8) OPTIONS). */
+/** The 1.1 options in daemonproxy(8) OPTIONS order, which is also the --help order. */
 export const BUILTIN_OPTIONS: readonly BuiltinOption[] = [
 	{ short: 'c', long: 'config', valueName: 'FILENAME', description: 'Run commands from FILENAME at startup (- = stdin)' },
 	{ short: 'i', long: 'interactive', valueName: null, description: 'Controller on stdin (commands) and stdout (events)' },

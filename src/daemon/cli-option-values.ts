@@ -1,4 +1,4 @@
-// Reads the values of the 1.1 options (daemonproxy(8) OPTIONS, COMPATIBILITY): strtol-style integers, `N[xM]` pool
+// Reads the values of the 1.1 options: strtol-style integers, `N[xM]` pool
 // specs with their size suffixes, clamped to the pool limits with 1.1's warnings, and the byte
 // length of an argv string. No I/O: a warning goes onto the caller's list, never to the log.
 
@@ -37,21 +37,21 @@ export interface PoolLimits {
 	countLow: string; countHigh: string; sizeLow: string; sizeHigh: string | null;
 }
 
-/** daemonproxy(8) OPTIONS, COMPATIBILITY */
+/** `--fd-pool`: 1.1's ranges and warnings. */
 export const FD_POOL_LIMITS: PoolLimits = {
 	minCount: 7n, maxCount: 1024n, minSize: 32n, maxSize: 4096n, defaultSize: 96,
 	countLow: CLI_MESSAGES.fdPoolCountLow, countHigh: CLI_MESSAGES.fdPoolCountHigh,
 	sizeLow: CLI_MESSAGES.fdPoolSizeLow, sizeHigh: CLI_MESSAGES.fdPoolSizeHigh,
 };
 
-/** daemonproxy(8) OPTIONS: no upper bound on the object size in 1.1. */
+/** `--service-pool`: no upper bound on the object size in 1.1. */
 export const SERVICE_POOL_LIMITS: PoolLimits = {
 	minCount: 1n, maxCount: 65535n, minSize: 64n, maxSize: null, defaultSize: 512,
 	countLow: CLI_MESSAGES.servicePoolCountLow, countHigh: CLI_MESSAGES.servicePoolCountHigh,
 	sizeLow: CLI_MESSAGES.servicePoolSizeLow, sizeHigh: null,
 };
 
-/** daemonproxy(8) OPTIONS size suffixes after M: `k`/`m`/`g` (either case) ×1024ⁿ, with `B` ×1000ⁿ, with `iB` ×1024ⁿ. */
+/** Size suffixes after M: `k`/`m`/`g` (either case) ×1024ⁿ, with `B` ×1000ⁿ, with `iB` ×1024ⁿ. */
 function suffixMultiplier(suffix: string): bigint | null {
 	if (suffix === '' || suffix === 'b' || suffix === 'B') return 1n;
 	const power = 'kmg'.indexOf(suffix.charAt(0).toLowerCase()) + 1;

@@ -1,4 +1,4 @@
-// Owns the daemon's command-line grammar (daemonproxy(8) OPTIONS, EXIT STATUS, RUNNING AS INIT): argv in, typed
+// Owns the daemon's command-line grammar (daemonproxy(8), OPTIONS): argv in, typed
 // options plus at most one stop (help / version / fatal) out, processed strictly left to right.
 // Invariant: an earlier -E or guard decides what a later error does, exactly as in 1.1.
 // Must never do I/O (no fs, no console, no process.exit): the caller logs, prints, execs, exits.
@@ -16,9 +16,9 @@ export interface DaemonOptions {
 	interactive: boolean;
 	socket: string | null;
 	daemonize: boolean;
-	/** daemonproxy(8) EXIT STATUS terminate guard; 0n = none. As process 1 it starts at 1n. */
+	/** The terminate guard (--exit-guard); 0n = none. As process 1 it starts at 1n. */
 	exitGuard: bigint;
-	/** daemonproxy(8) EXIT STATUS, Exec-on-exit exec-on-exit vector split from the TSV value; null = none (`-E ''` disables). */
+	/** The exec-on-exit vector (-E) split from the TSV value; null = none (`-E ''` disables). */
 	exitExec: string[] | null;
 	fdPool: PoolSpec | null;
 	servicePool: PoolSpec | null;
@@ -41,7 +41,7 @@ export interface ParseResult {
 	/** The state reached; when `stop` is set, the state at the moment parsing stopped. */
 	options: DaemonOptions;
 	stop: ParseStop | null;
-	/** To be logged at `warning` level, in order (daemonproxy(8) OPTIONS clamping, daemonproxy(8) OPTIONS). */
+	/** To be logged at `warning` level, in order (pool values clamped, -D ignored). */
 	warnings: string[];
 	/** Fatal conditions survived because a guard was set: log `fatal: (attempting to continue) …`. */
 	continuedFatals: string[];
@@ -52,10 +52,10 @@ export interface ParseContext {
 	fileExists(path: string): boolean;
 }
 
-/** daemonproxy(8) RUNNING AS INIT */
+/** Process 1's defaults (daemonproxy(8), RUNNING AS INIT). */
 export const PID1_CONFIG_FILE = '/etc/daemonproxy.conf';
 export const PID1_EXIT_GUARD = 1n;
-/** daemonproxy(8) COMPATIBILITY: the exec-on-exit vector, TABs included. */
+/** -E's limit, as in 1.1: the bytes of the exec-on-exit vector, TABs included. */
 export const MAX_EXEC_ARGS_BYTES = 255;
 
 type Known =
@@ -66,7 +66,7 @@ const DEFAULT_FILTER_INDEX = LOG_LEVELS.indexOf('debug');
 const MAX_FILTER_INDEX = LOG_LEVELS.length - 1;
 
 /**
- * Parses `argv` (the arguments after the program name, as latin1 strings) per daemonproxy(8) OPTIONS. The caller
+ * Parses `argv` (the arguments after the program name, as latin1 strings). The caller
  * acts on `stop` (print help/version and exit 1, or exec-on-exit; fatal: exec-on-exit if
  * configured, else log and exit with `status`), then logs `warnings` and `continuedFatals`.
  * Throws only on programmer errors in `extensions` (bad or clashing names).
@@ -90,8 +90,8 @@ export function parseCommandLine(
 	const state: { stop: ParseStop | null } = { stop: null };
 	let filterIndex = DEFAULT_FILTER_INDEX;
 
-	// daemonproxy(8) EXIT STATUS: exec-on-exit first (the caller execs, so parsing stops); then a guard means
-	// "log and carry on"; otherwise the condition ends the process. Returns true to stop.
+	// A fatal condition: exec-on-exit first (the caller execs, so parsing stops); then a guard
+	// means "log and carry on"; otherwise the condition ends the process. Returns true to stop.
 	const fatal = (message: string): boolean => {
 		if (options.exitExec !== null || options.exitGuard === 0n) {
 			state.stop = { kind: 'fatal', status: EXIT_STATUS.badOptions, message };
@@ -175,7 +175,7 @@ export function parseCommandLine(
 	return { options, stop: state.stop, warnings, continuedFatals };
 }
 
-/** daemonproxy(8) SYNOPSIS, DESCRIPTION step 4, daemonproxy(8) RUNNING AS INIT, OPTIONS: the checks and defaults that follow a complete parse. */
+/** The checks and defaults that follow a complete parse. */
 function finish(options: DaemonOptions, context: ParseContext, warnings: string[], fatal: (m: string) => boolean): void {
 	if (options.config === null && context.isPid1) options.config = PID1_CONFIG_FILE;
 	if (options.config === null && !options.interactive && options.socket === null) {

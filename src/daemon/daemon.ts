@@ -1,6 +1,6 @@
 // The running daemon: wires the supervisor to its controllers (controller-table.ts), the control
 // socket and its gate, the event fan-out, the log destination (log-destination.ts), caught
-// signals and the exit paths (daemonproxy(8) CONTROLLERS, SIGNALS, LOGGING, EXIT STATUS, EXIT STATUS, Exec-on-exit, CONTROLLERS, Peer credentials and roles, CONTROLLERS, Subscriptions and sequence numbers).
+// signals and the exit paths.
 // Invariants: each published event is numbered and encoded once, and handed to every controller
 // subscribed to it; nothing here blocks on a reader; every controller and fd it creates is
 // released exactly once.
@@ -51,11 +51,11 @@ export class Daemon implements ControllerHost, CommandHost {
 	readonly exits: ExitPaths;
 	/** What commands may change of the process (guard, exec-on-exit, exit, cwd, log, socket). */
 	readonly process: ProcessControl;
-	/** The numbered event stream and its retained tail (daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers). */
+	/** The numbered event stream and its retained tail (for events.resume). */
 	readonly events: EventRing;
 	/** Descriptor 2, nothing (-D) or the log.dest handle (log-destination.ts). */
 	readonly logDestination: LogDestination;
-	/** Names this run's numbering, so a resume across a daemon restart is a gap (daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers). */
+	/** Names this run's numbering, so a resume across a daemon restart is a gap. */
 	readonly streamId = sys.randomBytes(8).toString('hex');
 	/** Credentials of the daemon's own controllers (config, -i, services): the owner's. */
 	readonly ownPeer: Peer = { pid: process.pid, uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
@@ -87,7 +87,7 @@ export class Daemon implements ControllerHost, CommandHost {
 			signalArrived: counter => this.#signalArrived(counter),
 			control: { open: (service, uses) => this.#openServiceControl(service, uses) },
 		});
-		// Also what keeps the process alive when nothing else would: 1.1 never ends on its own (daemonproxy(8) DESCRIPTION).
+		// Also what keeps the process alive when nothing else would: 1.1 never ends on its own.
 		this.#blockedCheck = setInterval(() => {
 			// FdStream.blockedSinceMs is on sys.monotonicMs(), not on the wire clock.
 			const now = sys.monotonicMs();
@@ -103,7 +103,7 @@ export class Daemon implements ControllerHost, CommandHost {
 	}
 
 	/**
-	 * `audit` for a command that may change state (daemonproxy(8) CONTROLLERS, Peer credentials and roles); its subject is the verb. The log
+	 * `audit` for a command that may change state; its subject is the verb. The log
 	 * keeps a durable copy of what subscribers may miss: every refusal (warning), and every change
 	 * made over the control socket (info). Commands of the config file, the interactive controller
 	 * and service controllers are the daemon's own policy and are not logged.
@@ -126,9 +126,9 @@ export class Daemon implements ControllerHost, CommandHost {
 	}
 
 	/**
-	 * daemonproxy(8) SIGNALS: every controller hears of each signal newer than what it was told. Every connected
-	 * controller has been told up to the previous arrival (at connect, by statedump or here), so
-	 * that is exactly this counter: one numbered event for all.
+	 * Every controller hears of each signal newer than what it was told (daemonproxy(8), SIGNALS).
+	 * Every connected controller has been told up to the previous arrival (at connect, by
+	 * statedump or here), so that is exactly this counter: one numbered event for all.
 	 */
 	#signalArrived(counter: SignalCounter): void {
 		this.broadcast(signalEvent(counter));
@@ -166,13 +166,13 @@ export class Daemon implements ControllerHost, CommandHost {
 	/** A controller over raw fds we own (ControllerTable.open); null when the maximum is reached. */
 	addController(kind: ControllerKind, inputFd: number | null, outputFd: number | null, onClosed?: () => void, peer: Peer = this.ownPeer): Controller | null {
 		const controller = this.#controllers.open(kind, inputFd, outputFd, peer, onClosed);
-		// A service controller hears of pending signals after its own `up` line (daemonproxy(8) CONTROLLERS, Kinds): see spawned().
+		// A service controller hears of pending signals after its own `up` line: see spawned().
 		if (controller?.hasOutput && kind !== 'service') this.#deliverSignalsTo(controller);
 		return controller;
 	}
 
 	/**
-	 * A service controller (daemonproxy(8) CONTROLLERS, Kinds): one socketpair per start; the child's end goes at every
+	 * A service controller: one socketpair per start; the child's end goes at every
 	 * `control.*` position. Without control.cmd/control.socket the child's lines are ignored,
 	 * but the socket is still read so that the child's exit (EOF) ends the controller; an
 	 * event-only controller thus keeps receiving events until then (1.1 closed it at once).
@@ -248,7 +248,7 @@ export class Daemon implements ControllerHost, CommandHost {
 		this.#controlSocket = null;
 	}
 
-	/** Credentials and role first (daemonproxy(8) CONTROLLERS, Peer credentials and roles), before any line is read; then the slot limit. */
+	/** Credentials and role first, before any line is read; then the slot limit. */
 	#accepted(fd: number): void {
 		if (this.exits.exiting) {
 			sys.close(fd);
@@ -267,7 +267,7 @@ export class Daemon implements ControllerHost, CommandHost {
 
 	// ---- process-wide state ---------------------------------------------------------------
 
-	/** chdir (daemonproxy(8) chdir); returns the strerror text on failure. */
+	/** The chdir command; returns the strerror text on failure. */
 	chdir(path: string): string | null {
 		try {
 			sys.chdir(path);
@@ -277,7 +277,7 @@ export class Daemon implements ControllerHost, CommandHost {
 		}
 	}
 
-	/** Terminate guard (daemonproxy(8) terminate.guard); 0n = none. */
+	/** Terminate guard; 0n = none. */
 	get guard(): bigint {
 		return this.exits.guard;
 	}
@@ -286,7 +286,7 @@ export class Daemon implements ControllerHost, CommandHost {
 		this.exits.guard = code;
 	}
 
-	/** Exec-on-exit argument vector (daemonproxy(8) EXIT STATUS, Exec-on-exit); null = none. */
+	/** Exec-on-exit argument vector; null = none. */
 	get execOnExit(): string[] | null {
 		return this.exits.execOnExit;
 	}
@@ -295,7 +295,7 @@ export class Daemon implements ControllerHost, CommandHost {
 		this.exits.execOnExit = argv;
 	}
 
-	/** End at the end of this pass (daemonproxy(8) terminate): exec-on-exit if configured, else exit. */
+	/** End at the end of this pass: exec-on-exit if configured, else exit. */
 	requestExit(status: number, message: string): void {
 		if (!this.exits.markExiting()) return;
 		setImmediate(() => this.exits.end(status, message));

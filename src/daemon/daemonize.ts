@@ -1,4 +1,4 @@
-// -D / --daemonize (daemonproxy(8) OPTIONS) without fork(): Node cannot fork a running V8, so the process the
+// -D / --daemonize without fork(): Node cannot fork a running V8, so the process the
 // user started (the *launcher*) re-executes the same program with the same arguments as a new
 // session leader (posix_spawn + setsid) and waits for a verdict on a readiness pipe. The
 // *daemon* runs the whole startup with the launcher's stdin, stdout and stderr (so startup errors
@@ -86,7 +86,7 @@ export function launch(argv: readonly string[], inherited: readonly number[]): n
 	process.exit(reaped.code ?? EXIT_STATUS.fatalSignal);
 }
 
-/** daemonproxy(8) OPTIONS: the pid, without a newline; a closed stdout loses it, nothing else. */
+/** The pid, without a newline; a closed stdout loses it, nothing else. */
 function printPid(pid: number): void {
 	try {
 		writeSync(1, String(pid));

@@ -1,11 +1,11 @@
-// Every way the daemon can end (daemonproxy(8) terminate, SERVICES, When daemonproxy ends, EXIT STATUS, EXIT STATUS, Exec-on-exit): `terminate`, the end of
+// Every way the daemon can end (daemonproxy(8), EXIT STATUS): `terminate`, the end of
 // the interactive session, fatal conditions (startup errors, fatal signals, uncaught exceptions)
 // and -h/--version. Owns the terminate guard and the exec-on-exit vector, and keeps the native
 // fatal-signal handler's copy of that vector current (sys.setFatalExec).
 // Invariants: with exec-on-exit configured, every trappable exit path execs it first (same pid;
 // handles, controller connections and the control socket inherited); a failed exec falls through
 // to the normal path; a guard turns a fatal condition into "log and carry on". Services are never
-// signalled or waited for (daemonproxy(8) SERVICES, When daemonproxy ends).
+// signalled or waited for (daemonproxy(8), SERVICES).
 
 import type { Logger } from '../supervisor/logger.js';
 import * as sys from '../os/sys.js';
@@ -13,7 +13,7 @@ import * as sys from '../os/sys.js';
 /** What the exit paths need from the rest of the daemon. */
 export interface ExitHost {
 	readonly log: Logger;
-	/** Running services, logged before an exit or exec (daemonproxy(8) LOGGING). */
+	/** Running services, logged before an exit or exec. */
 	running(): ReadonlyArray<{ readonly name: string; readonly pid: number }>;
 	/** Descriptors the exec-on-exit program inherits: handles, controller connections, control socket. */
 	inheritableFds(): number[];
@@ -25,7 +25,7 @@ export interface ExitHost {
 export type EndListener = (kind: 'exit' | 'exec', status: number, message: string) => void;
 
 export class ExitPaths {
-	/** Terminate guard (daemonproxy(8) terminate.guard, EXIT STATUS); 0n = none. */
+	/** Terminate guard; 0n = none. */
 	guard = 0n;
 	#execOnExit: string[] | null = null;
 	#host: ExitHost | null = null;
@@ -46,7 +46,7 @@ export class ExitPaths {
 		this.#endListeners.push(listener);
 	}
 
-	/** Exec-on-exit vector (daemonproxy(8) EXIT STATUS, Exec-on-exit); null = none. Also handed to the native fatal-signal path. */
+	/** Exec-on-exit vector; null = none. Also handed to the native fatal-signal path. */
 	get execOnExit(): string[] | null {
 		return this.#execOnExit;
 	}
@@ -61,7 +61,7 @@ export class ExitPaths {
 	}
 
 	/**
-	 * daemonproxy(8) EXIT STATUS: a fatal condition. Exec-on-exit first; then, under a guard, `fatal: (attempting to
+	 * A fatal condition. Exec-on-exit first; then, under a guard, `fatal: (attempting to
 	 * continue) MESSAGE` and return; otherwise `fatal: MESSAGE` and exit with `status`.
 	 */
 	fatal(status: number, message: string): void {
@@ -74,14 +74,14 @@ export class ExitPaths {
 		this.exit(status);
 	}
 
-	/** terminate, interactive end (daemonproxy(8) terminate, CONTROLLERS, Kinds): exec-on-exit if configured, else exit. */
+	/** terminate, or the end of the interactive session: exec-on-exit if configured, else exit. */
 	end(status: number, message: string): never {
 		this.tryExec(status, message);
 		this.exit(status);
 	}
 
 	/**
-	 * daemonproxy(8) EXIT STATUS, Exec-on-exit: if a vector is configured, log the running services and the exec warning, let the
+	 * If a vector is configured, log the running services and the exec warning, let the
 	 * inheritable fds survive the exec, and exec. Returns only when there is no vector or the exec
 	 * failed (logged as `Unable to exec "PROGRAM": reason`; the fds are close-on-exec again).
 	 */

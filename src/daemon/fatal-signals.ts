@@ -1,7 +1,7 @@
-// The signal dispositions of daemonproxy(8) SIGNALS plus the JavaScript-level crash handlers: counted signals
-// become `signal` events and never end the daemon (also as process 1, where the kernel delivers
-// only signals with a handler); the fatal signals and uncaught exceptions take the fatal path of
-// daemonproxy(8) EXIT STATUS (guard, exec-on-exit, exit 4). Installed once, at startup, before anything can fail.
+// The signal dispositions (daemonproxy(8), SIGNALS) plus the JavaScript-level crash handlers:
+// counted signals become `signal` events and never end the daemon (also as process 1, where the
+// kernel delivers only signals with a handler); the fatal signals and uncaught exceptions take the
+// fatal path (guard, exec-on-exit, exit 4). Installed once, at startup, before anything can fail.
 
 import { COUNTED_SIGNALS, FATAL_SIGNALS, signalName, signalNumber, type SignalName } from '../protocol/signals.js';
 import type { Logger } from '../supervisor/logger.js';
@@ -18,8 +18,9 @@ import { openPrivateWriter } from '../os/private-writer.js';
 export const EXTRA_COUNTED_SIGNALS: readonly SignalName[] = ['SIGPWR'];
 
 /**
- * daemonproxy(8) SIGNALS "caught only to wake the main loop": Node already ignores SIGPIPE and reaps through its
- * own SIGCHLD handler; SIGALRM's default action would end the daemon, so it gets an empty one.
+ * Of the signals caught only to wake the main loop (WAKE_SIGNALS), Node already ignores SIGPIPE
+ * and reaps through its own SIGCHLD handler; SIGALRM's default action would end the daemon, so it
+ * gets an empty one.
  */
 const WAKE_ONLY_SIGNALS: readonly SignalName[] = ['SIGALRM'];
 

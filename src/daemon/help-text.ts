@@ -1,4 +1,4 @@
-// Owns the texts of `--help` and `--version` (daemonproxy(8) OPTIONS): the 1.1 column layout, built from the
+// Owns the texts of `--help` and `--version`: the 1.1 column layout, built from the
 // same option table the parser uses, so help and grammar cannot drift apart.
 // Invariant: the first line is always `daemonproxy version <VERSION>` (the only stable line).
 // Must never print or read anything: callers write the returned string to stdout.
@@ -14,8 +14,8 @@ function optionLine(short: string | null, long: string, valueName: string, descr
 }
 
 /**
- * daemonproxy(8) OPTIONS: `daemonproxy version V`, `options:`, one line per option (1.1 options in daemonproxy(8) OPTIONS order,
- * then extensions in the order given), then an empty line. Names longer than their column push
+ * `daemonproxy version V`, `options:`, one line per option (1.1 options in table order, then
+ * extensions in the order given), then an empty line. Names longer than their column push
  * the rest of the line right, as printf's `%-12s` does.
  */
 export function helpText(version: string, extensions: readonly ExtensionOption[] = []): string {
@@ -29,7 +29,7 @@ export function helpText(version: string, extensions: readonly ExtensionOption[]
 	return `${lines.join('\n')}\n\n`;
 }
 
-/** daemonproxy(8) OPTIONS: the version line, then build/about lines that no script should parse. */
+/** The version line, then build/about lines that no script should parse. */
 export function versionText(version: string, gitHead?: string): string {
 	const lines = [`daemonproxy version ${version}`];
 	if (gitHead !== undefined && gitHead !== '') lines.push(` git HEAD: ${gitHead}`);

@@ -1,5 +1,5 @@
-// Where the log goes (daemonproxy(8) log.dest, LOGGING): descriptor 2 at startup, nowhere while -D waits for
-// log.dest, then the handle called by log.dest, followed whenever it is replaced or deleted.
+// Where the log goes (daemonproxy(8), LOGGING): descriptor 2 at startup, nowhere while -D waits
+// for log.dest, then the handle called by log.dest, followed whenever it is replaced or deleted.
 // Invariants: the logger's sink and the native fatal path's target always name the same
 // destination; a sink is closed exactly once, when it is replaced. Never opens a handle itself.
 
@@ -22,19 +22,22 @@ export class LogDestination {
 		this.#handle = handle;
 	}
 
-	/** daemonproxy(8) log.dest: log to the handle called `name`, now and whenever it exists. False if it does not exist yet. */
+	/**
+	 * log.dest: log to the handle called `name`, now and whenever it exists. False if it does not
+	 * exist yet.
+	 */
 	follow(name: string): boolean {
 		this.#name = name;
 		this.#refresh();
 		return this.#handle(name) !== undefined;
 	}
 
-	/** Log to descriptor 2 until log.dest is used (daemonproxy(8) LOGGING). */
+	/** Log to descriptor 2 until log.dest is used. */
 	toStderr(): void {
 		this.#replace(2);
 	}
 
-	/** -D: no destination until log.dest; messages wait in the logger's bounded buffer (daemonproxy(8) LOGGING). */
+	/** -D: no destination until log.dest; messages wait in the logger's bounded buffer. */
 	pause(): void {
 		if (this.#name === null) this.#replace(null);
 	}

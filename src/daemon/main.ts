@@ -1,8 +1,8 @@
-// The daemonproxy command: parse options (daemonproxy(8) OPTIONS), then the startup sequence of daemonproxy(8) DESCRIPTION
-// (umask, handles and pools, signals, control socket, interactive controller, config reader,
-// mlockall, daemonize) and hand over to the event loop. Exit statuses follow daemonproxy(8) EXIT STATUS; every exit
-// path goes through exit-paths.ts (guard, exec-on-exit). Never writes to process.stdout/stderr
-// after startup (Node writes them synchronously): the log goes through the logger.
+// The daemonproxy command: parse options, then the startup sequence (umask, handles and pools,
+// signals, control socket, interactive controller, config reader, mlockall, daemonize) and hand
+// over to the event loop. Exit statuses follow daemonproxy(8) EXIT STATUS; every exit path goes
+// through exit-paths.ts (guard, exec-on-exit). Never writes to process.stdout/stderr after
+// startup (Node writes them synchronously): the log goes through the logger.
 
 import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { wireFromArg } from '../protocol/fields.js';
@@ -38,7 +38,7 @@ function integerIn(name: string, low: number, high: number): (value: string) => 
 		: `--${name} expects an integer from ${low} to ${high}, not "${value}"`;
 }
 
-/** The control-server options (daemonproxy(8) CONTROLLERS, Peer credentials and roles, CONTROLLERS, Subscriptions and sequence numbers), beyond those of 1.1. */
+/** The control-server options, beyond those of 1.1 (daemonproxy(8), OPTIONS). */
 export const SERVER_OPTIONS: readonly ExtensionOption[] = [
 	{ long: 'allow', valueName: 'ROLE:SEL', description: 'Grant ROLE (admin, operator, observer) to uid=N, gid=N, user=NAME, group=NAME', validate: value => checkRuleSpec(value) },
 	{ long: 'socket-mode', valueName: 'MODE', description: 'File mode of a control socket path, in octal (default 0600)', validate: value => /^0?[0-7]{3}$/.test(value) ? null : `--socket-mode expects an octal mode such as 0660, not "${value}"` },
@@ -120,7 +120,7 @@ export function main(argv: readonly string[] = process.argv.slice(2).map(wireFro
 	start(daemon, options, isPid1, inherited, readiness);
 }
 
-/** daemonproxy(8) EXIT STATUS: a fatal startup condition: exec-on-exit, else exit, unless a guard says carry on. */
+/** A fatal startup condition: exec-on-exit, else exit, unless a guard says carry on. */
 function fatal(daemon: Daemon, status: number, message: string): void {
 	daemon.exits.fatal(status, message);
 }
@@ -145,7 +145,7 @@ function start(daemon: Daemon, options: DaemonOptions, isPid1: boolean, inherite
 		}
 	}
 
-	// Names are looked up once, now; an unknown one is a command-line error (daemonproxy(8) CONTROLLERS, Peer credentials and roles).
+	// Names are looked up once, now; an unknown one is a command-line error.
 	const grants = options.extensions.get('allow') ?? [];
 	const accounts = grants.length > 0 ? loadAccounts() : null;
 	for (const spec of grants) {
@@ -185,7 +185,7 @@ function start(daemon: Daemon, options: DaemonOptions, isPid1: boolean, inherite
 
 	if (options.mlockall) lockMemory(daemon);
 
-	// -D (daemonproxy(8) OPTIONS): /dev/null on descriptors 0–2 and on the stdin/stdout/stderr handles, the log
+	// -D: /dev/null on descriptors 0–2 and on the stdin/stdout/stderr handles, the log
 	// held until log.dest, then the launcher hears `ready` and prints our pid.
 	readiness.ready(() => {
 		replaceWithNull(supervisor.handles, ['stdin', 'stdout', 'stderr']);
@@ -195,7 +195,7 @@ function start(daemon: Daemon, options: DaemonOptions, isPid1: boolean, inherite
 
 /**
  * -M: lock memory so the daemon is never paged out. Pages are locked as they are touched
- * (MCL_ONFAULT), else all at once; a failure is only logged, as in 1.1 (daemonproxy(8) OPTIONS).
+ * (MCL_ONFAULT), else all at once; a failure is only logged, as in 1.1.
  */
 function lockMemory(daemon: Daemon): void {
 	try {

@@ -1,4 +1,4 @@
-// The handles that exist without commands (daemonproxy(8) HANDLES, Handles that exist from the start): the constant placeholders, `null`,
+// The handles that exist without commands: the constant placeholders, `null`,
 // `stdin`/`stdout`/`stderr`, and `fd_N` for every descriptor inherited at startup. Node marks
 // inherited descriptors close-on-exec before any JavaScript runs and opens its own among them,
 // so the sh entry point (bin/daemonproxy) lists them for us; a child gets only what it lists.
@@ -7,7 +7,7 @@ import type { Handle, HandleTable } from '../supervisor/handle-table.js';
 import * as sys from '../os/sys.js';
 import { probedHandle } from '../server/probed-handle.js';
 
-/** 1.1 scanned descriptors 0..1023 at startup (daemonproxy(8) COMPATIBILITY). */
+/** 1.1 scanned descriptors 0..1023 at startup. */
 const MAX_INHERITED_FD = 1023;
 
 const READ_WRITE = { read: true, write: true, append: false, create: false, trunc: false, nonblock: false };
@@ -42,7 +42,7 @@ export function seedStartupHandles(table: HandleTable, inherited: readonly numbe
 	}
 }
 
-/** stdin/stdout consumed by -i or -c -: the handles now hold /dev/null, flags as probed (daemonproxy(8) HANDLES, Handles that exist from the start). */
+/** stdin/stdout consumed by -i or -c -: the handles now hold /dev/null, flags as probed. */
 export function replaceWithNull(table: HandleTable, names: readonly string[]): void {
 	for (const name of names) {
 		const old = table.get(name);

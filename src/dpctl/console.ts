@@ -1,4 +1,4 @@
-// The interactive console (`dpctl` with no verb on a terminal, dpctl(1)): readline with a saved
+// The interactive console (`dpctl` with no verb on a terminal): readline with a saved
 // history and completion, one connection kept open (reconnecting if the daemon goes away), live
 // events printed above the line being typed without disturbing it, and every dpctl verb and
 // command available as a typed line (`service.start web`, `status`, `help`).

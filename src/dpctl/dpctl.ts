@@ -1,4 +1,4 @@
-// dpctl(1), the command-line client (dpctl(1)): main() parses the command line (fast path in
+// dpctl(1), the command-line client: main() parses the command line (fast path in
 // cli/argv.ts, full yargs otherwise), runs one command, and exits with its status:
 // 0 ok, 1 the daemon said error, 99 timeout, 100 usage, 111 system error.
 // Must never load yargs or a command module that the call does not use: startup time matters.

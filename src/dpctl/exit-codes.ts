@@ -1,4 +1,4 @@
-// dpctl's exit statuses (dpctl(1)) and the error that carries one to main().
+// dpctl's exit statuses (dpctl(1), EXIT STATUS) and the error that carries one to main().
 // Invariant: the numbers never change meaning; scripts test them. Must never import yargs.
 
 export const EXIT = {

@@ -1,5 +1,5 @@
 // The steps behind dpctl start, stop and restart: send the commands, then wait on the event
-// stream for each service to reach the wanted state (daemonproxy(8) EVENTS), with a deadline and, for stop,
+// stream for each service to reach the wanted state, with a deadline and, for stop,
 // an optional escalation to SIGKILL. The stream is opened before any command, so no state change
 // can slip between a command and the wait.
 // Must never treat a state the daemon did not report as reached.
@@ -80,7 +80,7 @@ export async function waitForServices(stream: StreamReader, names: Iterable<stri
 	return { pending, failed };
 }
 
-/** service.state patterns for these names (daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers). */
+/** service.state patterns for these names. */
 export function statePatterns(names: readonly string[]): string[] {
 	return names.map((n) => `service.state:${n}`);
 }

@@ -1,6 +1,6 @@
 // What every dpctl command needs around the library: the socket address (-S, the environment,
 // the default), the request mode, one connection, a deadline, and the translation of any failure
-// into a diagnostic line and an exit status (dpctl(1)).
+// into a diagnostic line and an exit status.
 // Must never print a wire byte raw to a terminal, nor retry a failed connection.
 
 import { resolveSocketAddress } from '../client/address.js';

@@ -1,6 +1,6 @@
 // How the console splits a typed line into protocol fields: words separated by spaces (a TAB
 // cannot be typed there: it completes), '…' taken literally, "…" with \" and \\ escapes, and ''
-// for an empty field (daemonproxy(8) THE PROTOCOL, Framing: empty fields are significant). Pure; no I/O.
+// for an empty field (empty fields are significant on the wire). Pure; no I/O.
 
 export type SplitResult = { ok: true; words: string[] } | { ok: false; error: string };
 

@@ -1494,11 +1494,11 @@ static napi_value f_on_sigchld(napi_env env, napi_callback_info info) {
 	return NULL;
 }
 
-/* ---------- fatal signals (daemonproxy(8) SIGNALS, EXIT STATUS, EXIT STATUS, Exec-on-exit) ----------
+/* ---------- fatal signals (daemonproxy(8), SIGNALS) ----------
  * SIGABRT, SIGFPE, SIGILL, SIGSEGV, SIGBUS, SIGTRAP get one sigaction handler (SA_SIGINFO, on an
  * alternate stack). Sent by another process with kill(2)/sigqueue(3): the handler only records the
  * signal and wakes the loop (uv_async_send is async-signal-safe); JavaScript then takes the fatal
- * path of daemonproxy(8) EXIT STATUS (guard, exec-on-exit, exit 4). Anything else (a real fault, abort(3), a signal the
+ * path (guard, exec-on-exit, exit 4). Anything else (a real fault, abort(3), a signal the
  * process sent itself) cannot return to JavaScript safely: the handler writes
  * "fatal: Received signal SIG<NAME> (<N>)" to the prepared log descriptor, execs the prepared
  * exec-on-exit vector if there is one, and otherwise _exit(4). Only async-signal-safe calls. */

@@ -1,6 +1,6 @@
-// The log's way out (daemonproxy(8) LOGGING): a private non-blocking description of the destination fd,
-// written only when the kernel says it is writable. A destination that stops reading costs
-// the daemon nothing: the logger's bounded buffer fills and it counts what it drops.
+// The log's way out (daemonproxy(8), LOGGING): a private non-blocking description of the
+// destination fd, written only when the kernel says it is writable. A destination that stops
+// reading costs the daemon nothing: the logger's bounded buffer fills and it counts what it drops.
 
 import { close, probe, send, Watcher } from './sys.js';
 import { openPrivateWriter } from './private-writer.js';

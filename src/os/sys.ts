@@ -102,7 +102,7 @@ const DOMAINS = { unix: C.AF_UNIX, inet: C.AF_INET, inet6: C.AF_INET6 } as const
 const SHUTDOWN_HOW = { read: C.SHUT_RD, write: C.SHUT_WR, both: C.SHUT_RDWR } as const;
 
 /** Monotonic milliseconds (CLOCK_MONOTONIC, through process.hrtime): the clock of the wire
- * timestamps (daemonproxy(8) THE PROTOCOL, Timestamps), of restart timers and of FdStream.blockedSinceMs. Not performance.now(): its
+ * timestamps, of restart timers and of FdStream.blockedSinceMs. Not performance.now(): its
  * module costs the daemon almost 1 MB of resident memory. */
 export function monotonicMs(): number {
 	return Number(process.hrtime.bigint()) / 1e6;

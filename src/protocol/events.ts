@@ -1,5 +1,5 @@
-// Owns the event lines of daemonproxy(8) EVENTS as typed values: one formatter and one parser, shared by the
-// daemon (which formats each event once) and the client (which parses).
+// Owns the event lines (daemonproxy(8), EVENTS) as typed values: one formatter and one parser,
+// shared by the daemon (which formats each event once) and the client (which parses).
 // Invariants: formatEvent returns one line without LF; parseEvent is strict, so whenever it
 // returns an event, formatEvent of it gives back the same bytes. Must never throw on input.
 
@@ -7,7 +7,7 @@ export type ServiceStateName = 'start' | 'up' | 'down' | 'deleted';
 export type ExitReason = 'exit' | 'signal';
 export type FdType = 'file' | 'pipe' | 'socket' | 'special';
 
-/** daemonproxy(8) EVENTS, SERVICES fields; null prints as `-`. VALUE is an exit status or a `SIG…` name. */
+/** service.state, 9 fields; null prints as `-`. VALUE is an exit status or a `SIG…` name. */
 export interface ServiceStateEvent {
 	type: 'service.state';
 	name: string;
@@ -19,21 +19,17 @@ export interface ServiceStateEvent {
 	uptime: number | null;
 	downtime: number | null;
 }
-/** daemonproxy(8) EVENTS. */
 export interface ServiceArgsEvent { type: 'service.args'; name: string; args: readonly string[] }
-/** daemonproxy(8) EVENTS. */
 export interface ServiceFdsEvent { type: 'service.fds'; name: string; fds: readonly string[] }
-/** daemonproxy(8) EVENTS. */
 export interface ServiceTagsEvent { type: 'service.tags'; name: string; tags: readonly string[] }
-/** daemonproxy(8) EVENTS; the `-` form (no triggers) does not carry the interval, so it parses as 0. */
+/** The `-` form (no triggers) does not carry the interval, so it parses as 0. */
 export interface ServiceAutoUpEvent { type: 'service.auto_up'; name: string; interval: number; triggers: readonly string[] }
-/** daemonproxy(8) HANDLES, fd.state renderings, live handle. */
+/** fd.state of a live handle. */
 export interface FdStateEvent { type: 'fd.state'; name: string; fdType: FdType; flags: string; description: string }
-/** daemonproxy(8) HANDLES, fd.state renderings, wire `fd.state\tNAME\tdeleted`. */
+/** On the wire `fd.state\tNAME\tdeleted`. */
 export interface FdDeletedEvent { type: 'fd.deleted'; name: string }
-/** daemonproxy(8) EVENTS. */
 export interface SignalEvent { type: 'signal'; signal: string; ts: number; count: number }
-/** daemonproxy(8) EVENTS (and daemonproxy(8) CONTROLLERS, Back-pressure and overflow). */
+/** Events were dropped for this controller (see Back-pressure and overflow in daemonproxy(8)). */
 export interface OverflowEvent { type: 'overflow' }
 
 export type DaemonEvent =
@@ -56,7 +52,7 @@ function numOrDash(n: number | null): string {
 	return n === null ? DASH : String(n);
 }
 
-/** The wire line of an event, without LF (daemonproxy(8) EVENTS). */
+/** The wire line of an event, without LF. */
 export function formatEvent(e: DaemonEvent): string {
 	switch (e.type) {
 		case 'service.state':
@@ -69,7 +65,7 @@ export function formatEvent(e: DaemonEvent): string {
 		case 'service.tags':
 			return `service.tags\t${e.name}\t${e.tags.join('\t')}`;
 		case 'service.auto_up': {
-			// daemonproxy(8) EVENTS: the `-` form whenever the stored trigger TSV is empty ([] or ['']).
+			// The `-` form whenever the stored trigger TSV is empty ([] or ['']).
 			const triggers = e.triggers.join('\t');
 			return triggers.length === 0
 				? `service.auto_up\t${e.name}\t-`
@@ -127,7 +123,7 @@ function parseServiceState(f: readonly string[]): ServiceStateEvent | null {
 	};
 }
 
-/** daemonproxy(8) EVENTS: fields after the name; a single empty field is the empty list. */
+/** service.args, .fds, .tags: the fields after the name; a single empty field is the empty list. */
 function listAfterName(f: readonly string[]): string[] | null {
 	if (f.length < 3) {
 		return null;
@@ -174,7 +170,7 @@ function parseSignal(f: readonly string[]): SignalEvent | null {
 /**
  * The event a line carries, or null for every other line (echo replies, `error`, `warning`,
  * `info`, `log.filter`, tagged lines, malformed events). Note that an echo reply can imitate an
- * event: only a tagged request (daemonproxy(8) THE PROTOCOL, Request tags) tells them apart.
+ * event: only a tagged request tells them apart.
  */
 export function parseEvent(line: string): DaemonEvent | null {
 	if (line === 'overflow') {
@@ -212,7 +208,7 @@ export function parseEvent(line: string): DaemonEvent | null {
 	}
 }
 
-/** The subscription topic (daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers); `fd.deleted` is published as `fd.state`. */
+/** The subscription topic; `fd.deleted` is published as `fd.state`. */
 export function eventTopic(e: DaemonEvent): EventTopic {
 	return e.type === 'fd.deleted' ? 'fd.state' : e.type;
 }

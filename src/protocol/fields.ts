@@ -1,9 +1,9 @@
-// Owns the field-level rules of the line protocol (daemonproxy(8) THE PROTOCOL, Framing, THE PROTOCOL): splitting, ignored
-// lines, the name rule and the integer syntax. Pure functions over latin1 strings.
+// Owns the field-level rules of the line protocol (daemonproxy(8), THE PROTOCOL): splitting,
+// ignored lines, the name rule and the integer syntax. Pure functions over latin1 strings.
 // Invariant: absent (undefined) and empty ('') fields stay distinguishable to callers.
-// Must never trim, unescape or re-encode bytes: the wire has no quoting (daemonproxy(8) THE PROTOCOL, Framing).
+// Must never trim, unescape or re-encode bytes: the wire has no quoting.
 
-/** daemonproxy(8) THE PROTOCOL: names are 0–31 bytes; 32 or more is "Invalid …". */
+/** Names are 0–31 bytes; 32 or more is "Invalid …". */
 export const MAX_NAME_BYTES = 31;
 
 const NAME_RE = /^[A-Za-z0-9._-]+$/;
@@ -15,7 +15,7 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 /**
- * daemonproxy(8) THE PROTOCOL, Framing: fields are separated by single TABs; empty fields are kept (`a\t\tb` is three fields)
+ * Fields are separated by single TABs; empty fields are kept (`a\t\tb` is three fields)
  * and a trailing TAB makes a present-but-empty last field. The empty line is one empty field.
  */
 export function splitFields(line: string): string[] {
@@ -24,8 +24,7 @@ export function splitFields(line: string): string[] {
 
 /**
  * The text after the first `count` fields and their TABs, verbatim (TABs included), or
- * undefined when the line has fewer than `count` TABs. `echo` replies with restOfLine(line, 1);
- * `terminate.exec_args` measures restOfLine(line, 1) against its 255-byte limit (daemonproxy(8) echo, terminate.exec_args).
+ * undefined when the line has fewer than `count` TABs. `echo` replies with restOfLine(line, 1).
  */
 export function restOfLine(line: string, count: number): string | undefined {
 	let pos = 0;
@@ -40,7 +39,7 @@ export function restOfLine(line: string, count: number): string | undefined {
 }
 
 /**
- * daemonproxy(8) THE PROTOCOL, Framing: a comment (first byte `#`) or a line of only spaces, TABs, CR and NUL (including the
+ * A comment (first byte `#`) or a line of only spaces, TABs, CR and NUL (including the
  * empty line). Leading whitespace before anything else does NOT make a line ignored.
  */
 export function isIgnoredLine(line: string): boolean {
@@ -50,7 +49,7 @@ export function isIgnoredLine(line: string): boolean {
 export type NameCheck = 'ok' | 'absent' | 'invalid';
 
 /**
- * daemonproxy(8) THE PROTOCOL name rule, shared by services and handles: 1–31 bytes of [A-Za-z0-9._-].
+ * The name rule, shared by services and handles: 1–31 bytes of [A-Za-z0-9._-].
  * 'absent' (undefined or empty) maps to the command's "Expected …" message, 'invalid' to
  * its "Invalid …" message.
  */
@@ -62,7 +61,7 @@ export function checkName(s: string | undefined): NameCheck {
 }
 
 /**
- * daemonproxy(8) THE PROTOCOL integer: an optional '-' then one or more ASCII digits, nothing else (no '+', spaces,
+ * Integers: an optional '-' then one or more ASCII digits, nothing else (no '+', spaces,
  * hex or fraction). 1.1 wraps silently on 64-bit overflow [accident]; we instead return null
  * for values outside the signed 64-bit range, so the caller answers "Expected integer" rather
  * than acting on a wrapped value. Leading zeros are accepted ("007" is 7; "-0" is 0).
@@ -75,7 +74,7 @@ export function parseInteger(s: string | undefined): bigint | null {
 	return value < INT64_MIN || value > INT64_MAX ? null : value;
 }
 
-/** Bytes below 32 other than TAB (api.ltw reserves them for a future escape mechanism, daemonproxy(8) THE PROTOCOL, Framing). */
+/** Bytes below 32 other than TAB (api.ltw reserves them for a future escape mechanism). */
 export function hasControlBytes(s: string): boolean {
 	return CONTROL_RE.test(s);
 }

@@ -1,5 +1,5 @@
-// Public surface of the protocol codec shared by the daemon and the client (daemonproxy(8) THE PROTOCOL, EVENTS,
-// daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers, THE PROTOCOL, Request tags). Re-exports only; the codec imports nothing outside src/protocol.
+// Public surface of the protocol codec shared by the daemon and the client. Re-exports only; the
+// codec imports nothing outside src/protocol.
 // Must never grow logic of its own or import node: modules.
 
 export { MAX_LINE_BYTES, LineSplitter, type SplitItem } from './line-splitter.js';

@@ -1,4 +1,4 @@
-// Owns input framing (daemonproxy(8) THE PROTOCOL, Framing): bytes in, LF-terminated lines out as latin1 strings.
+// Owns input framing: bytes in, LF-terminated lines out as latin1 strings.
 // Invariants: at most maxBytes bytes are ever buffered; an over-long line yields exactly one
 // 'too-long' item when its LF arrives (none if it starts with '#'); CR is never stripped.
 // Must never accumulate an over-long line, keep a reference to a caller's buffer, or loop per byte.
@@ -19,7 +19,7 @@ export class LineSplitter {
 	#pending = '';
 	/** True while skipping the rest of an over-long line up to its LF. */
 	#discarding = false;
-	/** Whether the line being discarded started with '#' (a long comment: no error, daemonproxy(8) THE PROTOCOL, Framing). */
+	/** Whether the line being discarded started with '#' (a long comment: no error). */
 	#discardingComment = false;
 
 	constructor(maxBytes: number = MAX_LINE_BYTES) {
@@ -80,7 +80,7 @@ export class LineSplitter {
 
 	/**
 	 * At EOF: returns the unterminated final line, if any (the caller decides per controller kind
-	 * whether to run or drop it, daemonproxy(8) CONTROLLERS, Kinds), or null. A partly received over-long line is dropped
+	 * whether to run or drop it), or null. A partly received over-long line is dropped
 	 * without a 'too-long' item, since its LF never came. The splitter is then empty and reusable.
 	 */
 	finish(): string | null {

@@ -1,4 +1,4 @@
-// Owns subscription patterns (daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers): `TOPIC` or `TOPIC:NAME`, each part a glob where `*`
+// Owns subscription patterns: `TOPIC` or `TOPIC:NAME`, each part a glob where `*`
 // matches any run of bytes (including none). e.g. `service.state:nginx*`, `signal`, `*`.
 // Invariant: matching is a left-to-right scan of literal segments, never a regex, so its cost
 // is bounded by pattern × subject length whatever the input. Must never throw on user input.

@@ -1,6 +1,6 @@
-// Owns correlated requests (daemonproxy(8) THE PROTOCOL, Request tags): the optional leading `:TAG` field of a command line, the
-// tagging of the lines sent back to its issuer, the terminal line that ends a tagged request, and
-// how a daemon without tags (1.1) answers one.
+// Owns correlated requests (see Request tags in daemonproxy(8)): the optional leading `:TAG`
+// field of a command line, the tagging of the lines sent back to its issuer, the terminal line
+// that ends a tagged request, and how a daemon without tags (1.1) answers one.
 // Invariant: a line whose first byte is not ':' is untouched (1.1 behaviour, no 1.1 command
 // starts with ':'). Must never accept a tag outside 1–32 bytes of [A-Za-z0-9._-].
 
@@ -39,7 +39,7 @@ export function parseRequestTag(line: string): RequestTagResult {
 	return { tag, rest: tab < 0 ? '' : line.slice(tab + 1) };
 }
 
-/** `:TAG\t<line>`: a line sent to the issuer of a tagged request (daemonproxy(8) THE PROTOCOL, Request tags). */
+/** `:TAG\t<line>`: a line sent to the issuer of a tagged request. */
 export function tagLine(tag: string, line: string): string {
 	return `:${tag}\t${line}`;
 }

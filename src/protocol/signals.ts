@@ -1,4 +1,4 @@
-// Owns the signal vocabulary of the wire (spec Appendix A, daemonproxy(8) THE PROTOCOL, SIGNALS): names ⇄ numbers and
+// Owns the signal vocabulary of the wire (see Signal names in daemonproxy(8)): names ⇄ numbers and
 // the parsing of signal and trigger arguments. The table is data; the Linux numbers are fixed.
 // Invariant: output names always carry `SIG`; input matching is case-sensitive.
 // Must never consult the host (os.constants): the wire vocabulary is the reference build's.
@@ -18,20 +18,20 @@ const SIGNAL_TABLE = [
 export type BareSignalName = (typeof SIGNAL_TABLE)[number][0];
 export type SignalName = `SIG${BareSignalName}`;
 
-/** daemonproxy(8) SIGNALS: caught and counted; these produce `signal` events. */
+/** Caught and counted; these produce `signal` events. */
 export const COUNTED_SIGNALS: readonly SignalName[] = Object.freeze([
 	'SIGINT', 'SIGHUP', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT',
 ]);
 
-/** daemonproxy(8) SIGNALS: caught only to wake the main loop; no event. */
+/** Caught only to wake the main loop; no event. */
 export const WAKE_SIGNALS: readonly SignalName[] = Object.freeze(['SIGCHLD', 'SIGALRM', 'SIGPIPE']);
 
-/** daemonproxy(8) SIGNALS: fatal, exit status 4 (`Received signal SIG<NAME> (<N>)`). */
+/** Fatal, exit status 4 (`Received signal SIG<NAME> (<N>)`). */
 export const FATAL_SIGNALS: readonly SignalName[] = Object.freeze([
 	'SIGABRT', 'SIGFPE', 'SIGILL', 'SIGSEGV', 'SIGBUS', 'SIGTRAP',
 ]);
 
-/** daemonproxy(8) THE PROTOCOL: `service.signal` and `signal.clear` accept numbers 0..65535. */
+/** `service.signal` and `signal.clear` accept numbers 0..65535. */
 export const MAX_SIGNAL_NUMBER = 65535;
 
 /** Maps (not objects) so that a name like `__proto__` is just unknown. */
@@ -52,7 +52,10 @@ export function signalNumber(name: string): number | undefined {
 	return NUMBER_BY_BARE_NAME.get(bare);
 }
 
-/** daemonproxy(8) EVENTS: `SIGHUP`; the alphabetically first of synonyms (`SIGABRT`, not `SIGIOT`); `SIG-?` if unnamed. */
+/**
+ * Output form: `SIGHUP`; the alphabetically first of synonyms (`SIGABRT`, not `SIGIOT`); `SIG-?`
+ * if unnamed.
+ */
 export function signalName(n: number): string {
 	return NAME_BY_NUMBER.get(n) ?? 'SIG-?';
 }
@@ -69,7 +72,7 @@ export type SignalArgument =
 const DIGITS_RE = /^[0-9]+$/;
 
 /**
- * daemonproxy(8) THE PROTOCOL signal argument (`service.signal`, `signal.clear`): absent or empty → "Expected signal
+ * A signal argument (`service.signal`, `signal.clear`): absent or empty → "Expected signal
  * argument"; first byte a digit → a decimal 0..65535 with nothing after it, else "Invalid
  * signal number"; otherwise an Appendix A name. Deliberate fix of the 1.1 accident: an unknown
  * name is "Invalid signal argument" (1.1 silently used signal 0).
@@ -97,7 +100,7 @@ export function parseSignalArgument(s: string | undefined): SignalArgument {
 }
 
 /**
- * daemonproxy(8) THE PROTOCOL, service.auto_up trigger names: `always`, or an Appendix A name with or without `SIG`.
+ * service.auto_up trigger names: `always`, or a SIGNAL_TABLE name with or without `SIG`.
  * Numbers are not accepted. Returns undefined for anything else (absent, empty, unknown).
  */
 export function parseTriggerName(s: string | undefined): number | 'always' | undefined {

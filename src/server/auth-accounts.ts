@@ -1,4 +1,4 @@
-// Owns the account database lookups of grant rules (daemonproxy(8) CONTROLLERS, Peer credentials and roles): /etc/passwd and /etc/group are
+// Owns the account database lookups of grant rules: /etc/passwd and /etc/group are
 // parsed here (no NSS, no new dependency) to turn `user=NAME` and `group=NAME` into ids, once,
 // when the rule is made. Invariants: the parsers are pure and skip malformed lines; an unknown
 // name is an error, never a guess. Must never be called per connection or per command.

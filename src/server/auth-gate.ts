@@ -1,4 +1,4 @@
-// Owns the door of the control socket (daemonproxy(8) CONTROLLERS, Peer credentials and roles): each accepted connection's credentials are
+// Owns the door of the control socket: each accepted connection's credentials are
 // read with SO_PEERCRED before any of its lines is read, and a peer without a role is refused.
 // Invariants: fail closed — unreadable credentials or no role means one `error` line and close;
 // a refused fd is closed exactly once, here, within LINGER_MS. Never waits on a refused peer:

@@ -1,5 +1,6 @@
-// Owns authorisation (daemonproxy(8) CONTROLLERS, Peer credentials and roles): the roles, each command verb's class (as the protocol's verb
-// table gives it), grant rules, and the pure decision (peer, command class) → allow/deny.
+// Owns authorisation (see Peer credentials and roles in daemonproxy(8)): the roles, each command
+// verb's class (as the protocol's verb table gives it), grant rules, and the pure decision (peer,
+// command class) → allow/deny.
 // Invariants: fail closed (no matching rule, no role; a verb missing from the table is `admin`
 // class); rules only grant, so root and the daemon's own uid are always admin.
 // Must never do I/O: user and group names are resolved (auth-accounts.ts) before they get here.

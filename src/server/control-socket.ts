@@ -1,6 +1,6 @@
-// The listening control socket (daemonproxy(8) CONTROLLERS, The control socket, CONTROLLERS, Peer credentials and roles): a filesystem path or a Linux abstract
-// name (`@name`). Replaces only a stale socket (nothing answers on it), never a live daemon's
-// socket or any other kind of file; removes its path when closed.
+// The listening control socket (see The control socket in daemonproxy(8)): a filesystem path or a
+// Linux abstract name (`@name`). Replaces only a stale socket (nothing answers on it), never a
+// live daemon's socket or any other kind of file; removes its path when closed.
 
 import { lstatSync, unlinkSync, chmodSync, readlinkSync, renameSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -24,7 +24,7 @@ const fsPath = (path: string): Buffer => Buffer.from(path, 'latin1');
 export class ControlSocket {
 	/** As given (`@name` for abstract sockets). */
 	readonly name: string;
-	/** The listening descriptor; the exec-on-exit program inherits it (daemonproxy(8) EXIT STATUS, Exec-on-exit). */
+	/** The listening descriptor; the exec-on-exit program inherits it. */
 	readonly fd: number;
 	readonly #watcher: Watcher;
 	#retry: NodeJS.Timeout | null = null;

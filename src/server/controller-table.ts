@@ -1,7 +1,7 @@
-// The live controllers (daemonproxy(8) CONTROLLERS, CONTROLLERS, Peer credentials and roles): their ids, the slot limit, and the raw descriptors
+// The live controllers: their ids, the slot limit, and the raw descriptors
 // each one reads and writes, wrapped in FdStreams here. Invariants: a new controller takes the
 // lowest free id; its descriptors are closed exactly once, when it is released, and until then
-// are listed for the exec-on-exit program (daemonproxy(8) EXIT STATUS, Exec-on-exit). Never routes events or runs commands (daemon.ts).
+// are listed for the exec-on-exit program. Never routes events or runs commands (daemon.ts).
 // This is the one place the real OS stream is plugged into the controllers' ByteStream port.
 
 import { FdStream } from '../os/fd-stream.js';
@@ -16,7 +16,7 @@ export class ControllerTable implements Iterable<Controller> {
 	readonly #host: ControllerHost;
 	readonly #outputLimits: OutputLimits;
 	readonly #controllers = new Map<number, Controller>();
-	/** Each controller's own descriptors, inherited by the exec-on-exit program (daemonproxy(8) EXIT STATUS, Exec-on-exit). */
+	/** Each controller's own descriptors, inherited by the exec-on-exit program. */
 	readonly #fds = new Map<number, readonly number[]>();
 
 	constructor(host: ControllerHost, max: number, outputLimits: OutputLimits) {

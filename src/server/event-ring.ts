@@ -1,4 +1,4 @@
-// Owns the resumable event stream (daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers): the daemon-wide sequence numbers of published
+// Owns the resumable event stream: the daemon-wide sequence numbers of published
 // events and the bounded ring of the newest ones, kept for `events.resume`.
 // Invariants: every published event gets the next number (1, 2, 3, … gap-free, never reused);
 // each event is encoded once per form (plain, `@SEQ`-prefixed) whoever receives it; the ring

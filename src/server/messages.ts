@@ -21,7 +21,7 @@ export function cannotExecute(program: string, reason: string): string {
 	return `cannot execute "${program}": ${reason}`;
 }
 
-/** A command the issuer's role may not run (daemonproxy(8) CONTROLLERS, Peer credentials and roles). */
+/** A command the issuer's role may not run. */
 export function permissionDenied(role: Role | null): string {
 	return `permission denied (role ${role ?? 'none'})`;
 }

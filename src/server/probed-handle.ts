@@ -4,7 +4,7 @@
 import * as sys from '../os/sys.js';
 import type { Handle } from '../supervisor/handle-table.js';
 
-/** A handle for a descriptor we did not create (inherited or received): type and flags probed (daemonproxy(8) HANDLES, fd.state renderings). */
+/** A handle for a descriptor we did not create (inherited or received): type and flags probed. */
 export function probedHandle(name: string, fd: number): Handle {
 	const info = sys.probe(fd);
 	if (info?.kind === 'socket' && info.socket) {

@@ -1,4 +1,4 @@
-// Owns one connection's event subscriptions (daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers): a set of patterns (protocol/patterns.ts),
+// Owns one connection's event subscriptions: a set of patterns (protocol/patterns.ts),
 // `*` for a new connection (the 1.1 stream). Invariants: `audit` events match only a pattern whose
 // topic is literally `audit`, never a glob, so no 1.1 client ever sees one; a change is all or
 // nothing. Must never allocate while matching: the fan-out calls matches() per event and connection.
@@ -8,7 +8,7 @@ import { compilePattern, globMatch, type Pattern } from '../protocol/patterns.js
 /** Patterns one connection may hold; bounds the fan-out's cost per event. */
 export const MAX_PATTERNS = 64;
 
-/** Topics a glob never matches: they must be subscribed to by name (daemonproxy(8) CONTROLLERS, Peer credentials and roles). */
+/** Topics a glob never matches: they must be subscribed to by name. */
 export const EXPLICIT_TOPICS: ReadonlySet<string> = new Set(['audit']);
 
 export const invalidPattern = (pattern: string): string => `invalid pattern "${pattern}"`;

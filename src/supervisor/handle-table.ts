@@ -1,5 +1,5 @@
-// Named file descriptors ("handles", daemonproxy(8) HANDLES): the namespace, replacement rules, fd.state
-// renderings (daemonproxy(8) HANDLES, fd.state renderings) and the optional pool limit (`--fd-pool`, daemonproxy(8) OPTIONS). Owns the lifetime of every
+// Named file descriptors ("handles"; daemonproxy(8), HANDLES): the namespace, replacement rules,
+// fd.state renderings and the optional pool limit (`--fd-pool`). Owns the lifetime of every
 // handle fd: a replaced or deleted handle's fd is closed here, through the CloseFd port, and so is the fd of
 // a handle the pool has no room for. Never opens descriptors itself: creators pass them in.
 
@@ -15,7 +15,7 @@ export interface Handle {
 	readonly fd: number | null;
 	readonly type: HandleType;
 	readonly flags: string;
-	/** Fixed description; for pipes it is derived from `peer` (daemonproxy(8) HANDLES, fd.state renderings). */
+	/** Fixed description; for pipes it is derived from `peer`. */
 	readonly description: string;
 	readonly constant: boolean;
 	/** The other end of a pipe or socketpair while it exists under its name. */
@@ -24,7 +24,7 @@ export interface Handle {
 
 export const CONTROL_HANDLES = ['control.cmd', 'control.event', 'control.socket'] as const;
 
-/** Names that FD-assign refuses (daemonproxy(8) COMMANDS: `File descriptor cannot be altered`). */
+/** Names that FD-assign refuses (`File descriptor cannot be altered`). */
 export function isConstantName(name: string): boolean {
 	return name === 'null' || (CONTROL_HANDLES as readonly string[]).includes(name);
 }
@@ -50,7 +50,7 @@ export class HandleTable {
 		this.#close = close;
 	}
 
-	/** Limit the table to `pool.count` handles (constants and inherited fds included), daemonproxy(8) OPTIONS. */
+	/** Limit the table to `pool.count` handles (constants and inherited fds included). */
 	setPool(pool: PoolLimit | null): void {
 		this.#pool = pool;
 	}
@@ -66,7 +66,7 @@ export class HandleTable {
 
 	/**
 	 * Whether `count` new handles can be stored now. A replacement needs a free entry too: the new
-	 * object exists before the old one is released (daemonproxy(8) HANDLES), as in 1.1.
+	 * object exists before the old one is released, as in 1.1.
 	 */
 	hasRoomFor(count: number): boolean {
 		return this.#pool === null || this.#handles.size + count <= this.#pool.count;
@@ -76,7 +76,7 @@ export class HandleTable {
 		return this.#handles.get(name);
 	}
 
-	/** Handles in bytewise name order (daemonproxy(8) EVENTS, The statedump part 1). */
+	/** Handles in bytewise name order, as a statedump lists them. */
 	sorted(): Handle[] {
 		return [...this.#handles.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 	}
@@ -95,12 +95,12 @@ export class HandleTable {
 
 	/**
 	 * Store new handles, replacing (closing) older ones of the same names; only the new
-	 * fd.state lines are broadcast (daemonproxy(8) HANDLES). The new objects exist before the old are released.
+	 * fd.state lines are broadcast. The new objects exist before the old are released.
 	 * The table owns the new handles' fds from here: when the pool has no room it closes them,
 	 * changes nothing and throws PoolFullError with the 1.1 text (`failed to create pipe` for a
 	 * pipe or socketpair, else `Unable to allocate new file descriptor object`); a command should
 	 * catch it and fail with `error.message` (or ask hasRoomFor first). Descriptions too long for
-	 * the pool's object size are cut with `...` (daemonproxy(8) OPTIONS).
+	 * the pool's object size are cut with `...`.
 	 */
 	put(...handles: Handle[]): void {
 		if (!this.hasRoomFor(handles.length)) {
@@ -120,7 +120,7 @@ export class HandleTable {
 		for (const handle of handles) this.#listener({ kind: 'state', handle });
 	}
 
-	/** Forget and close a handle; the `deleted` line is broadcast before the close (daemonproxy(8) fd.delete). */
+	/** Forget and close a handle; the `deleted` line is broadcast before the close. */
 	delete(name: string): boolean {
 		const handle = this.#handles.get(name);
 		if (!handle || handle.constant) return false;
@@ -139,7 +139,7 @@ export class HandleTable {
 	}
 }
 
-/** The fd.state line of a live handle (daemonproxy(8) HANDLES, fd.state renderings). */
+/** The fd.state line of a live handle. */
 export function handleStateEvent(handle: Handle): FdStateEvent {
 	return { type: 'fd.state', name: handle.name, fdType: handle.type, flags: handle.flags, description: describe(handle) };
 }

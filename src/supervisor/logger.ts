@@ -1,5 +1,5 @@
-// Owns the daemon's log (daemonproxy(8) LOGGING): level filter, line format, a bounded queue and the
-// "lost N log messages" accounting in front of a non-blocking sink.
+// Owns the daemon's log (daemonproxy(8), LOGGING): level filter, line format, a bounded queue
+// and the "lost N log messages" accounting in front of a non-blocking sink.
 // Invariants: memory stays under maxBufferBytes; lines are whole and in order on one sink; a
 // blocked or absent sink never blocks or throws into the caller. Never does I/O except sink.write.
 
@@ -21,7 +21,7 @@ const DEFAULT_FILTER: LogLevel = 'debug';
 /** Upper bound for one write when draining a backlog of several lines. */
 const COALESCE_BYTES = 16384;
 
-/** daemonproxy(8) log.filter: exact lower-case names only (`warn`, `INFO` → undefined). */
+/** log.filter levels: exact lower-case names only (`warn`, `INFO` → undefined). */
 export function parseLogLevel(text: string): LogLevel | undefined {
 	return (LOG_LEVELS as readonly string[]).includes(text) ? text as LogLevel : undefined;
 }
@@ -56,7 +56,7 @@ export class Logger {
 		this.#filter = levelIndex(options.filter ?? DEFAULT_FILTER);
 	}
 
-	/** daemonproxy(8) LOGGING: messages at or below the filter are suppressed. */
+	/** Messages at or below the filter are suppressed. */
 	get filter(): LogLevel {
 		return LOG_LEVELS[this.#filter] ?? DEFAULT_FILTER;
 	}
@@ -82,7 +82,7 @@ export class Logger {
 
 	/**
 	 * Whether a message of `level` would be queued. `fatal` always is: 1.1 let `log.filter fatal`
-	 * hide fatal messages, an accident (daemonproxy(8) COMPATIBILITY) we do not copy.
+	 * hide fatal messages, an accident we do not copy (daemonproxy(8), COMPATIBILITY).
 	 */
 	enabled(level: MessageLevel): boolean {
 		return level === 'fatal' || levelIndex(level) > this.#filter;
@@ -107,7 +107,7 @@ export class Logger {
 	fatal(text: string): void { this.log('fatal', text); }
 
 	/**
-	 * daemonproxy(8) LOGGING: `<level>: <text>` + LF, text as latin1. An LF inside the text is written as `\n` so one
+	 * `<level>: <text>` + LF, text as latin1. An LF inside the text is written as `\n` so one
 	 * message is always one line (1.1's stray LF after "Unexpected argument" is an accident).
 	 */
 	log(level: MessageLevel, text: string): void {
@@ -130,7 +130,7 @@ export class Logger {
 		return true;
 	}
 
-	/** daemonproxy(8) LOGGING: once there is room, the count of lost messages goes in before anything newer. */
+	/** Once there is room, the count of lost messages goes in before anything newer. */
 	#reportLost(): number {
 		if (this.#unreported === 0) return 0;
 		const line = Buffer.from(`warning: lost ${this.#unreported} log messages\n`, 'latin1');

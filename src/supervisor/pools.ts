@@ -1,4 +1,4 @@
-// The hard limits of `--fd-pool N[xM]` and `--service-pool N[xM]` (daemonproxy(8) OPTIONS): how many
+// The hard limits of `--fd-pool N[xM]` and `--service-pool N[xM]`: how many
 // handles and services may exist, and how much text each may hold. 1.1 pre-allocated fixed-size
 // objects; only the limits and their error texts are contract, so here they are counts and byte
 // budgets checked before anything changes. Pure: no I/O, no state beyond the numbers given.
@@ -13,7 +13,7 @@ export class PoolFullError extends Error {
 	}
 }
 
-/** What a full pool or an oversized object fails with (daemonproxy(8) OPTIONS): 1.1's texts, kept once in MSG. */
+/** What a full pool or an oversized object fails with: 1.1's texts, kept once in MSG. */
 export const POOL_MESSAGES = {
 	fdObject: MSG.unableToAllocateFd,
 	pipe: MSG.failedToCreatePipe,
@@ -36,13 +36,13 @@ export interface PoolLimit {
 /**
  * Room for a handle's description in a pool object of `size` bytes: 1.1 kept the name (up to 31
  * bytes) and the description in one buffer, so the room is M + 31 − length(name). 1.1's exact
- * figure (alignment slack included) is implementation-defined (daemonproxy(8) OPTIONS); this is ours.
+ * figure (alignment slack included) is implementation-defined; this is ours.
  */
 export function descriptionRoom(size: number, name: string): number {
 	return size + 31 - name.length;
 }
 
-/** A description that does not fit is cut and ends with `...` (daemonproxy(8) OPTIONS), the whole within `room` bytes. */
+/** A description that does not fit is cut and ends with `...`, the whole within `room` bytes. */
 export function fitDescription(description: string, room: number): string {
 	if (description.length <= room) return description;
 	return `${description.slice(0, Math.max(0, room - 3))}...`;

@@ -1,4 +1,4 @@
-// The service lifecycle as a pure function: (record, input, now) → (record, effects). Spec daemonproxy(8) SERVICES.
+// The service lifecycle as a pure function: (record, input, now) → (record, effects).
 // Owns no timers, processes or events: the shell (supervisor.ts) performs the effects it returns.
 // Invariant: a record is never mutated; every transition returns a fresh record.
 //
@@ -11,10 +11,10 @@
 //   request(at)  down|start → start at `at` (a pending start is re-scheduled); up → ignored.
 //   cancel       start → down (exit info forgotten); otherwise rejected by the caller.
 //   spawned(pid) start → up.
-//   spawnFailed  start → start at now + FORK_RETRY_MS (resource shortage, daemonproxy(8) SERVICES, What a start does) or, when the
+//   spawnFailed  start → start at now + FORK_RETRY_MS (resource shortage) or, when the
 //                program cannot be executed, down with `exit 3` as if the child had failed to exec.
-//   exited       up → down with exit info; then the auto-start rule of daemonproxy(8) SERVICES, Automatic restart may schedule a start.
-// Restart delay (daemonproxy(8) SERVICES, Automatic restart, with the interval-0 accident fixed): a run shorter than the effective
+//   exited       up → down with exit info; then the automatic-restart rule may schedule a start.
+// Restart delay (with 1.1's interval-0 accident fixed): a run shorter than the effective
 // interval (the configured one, at least MIN_RESPAWN_INTERVAL_MS) is followed by a start one
 // effective interval after the exit; a longer run is followed by an immediate start.
 
@@ -41,7 +41,7 @@ export interface ServiceRecord {
 	readonly tags: readonly string[];
 	/** Restart interval in seconds; 0 when never set. */
 	readonly interval: number;
-	/** Trigger list verbatim, as given to service.auto_up (daemonproxy(8) EVENTS). */
+	/** Trigger list verbatim, as given to service.auto_up. */
 	readonly triggers: readonly string[];
 	readonly phase: Phase;
 	readonly startAt: number | null;
@@ -94,7 +94,7 @@ function schedule(record: ServiceRecord, at: number): Transition {
 	return { record: next, effects: [{ kind: 'emitState', record: next }, { kind: 'schedule', at }] };
 }
 
-/** When the next start may happen after a run that ended at `now` (daemonproxy(8) SERVICES, Automatic restart). */
+/** When the next start may happen after a run that ended at `now`. */
 export function restartTime(record: ServiceRecord, ranMs: number, now: number): number {
 	const intervalMs = Math.max(record.interval * 1000, MIN_RESPAWN_INTERVAL_MS);
 	return ranMs < intervalMs ? now + intervalMs : now;
@@ -127,7 +127,7 @@ export function transition(record: ServiceRecord, input: ServiceInput, now: numb
 	}
 }
 
-/** A run ended: report it, then apply the auto-start rule of daemonproxy(8) SERVICES, Automatic restart. */
+/** A run ended: report it, then apply the automatic-restart rule. */
 function settle(record: ServiceRecord, exit: ExitInfo, autoStart: boolean, now: number): Transition {
 	const down: ServiceRecord = { ...record, phase: 'down', startAt: null, upSince: null, exit };
 	const reported: ServiceEffect[] = [{ kind: 'unschedule' }, { kind: 'emitState', record: down }];

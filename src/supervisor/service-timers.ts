@@ -1,4 +1,4 @@
-// One pending start timer per service, on the monotonic clock (daemonproxy(8) SERVICES: wall-clock jumps change
+// One pending start timer per service, on the monotonic clock (wall-clock jumps change
 // nothing). Invariant: at most one timer per name; a timer never fires before its due time by
 // the Clock, even though libuv's coarse loop clock may wake us a little early.
 

@@ -1,4 +1,4 @@
-// Pending counts of the signals the daemon catches (daemonproxy(8) SIGNALS); pure bookkeeping, no I/O.
+// Pending counts of the signals the daemon catches; pure bookkeeping, no I/O.
 // Invariant: `seq` grows with every arrival, so two arrivals never share an ordering key even
 // when they share a whole-second timestamp. Counts never go below zero.
 
@@ -25,7 +25,7 @@ export class SignalCounters {
 		return counter;
 	}
 
-	/** Subtract `count` (≥ 0), clamping at zero (daemonproxy(8) signal.clear). */
+	/** Subtract `count` (≥ 0), clamping at zero (signal.clear). */
 	clear(signal: number, count: bigint): void {
 		const previous = this.#counters.get(signal);
 		if (!previous) return;
@@ -37,12 +37,12 @@ export class SignalCounters {
 		return this.#counters.get(signal)?.count ?? 0;
 	}
 
-	/** Signals with a non-zero count, oldest arrival first (daemonproxy(8) EVENTS, The statedump part 3). */
+	/** Signals with a non-zero count, oldest arrival first, as a statedump lists them. */
 	pendingList(): SignalCounter[] {
 		return [...this.#counters.values()].filter(c => c.count > 0).sort((a, b) => a.seq - b.seq);
 	}
 
-	/** Pending signals that arrived after `mark` (a seq), oldest first (daemonproxy(8) SIGNALS). */
+	/** Pending signals that arrived after `mark` (a seq), oldest first. */
 	newerThan(mark: number): SignalCounter[] {
 		return this.pendingList().filter(c => c.seq > mark);
 	}

@@ -17,7 +17,7 @@ import { ServiceTimers } from './service-timers.js';
 import type { ChildExit, Clock, CloseFd, ProcessHost } from './ports.js';
 
 /**
- * Supplies the child's end of a service controller socket (daemonproxy(8) CONTROLLERS, Kinds) for `control.*` entries.
+ * Supplies the child's end of a service controller socket for `control.*` entries.
  * Exactly one of `spawned`/`failed` runs after the spawn attempt (closing the parent's copy).
  */
 export interface ControlEnd {
@@ -41,7 +41,7 @@ export interface SupervisorPorts {
 	readonly control?: ControlPort;
 }
 
-/** Errnos of a spawn that may succeed later (daemonproxy(8) SERVICES, What a start does fork-retry path); the rest mean "cannot exec". */
+/** Errnos of a spawn that may succeed later (the fork-retry path); the rest mean "cannot exec". */
 const RETRYABLE_SPAWN_ERRORS = new Set(['EAGAIN', 'ENOMEM', 'EMFILE', 'ENFILE']);
 
 export class Supervisor {
@@ -51,7 +51,7 @@ export class Supervisor {
 	readonly #byPid = new Map<number, string>();
 	readonly #timers: ServiceTimers;
 	readonly #ports: SupervisorPorts;
-	/** `--service-pool` (daemonproxy(8) OPTIONS): null = no limit. */
+	/** `--service-pool`: null = no limit. */
 	#pool: PoolLimit | null = null;
 
 	constructor(ports: SupervisorPorts) {
@@ -68,20 +68,23 @@ export class Supervisor {
 		return this.#services.get(name);
 	}
 
-	/** Services in bytewise name order (daemonproxy(8) EVENTS, The statedump part 2). */
+	/** Services in bytewise name order, as a statedump lists them. */
 	serviceNames(): string[] {
 		return [...this.#services.keys()].sort();
 	}
 
 	/**
-	 * Limit the number of services and the text each stores (daemonproxy(8) OPTIONS). Past the limit, ensure() and
+	 * Limit the number of services and the text each stores. Past the limit, ensure() and
 	 * the set* methods throw PoolFullError (1.1 text as message) before changing anything.
 	 */
 	setServicePool(pool: PoolLimit | null): void {
 		this.#pool = pool;
 	}
 
-	/** Create the service if needed (SVC-new, daemonproxy(8) COMMANDS); creation emits nothing. Throws PoolFullError when the pool is full. */
+	/**
+	 * Create the service if needed (SVC-new); creation emits nothing. Throws PoolFullError when the
+	 * pool is full.
+	 */
 	ensure(name: string): ServiceRecord {
 		let record = this.#services.get(name);
 		if (!record) {
@@ -110,7 +113,10 @@ export class Supervisor {
 		this.#ports.emit({ type: 'service.tags', name, tags });
 	}
 
-	/** daemonproxy(8) service.auto_up steps 2–5; `interval` null keeps the stored one. Triggers must be validated already. */
+	/**
+	 * The work of service.auto_up once its arguments are checked; `interval` null keeps the stored
+	 * one. Triggers must be validated already.
+	 */
 	setAutoUp(name: string, interval: number | null, triggers: readonly string[]): void {
 		this.#checkSize(name, { triggers }, POOL_MESSAGES.triggers);
 		const record = this.#configure(name, { triggers, ...(interval === null ? {} : { interval }) });
@@ -147,7 +153,7 @@ export class Supervisor {
 		this.#ports.emit({ type: 'service.state', name, state: 'deleted', ts: null, pid: null, reason: null, value: null, uptime: null, downtime: null });
 	}
 
-	/** A caught signal arrived (daemonproxy(8) SIGNALS): count it, start its triggered services, then tell controllers. */
+	/** A caught signal arrived: count it, start its triggered services, then tell controllers. */
 	signalArrived(signal: number): void {
 		const counter = this.signals.arrive(signal, this.now);
 		for (const [name, record] of this.#services) {
@@ -175,7 +181,7 @@ export class Supervisor {
 		}
 	}
 
-	/** The service.state event for a record as it is now (daemonproxy(8) EVENTS). */
+	/** The service.state event for a record as it is now. */
 	stateEvent(record: ServiceRecord): ServiceStateEvent {
 		const now = this.now;
 		const sec = (ms: number): number => Math.floor(ms / 1000);
@@ -193,7 +199,7 @@ export class Supervisor {
 		}
 	}
 
-	/** The five statedump lines of a service, in daemonproxy(8) EVENTS, The statedump order. */
+	/** The five statedump lines of a service, in order. */
 	serviceDump(record: ServiceRecord): DaemonEvent[] {
 		const { name } = record;
 		return [
@@ -205,7 +211,7 @@ export class Supervisor {
 		];
 	}
 
-	/** Pids of running services, for the exit log (daemonproxy(8) SERVICES, When daemonproxy ends). */
+	/** Pids of running services, for the exit log. */
 	running(): Array<{ name: string; pid: number }> {
 		const result: Array<{ name: string; pid: number }> = [];
 		for (const record of this.#services.values()) {
@@ -220,7 +226,7 @@ export class Supervisor {
 		return record ? runningPid(record) : null;
 	}
 
-	/** The pool's object size bounds the service's stored text (daemonproxy(8) OPTIONS); creates nothing. */
+	/** The pool's object size bounds the service's stored text; creates nothing. */
 	#checkSize(name: string, change: Partial<Pick<ServiceRecord, 'args' | 'fds' | 'tags' | 'triggers'>>, message: string): void {
 		if (this.#pool === null) return;
 		const current = this.#services.get(name);
@@ -244,7 +250,7 @@ export class Supervisor {
 		return result;
 	}
 
-	/** Auto-start applies: `always`, or a trigger signal is pending (daemonproxy(8) SERVICES, Automatic restart step 2, daemonproxy(8) SERVICES, Automatic restart). */
+	/** Auto-start applies: `always`, or a trigger signal is pending (daemonproxy(8), SERVICES). */
 	#triggered(record: ServiceRecord): boolean {
 		if (record.triggers.includes('always')) return true;
 		return this.#triggerSignals(record).some(signal => this.signals.pending(signal) > 0);
@@ -271,7 +277,7 @@ export class Supervisor {
 		}
 	}
 
-	/** A scheduled start is due: resolve the descriptor list and spawn (daemonproxy(8) SERVICES, What a start does). */
+	/** A scheduled start is due: resolve the descriptor list and spawn. */
 	#due(name: string): void {
 		const record = this.#services.get(name);
 		if (record?.phase !== 'start') return;
@@ -308,7 +314,7 @@ export class Supervisor {
 
 	/**
 	 * The child's descriptors. A missing handle cannot be fixed by waiting (exit 3); a missing
-	 * controller socket (limit reached, EMFILE) is retried like a failed fork (daemonproxy(8) SERVICES, What a start does).
+	 * controller socket (limit reached, EMFILE) is retried like a failed fork.
 	 */
 	#resolveFds(record: ServiceRecord): { fds: number[]; control?: ControlEnd } | { retry: boolean } {
 		const uses = new Set(record.fds.filter(entry => entry.startsWith('control.')));

@@ -1,5 +1,5 @@
 // `dpctl [VERB [ARG…]]`: the default command. With a protocol verb it sends that one line
-// (`dpctl service.start web`), waits for its terminal line (daemonproxy(8) THE PROTOCOL, Request tags) or echo barrier (daemonproxy(8) THE PROTOCOL, Commands and replies),
+// (`dpctl service.start web`), waits for its terminal line (request tag) or echo barrier,
 // prints what the command produced and exits 0 or 1. Without one it opens the console on a
 // terminal. Must never connect when an argument cannot go on the wire (exit 100).
 

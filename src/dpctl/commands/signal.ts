@@ -1,4 +1,4 @@
-// `dpctl signal SIGNAL NAME…`: service.signal (daemonproxy(8) service.signal) to each service, race-free (the daemon
+// `dpctl signal SIGNAL NAME…`: service.signal to each service, race-free (the daemon
 // only signals a process it has not reaped). SIGNAL is a name (TERM, SIGTERM) or a number.
 
 import { EXIT } from '../exit-codes.js';

@@ -1,4 +1,4 @@
-// `dpctl start NAME…`: service.start (daemonproxy(8) service.start) for each service, then wait until each is `up`
+// `dpctl start NAME…`: service.start for each service, then wait until each is `up`
 // (exit 1 if one goes down first, 99 at the deadline). A service already running counts as
 // started, so the command is idempotent, like `systemctl start`.
 

@@ -1,4 +1,4 @@
-// `dpctl status [NAME…]`: one row per service from a statedump (daemonproxy(8) EVENTS, The statedump): a table on a terminal,
+// `dpctl status [NAME…]`: one row per service from a statedump: a table on a terminal,
 // TSV when piped (stable columns, `-` for none), or JSON. Unknown names are reported and make the
 // exit status 1 after the others are shown.
 // Must never print a wire byte raw to a terminal (names and values go through displayWire).

@@ -1,4 +1,4 @@
-// `dpctl watch [PATTERN…]`: live events (daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers patterns, e.g. `service.state:web*`), raw
+// `dpctl watch [PATTERN…]`: live events (subscription patterns, e.g. `service.state:web*`), raw
 // lines when piped (what a 1.1 controller reads), one readable line each on a terminal, or one
 // JSON object per line. After lost events it prints `overflow` and the fresh state as event
 // lines. Ends at --timeout (exit 0), on a lost connection (111) or when the reader goes away.
@@ -12,7 +12,7 @@ import type { DpctlCommand } from '../options.js';
 import { jsonWire, wireFromArg, type Output } from '../output.js';
 import { deadline, openClient, stdout } from '../session.js';
 
-/** The snapshot as the event lines a statedump would have sent (daemonproxy(8) EVENTS, The statedump order). */
+/** The snapshot as the event lines a statedump would have sent, in its order. */
 export function snapshotEvents(snap: Snapshot): DaemonEvent[] {
 	const byName = <T>(m: Map<string, T>): T[] => sortedNames(m.keys()).map((name) => m.get(name) as T);
 	const events: DaemonEvent[] = byName(snap.handles).map((h) => ({ type: 'fd.state', name: h.name, fdType: h.type, flags: h.flags, description: h.description }));

@@ -1,5 +1,5 @@
-// `dpctl whoami`: this connection's credentials and role as the daemon sees them (daemonproxy(8) CONTROLLERS, Peer credentials and roles,
-// `conn.whoami`). A daemon without the verb answers `Unknown command` (exit 1).
+// `dpctl whoami`: this connection's credentials and role as the daemon sees them
+// (`conn.whoami`). A daemon without the verb answers `Unknown command` (exit 1).
 
 import { EXIT } from '../exit-codes.js';
 import type { DpctlCommand } from '../options.js';

@@ -1,4 +1,4 @@
-// Commands about the issuing connection's identity and the grant rules (daemonproxy(8) CONTROLLERS, Peer credentials and roles): conn.whoami
+// Commands about the issuing connection's identity and the grant rules: conn.whoami
 // answers with the peer credentials and role; conn.allow adds a rule (admin class, typically from
 // the config file). A rule applies to every later command of every connection, and to later
 // connections; rules only grant, so nothing already allowed is taken away.

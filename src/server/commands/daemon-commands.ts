@@ -1,6 +1,6 @@
-// Commands about the daemon and the issuing connection (daemonproxy(8) echo, statedump, socket.create, socket.delete,
-// daemonproxy(8) chdir, terminate): echo, statedump, chdir, exit, logging, timeouts, signals, termination and the
-// control socket. Each checks its arguments in the 1.1 order and answers with 1.1 texts.
+// Commands about the daemon and the issuing connection: echo, statedump, chdir, exit, logging,
+// timeouts, signals, termination and the control socket. Each checks its arguments in the 1.1
+// order and answers with 1.1 texts.
 
 import { checkName, parseInteger, restOfLine } from '../../protocol/fields.js';
 import { formatEvent } from '../../protocol/events.js';
@@ -20,7 +20,7 @@ function echo(ctx: CommandContext): void {
 	if (text) ctx.reply(text);
 }
 
-/** daemonproxy(8) EVENTS, The statedump: handles, then five lines per service, then pending signals; produced lazily. */
+/** Handles, then five lines per service, then pending signals; produced lazily. */
 function* statedump(ctx: CommandContext): Iterable<string> {
 	const { supervisor } = ctx;
 	for (const handle of supervisor.handles.sorted()) {
@@ -121,7 +121,7 @@ function terminate(ctx: CommandContext): void {
 		if (code !== state.guard) return ctx.fail(MSG.incorrectTerminateGuardCode);
 		if (!state.execOnExit) return ctx.fail(MSG.cannotExitNoExec);
 	}
-	// Exit statuses are 8 bits: -1 → 255, 256 → 0, 300 → 44 (daemonproxy(8) terminate).
+	// Exit statuses are 8 bits: -1 → 255, 256 → 0, 300 → 44.
 	state.requestExit(Number(BigInt.asUintN(8, exitCode)), 'terminated normally');
 }
 

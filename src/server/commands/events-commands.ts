@@ -1,4 +1,4 @@
-// The event-stream commands of one connection (daemonproxy(8) CONTROLLERS, Subscriptions and sequence numbers): subscriptions by pattern, sequence
+// The event-stream commands of one connection: subscriptions by pattern, sequence
 // numbers, and resuming from a number after a reconnect or an overflow.
 // Invariants: a failed command changes nothing; during a replay live events wait in the ring and
 // the replay catches up with them, so the connection sees every number once and in order.
@@ -18,7 +18,7 @@ function subscribe(ctx: CommandContext): void {
 	if (sources.length === 0) return ctx.fail(EXT_MSG.expectedPattern);
 	const patterns = Subscriptions.compile(sources);
 	if (typeof patterns === 'string') return ctx.fail(patterns);
-	// Audit lines quote other people's commands: admins only (daemonproxy(8) CONTROLLERS, Peer credentials and roles).
+	// Audit lines quote other people's commands: admins only.
 	if (ctx.role !== 'admin' && patterns.some(namesExplicitTopic)) return ctx.fail(permissionDenied(ctx.role));
 	const problem = ctx.controller.subscriptions.add(patterns);
 	if (problem !== null) ctx.fail(problem);

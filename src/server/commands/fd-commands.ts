@@ -1,4 +1,4 @@
-// The fd.* commands that create and delete handles (daemonproxy(8) fd.pipe, fd.take): flag parsing in the 1.1
+// The fd.* commands that create and delete handles: flag parsing in the 1.1
 // vocabulary, the system calls through sys.ts, and the handle table for replacement and fd.state
 // broadcasts (fd.socket lives in fd-socket.ts). A failed command leaves every existing handle
 // untouched, and never leaks a descriptor it created or received.
@@ -22,9 +22,9 @@ function flagList(field: string, allowDash: boolean): string[] {
 const errorText = (error: unknown): string => (error as Error).message;
 
 /**
- * Stores new handles (daemonproxy(8) HANDLES). With `--fd-pool` the table refuses when it is full: it throws an
+ * Stores new handles. With `--fd-pool` the table refuses when it is full: it throws an
  * error named PoolFullError carrying the 1.1 text, having closed the new fds and changed nothing;
- * that is the command's last check in 1.1 (daemonproxy(8) fd.pipe, fd.take), so it becomes the command's failure.
+ * that is the command's last check in 1.1, so it becomes the command's failure.
  */
 function storeHandles(ctx: CommandContext, ...handles: Handle[]): void {
 	try {
@@ -124,7 +124,7 @@ function fdDelete(ctx: CommandContext): void {
 }
 
 /**
- * daemonproxy(8) fd.take: the oldest descriptor this connection received (daemonproxy(8) CONTROLLERS, Received descriptors) becomes NAME, type and flags
+ * fd.take: the oldest descriptor this connection received becomes NAME, type and flags
  * probed. The queue is checked before the name; a refused name closes the dequeued descriptor.
  */
 function fdTake(ctx: CommandContext): void {

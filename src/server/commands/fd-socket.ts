@@ -1,4 +1,4 @@
-// The fd.socket command (daemonproxy(8) fd.socket): 1.1's flag vocabulary and precedence, the address syntaxes
+// The fd.socket command: 1.1's flag vocabulary and precedence, the address syntaxes
 // (a path; `*` or a dotted quad with `:PORT`; for inet6, our extension `*` or `[ADDR]` with
 // `:PORT`), then socket → SO_REUSEADDR → bind → listen → O_NONBLOCK through sys.ts.
 // Every argument is checked before any system call; a failed command leaves no fd behind.
@@ -12,14 +12,14 @@ import { checkAssignableFdName, type CommandContext } from '../command-context.j
 type Domain = 'unix' | 'inet' | 'inet6';
 type SocketType = 'stream' | 'dgram' | 'seqpacket';
 
-/** daemonproxy(8) fd.socket: `listen` without a number, or `listen=`. */
+/** The backlog of `listen` without a number, or `listen=`. */
 const DEFAULT_LISTEN_BACKLOG = 32;
 const MAX_LISTEN_BACKLOG = 65535;
 const MAX_PORT = 65535;
-/** sun_path holds 108 bytes with the terminating NUL (daemonproxy(8) COMPATIBILITY). */
+/** sun_path holds 108 bytes with the terminating NUL. */
 const MAX_UNIX_PATH_BYTES = 107;
 
-/** What the FLAGS field asks for, before precedence is applied (daemonproxy(8) fd.socket). */
+/** What the FLAGS field asks for, before precedence is applied. */
 interface SocketRequest {
 	inet: boolean;
 	inet6: boolean;
@@ -82,7 +82,7 @@ function parsePort(text: string | undefined): number | null {
 	return port <= MAX_PORT ? port : null;
 }
 
-/** daemonproxy(8) fd.socket ADDRESS for `domain`, or null (`invalid address`). */
+/** The ADDRESS field for `domain`, or null (`invalid address`). */
 function parseAddress(domain: Domain, text: string): Address | null {
 	switch (domain) {
 		case 'unix':
@@ -108,7 +108,7 @@ function parseAddress(domain: Domain, text: string): Address | null {
 	}
 }
 
-/** The fd.state FLAGS of a socket (daemonproxy(8) HANDLES, fd.state renderings): `DOMAIN,TYPE[,bind][,listen=N][,mkdir][,nonblock]`. */
+/** The fd.state FLAGS of a socket: `DOMAIN,TYPE[,bind][,listen=N][,mkdir][,nonblock]`. */
 function renderFlags(domain: Domain, type: SocketType, request: SocketRequest): string {
 	return [
 		domain,
@@ -177,7 +177,7 @@ export function fdSocket(ctx: CommandContext): void {
 	if (flagsField === undefined) return ctx.fail(MSG.missingFlags);
 	const request = parseFlags(flagsField);
 	if (typeof request === 'string') return ctx.fail(request);
-	// Precedence (daemonproxy(8) fd.socket): inet > inet6 > unix; dgram > seqpacket > stream.
+	// Precedence: inet > inet6 > unix; dgram > seqpacket > stream.
 	const domain: Domain = request.inet ? 'inet' : request.inet6 ? 'inet6' : 'unix';
 	const type: SocketType = request.dgram ? 'dgram' : request.seqpacket ? 'seqpacket' : 'stream';
 	let address: Address | null = null;

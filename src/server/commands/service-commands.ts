@@ -1,4 +1,4 @@
-// The service.* commands (daemonproxy(8) service.tags, service.delete): argument checks in the 1.1 order with 1.1 error
+// The service.* commands: argument checks in the 1.1 order with 1.1 error
 // texts, then one call into the supervisor. A command that fails changes nothing (1.1 created
 // the service before later checks failed: fixed, daemonproxy(8) COMPATIBILITY).
 
