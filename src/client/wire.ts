@@ -9,7 +9,7 @@ import { isValidTag, parseRequestTag, tagLine } from '../protocol/request-tag.js
 import { parseSeqReply, parseSequencedLine } from '../protocol/stream-lines.js';
 import { ArgumentError } from './errors.js';
 
-/** Bytes 0x00–0x1f and 0x7f: TAB and LF would split the line, the rest are reserved. */
+/** Bytes 0x00–0x1f and 0x7f: TAB and LF would split the line; the client refuses the rest too, so a typo cannot send a control byte the daemon would pass on. */
 const FIELD_CONTROL_RE = /[\x00-\x1f\x7f]/;
 
 /** `\t`, `\n`, `\x1b`: how a control byte is named in messages. */

@@ -62,7 +62,7 @@ export function checkName(s: string | undefined): NameCheck {
 
 /**
  * Integers: an optional '-' then one or more ASCII digits, nothing else (no '+', spaces,
- * hex or fraction). 1.1 wraps silently on 64-bit overflow [accident]; we instead return null
+ * hex or fraction). 1.1 wraps silently on 64-bit overflow (an accident); we instead return null
  * for values outside the signed 64-bit range, so the caller answers "Expected integer" rather
  * than acting on a wrapped value. Leading zeros are accepted ("007" is 7; "-0" is 0).
  */
@@ -74,7 +74,7 @@ export function parseInteger(s: string | undefined): bigint | null {
 	return value < INT64_MIN || value > INT64_MAX ? null : value;
 }
 
-/** Bytes below 32 other than TAB (api.ltw reserves them for a future escape mechanism). */
+/** Bytes below 32 other than TAB: exported for clients that check a field before sending it. */
 export function hasControlBytes(s: string): boolean {
 	return CONTROL_RE.test(s);
 }

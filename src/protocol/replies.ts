@@ -1,5 +1,5 @@
 // Owns the text of error and warning lines (daemonproxy(8), THE PROTOCOL) and the registry of every
-// fixed 1.1 message: clients match on these bytes, so each text is copied from the spec verbatim.
+// fixed 1.1 message: clients match on these bytes, so each text is 1.1's, byte for byte.
 // Invariants: every builder returns exactly one line (no LF) without its terminating LF.
 // Must never truncate messages to 63 bytes nor embed an LF (1.1 accidents).
 

@@ -5,7 +5,7 @@
 
 import { MSG } from './replies.js';
 
-/** Appendix A, bare names (no `SIG`), alphabetical: the first name of a number is its output name. */
+/** Linux signal names, bare (no `SIG`), alphabetical: the first name of a number is its output name. */
 const SIGNAL_TABLE = [
 	['ABRT', 6], ['ALRM', 14], ['BUS', 7], ['CHLD', 17], ['CLD', 17], ['CONT', 18],
 	['FPE', 8], ['HUP', 1], ['ILL', 4], ['INT', 2], ['IO', 29], ['IOT', 6],
@@ -46,7 +46,7 @@ const NAME_BY_NUMBER: ReadonlyMap<number, SignalName> = (() => {
 	return m;
 })();
 
-/** Appendix A: the number of a name given with or without `SIG` (case-sensitive), else undefined. */
+/** The number of a name given with or without `SIG` (case-sensitive), else undefined. */
 export function signalNumber(name: string): number | undefined {
 	const bare = name.startsWith('SIG') ? name.slice(3) : name;
 	return NUMBER_BY_BARE_NAME.get(bare);
@@ -74,7 +74,7 @@ const DIGITS_RE = /^[0-9]+$/;
 /**
  * A signal argument (`service.signal`, `signal.clear`): absent or empty → "Expected signal
  * argument"; first byte a digit → a decimal 0..65535 with nothing after it, else "Invalid
- * signal number"; otherwise an Appendix A name. Deliberate fix of the 1.1 accident: an unknown
+ * signal number"; otherwise a name of SIGNAL_TABLE. Deliberate fix of the 1.1 accident: an unknown
  * name is "Invalid signal argument" (1.1 silently used signal 0).
  */
 export function parseSignalArgument(s: string | undefined): SignalArgument {
