@@ -19,8 +19,8 @@ const LAYERS = {
 const boundaries = Object.entries(LAYERS).map(([layer, allowed]) => ({
 	target: `./src/${layer}`,
 	from: './src',
-	except: [`./${layer}`, ...allowed.map((name) => `./${name}`)],
-	message: `src/${layer} may import only ${[layer, ...allowed].map((name) => `src/${name}`).join(', ')} (ARCHITECTURE.md)`,
+	except: [`./${layer}`, ...allowed.map(name => `./${name}`)],
+	message: `src/${layer} may import only ${[layer, ...allowed].map(name => `src/${name}`).join(', ')} (ARCHITECTURE.md)`,
 }));
 
 export default tseslint.config(
@@ -55,17 +55,58 @@ export default tseslint.config(
 		rules: {
 			// The daemon writes through its own non-blocking logger: Node's console writes synchronously.
 			'no-console': 'error',
-			'no-restricted-properties': ['error',
-				{ object: 'process', property: 'stdout', message: 'Node writes process.stdout synchronously: the daemon writes through its logger or a private non-blocking fd' },
-				{ object: 'process', property: 'stderr', message: 'Node writes process.stderr synchronously: the daemon writes through its logger' },
+			'no-restricted-properties': [
+				'error',
+				{
+					object: 'process',
+					property: 'stdout',
+					message:
+						'Node writes process.stdout synchronously: the daemon writes through its logger or a private non-blocking fd',
+				},
+				{
+					object: 'process',
+					property: 'stderr',
+					message: 'Node writes process.stderr synchronously: the daemon writes through its logger',
+				},
 			],
-			'no-restricted-imports': ['error', { paths: [{ name: 'node:child_process', message: 'the daemon starts children only through src/os/sys.ts (posix_spawn)' }] }],
+			'no-restricted-imports': [
+				'error',
+				{
+					paths: [
+						{
+							name: 'node:child_process',
+							message: 'the daemon starts children only through src/os/sys.ts (posix_spawn)',
+						},
+					],
+				},
+			],
 		},
 	},
 	{
 		files: ['**/*.js', '**/*.cjs'],
 		languageOptions: {
-			globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', URL: 'readonly', require: 'readonly', __filename: 'readonly', __dirname: 'readonly', module: 'writable', AbortController: 'readonly', AbortSignal: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', performance: 'readonly', queueMicrotask: 'readonly', structuredClone: 'readonly' },
+			globals: {
+				process: 'readonly',
+				console: 'readonly',
+				Buffer: 'readonly',
+				setTimeout: 'readonly',
+				clearTimeout: 'readonly',
+				setInterval: 'readonly',
+				clearInterval: 'readonly',
+				setImmediate: 'readonly',
+				URL: 'readonly',
+				require: 'readonly',
+				__filename: 'readonly',
+				__dirname: 'readonly',
+				module: 'writable',
+				AbortController: 'readonly',
+				AbortSignal: 'readonly',
+				TextEncoder: 'readonly',
+				TextDecoder: 'readonly',
+				performance: 'readonly',
+				queueMicrotask: 'readonly',
+				structuredClone: 'readonly',
+			},
 		},
 	},
 );

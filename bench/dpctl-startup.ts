@@ -24,7 +24,9 @@ process.on('exit', () => {
 for (let i = 0; i < 500; i++) {
 	try {
 		if (statSync(socket).isSocket()) break;
-	} catch { /* not yet */ }
+	} catch {
+		/* not yet */
+	}
 	spawnSync('sleep', ['0.01']);
 }
 
@@ -41,24 +43,29 @@ function once(c: Case): number {
 	const result = spawnSync(c.argv[0] ?? '', c.argv.slice(1), { input: c.input ?? '', encoding: 'latin1' });
 	const ms = performance.now() - start;
 	if (result.status !== 0) throw new Error(`${c.name}: exit ${String(result.status)}: ${result.stderr}`);
-	if (c.name.endsWith('echo x') && result.stdout !== 'x\n') throw new Error(`${c.name}: printed ${JSON.stringify(result.stdout)}`);
+	if (c.name.endsWith('echo x') && result.stdout !== 'x\n')
+		throw new Error(`${c.name}: printed ${JSON.stringify(result.stdout)}`);
 	return ms;
 }
 
-const times = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+const times = new Map<string, number[]>(cases.map(c => [c.name, []]));
 for (const c of cases) once(c); // warm the file cache
 for (let r = 0; r < rounds; r++) for (const c of cases) times.get(c.name)?.push(once(c));
 
 const median = (xs: number[]): number => {
 	const s = [...xs].sort((a, b) => a - b);
-	return s.length % 2 === 1 ? s[(s.length - 1) / 2] ?? 0 : ((s[s.length / 2 - 1] ?? 0) + (s[s.length / 2] ?? 0)) / 2;
+	return s.length % 2 === 1 ? (s[(s.length - 1) / 2] ?? 0) : ((s[s.length / 2 - 1] ?? 0) + (s[s.length / 2] ?? 0)) / 2;
 };
 const m = (name: string): number => median(times.get(name) ?? []);
 const node = m('node -e 0');
 const socat = m('socat echo x');
 for (const c of cases) {
 	const t = m(c.name);
-	console.log(`${c.name.padEnd(14)} median ${t.toFixed(1).padStart(6)} ms  ${(t / node).toFixed(2)}× node  ${(t / socat).toFixed(1)}× socat`);
+	console.log(
+		`${c.name.padEnd(14)} median ${t.toFixed(1).padStart(6)} ms  ${(t / node).toFixed(2)}× node  ${(t / socat).toFixed(1)}× socat`,
+	);
 }
 const ratio = m('dpctl echo x') / node;
-console.log(`dpctl-startup: dpctl/node ${ratio.toFixed(2)} (target ≤ 1.50) ${ratio <= 1.5 ? 'ok' : 'OVER'}; dpctl/socat ${(m('dpctl echo x') / socat).toFixed(1)}; ${rounds} rounds`);
+console.log(
+	`dpctl-startup: dpctl/node ${ratio.toFixed(2)} (target ≤ 1.50) ${ratio <= 1.5 ? 'ok' : 'OVER'}; dpctl/socat ${(m('dpctl echo x') / socat).toFixed(1)}; ${rounds} rounds`,
+);

@@ -2,9 +2,9 @@
 // Summarises V8 CPU profiles (node --cpu-prof): self time per function, heaviest first, and the
 // share of idle, GC and native time. Usage: node bench/profile-summary.js FILE.cpuprofile… [--top N]
 
-import {readFileSync} from 'node:fs';
-import {relative} from 'node:path';
-import {repoRoot} from './lib/paths.js';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { repoRoot } from './lib/paths.js';
 
 const args = process.argv.slice(2);
 let top = 25;
@@ -21,7 +21,7 @@ if (files.length === 0) {
 for (const file of files) {
 	const profile = JSON.parse(readFileSync(file, 'utf8'));
 	/** @type {Map<number, any>} */
-	const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+	const nodes = new Map(profile.nodes.map(n => [n.id, n]));
 	/** @type {Map<number, number>} self µs per node id, from the sample time deltas */
 	const self = new Map();
 	const samples = profile.samples ?? [];

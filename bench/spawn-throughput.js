@@ -3,16 +3,16 @@
 // supervisor; time until all N have actually exec'd, seen in /proc (children of the supervisor
 // whose comm is `sleep`). Subjects: daemonproxy, pm2, supervisord, each run in a fresh instance.
 
-import {writeFileSync} from 'node:fs';
-import {join} from 'node:path';
-import {main} from './lib/cli.js';
-import {startDaemonproxy} from './lib/daemonproxy.js';
-import {tempDir} from './lib/paths.js';
-import {describePeers, preparePeers} from './lib/peers.js';
-import {startPm2} from './lib/pm2.js';
-import {countChildrenNamed, sleep} from './lib/procs.js';
-import {Report} from './lib/report.js';
-import {programSection, startSupervisord} from './lib/supervisord.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { main } from './lib/cli.js';
+import { startDaemonproxy } from './lib/daemonproxy.js';
+import { tempDir } from './lib/paths.js';
+import { describePeers, preparePeers } from './lib/peers.js';
+import { startPm2 } from './lib/pm2.js';
+import { countChildrenNamed, sleep } from './lib/procs.js';
+import { Report } from './lib/report.js';
+import { programSection, startSupervisord } from './lib/supervisord.js';
 
 const POLL_MS = 1;
 
@@ -20,23 +20,26 @@ const POLL_MS = 1;
 async function waitRunning(parent, n, t0, timeoutMs = 120_000) {
 	const seen = new Set();
 	while (countChildrenNamed(parent, 'sleep', seen) < n) {
-		if (performance.now() - t0 > timeoutMs) throw new Error(`only ${seen.size} of ${n} services running after ${timeoutMs} ms`);
+		if (performance.now() - t0 > timeoutMs)
+			throw new Error(`only ${seen.size} of ${n} services running after ${timeoutMs} ms`);
 		await sleep(POLL_MS);
 	}
 	return performance.now() - t0;
 }
 
-await main(async (options) => {
+await main(async options => {
 	const n = options.quick ? 20 : 200;
 	const runs = options.runs ?? (options.quick ? 1 : 5);
 	const measure = `${n} services defined and started → all running`;
 	const peers = await preparePeers(options);
-	const report = new Report('spawn throughput',
+	const report = new Report(
+		'spawn throughput',
 		`Each run starts a fresh, idle supervisor, then defines and starts ${n} services running \`sleep 1000\` ` +
-		`in one go, and polls /proc every ${POLL_MS} ms until ${n} children of the supervisor have exec'd sleep. ` +
-		'daemonproxy: one write of service.args + service.start lines on its socket; pm2: one API start() of ' +
-		'an app list; supervisord: program files, then reloadConfig + addProcessGroup each (as supervisorctl update). ' +
-		`${runs} runs each, interleaved across subjects.`);
+			`in one go, and polls /proc every ${POLL_MS} ms until ${n} children of the supervisor have exec'd sleep. ` +
+			'daemonproxy: one write of service.args + service.start lines on its socket; pm2: one API start() of ' +
+			'an app list; supervisord: program files, then reloadConfig + addProcessGroup each (as supervisorctl update). ' +
+			`${runs} runs each, interleaved across subjects.`,
+	);
 
 	/** One run of each subject: start it fresh, time the burst, stop it. */
 	const oneRun = {
@@ -56,7 +59,8 @@ await main(async (options) => {
 			const pm2 = await startPm2();
 			try {
 				const apps = [];
-				for (let i = 0; i < n; i++) apps.push({name: `s${i}`, script: '/bin/sleep', args: ['1000'], interpreter: 'none', autorestart: true});
+				for (let i = 0; i < n; i++)
+					apps.push({ name: `s${i}`, script: '/bin/sleep', args: ['1000'], interpreter: 'none', autorestart: true });
 				const t0 = performance.now();
 				const started = pm2.start(apps);
 				const ms = await waitRunning(pm2.pid, n, t0);
@@ -70,7 +74,8 @@ await main(async (options) => {
 			const dir = tempDir();
 			const sv = await startSupervisord(dir);
 			try {
-				for (let i = 0; i < n; i++) writeFileSync(join(dir, 'conf.d', `s${i}.conf`), programSection(`s${i}`, '/bin/sleep 1000'));
+				for (let i = 0; i < n; i++)
+					writeFileSync(join(dir, 'conf.d', `s${i}.conf`), programSection(`s${i}`, '/bin/sleep 1000'));
 				const t0 = performance.now();
 				const defined = (async () => {
 					await sv.rpc('supervisor.reloadConfig');
@@ -91,7 +96,7 @@ await main(async (options) => {
 		if (peer.ok) subjects.push(name);
 		else report.skip(measure, name, 'ms', peer.why);
 	}
-	const samples = new Map(subjects.map((name) => [name, []]));
+	const samples = new Map(subjects.map(name => [name, []]));
 	const failed = new Map();
 	for (let run = 0; run < runs; run++) {
 		for (const name of subjects) {
@@ -109,7 +114,8 @@ await main(async (options) => {
 		else report.add(measure, name, 'ms', samples.get(name));
 	}
 
-	if (n === 200) report.target(measure, 'daemonproxy median ≤ 300 ms', (median) => [median <= 300, `${median.toFixed(0)} ms`]);
+	if (n === 200)
+		report.target(measure, 'daemonproxy median ≤ 300 ms', median => [median <= 300, `${median.toFixed(0)} ms`]);
 	if (peers.size > 0) report.note(describePeers(peers));
 	report.finish(options);
 });

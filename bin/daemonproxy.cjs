@@ -10,7 +10,9 @@ try {
 	daemon = require('../build/src/daemon/daemonproxy.bundle.cjs');
 } catch (error) {
 	if (error?.code !== 'MODULE_NOT_FOUND') throw error;
-	process.stderr.write(`daemonproxy: fatal: ${String(error.message).split('\n')[0]}; run "npm ci" (or "npm run build")\n`);
+	process.stderr.write(
+		`daemonproxy: fatal: ${String(error.message).split('\n')[0]}; run "npm ci" (or "npm run build")\n`,
+	);
 	process.exit(111);
 }
 daemon.main();

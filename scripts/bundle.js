@@ -8,7 +8,7 @@
 // tsc still compiles and type-checks every file; esbuild only joins its output, unminified, so
 // stack traces keep their function names. The bundle sits beside main.js, so the paths the code
 // resolves from import.meta.url (the addon, package.json) stay the same.
-import {build} from 'esbuild';
+import { build } from 'esbuild';
 
 await build({
 	entryPoints: ['build/src/daemon/main.js'],
@@ -19,8 +19,8 @@ await build({
 	target: 'node20',
 	packages: 'external',
 	// CommonJS has no import.meta; the bundle's own file URL stands in for it.
-	define: {'import.meta.url': '__bundle_url'},
-	banner: {js: "const __bundle_url = require('node:url').pathToFileURL(__filename).href;"},
+	define: { 'import.meta.url': '__bundle_url' },
+	banner: { js: "const __bundle_url = require('node:url').pathToFileURL(__filename).href;" },
 	legalComments: 'none',
 	logLevel: 'warning',
 });

@@ -5,18 +5,18 @@
 // Exit status is non-zero when AVA failed, any test point failed, or no test ran at all.
 // AVA 7's TAP reporter itself crashes on a test timeout or a test's process.exit() (no `not ok`,
 // no plan line): a run that ends without its plan line counts one failure, named from stderr.
-import {spawn} from 'node:child_process';
-import {existsSync} from 'node:fs';
-import {dirname, isAbsolute, relative, resolve} from 'node:path';
-import {createInterface} from 'node:readline';
-import {fileURLToPath} from 'node:url';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const avaCli = fileURLToPath(new URL('cli.mjs', import.meta.resolve('ava')));
 
 // AVA runs from the repository root (where its config is); a path the user gave relative to
 // their own directory is rewritten to stay the same file.
-const args = process.argv.slice(2).map((arg) => {
+const args = process.argv.slice(2).map(arg => {
 	if (arg.startsWith('-') || isAbsolute(arg) || !existsSync(arg)) return arg;
 	return relative(repoRoot, resolve(arg)) || '.';
 });
@@ -42,7 +42,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 // stderr passes straight through; its tail is kept to name the cause of a crash.
 const STDERR_TAIL_CHARS = 16 * 1024;
 let stderrTail = '';
-child.stderr.on('data', (chunk) => {
+child.stderr.on('data', chunk => {
 	process.stderr.write(chunk);
 	stderrTail = (stderrTail + chunk.toString('latin1')).slice(-STDERR_TAIL_CHARS);
 });
@@ -88,12 +88,12 @@ function crashCause() {
 	return 'see stderr';
 }
 
-createInterface({input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY}).on('line', (line) => {
+createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY }).on('line', line => {
 	process.stdout.write(`${line}\n`);
 	count(line);
 });
 
-child.on('error', (error) => {
+child.on('error', error => {
 	process.stderr.write(`run-tests: cannot run AVA (${avaCli}): ${error.message}\n`);
 	process.exit(111);
 });
@@ -111,5 +111,5 @@ child.on('close', (code, signal) => {
 	if (passed + failed === 0) notes.push('no test ran');
 	for (const note of notes) process.stdout.write(`# run-tests: ${note}\n`);
 	process.stdout.write(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}\n`);
-	process.exitCode = notes.length > 0 || failed > 0 ? (code || 1) : 0;
+	process.exitCode = notes.length > 0 || failed > 0 ? code || 1 : 0;
 });

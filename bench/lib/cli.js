@@ -6,7 +6,7 @@
 //   --runs N       repetitions per subject (default per scenario)
 //   --json FILE    also write the results as JSON (run-all.js collects them)
 
-import {stopAll} from './procs.js';
+import { stopAll } from './procs.js';
 
 export const PEERS = /** @type {const} */ (['pm2', 'supervisord']);
 
@@ -17,7 +17,7 @@ export const PEERS = /** @type {const} */ (['pm2', 'supervisord']);
 /** @returns {Options} */
 export function parseOptions(argv = process.argv.slice(2)) {
 	/** @type {Options} */
-	const options = {quick: false, peers: new Set(PEERS), runs: null, json: null};
+	const options = { quick: false, peers: new Set(PEERS), runs: null, json: null };
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i];
 		const value = () => {
@@ -41,7 +41,11 @@ export function parseOptions(argv = process.argv.slice(2)) {
 }
 
 function usage(error) {
-	exitWithUsage('bench', 'usage: node bench/SCENARIO.js [--quick] [--no-peers | --peers pm2,supervisord] [--runs N] [--json FILE]\n', error);
+	exitWithUsage(
+		'bench',
+		'usage: node bench/SCENARIO.js [--quick] [--no-peers | --peers pm2,supervisord] [--runs N] [--json FILE]\n',
+		error,
+	);
 }
 
 /** Ends the process: `text` on stdout and 0 for --help (`error` null), else `PROGRAM: error` and `text` on stderr, 2. */

@@ -5,11 +5,11 @@
 // runs as `node ARGS bin/daemonproxy.cjs` and is stopped with `terminate` so that node can write
 // its profile; see bench/README.md, "Profiling".
 
-import {closeSync, openSync, readFileSync} from 'node:fs';
-import {join} from 'node:path';
-import {LineClient} from './line-client.js';
-import {daemonBin, daemonJs} from './paths.js';
-import {descendantsOf, killSnapshot, killTree, settle, snapshot, spawnTracked, waitGone} from './procs.js';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LineClient } from './line-client.js';
+import { daemonBin, daemonJs } from './paths.js';
+import { descendantsOf, killSnapshot, killTree, settle, snapshot, spawnTracked, waitGone } from './procs.js';
 
 /**
  * @typedef {{pid: number, socket: string, dir: string, client: LineClient, connect(): Promise<LineClient>, stop(): Promise<void>}} DaemonproxySubject
@@ -28,8 +28,13 @@ export async function startDaemonproxy(dir, options = {}) {
 	const args = ['-S', socket, ...(options.args ?? [])];
 	const profiled = envNodeArgs.length > 0;
 	const child = profiled
-		? spawnTracked(process.execPath, [...envNodeArgs, daemonJs, ...args], {stdio: ['ignore', log, log], cwd: dir}, 'daemonproxy')
-		: spawnTracked(daemonBin, args, {stdio: ['ignore', log, log], cwd: dir}, 'daemonproxy');
+		? spawnTracked(
+				process.execPath,
+				[...envNodeArgs, daemonJs, ...args],
+				{ stdio: ['ignore', log, log], cwd: dir },
+				'daemonproxy',
+			)
+		: spawnTracked(daemonBin, args, { stdio: ['ignore', log, log], cwd: dir }, 'daemonproxy');
 	closeSync(log);
 	const pid = /** @type {number} */ (child.pid);
 	let client;
@@ -44,7 +49,10 @@ export async function startDaemonproxy(dir, options = {}) {
 		} catch {
 			// no log at all
 		}
-		throw new Error(`daemonproxy did not start: ${/** @type {Error} */ (error).message}${log ? `\n  its log ends:\n  ${log}` : ''}`, {cause: error});
+		throw new Error(
+			`daemonproxy did not start: ${/** @type {Error} */ (error).message}${log ? `\n  its log ends:\n  ${log}` : ''}`,
+			{ cause: error },
+		);
 	}
 	const connect = () => LineClient.connect(socket);
 	return {

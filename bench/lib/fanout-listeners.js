@@ -7,9 +7,9 @@
 //   node fanout-listeners.js dp SOCKET COUNT MARKER     daemonproxy control socket
 //   node fanout-listeners.js pm2 PM2_MODULE COUNT MARKER  pm2 bus (PM2_HOME from the environment)
 
-import {createHash} from 'node:crypto';
-import {createRequire} from 'node:module';
-import {connect} from 'node:net';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { connect } from 'node:net';
 
 const [mode, target, countText, marker] = process.argv.slice(2);
 const count = Number(countText);
@@ -26,8 +26,8 @@ let finished = 0;
 function finish(tally) {
 	tally.endNs = process.hrtime.bigint();
 	if (++finished < count) return;
-	const connections = tallies.map((t) => ({lines: t.lines, digest: t.hash.digest('hex'), endNs: String(t.endNs)}));
-	process.stdout.write(`${JSON.stringify({connections})}\n`, () => process.exit(0));
+	const connections = tallies.map(t => ({ lines: t.lines, digest: t.hash.digest('hex'), endNs: String(t.endNs) }));
+	process.stdout.write(`${JSON.stringify({ connections })}\n`, () => process.exit(0));
 }
 
 /** The daemon's listen backlog is 128: connect in batches, each waiting for its echo. */
@@ -37,13 +37,13 @@ function subscribe(k, markerBytes) {
 	return new Promise((resolve, reject) => {
 		const socket = connect(target);
 		/** @type {Tally} */
-		const tally = {hash: createHash('sha1'), lines: 0, endNs: null, tail: ''};
+		const tally = { hash: createHash('sha1'), lines: 0, endNs: null, tail: '' };
 		tallies[k] = tally;
 		let ready = false;
 		let pending = Buffer.alloc(0);
 		socket.on('error', reject);
 		socket.on('connect', () => socket.write(`echo\tready-${k}\n`));
-		socket.on('data', (chunk) => {
+		socket.on('data', chunk => {
 			if (!ready) {
 				// The only line before "ready" is our own echo; nothing is broadcast until we say so.
 				const text = chunk.toString('latin1');
@@ -78,23 +78,29 @@ async function daemonproxy() {
 async function pm2() {
 	const require = createRequire(import.meta.url);
 	const PM2 = require(target);
-	await Promise.all(Array.from({length: count}, () => new Promise((resolve, reject) => {
-		const api = new PM2.custom({});
-		/** @type {Tally} */
-		const tally = {hash: createHash('sha1'), lines: 0, endNs: null, tail: ''};
-		tallies.push(tally);
-		api.Client.launchBus((error, bus) => {
-			if (error) return reject(error);
-			bus.on('process:event', (packet) => {
-				if (tally.endNs !== null) return;
-				const line = `${packet.event}\t${packet.process?.name}\t${packet.process?.pm_id}\t${packet.at}\n`;
-				tally.hash.update(line);
-				tally.lines++;
-				if (packet.process?.name === marker && packet.event === 'online') finish(tally);
-			});
-			resolve(undefined);
-		});
-	})));
+	await Promise.all(
+		Array.from(
+			{ length: count },
+			() =>
+				new Promise((resolve, reject) => {
+					const api = new PM2.custom({});
+					/** @type {Tally} */
+					const tally = { hash: createHash('sha1'), lines: 0, endNs: null, tail: '' };
+					tallies.push(tally);
+					api.Client.launchBus((error, bus) => {
+						if (error) return reject(error);
+						bus.on('process:event', packet => {
+							if (tally.endNs !== null) return;
+							const line = `${packet.event}\t${packet.process?.name}\t${packet.process?.pm_id}\t${packet.at}\n`;
+							tally.hash.update(line);
+							tally.lines++;
+							if (packet.process?.name === marker && packet.event === 'online') finish(tally);
+						});
+						resolve(undefined);
+					});
+				}),
+		),
+	);
 	process.stdout.write('ready\n');
 }
 

@@ -2,7 +2,7 @@
 // interface: one request at a time, responses framed by Content-Length (or chunked). Kept raw
 // (no http.Agent) so that a round trip costs exactly one write and the reads of its answer.
 
-import {connectRetrying, waitForWake} from './waiting.js';
+import { connectRetrying, waitForWake } from './waiting.js';
 
 function xmlEscape(text) {
 	return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -16,12 +16,12 @@ function encodeValue(value) {
 
 /** The XML-RPC request body for `method(params…)`. */
 export function xmlrpcBody(method, params = []) {
-	const encoded = params.map((p) => `<param><value>${encodeValue(p)}</value></param>`).join('');
+	const encoded = params.map(p => `<param><value>${encodeValue(p)}</value></param>`).join('');
 	return `<?xml version="1.0"?><methodCall><methodName>${method}</methodName><params>${encoded}</params></methodCall>`;
 }
 
 /** A complete HTTP/1.1 POST /RPC2 request for `method(params…)`. */
-export function xmlrpcRequest(method, params = [], {close = false} = {}) {
+export function xmlrpcRequest(method, params = [], { close = false } = {}) {
 	const body = Buffer.from(xmlrpcBody(method, params), 'utf8');
 	const head = `POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\nContent-Length: ${body.length}\r\n${close ? 'Connection: close\r\n' : ''}\r\n`;
 	return Buffer.concat([Buffer.from(head, 'latin1'), body]);
@@ -36,7 +36,7 @@ export class HttpClient {
 		this.wake = null;
 		this.ended = false;
 		socket.setNoDelay?.(true);
-		socket.on('data', (chunk) => {
+		socket.on('data', chunk => {
 			this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
 			this.wake?.();
 		});
@@ -49,7 +49,7 @@ export class HttpClient {
 		socket.on('error', end);
 	}
 
-	static async connect(path, {timeoutMs = 10_000} = {}) {
+	static async connect(path, { timeoutMs = 10_000 } = {}) {
 		return new HttpClient(await connectRetrying(path, path, timeoutMs, 10));
 	}
 

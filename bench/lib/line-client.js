@@ -2,7 +2,7 @@
 // Used by every scenario to drive daemonproxy (and the line-server floor) the way a controller
 // script would. Never buffers lines nobody asked for beyond the current handler's queue.
 
-import {connectRetrying, waitForWake} from './waiting.js';
+import { connectRetrying, waitForWake } from './waiting.js';
 
 export class LineClient {
 	/** @param {import('node:net').Socket} socket */
@@ -17,14 +17,14 @@ export class LineClient {
 		this.wake = null;
 		this.ended = false;
 		socket.setNoDelay?.(true);
-		socket.on('data', (chunk) => this.#data(chunk));
+		socket.on('data', chunk => this.#data(chunk));
 		socket.on('end', () => this.#end());
 		socket.on('close', () => this.#end());
 		socket.on('error', () => this.#end());
 	}
 
 	/** Connects to a UNIX socket path (or @abstract), retrying while it does not exist yet. */
-	static async connect(path, {timeoutMs = 10_000} = {}) {
+	static async connect(path, { timeoutMs = 10_000 } = {}) {
 		const address = path.startsWith('@') ? `\0${path.slice(1)}` : path;
 		return new LineClient(await connectRetrying(address, path, timeoutMs, 5));
 	}
@@ -50,7 +50,7 @@ export class LineClient {
 
 	/** Writes text as latin1 (add the LFs yourself); resolves once the socket took it. */
 	write(text) {
-		return new Promise((resolve) => {
+		return new Promise(resolve => {
 			if (this.socket.write(Buffer.from(text, 'latin1'))) resolve(undefined);
 			else this.socket.once('drain', resolve);
 		});
@@ -76,9 +76,9 @@ export class LineClient {
 	/** Sends `lines` (without LF), then an echo barrier; resolves with the lines before the echo. */
 	async command(lines, timeoutMs = 30_000) {
 		const token = `bench-sync-${process.pid}-${++LineClient.seq}`;
-		const text = (Array.isArray(lines) ? lines : [lines]).map((l) => `${l}\n`).join('');
+		const text = (Array.isArray(lines) ? lines : [lines]).map(l => `${l}\n`).join('');
 		await this.write(`${text}echo\t${token}\n`);
-		const out = await this.collectUntil((line) => line === token, timeoutMs);
+		const out = await this.collectUntil(line => line === token, timeoutMs);
 		out.pop();
 		return out;
 	}

@@ -4,18 +4,18 @@
 // daemonproxy's echo costs beyond this is the daemon's own parsing, dispatch and output path.
 // Usage: node bench/lib/line-server.js SOCKET_PATH   (prints "ready" once listening)
 
-import {createServer} from 'node:net';
+import { createServer } from 'node:net';
 
 const path = process.argv[2];
 if (!path) {
 	process.stderr.write('usage: line-server.js SOCKET_PATH\n');
 	process.exit(2);
 }
-const server = createServer((socket) => {
+const server = createServer(socket => {
 	let partial = '';
 	socket.on('error', () => {});
 	socket.on('end', () => socket.end());
-	socket.on('data', (chunk) => {
+	socket.on('data', chunk => {
 		const text = partial + chunk.toString('latin1');
 		let out = '';
 		let start = 0;

@@ -1,8 +1,8 @@
 // Which peers this run measures: those asked for (--peers / --no-peers), each installed on
 // demand. A peer that cannot be installed is skipped with the reason, never fatal.
 
-import {ensurePm2, pm2Version} from './pm2.js';
-import {ensureSupervisord, supervisordVersion} from './supervisord.js';
+import { ensurePm2, pm2Version } from './pm2.js';
+import { ensureSupervisord, supervisordVersion } from './supervisord.js';
 
 /**
  * @param {import('./cli.js').Options} options
@@ -12,11 +12,14 @@ export async function preparePeers(options) {
 	const peers = new Map();
 	if (options.peers.has('pm2')) {
 		const why = await ensurePm2();
-		peers.set('pm2', why === null ? {ok: true, version: `pm2 ${pm2Version()}`} : {ok: false, why});
+		peers.set('pm2', why === null ? { ok: true, version: `pm2 ${pm2Version()}` } : { ok: false, why });
 	}
 	if (options.peers.has('supervisord')) {
 		const why = await ensureSupervisord();
-		peers.set('supervisord', why === null ? {ok: true, version: `supervisord ${await supervisordVersion()}`} : {ok: false, why});
+		peers.set(
+			'supervisord',
+			why === null ? { ok: true, version: `supervisord ${await supervisordVersion()}` } : { ok: false, why },
+		);
 	}
 	return peers;
 }
@@ -36,7 +39,8 @@ export async function withPeer(peers, name, report, measures, measure) {
 		await measure();
 	} catch (error) {
 		const why = `failed: ${String(/** @type {Error} */ (error).message).split('\n')[0]}`;
-		for (const [m, unit] of measures) if (!report.rows.some((r) => r.measure === m && r.subject === name)) report.skip(m, name, unit, why);
+		for (const [m, unit] of measures)
+			if (!report.rows.some(r => r.measure === m && r.subject === name)) report.skip(m, name, unit, why);
 	}
 }
 

@@ -3,8 +3,8 @@
 // together with everything it started; RSS, children and command names are read from /proc.
 // Never kills by name, never touches a process this run did not start or spawn below one.
 
-import {spawn} from 'node:child_process';
-import {readFileSync, readdirSync} from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 
 /** @typedef {{pid: number, start: string, label: string}} Tracked */
 
@@ -104,7 +104,7 @@ export function countChildrenNamed(parent, name, seen) {
 /** Registers a process this run started, so that stopAll() ends it (and its descendants). */
 export function track(pid, label) {
 	const start = startTime(pid);
-	if (start !== null) tracked.set(pid, {pid, start, label});
+	if (start !== null) tracked.set(pid, { pid, start, label });
 }
 
 function alive(entry) {
@@ -122,7 +122,7 @@ function signal(pid, name) {
 
 /** Pids with their start times, so that killSnapshot() never signals a reused pid. */
 export function snapshot(pids) {
-	return pids.map((pid) => ({pid, start: startTime(pid)}));
+	return pids.map(pid => ({ pid, start: startTime(pid) }));
 }
 
 /** Processes sent SIGKILL and not yet seen gone: SIGKILL is asynchronous (see settle()). */
@@ -152,7 +152,7 @@ function parentOf(pid) {
 export async function settle(timeoutMs = 10_000) {
 	const deadline = performance.now() + timeoutMs;
 	while (dying.length > 0 && performance.now() < deadline) {
-		dying = dying.filter((entry) => {
+		dying = dying.filter(entry => {
 			if (startTime(entry.pid) !== entry.start) return false;
 			const state = processState(entry.pid);
 			return state !== null && (state !== 'Z' || parentOf(entry.pid) === process.pid);
@@ -172,14 +172,14 @@ export function killTree(pid) {
 	if (entry && !alive(entry)) return;
 	signal(pid, 'SIGSTOP');
 	const below = snapshot(descendantsOf(pid));
-	killSnapshot([{pid, start: startTime(pid)}, ...below]);
+	killSnapshot([{ pid, start: startTime(pid) }, ...below]);
 }
 
 /**
  * Resolves when `pid` has exited (is gone, or a zombie unless `reaped`: a child of ours is reaped
  * by Node, and one left a zombie when we exit would be nobody's to reap), or after `timeoutMs`.
  */
-export async function waitGone(pid, timeoutMs = 5000, {reaped = false} = {}) {
+export async function waitGone(pid, timeoutMs = 5000, { reaped = false } = {}) {
 	const deadline = performance.now() + timeoutMs;
 	while (performance.now() < deadline) {
 		const state = processState(pid);
@@ -230,7 +230,7 @@ function installHooks() {
  */
 export function spawnTracked(command, args, options = {}, label = command) {
 	installHooks();
-	const child = spawn(command, args, {stdio: 'ignore', detached: true, ...options});
+	const child = spawn(command, args, { stdio: 'ignore', detached: true, ...options });
 	if (child.pid === undefined) throw new Error(`cannot start ${command}`);
 	track(child.pid, label);
 	child.on('error', () => {});
@@ -238,14 +238,14 @@ export function spawnTracked(command, args, options = {}, label = command) {
 }
 
 export function sleep(ms) {
-	return new Promise((resolve) => setTimeout(resolve, ms));
+	return new Promise(resolve => setTimeout(resolve, ms));
 }
 
 /**
  * Polls `check` every `intervalMs` until it returns a value other than undefined/false, or fails
  * after `timeoutMs` with a message naming `what`.
  */
-export async function waitUntil(what, check, {timeoutMs = 30_000, intervalMs = 2} = {}) {
+export async function waitUntil(what, check, { timeoutMs = 30_000, intervalMs = 2 } = {}) {
 	const deadline = performance.now() + timeoutMs;
 	for (;;) {
 		const value = await check();

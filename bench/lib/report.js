@@ -2,8 +2,8 @@
 // reference subject measured in the same run, and targets checked against daemonproxy's figures.
 // Prints a plain-text table and, with --json, writes the same data for run-all.js.
 
-import {writeFileSync} from 'node:fs';
-import {format, spread, summarize} from './stats.js';
+import { writeFileSync } from 'node:fs';
+import { format, spread, summarize } from './stats.js';
 
 /**
  * @typedef {{measure: string, subject: string, unit: import('./stats.js').Unit, summary: import('./stats.js').Summary | null, note?: string}} Row
@@ -35,12 +35,12 @@ export class Report {
 	/** Adds a measurement from raw samples (or a skipped subject when samples is null). */
 	add(measure, subject, unit, samples, note) {
 		const summary = samples && samples.length > 0 ? summarize(samples) : null;
-		this.rows.push({measure, subject, unit, summary, ...(note ? {note} : {})});
+		this.rows.push({ measure, subject, unit, summary, ...(note ? { note } : {}) });
 		return summary;
 	}
 
 	skip(measure, subject, unit, why) {
-		this.rows.push({measure, subject, unit, summary: null, note: why});
+		this.rows.push({ measure, subject, unit, summary: null, note: why });
 	}
 
 	note(text) {
@@ -57,17 +57,17 @@ export class Report {
 	 * the other rows of the measure) and returns [met, shown value].
 	 */
 	target(measure, text, compare) {
-		const row = this.rows.find((r) => r.measure === measure && r.subject === 'daemonproxy');
+		const row = this.rows.find(r => r.measure === measure && r.subject === 'daemonproxy');
 		if (!row?.summary) {
-			this.targets.push({measure, text, met: null, value: '—'});
+			this.targets.push({ measure, text, met: null, value: '—' });
 			return;
 		}
-		const [met, value] = compare(row.summary.median, (subject) => this.median(measure, subject));
-		this.targets.push({measure, text, met, value});
+		const [met, value] = compare(row.summary.median, subject => this.median(measure, subject));
+		this.targets.push({ measure, text, met, value });
 	}
 
 	median(measure, subject) {
-		return this.rows.find((r) => r.measure === measure && r.subject === subject)?.summary?.median ?? null;
+		return this.rows.find(r => r.measure === measure && r.subject === subject)?.summary?.median ?? null;
 	}
 
 	/** The ratio column: this row's median ÷ the reference subject's median of the same measure. */
@@ -81,20 +81,34 @@ export class Report {
 		const out = [];
 		out.push(`\n== ${this.scenario} ==`);
 		out.push(this.method);
-		const measures = [...new Set(this.rows.map((r) => r.measure))];
+		const measures = [...new Set(this.rows.map(r => r.measure))];
 		for (const measure of measures) {
-			const rows = this.rows.filter((r) => r.measure === measure);
+			const rows = this.rows.filter(r => r.measure === measure);
 			const wanted = this.references.get(measure) ?? reference;
-			const ref = rows.some((r) => r.subject === wanted && r.summary) ? wanted : rows.find((r) => r.summary)?.subject;
+			const ref = rows.some(r => r.subject === wanted && r.summary) ? wanted : rows.find(r => r.summary)?.subject;
 			out.push(`\n  ${measure}`);
 			const table = [['subject', 'median', 'spread', 'n', `÷ ${ref ?? '-'}`]];
 			for (const row of rows) {
-				table.push(row.summary
-					? [row.subject, format(row.summary.median, row.unit), spread(row.summary, row.unit), String(row.summary.n), ref ? this.ratio(row, ref) : '']
-					: [row.subject, 'skipped', row.note ?? '', '', '']);
+				table.push(
+					row.summary
+						? [
+								row.subject,
+								format(row.summary.median, row.unit),
+								spread(row.summary, row.unit),
+								String(row.summary.n),
+								ref ? this.ratio(row, ref) : '',
+							]
+						: [row.subject, 'skipped', row.note ?? '', '', ''],
+				);
 			}
-			const widths = table[0].map((_, i) => Math.max(...table.map((cells) => cells[i].length)));
-			for (const cells of table) out.push(`    ${cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()}`);
+			const widths = table[0].map((_, i) => Math.max(...table.map(cells => cells[i].length)));
+			for (const cells of table)
+				out.push(
+					`    ${cells
+						.map((c, i) => c.padEnd(widths[i]))
+						.join('  ')
+						.trimEnd()}`,
+				);
 			for (const row of rows) if (row.summary && row.note) out.push(`    (${row.subject}: ${row.note})`);
 		}
 		if (this.targets.length > 0) {
@@ -110,7 +124,15 @@ export class Report {
 	}
 
 	toJSON() {
-		return {scenario: this.scenario, method: this.method, references: Object.fromEntries(this.references), rows: this.rows, targets: this.targets, notes: this.notes, failures: this.failures};
+		return {
+			scenario: this.scenario,
+			method: this.method,
+			references: Object.fromEntries(this.references),
+			rows: this.rows,
+			targets: this.targets,
+			notes: this.notes,
+			failures: this.failures,
+		};
 	}
 
 	/** Prints, writes --json, and sets the exit status (1 after a verification failure). */

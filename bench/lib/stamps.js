@@ -4,10 +4,10 @@
 // travel the same path, so the channel's own latency cancels out of (start − exit). A harness
 // woken too late reads both lines at once: such a pair is discarded (and counted), not measured.
 
-import {execFileSync} from 'node:child_process';
-import {constants, openSync} from 'node:fs';
-import {Socket} from 'node:net';
-import {waitForWake} from './waiting.js';
+import { execFileSync } from 'node:child_process';
+import { constants, openSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { waitForWake } from './waiting.js';
 
 /** @typedef {{kind: string, pid: number, ns: bigint}} Stamp */
 
@@ -24,14 +24,14 @@ export class StampReader {
 		this.discarded = 0;
 		/** @type {(() => void) | null} */
 		this.wake = null;
-		this.socket = new Socket({fd, readable: true, writable: false});
-		this.socket.on('data', (chunk) => {
+		this.socket = new Socket({ fd, readable: true, writable: false });
+		this.socket.on('data', chunk => {
 			const ns = process.hrtime.bigint();
 			const lines = (this.partial + chunk.toString('latin1')).split('\n');
 			this.partial = lines.pop() ?? '';
 			for (const line of lines) {
 				const [kind = '', pid = '0'] = line.split(' ');
-				this.stamps.push({kind, pid: Number(pid), ns});
+				this.stamps.push({ kind, pid: Number(pid), ns });
 			}
 			this.wake?.();
 		});
@@ -50,7 +50,8 @@ export class StampReader {
 		for (const stamp of this.stamps) {
 			if (stamp.kind === 'e') exit = stamp;
 			else if (stamp.kind === 's' && exit && exit.pid !== stamp.pid) {
-				if (stamp.ns === exit.ns) this.discarded++; // read together: the exit was stamped late
+				if (stamp.ns === exit.ns)
+					this.discarded++; // read together: the exit was stamped late
 				else gaps.push(Number(stamp.ns - exit.ns) / 1e6);
 				exit = null;
 			}
@@ -65,7 +66,8 @@ export class StampReader {
 			const gaps = this.reactions();
 			if (gaps.length >= n) return gaps.slice(0, n);
 			const left = deadline - performance.now();
-			if (left <= 0) throw new Error(`only ${gaps.length} of ${n} restarts seen in ${timeoutMs} ms (${this.stamps.length} stamps)`);
+			if (left <= 0)
+				throw new Error(`only ${gaps.length} of ${n} restarts seen in ${timeoutMs} ms (${this.stamps.length} stamps)`);
 			await waitForWake(this, left);
 		}
 	}

@@ -31,12 +31,12 @@ export function median(values) {
 
 /** Units the scenarios use; each knows how to print a value. */
 export const UNITS = /** @type {const} */ ({
-	ms: (v) => `${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)} ms`,
-	us: (v) => `${v < 100 ? v.toFixed(1) : v.toFixed(0)} µs`,
-	MiB: (v) => `${v.toFixed(1)} MiB`,
-	KiB: (v) => `${v.toFixed(1)} KiB`,
-	'/s': (v) => `${v >= 1e4 ? Math.round(v).toLocaleString('en-US') : v.toFixed(v >= 100 ? 0 : 1)}/s`,
-	x: (v) => `${v.toFixed(2)}×`,
+	ms: v => `${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)} ms`,
+	us: v => `${v < 100 ? v.toFixed(1) : v.toFixed(0)} µs`,
+	MiB: v => `${v.toFixed(1)} MiB`,
+	KiB: v => `${v.toFixed(1)} KiB`,
+	'/s': v => `${v >= 1e4 ? Math.round(v).toLocaleString('en-US') : v.toFixed(v >= 100 ? 0 : 1)}/s`,
+	x: v => `${v.toFixed(2)}×`,
 });
 
 /** @param {keyof typeof UNITS} unit */
@@ -48,7 +48,7 @@ export function format(value, unit) {
 /** The spread of a summary: min–max (with p10–p90 once there are enough samples). */
 export function spread(summary, unit) {
 	if (summary.n < 2) return '';
-	const f = (v) => format(v, unit).replace(/ .*$/, '');
+	const f = v => format(v, unit).replace(/ .*$/, '');
 	const range = `${f(summary.min)}–${f(summary.max)}`;
 	return summary.n >= 20 ? `p10–p90 ${f(summary.p10)}–${f(summary.p90)}, range ${range}` : `range ${range}`;
 }

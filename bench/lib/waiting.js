@@ -2,7 +2,7 @@
 // yet, and sleeping until either a deadline or new input (the owner's `wake()` is called by
 // its data handler).
 
-import {connect as netConnect} from 'node:net';
+import { connect as netConnect } from 'node:net';
 
 /** Connects to `address` (a path, or `\0name`), retrying every `retryMs` until `timeoutMs`. */
 export async function connectRetrying(address, label, timeoutMs, retryMs) {
@@ -18,15 +18,16 @@ export async function connectRetrying(address, label, timeoutMs, retryMs) {
 				s.once('error', reject);
 			});
 		} catch (error) {
-			if (performance.now() > deadline) throw new Error(`cannot connect to ${label}: ${/** @type {Error} */ (error).message}`, {cause: error});
-			await new Promise((resolve) => setTimeout(resolve, retryMs));
+			if (performance.now() > deadline)
+				throw new Error(`cannot connect to ${label}: ${/** @type {Error} */ (error).message}`, { cause: error });
+			await new Promise(resolve => setTimeout(resolve, retryMs));
 		}
 	}
 }
 
 /** Resolves after `ms`, or as soon as something calls `owner.wake()`. */
 export function waitForWake(owner, ms) {
-	return new Promise((resolve) => {
+	return new Promise(resolve => {
 		const timer = setTimeout(resolve, ms);
 		owner.wake = () => {
 			clearTimeout(timer);

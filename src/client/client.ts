@@ -101,10 +101,14 @@ export class Client extends TypedCommands {
 	 */
 	events(patterns: readonly string[] = [], options: EventsOptions = {}): AsyncIterableIterator<StreamItem> {
 		const compiled = patterns.length === 0 ? null : compilePatterns(patterns);
-		const queue = new EventQueue(compiled, {
-			onLost: (q) => void this.#resync([q], 'overflow').catch(() => {}),
-			onDone: (q) => this.#queues.delete(q),
-		}, options.signal);
+		const queue = new EventQueue(
+			compiled,
+			{
+				onLost: q => void this.#resync([q], 'overflow').catch(() => {}),
+				onDone: q => this.#queues.delete(q),
+			},
+			options.signal,
+		);
 		if (queue.done) return queue;
 		this.#queues.add(queue);
 		if (this.#closing) queue.end();
@@ -131,8 +135,8 @@ export class Client extends TypedCommands {
 			address: this.address,
 			...(this.#options.mode === undefined ? {} : { mode: this.#options.mode }),
 			encoding: this.#options.encoding ?? 'utf8',
-			onEvent: (incoming) => this.#onEvent(incoming),
-			onClose: (error) => this.#onClose(conn, error),
+			onEvent: incoming => this.#onEvent(incoming),
+			onClose: error => this.#onClose(conn, error),
 		});
 		this.#conn = conn;
 		this.#subscribed = null;
@@ -143,10 +147,13 @@ export class Client extends TypedCommands {
 		if (this.#conn && !this.#conn.closed) return this.#conn;
 		if (!this.#reconnecting) throw this.#lastError ?? new ConnectionError('ECLOSED', this.address, 'client closed');
 		if (!signal) return this.#reconnecting;
-		return Promise.race([this.#reconnecting, new Promise<never>((_, reject) => {
-			if (signal.aborted) reject(signal.reason);
-			signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-		})]);
+		return Promise.race([
+			this.#reconnecting,
+			new Promise<never>((_, reject) => {
+				if (signal.aborted) reject(signal.reason);
+				signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+			}),
+		]);
 	}
 
 	#onClose(conn: Connection, error: ConnectionError): void {
@@ -167,7 +174,7 @@ export class Client extends TypedCommands {
 	async #reconnect(): Promise<Connection> {
 		let delayMs = RETRY_MIN_MS;
 		for (;;) {
-			await new Promise((resolve) => setTimeout(resolve, delayMs));
+			await new Promise(resolve => setTimeout(resolve, delayMs));
 			if (this.#closing) throw this.#lastError ?? new ConnectionError('ECLOSED', this.address, 'client closed');
 			try {
 				const conn = this.#attach(await this.#dial(this.address));
@@ -220,25 +227,28 @@ export class Client extends TypedCommands {
 	/** Narrows the daemon's delivery to the union of the streams' patterns. */
 	async #syncSubscriptions(conn: Connection): Promise<void> {
 		const queues = [...this.#queues];
-		const wanted = queues.some((q) => q.patterns === null) ? null
-			: [...new Set(queues.flatMap((q) => (q.patterns ?? []).map((p) => p.source)))].sort();
+		const wanted = queues.some(q => q.patterns === null)
+			? null
+			: [...new Set(queues.flatMap(q => (q.patterns ?? []).map(p => p.source)))].sort();
 		const key = wanted === null ? null : wanted.join('\t');
 		if (key === this.#subscribed) return;
 		this.#subscribed = key;
 		// `events.unsubscribe` alone clears the set; both lines are sent before either is answered.
-		const done = wanted === null ? [conn.request(['events.subscribe', '*'])]
-			: [conn.request(['events.unsubscribe']), conn.request(['events.subscribe', ...wanted])];
+		const done =
+			wanted === null
+				? [conn.request(['events.subscribe', '*'])]
+				: [conn.request(['events.unsubscribe']), conn.request(['events.subscribe', ...wanted])];
 		await Promise.allSettled(done);
 	}
 
 	/** After a lost connection or an overflow: replay what was missed, or resync from a statedump. */
 	async #catchUp(conn: Connection, reason: 'reconnect' | 'overflow'): Promise<void> {
-		if (this.#lastSeq !== null && await this.#sequenced(conn)) {
+		if (this.#lastSeq !== null && (await this.#sequenced(conn))) {
 			try {
 				const stream = this.#streamId === null ? [] : [this.#streamId];
 				const reply = await conn.request(['events.resume', String(this.#lastSeq), ...stream]);
 				const lines = reply.lines.map(classifyLine);
-				if (!lines.some((l) => isGapLine(l.body))) {
+				if (!lines.some(l => isGapLine(l.body))) {
 					for (const l of lines) {
 						const live = parseLiveLine(l.body);
 						if (l.seq !== null) this.#deliver(l, 'replay');
@@ -283,9 +293,11 @@ export class Client extends TypedCommands {
 			const conn = this.#conn;
 			if (conn) {
 				this.#holding++;
-				void this.#catchUp(conn, 'overflow').catch(() => {}).finally(() => {
-					if (--this.#holding === 0) this.#release();
-				});
+				void this.#catchUp(conn, 'overflow')
+					.catch(() => {})
+					.finally(() => {
+						if (--this.#holding === 0) this.#release();
+					});
 			}
 			return;
 		}

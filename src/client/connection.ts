@@ -10,8 +10,14 @@ import { LineSplitter } from '../protocol/line-splitter.js';
 import { parseTerminal, parseUnknownTagReply } from '../protocol/request-tag.js';
 import { ConnectionError, DaemonError } from './errors.js';
 import {
-	classifyLine, commandLine, errorText, isErrorContinuation, tagOverhead,
-	leadingReplies, taggedLine, type IncomingLine,
+	classifyLine,
+	commandLine,
+	errorText,
+	isErrorContinuation,
+	tagOverhead,
+	leadingReplies,
+	taggedLine,
+	type IncomingLine,
 } from './wire.js';
 
 /** `auto`: try a tag, fall back to echo barriers if the daemon says `Unknown command: :TAG`. */
@@ -67,7 +73,15 @@ interface Pending {
  * on dpctl's startup path and needs no more than the topic.)
  */
 const EVENT_TOPICS: ReadonlySet<string> = new Set([
-	'service.state', 'service.args', 'service.fds', 'service.tags', 'service.auto_up', 'fd.state', 'signal', 'audit', 'overflow',
+	'service.state',
+	'service.args',
+	'service.fds',
+	'service.tags',
+	'service.auto_up',
+	'fd.state',
+	'signal',
+	'audit',
+	'overflow',
 ]);
 
 /** Verbs whose output is a reply even when it looks like an event (so it is never forwarded). */
@@ -122,8 +136,18 @@ export class Connection {
 			if (this.#closed) return reject(this.#closed);
 			const onAbort = (): void => this.#settle(pending, signal?.reason, null);
 			const pending: Pending = {
-				line, verb: fields[0] ?? '', options, lines: [], leadingReplies: leadingReplies(fields), tag: null, token: null, error: null, settled: false,
-				resolve, reject, cleanup: () => signal?.removeEventListener('abort', onAbort),
+				line,
+				verb: fields[0] ?? '',
+				options,
+				lines: [],
+				leadingReplies: leadingReplies(fields),
+				tag: null,
+				token: null,
+				error: null,
+				settled: false,
+				resolve,
+				reject,
+				cleanup: () => signal?.removeEventListener('abort', onAbort),
 			};
 			signal?.addEventListener('abort', onAbort, { once: true });
 			if (this.#mode === 'tagged') this.#sendTagged(pending);
@@ -178,7 +202,12 @@ export class Connection {
 			const probe = this.#probe;
 			if (probe?.tag != null && unknownTag === probe.tag) return this.#fallBackToBarriers(probe);
 			const p = unknownTag === null ? undefined : this.#byTag.get(unknownTag);
-			if (p) return this.#settle(p, new DaemonError(p.line, `${errorText(line) ?? ''} (this daemon has no request tags)`), null);
+			if (p)
+				return this.#settle(
+					p,
+					new DaemonError(p.line, `${errorText(line) ?? ''} (this daemon has no request tags)`),
+					null,
+				);
 			if (errorText(line) !== null) this.#refusal = errorText(line);
 			return this.#options.onEvent?.(incoming);
 		}
@@ -251,9 +280,12 @@ export class Connection {
 		if (this.#closed) return;
 		const refusal = this.#refusal;
 		const code = error?.code ?? (refusal === null ? 'ECLOSED' : 'EREFUSED');
-		const why = refusal !== null ? `daemonproxy closed the connection: ${refusal}`
-			: error ? `lost connection to ${this.address}: ${error.code ?? error.message}`
-				: `lost connection to ${this.address}`;
+		const why =
+			refusal !== null
+				? `daemonproxy closed the connection: ${refusal}`
+				: error
+					? `lost connection to ${this.address}: ${error.code ?? error.message}`
+					: `lost connection to ${this.address}`;
 		this.#closed = new ConnectionError(code, this.address, why, error ? { cause: error } : undefined);
 		const all = [...this.#barriers, ...this.#byTag.values(), ...this.#queued];
 		if (this.#probe) all.push(this.#probe);

@@ -51,7 +51,11 @@ function dialPath(address: string, signal: AbortSignal | undefined): Promise<Soc
 async function dialAbstract(address: string, signal: AbortSignal | undefined): Promise<Socket> {
 	signal?.throwIfAborted();
 	if (address.length === 1) {
-		throw new ConnectionError('EINVAL', address, `unable to connect to ${address}: the abstract socket name after @ is empty`);
+		throw new ConnectionError(
+			'EINVAL',
+			address,
+			`unable to connect to ${address}: the abstract socket name after @ is empty`,
+		);
 	}
 	// Loaded here, not statically: a client of a path socket never loads the native addon. The one
 	// import of the OS layer by the client (ARCHITECTURE.md; test/unit/architecture/layering.test.ts).

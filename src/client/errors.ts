@@ -23,8 +23,16 @@ export class DaemonError extends Error {
 }
 
 export type ConnectionErrorCode =
-	| 'ENOENT' | 'ECONNREFUSED' | 'EACCES' | 'ENOTSOCK' | 'ECONNRESET' | 'EPIPE'
-	| 'EREFUSED' | 'ECLOSED' | 'ENOTCONN' | (string & {});
+	| 'ENOENT'
+	| 'ECONNREFUSED'
+	| 'EACCES'
+	| 'ENOTSOCK'
+	| 'ECONNRESET'
+	| 'EPIPE'
+	| 'EREFUSED'
+	| 'ECLOSED'
+	| 'ENOTCONN'
+	| (string & {});
 
 /** The socket could not be reached, or was lost; `code` is the errno name when there is one. */
 export class ConnectionError extends Error {

@@ -47,9 +47,10 @@ export function eventItem(line: string, seq: number | null, source: EventSource)
 
 /** Compiles patterns; throws RangeError naming the first invalid one. */
 export function compilePatterns(sources: readonly string[]): Pattern[] {
-	return sources.map((source) => {
+	return sources.map(source => {
 		const p = compilePattern(source);
-		if (p === null) throw new RangeError(`invalid event pattern ${JSON.stringify(source)} (TOPIC or TOPIC:NAME, with * globs)`);
+		if (p === null)
+			throw new RangeError(`invalid event pattern ${JSON.stringify(source)} (TOPIC or TOPIC:NAME, with * globs)`);
 		return p;
 	});
 }

@@ -22,5 +22,13 @@ export type { Encoding, Reply, RequestMode, RequestOptions } from './connection.
 export type { Dialer } from './dial.js';
 export type { EventItem, EventSource, ResyncItem, StreamItem } from './event-stream.js';
 export type { CallOptions, Dump, Whoami } from './typed-commands.js';
-export { applyEvent, emptySnapshot, snapshotFromLines, type HandleStatus, type PendingSignal, type ServiceStatus, type Snapshot } from './snapshot.js';
+export {
+	applyEvent,
+	emptySnapshot,
+	snapshotFromLines,
+	type HandleStatus,
+	type PendingSignal,
+	type ServiceStatus,
+	type Snapshot,
+} from './snapshot.js';
 export type { DaemonEvent } from '../protocol/events.js';

@@ -4,7 +4,11 @@
 // daemonproxy(8) EVENTS asks of controllers.
 
 import {
-	parseEvent, type DaemonEvent, type ExitReason, type FdType, type ServiceStateName,
+	parseEvent,
+	type DaemonEvent,
+	type ExitReason,
+	type FdType,
+	type ServiceStateName,
 } from '../protocol/events.js';
 
 export interface ServiceStatus {
@@ -58,8 +62,18 @@ function service(snap: Snapshot, name: string): ServiceStatus {
 	let s = snap.services.get(name);
 	if (!s) {
 		s = {
-			name, state: 'down', pid: null, lastPid: null, ts: null, exit: null, uptime: null, downtime: null,
-			args: [], fds: ['null', 'null', 'null'], tags: [], autoUp: { interval: 0, triggers: [] },
+			name,
+			state: 'down',
+			pid: null,
+			lastPid: null,
+			ts: null,
+			exit: null,
+			uptime: null,
+			downtime: null,
+			args: [],
+			fds: ['null', 'null', 'null'],
+			tags: [],
+			autoUp: { interval: 0, triggers: [] },
 		};
 		snap.services.set(name, s);
 	}

@@ -75,7 +75,12 @@ export abstract class TypedCommands {
 	}
 
 	/** Interval in seconds, or '-' to keep it; no triggers turns automatic starts off. */
-	serviceAutoUp(name: string, interval: number | '-', triggers: readonly string[], options?: CallOptions): Promise<readonly string[]> {
+	serviceAutoUp(
+		name: string,
+		interval: number | '-',
+		triggers: readonly string[],
+		options?: CallOptions,
+	): Promise<readonly string[]> {
 		return this.#done(['service.auto_up', name, String(interval), ...triggers], options);
 	}
 
@@ -86,7 +91,11 @@ export abstract class TypedCommands {
 	}
 
 	/** `signal` is a name (`TERM`, `SIGTERM`) or a number; `group` signals the process group. */
-	serviceSignal(name: string, signal: string | number, options: CallOptions & { group?: boolean } = {}): Promise<readonly string[]> {
+	serviceSignal(
+		name: string,
+		signal: string | number,
+		options: CallOptions & { group?: boolean } = {},
+	): Promise<readonly string[]> {
 		return this.#done(['service.signal', name, String(signal), ...(options.group ? ['group'] : [])], options);
 	}
 
@@ -94,7 +103,12 @@ export abstract class TypedCommands {
 		return this.#done(['service.delete', name], options);
 	}
 
-	fdPipe(readName: string, writeName: string, flags: readonly string[] = [], options?: CallOptions): Promise<readonly string[]> {
+	fdPipe(
+		readName: string,
+		writeName: string,
+		flags: readonly string[] = [],
+		options?: CallOptions,
+	): Promise<readonly string[]> {
 		return this.#done(['fd.pipe', readName, writeName, ...(flags.length > 0 ? [flags.join(',')] : [])], options);
 	}
 
@@ -102,7 +116,12 @@ export abstract class TypedCommands {
 		return this.#done(['fd.open', name, flags.join(','), path], options);
 	}
 
-	fdSocket(name: string, flags: readonly string[], address?: string, options?: CallOptions): Promise<readonly string[]> {
+	fdSocket(
+		name: string,
+		flags: readonly string[],
+		address?: string,
+		options?: CallOptions,
+	): Promise<readonly string[]> {
 		return this.#done(['fd.socket', name, flags.join(','), ...(address === undefined ? [] : [address])], options);
 	}
 
@@ -117,7 +136,7 @@ export abstract class TypedCommands {
 	/** Sets (or with no level, reads) the log filter; resolves with the level now in force. */
 	async logFilter(level?: string, options?: CallOptions): Promise<string> {
 		const lines = await this.#done(level === undefined ? ['log.filter'] : ['log.filter', level], options);
-		const reply = lines.find((l) => l.startsWith('log.filter\t')) ?? '';
+		const reply = lines.find(l => l.startsWith('log.filter\t')) ?? '';
 		return reply.slice('log.filter\t'.length);
 	}
 

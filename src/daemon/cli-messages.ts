@@ -16,7 +16,7 @@ export const CLI_MESSAGES = {
 	cannotStatConfig: (path: string) => `Cannot stat configfile "${path}"`,
 	badGuard: 'Terminate guard must be an integer',
 	execArgsTooLong: 'exec-on-exit arguments exceed buffer size',
-	badPoolSpec: 'Expected \'N\' or \'NxM\' where N and M are integers and M has an optional size suffix',
+	badPoolSpec: "Expected 'N' or 'NxM' where N and M are integers and M has an optional size suffix",
 	requireMode: 'require -i or -c or -S',
 	// 1.1 forbids the combination without a documented text; both would read stdin.
 	interactiveWithStdinConfig: 'cannot combine -i with -c - (both would read stdin)',

@@ -4,7 +4,10 @@
 
 import { CLI_MESSAGES } from './cli-messages.js';
 
-export interface PoolSpec { count: number; size: number }
+export interface PoolSpec {
+	count: number;
+	size: number;
+}
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -33,22 +36,41 @@ function scanCInteger(text: string, start: number): { value: bigint; end: number
 }
 
 export interface PoolLimits {
-	minCount: bigint; maxCount: bigint; minSize: bigint; maxSize: bigint | null; defaultSize: number;
-	countLow: string; countHigh: string; sizeLow: string; sizeHigh: string | null;
+	minCount: bigint;
+	maxCount: bigint;
+	minSize: bigint;
+	maxSize: bigint | null;
+	defaultSize: number;
+	countLow: string;
+	countHigh: string;
+	sizeLow: string;
+	sizeHigh: string | null;
 }
 
 /** `--fd-pool`: 1.1's ranges and warnings. */
 export const FD_POOL_LIMITS: PoolLimits = {
-	minCount: 7n, maxCount: 1024n, minSize: 32n, maxSize: 4096n, defaultSize: 96,
-	countLow: CLI_MESSAGES.fdPoolCountLow, countHigh: CLI_MESSAGES.fdPoolCountHigh,
-	sizeLow: CLI_MESSAGES.fdPoolSizeLow, sizeHigh: CLI_MESSAGES.fdPoolSizeHigh,
+	minCount: 7n,
+	maxCount: 1024n,
+	minSize: 32n,
+	maxSize: 4096n,
+	defaultSize: 96,
+	countLow: CLI_MESSAGES.fdPoolCountLow,
+	countHigh: CLI_MESSAGES.fdPoolCountHigh,
+	sizeLow: CLI_MESSAGES.fdPoolSizeLow,
+	sizeHigh: CLI_MESSAGES.fdPoolSizeHigh,
 };
 
 /** `--service-pool`: no upper bound on the object size in 1.1. */
 export const SERVICE_POOL_LIMITS: PoolLimits = {
-	minCount: 1n, maxCount: 65535n, minSize: 64n, maxSize: null, defaultSize: 512,
-	countLow: CLI_MESSAGES.servicePoolCountLow, countHigh: CLI_MESSAGES.servicePoolCountHigh,
-	sizeLow: CLI_MESSAGES.servicePoolSizeLow, sizeHigh: null,
+	minCount: 1n,
+	maxCount: 65535n,
+	minSize: 64n,
+	maxSize: null,
+	defaultSize: 512,
+	countLow: CLI_MESSAGES.servicePoolCountLow,
+	countHigh: CLI_MESSAGES.servicePoolCountHigh,
+	sizeLow: CLI_MESSAGES.servicePoolSizeLow,
+	sizeHigh: null,
 };
 
 /** Size suffixes after M: `k`/`m`/`g` (either case) ×1024ⁿ, with `B` ×1000ⁿ, with `iB` ×1024ⁿ. */
@@ -58,9 +80,12 @@ function suffixMultiplier(suffix: string): bigint | null {
 	if (power === 0) return null;
 	switch (suffix.slice(1)) {
 		case '':
-		case 'iB': return 1024n ** BigInt(power);
-		case 'B': return 1000n ** BigInt(power);
-		default: return null;
+		case 'iB':
+			return 1024n ** BigInt(power);
+		case 'B':
+			return 1000n ** BigInt(power);
+		default:
+			return null;
 	}
 }
 
@@ -81,9 +106,18 @@ export function parsePoolSpec(spec: string, limits: PoolLimits, warnings: string
 		}
 	}
 	let count = n.value;
-	if (count < limits.minCount) { count = limits.minCount; warnings.push(limits.countLow); }
-	if (count > limits.maxCount) { count = limits.maxCount; warnings.push(limits.countHigh); }
-	if (size < limits.minSize) { size = limits.minSize; warnings.push(limits.sizeLow); }
+	if (count < limits.minCount) {
+		count = limits.minCount;
+		warnings.push(limits.countLow);
+	}
+	if (count > limits.maxCount) {
+		count = limits.maxCount;
+		warnings.push(limits.countHigh);
+	}
+	if (size < limits.minSize) {
+		size = limits.minSize;
+		warnings.push(limits.sizeLow);
+	}
 	if (limits.maxSize !== null && limits.sizeHigh !== null && size > limits.maxSize) {
 		size = limits.maxSize;
 		warnings.push(limits.sizeHigh);

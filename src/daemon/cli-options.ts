@@ -7,7 +7,12 @@ import { LOG_LEVELS } from '../supervisor/logger.js';
 import { CLI_MESSAGES } from './cli-messages.js';
 import { BUILTIN_OPTIONS, type BuiltinOption, type ExtensionOption } from './cli-option-table.js';
 import {
-	byteLength, FD_POOL_LIMITS, parseCInteger, parsePoolSpec, SERVICE_POOL_LIMITS, type PoolSpec,
+	byteLength,
+	FD_POOL_LIMITS,
+	parseCInteger,
+	parsePoolSpec,
+	SERVICE_POOL_LIMITS,
+	type PoolSpec,
 } from './cli-option-values.js';
 import { EXIT_STATUS } from './exit-status.js';
 
@@ -58,9 +63,7 @@ export const PID1_EXIT_GUARD = 1n;
 /** -E's limit, as in 1.1: the bytes of the exec-on-exit vector, TABs included. */
 export const MAX_EXEC_ARGS_BYTES = 255;
 
-type Known =
-	| { builtin: BuiltinOption; extension: null }
-	| { builtin: null; extension: ExtensionOption };
+type Known = { builtin: BuiltinOption; extension: null } | { builtin: null; extension: ExtensionOption };
 
 const DEFAULT_FILTER_INDEX = LOG_LEVELS.indexOf('debug');
 const MAX_FILTER_INDEX = LOG_LEVELS.length - 1;
@@ -81,9 +84,17 @@ export function parseCommandLine(
 	indexOptions(extensions, byShort, byLong);
 
 	const options: DaemonOptions = {
-		config: null, interactive: false, socket: null, daemonize: false,
-		exitGuard: context.isPid1 ? PID1_EXIT_GUARD : 0n, exitExec: null,
-		fdPool: null, servicePool: null, mlockall: false, logLevelDelta: 0, extensions: new Map(),
+		config: null,
+		interactive: false,
+		socket: null,
+		daemonize: false,
+		exitGuard: context.isPid1 ? PID1_EXIT_GUARD : 0n,
+		exitExec: null,
+		fdPool: null,
+		servicePool: null,
+		mlockall: false,
+		logLevelDelta: 0,
+		extensions: new Map(),
 	};
 	const warnings: string[] = [];
 	const continuedFatals: string[] = [];
@@ -107,7 +118,7 @@ export function parseCommandLine(
 			const { long } = known.extension;
 			const problem = known.extension.validate?.(v) ?? null;
 			if (problem !== null) return fatal(problem);
-			options.extensions.set(long, [...options.extensions.get(long) ?? [], v]);
+			options.extensions.set(long, [...(options.extensions.get(long) ?? []), v]);
 			return false;
 		}
 		switch (known.builtin.long) {
@@ -116,9 +127,15 @@ export function parseCommandLine(
 				// reports it too; we do the same rather than silently fall back to another file.
 				options.config = v;
 				return v !== '-' && !context.fileExists(v) ? fatal(CLI_MESSAGES.cannotStatConfig(v)) : false;
-			case 'interactive': options.interactive = true; return false;
-			case 'socket': options.socket = v; return false;
-			case 'daemonize': options.daemonize = true; return false;
+			case 'interactive':
+				options.interactive = true;
+				return false;
+			case 'socket':
+				options.socket = v;
+				return false;
+			case 'daemonize':
+				options.daemonize = true;
+				return false;
 			case 'exit-guard': {
 				const guard = parseCInteger(v);
 				if (guard === null) return fatal(CLI_MESSAGES.badGuard);
@@ -131,25 +148,41 @@ export function parseCommandLine(
 				return false;
 			case 'fd-pool':
 			case 'service-pool': {
-				const pool = parsePoolSpec(v, known.builtin.long === 'fd-pool' ? FD_POOL_LIMITS : SERVICE_POOL_LIMITS, warnings);
+				const pool = parsePoolSpec(
+					v,
+					known.builtin.long === 'fd-pool' ? FD_POOL_LIMITS : SERVICE_POOL_LIMITS,
+					warnings,
+				);
 				if (pool === null) return fatal(CLI_MESSAGES.badPoolSpec);
 				if (known.builtin.long === 'fd-pool') options.fdPool = pool;
 				else options.servicePool = pool;
 				return false;
 			}
-			case 'mlockall': options.mlockall = true; return false;
-			case 'verbose': filterIndex = Math.max(0, filterIndex - 1); return false;
-			case 'quiet': filterIndex = Math.min(MAX_FILTER_INDEX, filterIndex + 1); return false;
-			case 'help': state.stop = { kind: 'help', status: EXIT_STATUS.help }; return true;
-			case 'version': state.stop = { kind: 'version', status: EXIT_STATUS.help }; return true;
-			default: throw new Error(`unhandled option --${known.builtin.long}`);
+			case 'mlockall':
+				options.mlockall = true;
+				return false;
+			case 'verbose':
+				filterIndex = Math.max(0, filterIndex - 1);
+				return false;
+			case 'quiet':
+				filterIndex = Math.min(MAX_FILTER_INDEX, filterIndex + 1);
+				return false;
+			case 'help':
+				state.stop = { kind: 'help', status: EXIT_STATUS.help };
+				return true;
+			case 'version':
+				state.stop = { kind: 'version', status: EXIT_STATUS.help };
+				return true;
+			default:
+				throw new Error(`unhandled option --${known.builtin.long}`);
 		}
 	};
 
 	let next = 0;
 	// One recognised option: its value is always the next argv element, whatever it looks like.
 	const act = (known: Known, missing: string): boolean => {
-		if (known.extension === null ? known.builtin.valueName === null : known.extension.flag === true) return apply(known, '');
+		if (known.extension === null ? known.builtin.valueName === null : known.extension.flag === true)
+			return apply(known, '');
 		const value = argv[next];
 		if (value === undefined) return fatal(missing);
 		next++;
@@ -160,11 +193,18 @@ export function parseCommandLine(
 		const arg = argv[next++] ?? '';
 		if (arg.startsWith('--')) {
 			const known = byLong.get(arg.slice(2)); // `--` alone looks up '' and is unknown
-			if (known === undefined ? fatal(CLI_MESSAGES.unknownLong(arg)) : act(known, CLI_MESSAGES.missingLong(arg.slice(2)))) break;
+			if (
+				known === undefined ? fatal(CLI_MESSAGES.unknownLong(arg)) : act(known, CLI_MESSAGES.missingLong(arg.slice(2)))
+			)
+				break;
 		} else if (arg.startsWith('-')) {
-			for (const letter of arg.slice(1)) { // a lone '-' is an empty cluster: nothing happens
+			for (const letter of arg.slice(1)) {
+				// a lone '-' is an empty cluster: nothing happens
 				const known = byShort.get(letter);
-				if (known === undefined ? fatal(CLI_MESSAGES.unknownShort(letter)) : act(known, CLI_MESSAGES.missingShort(letter))) break parse;
+				if (
+					known === undefined ? fatal(CLI_MESSAGES.unknownShort(letter)) : act(known, CLI_MESSAGES.missingShort(letter))
+				)
+					break parse;
 			}
 		} else if (fatal(CLI_MESSAGES.unexpectedArgument(arg))) {
 			break;
@@ -176,7 +216,12 @@ export function parseCommandLine(
 }
 
 /** The checks and defaults that follow a complete parse. */
-function finish(options: DaemonOptions, context: ParseContext, warnings: string[], fatal: (m: string) => boolean): void {
+function finish(
+	options: DaemonOptions,
+	context: ParseContext,
+	warnings: string[],
+	fatal: (m: string) => boolean,
+): void {
 	if (options.config === null && context.isPid1) options.config = PID1_CONFIG_FILE;
 	if (options.config === null && !options.interactive && options.socket === null) {
 		if (fatal(CLI_MESSAGES.requireMode)) return;
@@ -192,7 +237,11 @@ function finish(options: DaemonOptions, context: ParseContext, warnings: string[
 	}
 }
 
-function indexOptions(extensions: readonly ExtensionOption[], byShort: Map<string, Known>, byLong: Map<string, Known>): void {
+function indexOptions(
+	extensions: readonly ExtensionOption[],
+	byShort: Map<string, Known>,
+	byLong: Map<string, Known>,
+): void {
 	for (const builtin of BUILTIN_OPTIONS) {
 		const known: Known = { builtin, extension: null };
 		byLong.set(builtin.long, known);

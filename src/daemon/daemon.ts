@@ -68,9 +68,13 @@ export class Daemon implements ControllerHost, CommandHost {
 
 	constructor(settings: DaemonSettings) {
 		this.log = settings.log;
-		this.#controllers = new ControllerTable(this, settings.maxControllers ?? DEFAULT_MAX_CONTROLLERS, settings.outputLimits ?? DEFAULT_OUTPUT_LIMITS);
+		this.#controllers = new ControllerTable(
+			this,
+			settings.maxControllers ?? DEFAULT_MAX_CONTROLLERS,
+			settings.outputLimits ?? DEFAULT_OUTPUT_LIMITS,
+		);
 		this.#socketOptions = settings.socketOptions ?? {};
-		this.#rules = [...settings.rules ?? []];
+		this.#rules = [...(settings.rules ?? [])];
 		this.events = new EventRing(settings.eventHistory);
 		this.#door = new ConnectionDoor(settings.log);
 		this.exits = new ExitPaths(settings.log);
@@ -121,7 +125,8 @@ export class Daemon implements ControllerHost, CommandHost {
 	#publish(topic: string, subject: string | undefined, line: string): void {
 		const event = this.events.publish(topic, subject, line);
 		for (const controller of this.#controllers) {
-			if (controller.wants(topic, subject)) controller.deliver(controller.delivery.seqMode ? event.sequenced : event.plain);
+			if (controller.wants(topic, subject))
+				controller.deliver(controller.delivery.seqMode ? event.sequenced : event.plain);
 		}
 	}
 
@@ -164,7 +169,13 @@ export class Daemon implements ControllerHost, CommandHost {
 	}
 
 	/** A controller over raw fds we own (ControllerTable.open); null when the maximum is reached. */
-	addController(kind: ControllerKind, inputFd: number | null, outputFd: number | null, onClosed?: () => void, peer: Peer = this.ownPeer): Controller | null {
+	addController(
+		kind: ControllerKind,
+		inputFd: number | null,
+		outputFd: number | null,
+		onClosed?: () => void,
+		peer: Peer = this.ownPeer,
+	): Controller | null {
 		const controller = this.#controllers.open(kind, inputFd, outputFd, peer, onClosed);
 		// A service controller hears of pending signals after its own `up` line: see spawned().
 		if (controller?.hasOutput && kind !== 'service') this.#deliverSignalsTo(controller);

@@ -104,7 +104,8 @@ function readVerdict(fd: number): string {
 		try {
 			n = readSync(fd, buffer, 0, buffer.length, null);
 		} catch (error: unknown) {
-			if ((error as NodeJS.ErrnoException).code === 'EAGAIN' || (error as NodeJS.ErrnoException).code === 'EINTR') continue;
+			if ((error as NodeJS.ErrnoException).code === 'EAGAIN' || (error as NodeJS.ErrnoException).code === 'EINTR')
+				continue;
 			return '';
 		}
 		if (n === 0) return '';
@@ -145,7 +146,14 @@ export class Readiness {
 	 */
 	ready(detach: () => void): void {
 		if (this.#fd === null) return;
-		const devNull = sys.openFile('/dev/null', { read: true, write: true, append: false, create: false, trunc: false, nonblock: false });
+		const devNull = sys.openFile('/dev/null', {
+			read: true,
+			write: true,
+			append: false,
+			create: false,
+			trunc: false,
+			nonblock: false,
+		});
 		for (const fd of [0, 1, 2]) sys.dup2(devNull, fd);
 		sys.close(devNull);
 		detach();

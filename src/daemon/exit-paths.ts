@@ -120,7 +120,8 @@ export class ExitPaths {
 	}
 
 	#logRunning(): void {
-		for (const { name, pid } of this.#host?.running() ?? []) this.#log.warning(`service '${name}' running as pid ${pid}`);
+		for (const { name, pid } of this.#host?.running() ?? [])
+			this.#log.warning(`service '${name}' running as pid ${pid}`);
 	}
 }
 

@@ -56,7 +56,7 @@ export function installSignalHandling(targets: SignalTargets): void {
 
 	// Unhandled rejections are raised as uncaught exceptions by Node's default mode (`throw`).
 	process.on('uncaughtException', (error: unknown) => {
-		const stack = error instanceof Error ? error.stack ?? String(error) : String(error);
+		const stack = error instanceof Error ? (error.stack ?? String(error)) : String(error);
 		log.error(`uncaught exception: ${stack}`);
 		exits.fatal(EXIT_STATUS.fatalSignal, uncaughtMessage(error));
 	});

@@ -33,20 +33,57 @@ const MIN_OUTPUT_BYTES = 1024;
 const MAX_OUTPUT_BYTES = 1 << 30;
 
 function integerIn(name: string, low: number, high: number): (value: string) => string | null {
-	return value => /^[0-9]{1,10}$/.test(value) && Number(value) >= low && Number(value) <= high
-		? null
-		: `--${name} expects an integer from ${low} to ${high}, not "${value}"`;
+	return value =>
+		/^[0-9]{1,10}$/.test(value) && Number(value) >= low && Number(value) <= high
+			? null
+			: `--${name} expects an integer from ${low} to ${high}, not "${value}"`;
 }
 
 /** The control-server options, beyond those of 1.1 (daemonproxy(8), OPTIONS). */
 export const SERVER_OPTIONS: readonly ExtensionOption[] = [
-	{ long: 'allow', valueName: 'ROLE:SEL', description: 'Grant ROLE (admin, operator, observer) to uid=N, gid=N, user=NAME, group=NAME', validate: value => checkRuleSpec(value) },
-	{ long: 'socket-mode', valueName: 'MODE', description: 'File mode of a control socket path, in octal (default 0600)', validate: value => /^0?[0-7]{3}$/.test(value) ? null : `--socket-mode expects an octal mode such as 0660, not "${value}"` },
-	{ long: 'max-controllers', valueName: 'N', description: `At most N controllers at once (default ${DEFAULT_MAX_CONTROLLERS})`, validate: integerIn('max-controllers', 1, MAX_CONTROLLERS_LIMIT) },
-	{ long: 'event-history', valueName: 'EVENTS', description: `Events kept for events.resume (default ${DEFAULT_EVENT_HISTORY})`, validate: integerIn('event-history', 0, MAX_EVENT_HISTORY) },
-	{ long: 'output-high-water', valueName: 'BYTES', description: `A controller's commands wait above this much unread output (default ${COMMAND_HIGH_WATER_BYTES})`, validate: integerIn('output-high-water', MIN_OUTPUT_BYTES, MAX_OUTPUT_BYTES) },
-	{ long: 'event-queue-limit', valueName: 'BYTES', description: `Events are dropped above this much unread output (default ${EVENT_LIMIT_BYTES})`, validate: integerIn('event-queue-limit', MIN_OUTPUT_BYTES, MAX_OUTPUT_BYTES) },
-	{ long: 'subreaper', valueName: '', flag: true, description: 'Reap orphaned descendants when not process 1 (PR_SET_CHILD_SUBREAPER)' },
+	{
+		long: 'allow',
+		valueName: 'ROLE:SEL',
+		description: 'Grant ROLE (admin, operator, observer) to uid=N, gid=N, user=NAME, group=NAME',
+		validate: value => checkRuleSpec(value),
+	},
+	{
+		long: 'socket-mode',
+		valueName: 'MODE',
+		description: 'File mode of a control socket path, in octal (default 0600)',
+		validate: value =>
+			/^0?[0-7]{3}$/.test(value) ? null : `--socket-mode expects an octal mode such as 0660, not "${value}"`,
+	},
+	{
+		long: 'max-controllers',
+		valueName: 'N',
+		description: `At most N controllers at once (default ${DEFAULT_MAX_CONTROLLERS})`,
+		validate: integerIn('max-controllers', 1, MAX_CONTROLLERS_LIMIT),
+	},
+	{
+		long: 'event-history',
+		valueName: 'EVENTS',
+		description: `Events kept for events.resume (default ${DEFAULT_EVENT_HISTORY})`,
+		validate: integerIn('event-history', 0, MAX_EVENT_HISTORY),
+	},
+	{
+		long: 'output-high-water',
+		valueName: 'BYTES',
+		description: `A controller's commands wait above this much unread output (default ${COMMAND_HIGH_WATER_BYTES})`,
+		validate: integerIn('output-high-water', MIN_OUTPUT_BYTES, MAX_OUTPUT_BYTES),
+	},
+	{
+		long: 'event-queue-limit',
+		valueName: 'BYTES',
+		description: `Events are dropped above this much unread output (default ${EVENT_LIMIT_BYTES})`,
+		validate: integerIn('event-queue-limit', MIN_OUTPUT_BYTES, MAX_OUTPUT_BYTES),
+	},
+	{
+		long: 'subreaper',
+		valueName: '',
+		flag: true,
+		description: 'Reap orphaned descendants when not process 1 (PR_SET_CHILD_SUBREAPER)',
+	},
 ];
 
 /** The last value given for a (validated) extension option. */
@@ -93,7 +130,11 @@ export function main(argv: readonly string[] = process.argv.slice(2).map(wireFro
 	const readiness = new Readiness(takeReadinessFd());
 	const isPid1 = process.pid === 1;
 	const log = new Logger();
-	const parsed = parseCommandLine(argv, { isPid1, fileExists: path => existsSync(Buffer.from(path, 'latin1')) }, SERVER_OPTIONS);
+	const parsed = parseCommandLine(
+		argv,
+		{ isPid1, fileExists: path => existsSync(Buffer.from(path, 'latin1')) },
+		SERVER_OPTIONS,
+	);
 	const { options, stop } = parsed;
 	log.adjust(options.logLevelDelta);
 	const daemon = new Daemon({ log, clock: systemClock, host: systemHost, closeFd, ...serverSettings(options) });
@@ -125,12 +166,19 @@ function fatal(daemon: Daemon, status: number, message: string): void {
 	daemon.exits.fatal(status, message);
 }
 
-function start(daemon: Daemon, options: DaemonOptions, isPid1: boolean, inherited: readonly number[], readiness: Readiness): void {
+function start(
+	daemon: Daemon,
+	options: DaemonOptions,
+	isPid1: boolean,
+	inherited: readonly number[],
+	readiness: Readiness,
+): void {
 	const { log, supervisor } = daemon;
 	supervisor.handles.setPool(options.fdPool);
 	supervisor.setServicePool(options.servicePool);
 	seedStartupHandles(supervisor.handles, inherited);
-	if (options.fdPool && supervisor.handles.size > options.fdPool.count) fatal(daemon, EXIT_STATUS.badOptions, POOL_MESSAGES.startupFds);
+	if (options.fdPool && supervisor.handles.size > options.fdPool.count)
+		fatal(daemon, EXIT_STATUS.badOptions, POOL_MESSAGES.startupFds);
 
 	installSignalHandling({ log, exits: daemon.exits, counted: signal => supervisor.signalArrived(signal) });
 	sys.onChildExit(reaped => supervisor.childrenExited(reaped));
@@ -174,11 +222,23 @@ function start(daemon: Daemon, options: DaemonOptions, isPid1: boolean, inherite
 	if (options.config !== null) {
 		const path = options.config;
 		try {
-			const fd = path === '-' ? openPrivateReader(0) : sys.openFile(path, { read: true, write: false, append: false, create: false, trunc: false, nonblock: true });
+			const fd =
+				path === '-'
+					? openPrivateReader(0)
+					: sys.openFile(path, {
+							read: true,
+							write: false,
+							append: false,
+							create: false,
+							trunc: false,
+							nonblock: true,
+						});
 			if (path === '-') replaceWithNull(supervisor.handles, ['stdin']);
 			daemon.addController('config', fd, null);
 		} catch (error: unknown) {
-			log.error(path === '-' ? 'stdin not available' : `Failed to open config file "${path}": ${(error as Error).message}`);
+			log.error(
+				path === '-' ? 'stdin not available' : `Failed to open config file "${path}": ${(error as Error).message}`,
+			);
 			fatal(daemon, EXIT_STATUS.environment, 'Unable to process config file');
 		}
 	}

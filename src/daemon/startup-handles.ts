@@ -31,7 +31,10 @@ export function seedStartupHandles(table: HandleTable, inherited: readonly numbe
 	table.seed(special('null', 'read,write', '/dev/null', openNull()));
 	const names = ['stdin', 'stdout', 'stderr'] as const;
 	names.forEach((name, fd) => {
-		const probed = sys.probe(fd) !== null ? probedHandle(name, sys.dupCloexec(fd)) : { ...probedHandle(name, openNull()), flags: fd === 0 ? 'read' : 'write' };
+		const probed =
+			sys.probe(fd) !== null
+				? probedHandle(name, sys.dupCloexec(fd))
+				: { ...probedHandle(name, openNull()), flags: fd === 0 ? 'read' : 'write' };
 		table.seed(probed);
 	});
 	const open = new Set(sys.listOpenFds());
@@ -54,5 +57,8 @@ export function replaceWithNull(table: HandleTable, names: readonly string[]): v
 
 /** Parse DAEMONPROXY_INHERITED_FDS ("3 4 7 "). */
 export function parseInheritedFds(value: string | undefined): number[] {
-	return (value ?? '').split(/\s+/).filter(word => /^\d+$/.test(word)).map(Number);
+	return (value ?? '')
+		.split(/\s+/)
+		.filter(word => /^\d+$/.test(word))
+		.map(Number);
 }

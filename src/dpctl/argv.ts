@@ -92,7 +92,10 @@ export async function fastParse(argv: readonly string[]): Promise<Parsed> {
 	for (const p of positionals(command.command)) {
 		if (p.variadic) args[p.name] = words.splice(0);
 		else if (words.length > 0) args[p.name] = words.shift();
-		if (p.required && (args[p.name] === undefined || (p.variadic && words.length === 0 && (args[p.name] as string[]).length === 0))) {
+		if (
+			p.required &&
+			(args[p.name] === undefined || (p.variadic && words.length === 0 && (args[p.name] as string[]).length === 0))
+		) {
 			return YARGS;
 		}
 	}

@@ -14,7 +14,18 @@ const FRIENDLY = ['status', 'start', 'stop', 'restart', 'signal', 'whoami'] as c
 type Kind = FieldKind | 'verb';
 
 const SIGNALS = ['TERM', 'KILL', 'HUP', 'INT', 'QUIT', 'USR1', 'USR2', 'CONT', 'STOP', ...COUNTED_SIGNALS];
-const TOPICS = ['service.state', 'service.args', 'service.fds', 'service.tags', 'service.auto_up', 'fd.state', 'signal', 'audit', 'overflow', '*'];
+const TOPICS = [
+	'service.state',
+	'service.args',
+	'service.fds',
+	'service.tags',
+	'service.auto_up',
+	'fd.state',
+	'signal',
+	'audit',
+	'overflow',
+	'*',
+];
 
 type Fields = { readonly at: readonly Kind[]; readonly rest?: Kind };
 
@@ -36,12 +47,18 @@ function fieldsOf(word: string): Fields | undefined {
 
 function candidates(kind: Kind, snap: Snapshot): string[] {
 	switch (kind) {
-		case 'service': return sortedNames(snap.services.keys());
-		case 'handle': return sortedNames(snap.handles.keys());
-		case 'signal': return SIGNALS;
-		case 'log-type': return ['fd'];
-		case 'topic': return [...TOPICS, ...sortedNames(snap.services.keys()).map((n) => `service.state:${n}`)];
-		case 'verb': return [...CONSOLE_BUILTINS, ...FRIENDLY, ...PROTOCOL_VERBS];
+		case 'service':
+			return sortedNames(snap.services.keys());
+		case 'handle':
+			return sortedNames(snap.handles.keys());
+		case 'signal':
+			return SIGNALS;
+		case 'log-type':
+			return ['fd'];
+		case 'topic':
+			return [...TOPICS, ...sortedNames(snap.services.keys()).map(n => `service.state:${n}`)];
+		case 'verb':
+			return [...CONSOLE_BUILTINS, ...FRIENDLY, ...PROTOCOL_VERBS];
 	}
 }
 
@@ -53,9 +70,9 @@ export function complete(line: string, snap: Snapshot): [string[], string] {
 	if (words.length === 0) kind = 'verb';
 	else {
 		const spec = fieldsOf(words[0] ?? '');
-		kind = spec ? spec.at[words.length - 1] ?? spec.rest : undefined;
+		kind = spec ? (spec.at[words.length - 1] ?? spec.rest) : undefined;
 	}
 	if (kind === undefined) return [[], current];
-	const hits = [...new Set(candidates(kind, snap))].filter((c) => c.startsWith(current));
+	const hits = [...new Set(candidates(kind, snap))].filter(c => c.startsWith(current));
 	return [hits, current];
 }

@@ -14,7 +14,7 @@ function consoleSummary(verb: string, spec: VerbSpec): string {
 }
 
 function verbSynopses(): [string, string][] {
-	return PROTOCOL_VERBS.flatMap((verb) => {
+	return PROTOCOL_VERBS.flatMap(verb => {
 		const spec = verbSpec(verb);
 		if (spec === undefined) return [];
 		const usage = spec.usage === '' ? '' : ` ${spec.usage}`;
@@ -24,15 +24,15 @@ function verbSynopses(): [string, string][] {
 
 /** The dpctl commands and the console's own words. */
 const COMMAND_SYNOPSES: Readonly<Record<string, string>> = {
-	'status': 'status [NAME…] — a table of services',
-	'start': 'start NAME… — start and wait until up',
-	'stop': 'stop NAME… [--signal SIG] [--kill] [--keep-auto-up] — stop and wait until down',
-	'restart': 'restart NAME… [--signal SIG] [--kill] — stop, start, wait until up',
-	'signal': 'signal SIGNAL NAME… [--group] — signal running services',
-	'whoami': 'whoami — who the daemon thinks you are',
-	'filter': 'filter [PATTERN…] — which live events the console shows (none: all)',
-	'help': 'help [VERB] — this text, or one verb',
-	'quit': 'quit — leave the console (also exit, Ctrl-D)',
+	status: 'status [NAME…] — a table of services',
+	start: 'start NAME… — start and wait until up',
+	stop: 'stop NAME… [--signal SIG] [--kill] [--keep-auto-up] — stop and wait until down',
+	restart: 'restart NAME… [--signal SIG] [--kill] — stop, start, wait until up',
+	signal: 'signal SIGNAL NAME… [--group] — signal running services',
+	whoami: 'whoami — who the daemon thinks you are',
+	filter: 'filter [PATTERN…] — which live events the console shows (none: all)',
+	help: 'help [VERB] — this text, or one verb',
+	quit: 'quit — leave the console (also exit, Ctrl-D)',
 };
 
 export const VERB_SYNOPSES: Readonly<Record<string, string>> = {
@@ -48,6 +48,6 @@ export function consoleHelp(verb?: string): string {
 	return [
 		'Type a verb and its arguments separated by spaces; quote an argument with spaces in it',
 		"('…' or \"…\"), '' is an empty field. Tab completes verbs, services and handles.",
-		...Object.values(VERB_SYNOPSES).map((s) => `  ${s}`),
+		...Object.values(VERB_SYNOPSES).map(s => `  ${s}`),
 	].join('\n');
 }

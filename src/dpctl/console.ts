@@ -44,11 +44,16 @@ class ConsoleSession {
 		this.#out = out;
 		const path = historyPath();
 		this.#rl = createInterface({
-			input: process.stdin, output: process.stdout, terminal: true, prompt: PROMPT,
-			history: loadHistory(path), historySize: 1000, removeHistoryDuplicates: true,
+			input: process.stdin,
+			output: process.stdout,
+			terminal: true,
+			prompt: PROMPT,
+			history: loadHistory(path),
+			historySize: 1000,
+			removeHistoryDuplicates: true,
 			completer: (line: string) => complete(line, this.#snapshot),
 		});
-		this.#rl.on('line', (line) => {
+		this.#rl.on('line', line => {
 			if (line.trim() !== '') appendHistory(path, line);
 			void this.#run(line);
 		});
@@ -69,13 +74,20 @@ class ConsoleSession {
 	async start(): Promise<number> {
 		this.#snapshot = (await this.#client.statedump({ signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS) })).snapshot;
 		const services = this.#snapshot.services.size;
-		this.#out.text(this.#out.paint('dim', `connected to ${this.#client.address}: ${services} service${services === 1 ? '' : 's'}; type help, or quit`));
+		this.#out.text(
+			this.#out.paint(
+				'dim',
+				`connected to ${this.#client.address}: ${services} service${services === 1 ? '' : 's'}; type help, or quit`,
+			),
+		);
 		void this.#follow();
 		this.#rl.prompt();
-		return new Promise((resolve) => this.#rl.on('close', () => {
-			process.stdout.write('\n');
-			resolve(EXIT.ok);
-		}));
+		return new Promise(resolve =>
+			this.#rl.on('close', () => {
+				process.stdout.write('\n');
+				resolve(EXIT.ok);
+			}),
+		);
 	}
 
 	async #follow(): Promise<void> {
@@ -104,13 +116,15 @@ class ConsoleSession {
 		if (first === 'quit' || first === 'exit') return void this.#rl.close();
 		if (first === 'help') return this.#done(consoleHelp(rest[0]));
 		if (first === 'filter') return this.#setFilter(rest);
-		if (first === 'watch' || first === 'wait') return this.#done('dpctl: the console already shows every event; use filter [PATTERN…] to choose');
+		if (first === 'watch' || first === 'wait')
+			return this.#done('dpctl: the console already shows every event; use filter [PATTERN…] to choose');
 		this.#busy = true;
 		this.#rl.pause();
 		try {
 			const parsed = await fastParse(split.words);
 			if (parsed.kind === 'raw') await this.#raw(parsed.verb, parsed.fields);
-			else if (parsed.kind === 'command') await parsed.command.handler({ ...parsed.args, socket: this.#client.address });
+			else if (parsed.kind === 'command')
+				await parsed.command.handler({ ...parsed.args, socket: this.#client.address });
 			else {
 				await this.#fullParser(split.words);
 			}

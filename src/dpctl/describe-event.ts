@@ -9,7 +9,9 @@ import { displayWire, formatDuration, type Colour, type Output } from './output.
 
 /** An argument list as a shell user would type it back. */
 export function quoteWords(words: readonly string[]): string {
-	return words.map((w) => (w === '' ? "''" : /^[A-Za-z0-9_./:=@%+,-]+$/.test(w) ? w : `'${w.replaceAll("'", "'\\''")}'`)).join(' ');
+	return words
+		.map(w => (w === '' ? "''" : /^[A-Za-z0-9_./:=@%+,-]+$/.test(w) ? w : `'${w.replaceAll("'", "'\\''")}'`))
+		.join(' ');
 }
 
 export function stateColour(state: string, exitValue: string | null): Colour {
@@ -43,7 +45,8 @@ function describeTyped(e: DaemonEvent, out: Output): string {
 		case 'service.tags':
 			return `${w(e.name)} tags ${w(e.tags.join(' '))}`;
 		case 'service.auto_up':
-			return e.triggers.length === 0 ? `${w(e.name)} auto_up off`
+			return e.triggers.length === 0
+				? `${w(e.name)} auto_up off`
 				: `${w(e.name)} auto_up ${w(e.triggers.join(','))} every ${e.interval}s`;
 		case 'fd.state':
 			return `handle ${w(e.name)} ${e.fdType} ${w(e.flags)} ${w(e.description)}`;

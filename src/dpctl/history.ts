@@ -18,8 +18,11 @@ export function historyPath(env: NodeJS.ProcessEnv = process.env): string {
 /** Entries newest first, as readline wants them. */
 export function loadHistory(path: string): string[] {
 	try {
-		const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0);
-		if (lines.length > 2 * HISTORY_LINES) writeFileSync(path, `${lines.slice(-HISTORY_LINES).join('\n')}\n`, { mode: 0o600 });
+		const lines = readFileSync(path, 'utf8')
+			.split('\n')
+			.filter(l => l.length > 0);
+		if (lines.length > 2 * HISTORY_LINES)
+			writeFileSync(path, `${lines.slice(-HISTORY_LINES).join('\n')}\n`, { mode: 0o600 });
 		return lines.slice(-HISTORY_LINES).reverse();
 	} catch {
 		return [];

@@ -33,11 +33,15 @@ export interface DpctlCommand {
 
 export const GLOBAL_OPTIONS = {
 	socket: {
-		type: 'string', alias: 'S', requiresArg: true,
-		describe: 'control socket: a path, or @NAME for an abstract socket (default: $DAEMONPROXY_SOCKET, else /run/daemonproxy.sock)',
+		type: 'string',
+		alias: 'S',
+		requiresArg: true,
+		describe:
+			'control socket: a path, or @NAME for an abstract socket (default: $DAEMONPROXY_SOCKET, else /run/daemonproxy.sock)',
 	},
 	timeout: {
-		type: 'number', requiresArg: true,
+		type: 'number',
+		requiresArg: true,
 		describe: 'give up after SECONDS (exit status 99); default 10 for commands, none for watch and wait',
 	},
 	json: { type: 'boolean', describe: 'print JSON instead of text' },
@@ -51,10 +55,13 @@ export interface Positional {
 }
 
 export function positionals(command: string): Positional[] {
-	return command.split(' ').slice(1).flatMap((word) => {
-		const m = /^([<[])([a-z][a-z0-9-]*)(\.\.)?[>\]]$/.exec(word);
-		return m ? [{ name: m[2] ?? '', required: m[1] === '<', variadic: m[3] !== undefined }] : [];
-	});
+	return command
+		.split(' ')
+		.slice(1)
+		.flatMap(word => {
+			const m = /^([<[])([a-z][a-z0-9-]*)(\.\.)?[>\]]$/.exec(word);
+			return m ? [{ name: m[2] ?? '', required: m[1] === '<', variadic: m[3] !== undefined }] : [];
+		});
 }
 
 /** The command's name: the first word of its command string. */

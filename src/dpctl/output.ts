@@ -8,7 +8,12 @@ import { visibleControl } from '../client/wire.js';
 export type Colour = 'green' | 'red' | 'yellow' | 'dim' | 'bold' | 'cyan';
 
 const SGR: Readonly<Record<Colour, string>> = {
-	green: '32', red: '31', yellow: '33', dim: '2', bold: '1', cyan: '36',
+	green: '32',
+	red: '31',
+	yellow: '33',
+	dim: '2',
+	bold: '1',
+	cyan: '36',
 };
 
 /** C0 except TAB, DEL, and C1 (0x80–0x9f, which some terminals read as escape sequences). */
@@ -30,7 +35,7 @@ export function displayWire(wire: string): string {
 	try {
 		text = strictUtf8.decode(bytes);
 	} catch {
-		text = wire.replace(/[\x80-\xff]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16)}`);
+		text = wire.replace(/[\x80-\xff]/g, ch => `\\x${ch.charCodeAt(0).toString(16)}`);
 	}
 	return escapeControls(text);
 }
@@ -92,13 +97,19 @@ function visibleWidth(s: string): number {
 export function formatTable(rows: readonly (readonly string[])[]): string[] {
 	const widths: number[] = [];
 	for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleWidth(cell))));
-	return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - visibleWidth(cell)))).join('  ').trimEnd());
+	return rows.map(row =>
+		row
+			.map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - visibleWidth(cell))))
+			.join('  ')
+			.trimEnd(),
+	);
 }
 
 /** 38s, 5m12s, 3h04m, 2d03h. */
 export function formatDuration(seconds: number): string {
 	if (seconds < 60) return `${seconds}s`;
 	if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
-	if (seconds < 86400) return `${Math.floor(seconds / 3600)}h${String(Math.floor(seconds / 60) % 60).padStart(2, '0')}m`;
+	if (seconds < 86400)
+		return `${Math.floor(seconds / 3600)}h${String(Math.floor(seconds / 60) % 60).padStart(2, '0')}m`;
 	return `${Math.floor(seconds / 86400)}d${String(Math.floor(seconds / 3600) % 24).padStart(2, '0')}h`;
 }

@@ -43,7 +43,10 @@ export class StreamReader {
  * Reads the stream until `judge` has a verdict for every name or `ms` pass. Resolves with the
  * names still undecided and the ones that failed, with how (`exit 3`, `deleted`).
  */
-export async function waitForServices(stream: StreamReader, names: Iterable<string>, ms: number,
+export async function waitForServices(
+	stream: StreamReader,
+	names: Iterable<string>,
+	ms: number,
 	judge: (name: string, item: EventItem | null, snapshot: ServiceStatus | null) => Verdict,
 ): Promise<{ pending: Set<string>; failed: Map<string, string> }> {
 	const pending = new Set(names);
@@ -54,7 +57,7 @@ export async function waitForServices(stream: StreamReader, names: Iterable<stri
 		if (verdict === 'failed') failed.set(name, why());
 	};
 	let timer: NodeJS.Timeout | undefined;
-	const timeout = new Promise<'timeout'>((resolve) => {
+	const timeout = new Promise<'timeout'>(resolve => {
 		if (Number.isFinite(ms)) timer = setTimeout(() => resolve('timeout'), ms);
 	});
 	try {
@@ -66,12 +69,17 @@ export async function waitForServices(stream: StreamReader, names: Iterable<stri
 			if (item.kind === 'resync') {
 				for (const name of [...pending]) {
 					const snap = item.snapshot.services.get(name) ?? null;
-					decide(name, judge(name, null, snap), () => (snap?.exit ? `${snap.exit.reason} ${snap.exit.value}` : snap?.state ?? 'deleted'));
+					decide(name, judge(name, null, snap), () =>
+						snap?.exit ? `${snap.exit.reason} ${snap.exit.value}` : (snap?.state ?? 'deleted'),
+					);
 				}
 			} else if (item.topic === 'service.state' && item.subject !== undefined) {
 				const e = item.event;
-				decide(item.subject, judge(item.subject, item, null), () => (e?.type !== 'service.state' ? item.line
-					: exitText(e.reason, e.value) ?? (e.state === 'down' ? 'start cancelled' : e.state)));
+				decide(item.subject, judge(item.subject, item, null), () =>
+					e?.type !== 'service.state'
+						? item.line
+						: (exitText(e.reason, e.value) ?? (e.state === 'down' ? 'start cancelled' : e.state)),
+				);
 			}
 		}
 	} finally {
@@ -82,14 +90,14 @@ export async function waitForServices(stream: StreamReader, names: Iterable<stri
 
 /** service.state patterns for these names. */
 export function statePatterns(names: readonly string[]): string[] {
-	return names.map((n) => `service.state:${n}`);
+	return names.map(n => `service.state:${n}`);
 }
 
 /** Stops with a daemon-side error for any name the snapshot does not have. */
 export function requireServices(snapshot: Snapshot, names: readonly string[]): ServiceStatus[] {
-	const missing = names.filter((n) => !snapshot.services.has(n));
+	const missing = names.filter(n => !snapshot.services.has(n));
 	if (missing.length > 0) throw new CliError(EXIT.daemon, `dpctl: error: no such service: ${missing.join(', ')}`);
-	return names.map((n) => snapshot.services.get(n) as ServiceStatus);
+	return names.map(n => snapshot.services.get(n) as ServiceStatus);
 }
 
 /** Runs a command, ignoring the daemon error `ignorable` (1.1 text) and rethrowing any other. */
@@ -126,7 +134,10 @@ export function judgeStopped(_name: string, item: EventItem | null, snap: Servic
  * Signals every running service in `names` and waits for it to go down; with `kill`, sends
  * SIGKILL to those still up at the deadline and waits KILL_GRACE_SECONDS more.
  */
-export async function signalAndWaitDown(client: Client, stream: StreamReader, running: readonly string[],
+export async function signalAndWaitDown(
+	client: Client,
+	stream: StreamReader,
+	running: readonly string[],
 	options: { signal: string; kill: boolean; ms: number },
 ): Promise<void> {
 	for (const name of running) await tolerate(client.serviceSignal(name, options.signal), 'service is not running');
@@ -136,21 +147,29 @@ export async function signalAndWaitDown(client: Client, stream: StreamReader, ru
 		({ pending } = await waitForServices(stream, [...pending], KILL_GRACE_SECONDS * 1000, judgeStopped));
 	}
 	if (pending.size > 0) {
-		throw new DeadlineError(`timed out waiting for ${[...pending].join(', ')} to stop${options.kill ? ' (even after SIGKILL)' : ' (try --kill)'}`);
+		throw new DeadlineError(
+			`timed out waiting for ${[...pending].join(', ')} to stop${options.kill ? ' (even after SIGKILL)' : ' (try --kill)'}`,
+		);
 	}
 }
 
 /** Starts each service (already running is fine) and waits for `up`. */
-export async function startAndWaitUp(client: Client, stream: StreamReader, names: readonly string[], ms: number): Promise<void> {
+export async function startAndWaitUp(
+	client: Client,
+	stream: StreamReader,
+	names: readonly string[],
+	ms: number,
+): Promise<void> {
 	const asked: string[] = [];
 	for (const name of names) {
 		if (await tolerate(client.serviceStart(name), 'service is not startable')) asked.push(name);
 	}
-	const already = names.filter((n) => !asked.includes(n));
+	const already = names.filter(n => !asked.includes(n));
 	if (already.length > 0) {
 		const { snapshot } = await client.statedump();
-		const stuck = already.filter((n) => snapshot.services.get(n)?.state !== 'up');
-		if (stuck.length > 0) throw new CliError(EXIT.daemon, `dpctl: error: service is not startable: ${stuck.join(', ')}`);
+		const stuck = already.filter(n => snapshot.services.get(n)?.state !== 'up');
+		if (stuck.length > 0)
+			throw new CliError(EXIT.daemon, `dpctl: error: service is not startable: ${stuck.join(', ')}`);
 	}
 	const { pending, failed } = await waitForServices(stream, asked, ms, judgeStarted);
 	if (failed.size > 0) {

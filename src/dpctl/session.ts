@@ -73,7 +73,8 @@ const HINTS: Readonly<Record<string, string>> = {
 
 /** An abstract name has no file to be missing or protected; what can go wrong is said differently. */
 const ABSTRACT_HINTS: Readonly<Record<string, (address: string) => string>> = {
-	ECONNREFUSED: (address) => `no daemonproxy listening on abstract socket ${address}; start it with -S ${address}, or set DAEMONPROXY_SOCKET or -S`,
+	ECONNREFUSED: address =>
+		`no daemonproxy listening on abstract socket ${address}; start it with -S ${address}, or set DAEMONPROXY_SOCKET or -S`,
 	ENAMETOOLONG: () => 'an abstract socket name has at most 107 bytes after the @',
 	EAGAIN: () => NOT_ACCEPTING,
 };
@@ -96,7 +97,10 @@ export function describeFailure(error: unknown): { exitCode: number; message: st
 	const show = (s: string): string => (process.stderr.isTTY ? displayWire(s) : s);
 	if (error instanceof CliError) return { exitCode: error.exitCode, message: error.message };
 	if (error instanceof DaemonError) {
-		return { exitCode: EXIT.daemon, message: `dpctl: error: ${show(error.message)} (${show(shortCommand(error.command))})` };
+		return {
+			exitCode: EXIT.daemon,
+			message: `dpctl: error: ${show(error.message)} (${show(shortCommand(error.command))})`,
+		};
 	}
 	if (error instanceof ConnectionError) {
 		const hint = connectHint(error);
@@ -106,6 +110,6 @@ export function describeFailure(error: unknown): { exitCode: number; message: st
 	if (error instanceof Error && error.name === 'TimeoutError') {
 		return { exitCode: EXIT.timeout, message: `dpctl: ${error.message || 'timed out'}` };
 	}
-	const text = error instanceof Error ? error.stack ?? error.message : String(error);
+	const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
 	return { exitCode: EXIT.system, message: `dpctl: fatal: internal error: ${text}` };
 }

@@ -9,7 +9,7 @@ import { VERB_NAMES, verbSpec } from '../protocol/verbs.js';
  * which dpctl has never listed (it is still sent, being dotted); listing it would change dpctl's
  * completion and help, so that is left to a change of the CLI.
  */
-export const PROTOCOL_VERBS: readonly string[] = VERB_NAMES.filter((verb) => verb !== 'conn.allow');
+export const PROTOCOL_VERBS: readonly string[] = VERB_NAMES.filter(verb => verb !== 'conn.allow');
 
 const KNOWN: ReadonlySet<string> = new Set(PROTOCOL_VERBS);
 const DOTTED_RE = /^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+$/;
@@ -20,7 +20,7 @@ export function isProtocolVerb(word: string): boolean {
 }
 
 /** Verbs that end the connection when they succeed, so EOF is their answer. */
-export const CLOSING_VERBS: ReadonlySet<string> = new Set(VERB_NAMES.filter((verb) => verbSpec(verb)?.closes));
+export const CLOSING_VERBS: ReadonlySet<string> = new Set(VERB_NAMES.filter(verb => verbSpec(verb)?.closes));
 
 /** Verbs that need a descriptor passed with SCM_RIGHTS, which dpctl has no way to send. */
-export const UNSENDABLE_VERBS: ReadonlySet<string> = new Set(VERB_NAMES.filter((verb) => verbSpec(verb)?.passesFd));
+export const UNSENDABLE_VERBS: ReadonlySet<string> = new Set(VERB_NAMES.filter(verb => verbSpec(verb)?.passesFd));

@@ -16,7 +16,7 @@ export function splitWords(line: string): SplitResult {
 			inWord = false;
 		} else if (ch === "'") {
 			const end = line.indexOf("'", i + 1);
-			if (end < 0) return { ok: false, error: 'unterminated quote (\')' };
+			if (end < 0) return { ok: false, error: "unterminated quote (')" };
 			word += line.slice(i + 1, end);
 			inWord = true;
 			i = end;

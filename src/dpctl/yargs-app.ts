@@ -14,7 +14,9 @@ Options go before VERB; everything after it is sent verbatim, one field per argu
 Exit status: 0 ok, 1 the daemon said error, 99 timeout, 100 usage, 111 system error. See dpctl(1).`;
 
 function version(): string {
-	const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+	const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+		version?: string;
+	};
 	return pkg.version ?? 'unknown';
 }
 
@@ -40,7 +42,9 @@ export async function buildParser(argv: readonly string[], done: (code: number) 
 	});
 	let parser = yargs([...argv])
 		.scriptName('dpctl')
-		.usage('Usage: dpctl [OPTION…] VERB [ARG…]\n       dpctl [OPTION…] COMMAND [ARG…]\n       dpctl            (the console, on a terminal)')
+		.usage(
+			'Usage: dpctl [OPTION…] VERB [ARG…]\n       dpctl [OPTION…] COMMAND [ARG…]\n       dpctl            (the console, on a terminal)',
+		)
 		.options(GLOBAL_OPTIONS)
 		.command(asModule(defaultCommand));
 	for (const c of commands) parser = parser.command(asModule(c));
@@ -62,7 +66,7 @@ export async function buildParser(argv: readonly string[], done: (code: number) 
 /** Parses and runs; resolves with the exit status (0 after --help or --version). */
 export async function runYargs(argv: readonly string[]): Promise<number> {
 	let code: number = EXIT.ok;
-	const parser = await buildParser(argv, (c) => (code = c));
+	const parser = await buildParser(argv, c => (code = c));
 	await parser.parseAsync();
 	return code;
 }

@@ -8,16 +8,7 @@
 
 import { constants } from 'node:os';
 
-import {
-	close,
-	monotonicMs,
-	probe,
-	recvAs,
-	sendAs,
-	SysError,
-	Watcher,
-	type IoKind,
-} from './sys.js';
+import { close, monotonicMs, probe, recvAs, sendAs, SysError, Watcher, type IoKind } from './sys.js';
 import { WriteQueue } from './write-queue.js';
 
 export interface FdStreamHandlers {

@@ -19,7 +19,14 @@ function openPrivate(fd: number, direction: 'read' | 'write'): number {
 	if (info && info.kind !== 'socket' && info.kind !== 'file') {
 		try {
 			const read = direction === 'read';
-			return openFile(`/proc/self/fd/${fd}`, { read, write: !read, append: false, create: false, trunc: false, nonblock: true });
+			return openFile(`/proc/self/fd/${fd}`, {
+				read,
+				write: !read,
+				append: false,
+				create: false,
+				trunc: false,
+				nonblock: true,
+			});
 		} catch {
 			// fall through to the shared description
 		}

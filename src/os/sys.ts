@@ -85,9 +85,25 @@ interface Native {
 	errnoName(errno: number): string;
 	setErrorClass(ctor: typeof SysError): void;
 	constants: Record<
-		| 'O_RDONLY' | 'O_WRONLY' | 'O_RDWR' | 'O_APPEND' | 'O_CREAT' | 'O_TRUNC' | 'O_NONBLOCK'
-		| 'AF_UNIX' | 'AF_INET' | 'AF_INET6' | 'SOCK_STREAM' | 'SOCK_DGRAM' | 'SOCK_SEQPACKET'
-		| 'SHUT_RD' | 'SHUT_WR' | 'SHUT_RDWR' | 'EAGAIN' | 'EPERM' | 'PIPE_BUF',
+		| 'O_RDONLY'
+		| 'O_WRONLY'
+		| 'O_RDWR'
+		| 'O_APPEND'
+		| 'O_CREAT'
+		| 'O_TRUNC'
+		| 'O_NONBLOCK'
+		| 'AF_UNIX'
+		| 'AF_INET'
+		| 'AF_INET6'
+		| 'SOCK_STREAM'
+		| 'SOCK_DGRAM'
+		| 'SOCK_SEQPACKET'
+		| 'SHUT_RD'
+		| 'SHUT_WR'
+		| 'SHUT_RDWR'
+		| 'EAGAIN'
+		| 'EPERM'
+		| 'PIPE_BUF',
 		number
 	>;
 }

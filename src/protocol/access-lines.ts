@@ -45,7 +45,14 @@ export function parseWhoamiLine(line: string): Whoami | null {
 	if (!line.startsWith('conn.whoami\t')) return null;
 	const fields = line.split('\t').slice(1);
 	const role = fields[4];
-	return { conn: idField(fields[0]), pid: idField(fields[1]), uid: idField(fields[2]), gid: idField(fields[3]), role: role ? role : null, fields };
+	return {
+		conn: idField(fields[0]),
+		pid: idField(fields[1]),
+		uid: idField(fields[2]),
+		gid: idField(fields[3]),
+		role: role ? role : null,
+		fields,
+	};
 }
 
 // ---- `audit` -------------------------------------------------------------------------------
@@ -73,8 +80,13 @@ export function parseAuditLine(line: string): Audit | null {
 	const m = AUDIT_RE.exec(line);
 	if (!m) return null;
 	return {
-		conn: Number(m[1]), pid: Number(m[2]), uid: Number(m[3]), gid: Number(m[4]),
-		role: m[5] ?? '', result: m[6] as AuditResult, command: line.slice(m[0].length),
+		conn: Number(m[1]),
+		pid: Number(m[2]),
+		uid: Number(m[3]),
+		gid: Number(m[4]),
+		role: m[5] ?? '',
+		result: m[6] as AuditResult,
+		command: line.slice(m[0].length),
 	};
 }
 

@@ -19,18 +19,51 @@ export interface ServiceStateEvent {
 	uptime: number | null;
 	downtime: number | null;
 }
-export interface ServiceArgsEvent { type: 'service.args'; name: string; args: readonly string[] }
-export interface ServiceFdsEvent { type: 'service.fds'; name: string; fds: readonly string[] }
-export interface ServiceTagsEvent { type: 'service.tags'; name: string; tags: readonly string[] }
+export interface ServiceArgsEvent {
+	type: 'service.args';
+	name: string;
+	args: readonly string[];
+}
+export interface ServiceFdsEvent {
+	type: 'service.fds';
+	name: string;
+	fds: readonly string[];
+}
+export interface ServiceTagsEvent {
+	type: 'service.tags';
+	name: string;
+	tags: readonly string[];
+}
 /** The `-` form (no triggers) does not carry the interval, so it parses as 0. */
-export interface ServiceAutoUpEvent { type: 'service.auto_up'; name: string; interval: number; triggers: readonly string[] }
+export interface ServiceAutoUpEvent {
+	type: 'service.auto_up';
+	name: string;
+	interval: number;
+	triggers: readonly string[];
+}
 /** fd.state of a live handle. */
-export interface FdStateEvent { type: 'fd.state'; name: string; fdType: FdType; flags: string; description: string }
+export interface FdStateEvent {
+	type: 'fd.state';
+	name: string;
+	fdType: FdType;
+	flags: string;
+	description: string;
+}
 /** On the wire `fd.state\tNAME\tdeleted`. */
-export interface FdDeletedEvent { type: 'fd.deleted'; name: string }
-export interface SignalEvent { type: 'signal'; signal: string; ts: number; count: number }
+export interface FdDeletedEvent {
+	type: 'fd.deleted';
+	name: string;
+}
+export interface SignalEvent {
+	type: 'signal';
+	signal: string;
+	ts: number;
+	count: number;
+}
 /** Events were dropped for this controller (see Back-pressure and overflow in daemonproxy(8)). */
-export interface OverflowEvent { type: 'overflow' }
+export interface OverflowEvent {
+	type: 'overflow';
+}
 
 export type DaemonEvent =
 	| ServiceStateEvent
@@ -43,8 +76,15 @@ export type DaemonEvent =
 	| SignalEvent
 	| OverflowEvent;
 
-export type EventTopic = 'service.state' | 'service.args' | 'service.fds' | 'service.tags'
-	| 'service.auto_up' | 'fd.state' | 'signal' | 'overflow';
+export type EventTopic =
+	| 'service.state'
+	| 'service.args'
+	| 'service.fds'
+	| 'service.tags'
+	| 'service.auto_up'
+	| 'fd.state'
+	| 'signal'
+	| 'overflow';
 
 const DASH = '-';
 
@@ -56,8 +96,10 @@ function numOrDash(n: number | null): string {
 export function formatEvent(e: DaemonEvent): string {
 	switch (e.type) {
 		case 'service.state':
-			return `service.state\t${e.name}\t${e.state}\t${numOrDash(e.ts)}\t${numOrDash(e.pid)}\t`
-				+ `${e.reason ?? DASH}\t${e.value ?? DASH}\t${numOrDash(e.uptime)}\t${numOrDash(e.downtime)}`;
+			return (
+				`service.state\t${e.name}\t${e.state}\t${numOrDash(e.ts)}\t${numOrDash(e.pid)}\t` +
+				`${e.reason ?? DASH}\t${e.value ?? DASH}\t${numOrDash(e.uptime)}\t${numOrDash(e.downtime)}`
+			);
 		case 'service.args':
 			return `service.args\t${e.name}\t${e.args.join('\t')}`;
 		case 'service.fds':
@@ -106,8 +148,14 @@ function parseServiceState(f: readonly string[]): ServiceStateEvent | null {
 	const pid = parseNumOrDash(pidS);
 	const uptime = parseNumOrDash(upS);
 	const downtime = parseNumOrDash(downS);
-	if (!STATE_NAMES.has(state) || ts === undefined || pid === undefined || uptime === undefined
-		|| downtime === undefined || (reasonS !== DASH && reasonS !== 'exit' && reasonS !== 'signal')) {
+	if (
+		!STATE_NAMES.has(state) ||
+		ts === undefined ||
+		pid === undefined ||
+		uptime === undefined ||
+		downtime === undefined ||
+		(reasonS !== DASH && reasonS !== 'exit' && reasonS !== 'signal')
+	) {
 		return null;
 	}
 	return {

@@ -67,9 +67,10 @@ export class LineSplitter {
 				}
 				this.#pending = '';
 			} else {
-				const line = this.#pending.length === 0
-					? buf.toString('latin1', pos, lf)
-					: this.#pending + buf.toString('latin1', pos, lf);
+				const line =
+					this.#pending.length === 0
+						? buf.toString('latin1', pos, lf)
+						: this.#pending + buf.toString('latin1', pos, lf);
 				this.#pending = '';
 				out.push({ kind: 'line', line });
 			}

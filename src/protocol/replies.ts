@@ -145,9 +145,7 @@ export function fdDoesNotExistWarning(name: string): string {
  * after the closing quote when it is longer (our fix of the same off-by-one as the context).
  */
 export function logCommandFailure(controllerLabel: string, line: string, message: string): [string, string] {
-	const quoted = line.length <= LOG_CONTEXT_BYTES
-		? `'${line}'`
-		: `'${line.slice(0, LOG_CONTEXT_BYTES)}'...`;
+	const quoted = line.length <= LOG_CONTEXT_BYTES ? `'${line}'` : `'${line.slice(0, LOG_CONTEXT_BYTES)}'...`;
 	return [`${controllerLabel} command failed: ${quoted}`, `  with error: '${oneLine(message)}'`];
 }
 

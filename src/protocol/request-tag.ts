@@ -10,9 +10,7 @@ export const MAX_TAG_BYTES = 32;
 export const INVALID_REQUEST_TAG = 'invalid request tag';
 
 export type RequestTagResult =
-	| { tag: string; rest: string }
-	| { tag: null; rest: string }
-	| { error: typeof INVALID_REQUEST_TAG };
+	{ tag: string; rest: string } | { tag: null; rest: string } | { error: typeof INVALID_REQUEST_TAG };
 
 const TAG_RE = /^[A-Za-z0-9._-]{1,32}$/;
 

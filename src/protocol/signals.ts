@@ -7,12 +7,40 @@ import { MSG } from './replies.js';
 
 /** Linux signal names, bare (no `SIG`), alphabetical: the first name of a number is its output name. */
 const SIGNAL_TABLE = [
-	['ABRT', 6], ['ALRM', 14], ['BUS', 7], ['CHLD', 17], ['CLD', 17], ['CONT', 18],
-	['FPE', 8], ['HUP', 1], ['ILL', 4], ['INT', 2], ['IO', 29], ['IOT', 6],
-	['KILL', 9], ['PIPE', 13], ['POLL', 29], ['PROF', 27], ['PWR', 30], ['QUIT', 3],
-	['SEGV', 11], ['STKFLT', 16], ['STOP', 19], ['SYS', 31], ['TERM', 15], ['TRAP', 5],
-	['TSTP', 20], ['TTIN', 21], ['TTOU', 22], ['URG', 23], ['USR1', 10], ['USR2', 12],
-	['VTALRM', 26], ['WINCH', 28], ['XCPU', 24], ['XFSZ', 25],
+	['ABRT', 6],
+	['ALRM', 14],
+	['BUS', 7],
+	['CHLD', 17],
+	['CLD', 17],
+	['CONT', 18],
+	['FPE', 8],
+	['HUP', 1],
+	['ILL', 4],
+	['INT', 2],
+	['IO', 29],
+	['IOT', 6],
+	['KILL', 9],
+	['PIPE', 13],
+	['POLL', 29],
+	['PROF', 27],
+	['PWR', 30],
+	['QUIT', 3],
+	['SEGV', 11],
+	['STKFLT', 16],
+	['STOP', 19],
+	['SYS', 31],
+	['TERM', 15],
+	['TRAP', 5],
+	['TSTP', 20],
+	['TTIN', 21],
+	['TTOU', 22],
+	['URG', 23],
+	['USR1', 10],
+	['USR2', 12],
+	['VTALRM', 26],
+	['WINCH', 28],
+	['XCPU', 24],
+	['XFSZ', 25],
 ] as const;
 
 export type BareSignalName = (typeof SIGNAL_TABLE)[number][0];
@@ -20,7 +48,12 @@ export type SignalName = `SIG${BareSignalName}`;
 
 /** Caught and counted; these produce `signal` events. */
 export const COUNTED_SIGNALS: readonly SignalName[] = Object.freeze([
-	'SIGINT', 'SIGHUP', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT',
+	'SIGINT',
+	'SIGHUP',
+	'SIGTERM',
+	'SIGUSR1',
+	'SIGUSR2',
+	'SIGQUIT',
 ]);
 
 /** Caught only to wake the main loop; no event. */
@@ -28,7 +61,12 @@ export const WAKE_SIGNALS: readonly SignalName[] = Object.freeze(['SIGCHLD', 'SI
 
 /** Fatal, exit status 4 (`Received signal SIG<NAME> (<N>)`). */
 export const FATAL_SIGNALS: readonly SignalName[] = Object.freeze([
-	'SIGABRT', 'SIGFPE', 'SIGILL', 'SIGSEGV', 'SIGBUS', 'SIGTRAP',
+	'SIGABRT',
+	'SIGFPE',
+	'SIGILL',
+	'SIGSEGV',
+	'SIGBUS',
+	'SIGTRAP',
 ]);
 
 /** `service.signal` and `signal.clear` accept numbers 0..65535. */
@@ -61,13 +99,9 @@ export function signalName(n: number): string {
 }
 
 export type SignalArgumentMessage =
-	| typeof MSG.expectedSignal
-	| typeof MSG.invalidSignalNumber
-	| typeof MSG.invalidSignalArgument;
+	typeof MSG.expectedSignal | typeof MSG.invalidSignalNumber | typeof MSG.invalidSignalArgument;
 
-export type SignalArgument =
-	| { ok: true; signal: number }
-	| { ok: false; message: SignalArgumentMessage };
+export type SignalArgument = { ok: true; signal: number } | { ok: false; message: SignalArgumentMessage };
 
 const DIGITS_RE = /^[0-9]+$/;
 
@@ -89,14 +123,10 @@ export function parseSignalArgument(s: string | undefined): SignalArgument {
 		// Exact up to 2^53 and monotonic beyond, so the range check is right for any length;
 		// leading zeros are accepted ("0009" is 9), as strtol does.
 		const n = Number(s);
-		return n <= MAX_SIGNAL_NUMBER
-			? { ok: true, signal: n }
-			: { ok: false, message: MSG.invalidSignalNumber };
+		return n <= MAX_SIGNAL_NUMBER ? { ok: true, signal: n } : { ok: false, message: MSG.invalidSignalNumber };
 	}
 	const n = signalNumber(s);
-	return n === undefined
-		? { ok: false, message: MSG.invalidSignalArgument }
-		: { ok: true, signal: n };
+	return n === undefined ? { ok: false, message: MSG.invalidSignalArgument } : { ok: true, signal: n };
 }
 
 /**

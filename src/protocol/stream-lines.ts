@@ -43,8 +43,7 @@ export function seqOnLine(newest: number, stream: string): string {
 export const SEQ_OFF_LINE = 'events.seq\toff';
 
 export type SeqReply =
-	| { readonly mode: 'on'; readonly newest: number; readonly stream: string | null }
-	| { readonly mode: 'off' };
+	{ readonly mode: 'on'; readonly newest: number; readonly stream: string | null } | { readonly mode: 'off' };
 
 /**
  * Either reply of `events.seq`. A missing or empty stream id reads as null, and fields after it

@@ -7,8 +7,14 @@ import { readFileSync } from 'node:fs';
 import type { Role, Rule, Selector, SelectorSpec } from './auth-policy.js';
 import { parseRole, parseSelectorSpec } from './auth-policy.js';
 
-export interface Account { readonly uid: number; readonly gid: number }
-export interface Group { readonly gid: number; readonly members: readonly string[] }
+export interface Account {
+	readonly uid: number;
+	readonly gid: number;
+}
+export interface Group {
+	readonly gid: number;
+	readonly members: readonly string[];
+}
 
 export interface Accounts {
 	readonly users: ReadonlyMap<string, Account>;
@@ -37,7 +43,13 @@ export function parseGroup(text: string): Map<string, Group> {
 	for (const line of text.split('\n')) {
 		const [name = '', , gid = '', members = ''] = line.split(':');
 		if (name === '' || !ID_RE.test(gid) || groups.has(name)) continue;
-		groups.set(name, { gid: Number(gid), members: members.split(',').map(m => m.trim()).filter(m => m !== '') });
+		groups.set(name, {
+			gid: Number(gid),
+			members: members
+				.split(',')
+				.map(m => m.trim())
+				.filter(m => m !== ''),
+		});
 	}
 	return groups;
 }
@@ -82,7 +94,9 @@ export function resolveSelector(spec: SelectorSpec, accounts: Accounts): Selecto
 			return { kind: 'gid', gid: spec.id, members: memberUids(accounts, spec.id) };
 		case 'group': {
 			const group = accounts.groups.get(spec.name);
-			return group ? { kind: 'gid', gid: group.gid, members: memberUids(accounts, group.gid) } : unknownGroup(spec.name);
+			return group
+				? { kind: 'gid', gid: group.gid, members: memberUids(accounts, group.gid) }
+				: unknownGroup(spec.name);
 		}
 	}
 }
@@ -94,7 +108,12 @@ export const invalidSelector = (selector: string): string =>
 	`invalid selector "${selector}" (expected uid=N, gid=N, user=NAME or group=NAME)`;
 
 /** ROLE and SELECTOR as two strings (the `conn.allow` fields), resolved to a rule, or an error. */
-export function makeRule(role: string, selector: string, accounts: Accounts, source = `${role}:${selector}`): Rule | string {
+export function makeRule(
+	role: string,
+	selector: string,
+	accounts: Accounts,
+	source = `${role}:${selector}`,
+): Rule | string {
 	const parsedRole: Role | undefined = parseRole(role);
 	if (parsedRole === undefined) return invalidRole(role);
 	const spec = parseSelectorSpec(selector);

@@ -16,7 +16,11 @@ const LINGER_BYTES = 65536;
 const MAX_LINGERING = 64;
 const READ_BYTES = 16384;
 
-interface Lingering { readonly watcher: sys.Watcher; readonly timer: NodeJS.Timeout; bytes: number }
+interface Lingering {
+	readonly watcher: sys.Watcher;
+	readonly timer: NodeJS.Timeout;
+	bytes: number;
+}
 
 /** Bytes read in all, or DONE when the peer is done (EOF, error) or has sent too much. */
 const DONE = -1;
@@ -40,7 +44,9 @@ export class ConnectionDoor {
 			return null;
 		}
 		if (roleOf(policy, peer) !== null) return peer;
-		this.#log.warning(`refused control connection from pid ${peer.pid} uid ${peer.uid} gid ${peer.gid}: no role granted`);
+		this.#log.warning(
+			`refused control connection from pid ${peer.pid} uid ${peer.uid} gid ${peer.gid}: no role granted`,
+		);
 		this.refuse(fd, connectionRefusedLine(peer.uid));
 		return null;
 	}

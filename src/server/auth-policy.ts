@@ -9,13 +9,17 @@ import { verbSpec, type CommandClass } from '../protocol/verbs.js';
 
 /** In ascending order of privilege. */
 export const ROLES = ['observer', 'operator', 'admin'] as const;
-export type Role = typeof ROLES[number];
+export type Role = (typeof ROLES)[number];
 
 /** Each verb's class is written in its row of the verb table; the policy decides by class. */
 export type { CommandClass };
 
 /** The least role that may run a command of each class. */
-const CLASS_MIN_ROLE: { readonly [C in CommandClass]: Role } = { read: 'observer', control: 'operator', admin: 'admin' };
+const CLASS_MIN_ROLE: { readonly [C in CommandClass]: Role } = {
+	read: 'observer',
+	control: 'operator',
+	admin: 'admin',
+};
 
 /** A verb missing from the table is admin (fail closed). */
 export function commandClass(verb: string): CommandClass {
@@ -78,13 +82,12 @@ export function decide(policy: Policy, peer: Peer, commandClass: CommandClass): 
 }
 
 export function parseRole(text: string | undefined): Role | undefined {
-	return (ROLES as readonly string[]).includes(text ?? '') ? text as Role : undefined;
+	return (ROLES as readonly string[]).includes(text ?? '') ? (text as Role) : undefined;
 }
 
 /** A selector as written, before names are looked up. */
 export type SelectorSpec =
-	| { readonly kind: 'uid' | 'gid'; readonly id: number }
-	| { readonly kind: 'user' | 'group'; readonly name: string };
+	{ readonly kind: 'uid' | 'gid'; readonly id: number } | { readonly kind: 'user' | 'group'; readonly name: string };
 
 const MAX_ID = 0xfffffffe; // (uid_t)-1 means "no id"
 const ID_RE = /^[0-9]{1,10}$/;

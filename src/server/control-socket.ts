@@ -5,9 +5,7 @@
 import { lstatSync, unlinkSync, chmodSync, readlinkSync, renameSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from '../supervisor/logger.js';
-import {
-	accept, bindUnix, close, connectUnix, createSocket, listen, SysError, Watcher,
-} from '../os/sys.js';
+import { accept, bindUnix, close, connectUnix, createSocket, listen, SysError, Watcher } from '../os/sys.js';
 
 export const MAX_SOCKET_PATH_BYTES = 107;
 const LISTEN_BACKLOG = 128;
@@ -46,7 +44,10 @@ export class ControlSocket {
 				} catch (acceptError: unknown) {
 					// EMFILE and friends: the connection waits in the backlog. Polling on would spin
 					// (the socket stays readable), so pause and retry later; log once per episode.
-					if (!this.#acceptFailing) log.error(`accept(control socket ${name}): ${(acceptError as Error).message}; retrying every ${ACCEPT_RETRY_MS} ms`);
+					if (!this.#acceptFailing)
+						log.error(
+							`accept(control socket ${name}): ${(acceptError as Error).message}; retrying every ${ACCEPT_RETRY_MS} ms`,
+						);
 					this.#acceptFailing = true;
 					this.#watcher.want(false, false);
 					this.#retry = setTimeout(() => {
@@ -64,7 +65,12 @@ export class ControlSocket {
 	}
 
 	/** Create and listen; logs why and returns null on failure. */
-	static create(name: string, log: Logger, onConnection: (fd: number) => void, options: ControlSocketOptions = {}): ControlSocket | null {
+	static create(
+		name: string,
+		log: Logger,
+		onConnection: (fd: number) => void,
+		options: ControlSocketOptions = {},
+	): ControlSocket | null {
 		const abstract = name.startsWith('@');
 		const address = abstract ? '\0' + name.slice(1) : name;
 		if (name.length === 0 || (abstract ? name.length === 1 : false) || address.length > MAX_SOCKET_PATH_BYTES) {

@@ -43,10 +43,10 @@ type Table<S extends string> = { readonly [From in S]: { readonly [I in Controll
 
 /** Phase × input; a missing entry means the input changes nothing in that phase. */
 const PHASES: Table<Phase> = {
-	'open': { 'input-end': 'input-ended', 'read-failed': 'input-ended', 'destroy': 'closed' },
-	'input-ended': { 'commands-done': 'closed', 'commands-done-output-queued': 'flushing', 'destroy': 'closed' },
-	'flushing': { 'drained': 'closed', 'destroy': 'closed' },
-	'closed': {},
+	open: { 'input-end': 'input-ended', 'read-failed': 'input-ended', destroy: 'closed' },
+	'input-ended': { 'commands-done': 'closed', 'commands-done-output-queued': 'flushing', destroy: 'closed' },
+	flushing: { drained: 'closed', destroy: 'closed' },
+	closed: {},
 };
 
 /**
@@ -54,9 +54,9 @@ const PHASES: Table<Phase> = {
  * input-ended): once flushing, what is queued is all that will be sent.
  */
 const OUTPUTS: Table<OutputMode> = {
-	'flowing': { 'event-over-limit': 'overflowed', 'read-failed': 'broken', 'write-failed': 'broken' },
-	'overflowed': { 'drained': 'flowing', 'read-failed': 'broken', 'write-failed': 'broken' },
-	'broken': {},
+	flowing: { 'event-over-limit': 'overflowed', 'read-failed': 'broken', 'write-failed': 'broken' },
+	overflowed: { drained: 'flowing', 'read-failed': 'broken', 'write-failed': 'broken' },
+	broken: {},
 };
 
 /** Whether the connection is still running commands (and so may still write and receive). */
@@ -67,6 +67,6 @@ export function isRunning(phase: Phase): boolean {
 /** The state after `input`; the same object when the input changes nothing. */
 export function step(state: ControllerState, input: ControllerInput): ControllerState {
 	const phase = PHASES[state.phase][input] ?? state.phase;
-	const output = isRunning(state.phase) ? OUTPUTS[state.output][input] ?? state.output : state.output;
+	const output = isRunning(state.phase) ? (OUTPUTS[state.output][input] ?? state.output) : state.output;
 	return phase === state.phase && output === state.output ? state : { phase, output };
 }

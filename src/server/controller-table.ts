@@ -37,7 +37,13 @@ export class ControllerTable implements Iterable<Controller> {
 	 * Create a controller over raw fds we own: `inputFd` to read (null: none), `outputFd` to
 	 * write (null: none; may equal inputFd). Returns null when the maximum is reached.
 	 */
-	open(kind: ControllerKind, inputFd: number | null, outputFd: number | null, peer: Peer, onClosed?: () => void): Controller | null {
+	open(
+		kind: ControllerKind,
+		inputFd: number | null,
+		outputFd: number | null,
+		peer: Peer,
+		onClosed?: () => void,
+	): Controller | null {
 		if (this.#controllers.size >= this.max) return null;
 		let id = 0;
 		while (this.#controllers.has(id)) id++;
@@ -51,7 +57,8 @@ export class ControllerTable implements Iterable<Controller> {
 		};
 		const same = inputFd !== null && inputFd === outputFd;
 		const input = inputFd === null ? null : new FdStream(inputFd, handlers, { read: true, write: same });
-		const output = outputFd === null ? null : same ? input : new FdStream(outputFd, handlers, { read: false, write: true });
+		const output =
+			outputFd === null ? null : same ? input : new FdStream(outputFd, handlers, { read: false, write: true });
 		controller.attach({
 			input,
 			output,
@@ -63,7 +70,10 @@ export class ControllerTable implements Iterable<Controller> {
 			},
 		});
 		this.#controllers.set(id, controller);
-		this.#fds.set(id, [inputFd, outputFd].filter((fd): fd is number => fd !== null));
+		this.#fds.set(
+			id,
+			[inputFd, outputFd].filter((fd): fd is number => fd !== null),
+		);
 		return controller;
 	}
 

@@ -21,7 +21,6 @@ const MAX_BACKLOG_ITEMS = 1024;
 
 const OVERFLOW_LINE = Buffer.from('overflow\n', 'latin1');
 
-
 /** Blocked-reader timeouts in seconds (`conn.event_timeout`; daemonproxy(8), Blocked-reader timeouts). */
 export interface ReaderTimeouts {
 	/** A reader blocked this long is warned about in the log, once per blocked episode. */
@@ -81,7 +80,13 @@ export class Controller {
 	/** blockedSinceMs of the blocked episode already warned about (1.1 warned on every pass). */
 	#warnedBlockedSince: number | null = null;
 
-	constructor(id: number, kind: ControllerKind, host: ControllerHost, peer: Peer, limits: OutputLimits = DEFAULT_OUTPUT_LIMITS) {
+	constructor(
+		id: number,
+		kind: ControllerKind,
+		host: ControllerHost,
+		peer: Peer,
+		limits: OutputLimits = DEFAULT_OUTPUT_LIMITS,
+	) {
 		this.id = id;
 		this.kind = kind;
 		this.#host = host;
@@ -202,7 +207,12 @@ export class Controller {
 
 	/** Whether a live event of this topic and subject is for this connection now. */
 	wants(topic: string, subject: string | undefined): boolean {
-		return isRunning(this.#state.phase) && !this.delivery.liveHeld && this.#io?.output != null && this.subscriptions.matches(topic, subject);
+		return (
+			isRunning(this.#state.phase) &&
+			!this.delivery.liveHeld &&
+			this.#io?.output != null &&
+			this.subscriptions.matches(topic, subject)
+		);
 	}
 
 	/** A broadcast line, already encoded with its LF; dropped while in overflow. */

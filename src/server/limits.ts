@@ -19,4 +19,7 @@ export interface OutputLimits {
 	readonly eventLimitBytes: number;
 }
 
-export const DEFAULT_OUTPUT_LIMITS: OutputLimits = { highWaterBytes: COMMAND_HIGH_WATER_BYTES, eventLimitBytes: EVENT_LIMIT_BYTES };
+export const DEFAULT_OUTPUT_LIMITS: OutputLimits = {
+	highWaterBytes: COMMAND_HIGH_WATER_BYTES,
+	eventLimitBytes: EVENT_LIMIT_BYTES,
+};

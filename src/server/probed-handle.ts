@@ -11,6 +11,10 @@ export function probedHandle(name: string, fd: number): Handle {
 		const flags = [info.socket.domain, info.socket.type, ...(info.nonblock ? ['nonblock'] : [])].join(',');
 		return { name, fd, type: 'socket', flags, description: 'unknown', constant: false, peer: null };
 	}
-	const flags = [info?.access ?? 'read', ...(info?.append ? ['append'] : []), ...(info?.nonblock ? ['nonblock'] : [])].join(',');
+	const flags = [
+		info?.access ?? 'read',
+		...(info?.append ? ['append'] : []),
+		...(info?.nonblock ? ['nonblock'] : []),
+	].join(',');
 	return { name, fd, type: 'file', flags, description: 'unknown', constant: false, peer: null };
 }

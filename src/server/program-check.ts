@@ -21,7 +21,10 @@ function probe(path: Buffer): Probe {
 }
 
 /** Null when `program` (a latin1 string) can be executed, else the strerror text of why not. */
-export function whyNotExecutable(program: string, pathVariable = wireFromArg(process.env['PATH'] ?? DEFAULT_PATH)): string | null {
+export function whyNotExecutable(
+	program: string,
+	pathVariable = wireFromArg(process.env['PATH'] ?? DEFAULT_PATH),
+): string | null {
 	const verdict = (result: Probe): string | null =>
 		result === 'ok' ? null : result === 'missing' ? 'No such file or directory' : 'Permission denied';
 	if (program.includes('/')) return verdict(probe(Buffer.from(program, 'latin1')));

@@ -74,7 +74,12 @@ class Request {
 export type CommandTable = ReadonlyMap<string, CommandHandler>;
 
 /** Runs one received line against `commands`; returns the lines to stream, if any (statedump). */
-export function runRequest(commands: CommandTable, host: CommandHost, controller: Controller, received: string): Iterable<string> | void {
+export function runRequest(
+	commands: CommandTable,
+	host: CommandHost,
+	controller: Controller,
+	received: string,
+): Iterable<string> | void {
 	const parsed = parseRequestTag(received);
 	if ('error' in parsed) {
 		const [first, second] = logCommandFailure(controller.label, received, INVALID_REQUEST_TAG);
@@ -116,7 +121,8 @@ export function runRequest(commands: CommandTable, host: CommandHost, controller
 	} catch (error: unknown) {
 		internalError(host, verb, error, request);
 	}
-	if (output) return stream(host, controller, verb, output, () => audit(host, controller, kind, role, request, false), request);
+	if (output)
+		return stream(host, controller, verb, output, () => audit(host, controller, kind, role, request, false), request);
 	audit(host, controller, kind, role, request, false);
 	request.end();
 }
@@ -132,7 +138,14 @@ function internalError(host: CommandHost, verb: string, error: unknown, request:
 }
 
 /** Every command that may change state is published as an `audit` event (daemonproxy(8), Peer credentials and roles). */
-function audit(host: CommandHost, controller: Controller, kind: CommandClass, role: Role | null, request: Request, denied: boolean): void {
+function audit(
+	host: CommandHost,
+	controller: Controller,
+	kind: CommandClass,
+	role: Role | null,
+	request: Request,
+	denied: boolean,
+): void {
 	if (kind === 'read') return;
 	host.publishAudit(controller, role, denied ? 'denied' : request.failure === null ? 'ok' : 'error', request.line);
 }
@@ -142,7 +155,14 @@ function audit(host: CommandHost, controller: Controller, kind: CommandClass, ro
  * back-pressure: each line shaped for the issuer, then (statedump in seq mode) the terminator,
  * then the terminal line of a tagged request.
  */
-function* stream(host: CommandHost, controller: Controller, verb: string, output: Iterable<string>, done: () => void, request: Request): Generator<string> {
+function* stream(
+	host: CommandHost,
+	controller: Controller,
+	verb: string,
+	output: Iterable<string>,
+	done: () => void,
+	request: Request,
+): Generator<string> {
 	const lines = output[Symbol.iterator]();
 	for (;;) {
 		let next: IteratorResult<string>;

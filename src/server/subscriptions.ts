@@ -36,7 +36,8 @@ export class Subscriptions {
 		if (this.#all && !explicit) return true;
 		for (const p of this.#patterns) {
 			if (explicit && !namesExplicitTopic(p)) continue;
-			if (globMatch(p.topic, topic) && (p.name === null || (subject !== undefined && globMatch(p.name, subject)))) return true;
+			if (globMatch(p.topic, topic) && (p.name === null || (subject !== undefined && globMatch(p.name, subject))))
+				return true;
 		}
 		return false;
 	}

@@ -35,8 +35,7 @@ export function describe(handle: Handle): string {
 }
 
 export type HandleChange =
-	| { readonly kind: 'state'; readonly handle: Handle }
-	| { readonly kind: 'deleted'; readonly name: string };
+	{ readonly kind: 'state'; readonly handle: Handle } | { readonly kind: 'deleted'; readonly name: string };
 
 export class HandleTable {
 	readonly #handles = new Map<string, Handle>();
@@ -107,7 +106,9 @@ export class HandleTable {
 			for (const handle of handles) {
 				if (handle.fd !== null) this.#close(handle.fd);
 			}
-			throw new PoolFullError(handles.some(handle => handle.type === 'pipe') ? POOL_MESSAGES.pipe : POOL_MESSAGES.fdObject);
+			throw new PoolFullError(
+				handles.some(handle => handle.type === 'pipe') ? POOL_MESSAGES.pipe : POOL_MESSAGES.fdObject,
+			);
 		}
 		handles = handles.map(handle => this.#fitted(handle));
 		const replaced: Handle[] = [];
@@ -141,7 +142,13 @@ export class HandleTable {
 
 /** The fd.state line of a live handle. */
 export function handleStateEvent(handle: Handle): FdStateEvent {
-	return { type: 'fd.state', name: handle.name, fdType: handle.type, flags: handle.flags, description: describe(handle) };
+	return {
+		type: 'fd.state',
+		name: handle.name,
+		fdType: handle.type,
+		flags: handle.flags,
+		description: describe(handle),
+	};
 }
 
 export function handleChangeEvent(change: HandleChange): DaemonEvent {

@@ -4,7 +4,7 @@
 // blocked or absent sink never blocks or throws into the caller. Never does I/O except sink.write.
 
 export const LOG_LEVELS = ['none', 'trace', 'debug', 'info', 'warning', 'error', 'fatal'] as const;
-export type LogLevel = typeof LOG_LEVELS[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
 export type MessageLevel = Exclude<LogLevel, 'none'>;
 
 export interface LogSink {
@@ -23,7 +23,7 @@ const COALESCE_BYTES = 16384;
 
 /** log.filter levels: exact lower-case names only (`warn`, `INFO` → undefined). */
 export function parseLogLevel(text: string): LogLevel | undefined {
-	return (LOG_LEVELS as readonly string[]).includes(text) ? text as LogLevel : undefined;
+	return (LOG_LEVELS as readonly string[]).includes(text) ? (text as LogLevel) : undefined;
 }
 
 function levelIndex(level: LogLevel): number {
@@ -99,12 +99,24 @@ export class Logger {
 		this.#flush();
 	}
 
-	trace(text: string): void { this.log('trace', text); }
-	debug(text: string): void { this.log('debug', text); }
-	info(text: string): void { this.log('info', text); }
-	warning(text: string): void { this.log('warning', text); }
-	error(text: string): void { this.log('error', text); }
-	fatal(text: string): void { this.log('fatal', text); }
+	trace(text: string): void {
+		this.log('trace', text);
+	}
+	debug(text: string): void {
+		this.log('debug', text);
+	}
+	info(text: string): void {
+		this.log('info', text);
+	}
+	warning(text: string): void {
+		this.log('warning', text);
+	}
+	error(text: string): void {
+		this.log('error', text);
+	}
+	fatal(text: string): void {
+		this.log('fatal', text);
+	}
 
 	/**
 	 * `<level>: <text>` + LF, text as latin1. An LF inside the text is written as `\n` so one

@@ -24,8 +24,7 @@ export interface SpawnPlan {
 }
 
 export type SpawnOutcome =
-	| { readonly ok: true; readonly pid: number }
-	| { readonly ok: false; readonly code: string; readonly message: string };
+	{ readonly ok: true; readonly pid: number } | { readonly ok: false; readonly code: string; readonly message: string };
 
 export interface ProcessHost {
 	spawn(plan: SpawnPlan): SpawnOutcome;

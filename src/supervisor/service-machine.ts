@@ -91,7 +91,13 @@ export function newService(name: string): ServiceRecord {
 
 function schedule(record: ServiceRecord, at: number): Transition {
 	const next: ServiceRecord = { ...record, phase: 'start', startAt: at, pid: null, upSince: null };
-	return { record: next, effects: [{ kind: 'emitState', record: next }, { kind: 'schedule', at }] };
+	return {
+		record: next,
+		effects: [
+			{ kind: 'emitState', record: next },
+			{ kind: 'schedule', at },
+		],
+	};
 }
 
 /** When the next start may happen after a run that ended at `now`. */
@@ -113,17 +119,35 @@ export function transition(record: ServiceRecord, input: ServiceInput, now: numb
 		}
 		case 'spawned': {
 			if (record.phase !== 'start') return unchanged(record);
-			const up: ServiceRecord = { ...record, phase: 'up', startAt: null, pid: input.pid, upSince: now, exit: null, starts: record.starts + 1 };
+			const up: ServiceRecord = {
+				...record,
+				phase: 'up',
+				startAt: null,
+				pid: input.pid,
+				upSince: now,
+				exit: null,
+				starts: record.starts + 1,
+			};
 			return { record: up, effects: [{ kind: 'emitState', record: up }] };
 		}
 		case 'spawnFailed':
 			if (record.phase !== 'start') return unchanged(record);
 			if (input.retry) return schedule(record, now + FORK_RETRY_MS);
 			// The program could not be executed: 1.1 reports this as a child exiting with status 3.
-			return settle({ ...record, starts: record.starts + 1 }, { at: now, reason: 'exit', value: '3', ranMs: 0 }, input.autoStart, now);
+			return settle(
+				{ ...record, starts: record.starts + 1 },
+				{ at: now, reason: 'exit', value: '3', ranMs: 0 },
+				input.autoStart,
+				now,
+			);
 		case 'exited':
 			if (record.phase !== 'up' || record.upSince === null) return unchanged(record);
-			return settle(record, { at: now, reason: input.reason, value: input.value, ranMs: now - record.upSince }, input.autoStart, now);
+			return settle(
+				record,
+				{ at: now, reason: input.reason, value: input.value, ranMs: now - record.upSince },
+				input.autoStart,
+				now,
+			);
 	}
 }
 

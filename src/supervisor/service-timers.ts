@@ -21,7 +21,10 @@ export class ServiceTimers {
 		this.cancel(name);
 		const wait = at - this.#clock.now();
 		const step = wait <= 0 ? 0 : Math.min(Math.ceil(wait), MAX_TIMER_STEP_MS);
-		this.#pending.set(name, this.#clock.setTimer(step, () => this.#fire(name, at)));
+		this.#pending.set(
+			name,
+			this.#clock.setTimer(step, () => this.#fire(name, at)),
+		);
 	}
 
 	cancel(name: string): void {

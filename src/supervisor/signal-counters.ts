@@ -54,5 +54,10 @@ export class SignalCounters {
 
 /** The `signal` event line of a counter: its name, last arrival in whole seconds, and count. */
 export function signalEvent(counter: SignalCounter): SignalEvent {
-	return { type: 'signal', signal: signalName(counter.signal), ts: Math.floor(counter.last / 1000), count: counter.count };
+	return {
+		type: 'signal',
+		signal: signalName(counter.signal),
+		ts: Math.floor(counter.last / 1000),
+		count: counter.count,
+	};
 }

@@ -8,10 +8,7 @@ import { signalName, parseTriggerName } from '../protocol/signals.js';
 import { HandleTable, handleChangeEvent, type Handle } from './handle-table.js';
 import type { Logger } from './logger.js';
 import { PoolFullError, POOL_MESSAGES, serviceDataBytes, type PoolLimit } from './pools.js';
-import {
-	newService, transition, runningPid,
-	type ServiceInput, type ServiceRecord,
-} from './service-machine.js';
+import { newService, transition, runningPid, type ServiceInput, type ServiceRecord } from './service-machine.js';
 import { SignalCounters, type SignalCounter } from './signal-counters.js';
 import { ServiceTimers } from './service-timers.js';
 import type { ChildExit, Clock, CloseFd, ProcessHost } from './ports.js';
@@ -88,7 +85,8 @@ export class Supervisor {
 	ensure(name: string): ServiceRecord {
 		let record = this.#services.get(name);
 		if (!record) {
-			if (this.#pool !== null && this.#services.size >= this.#pool.count) throw new PoolFullError(POOL_MESSAGES.service);
+			if (this.#pool !== null && this.#services.size >= this.#pool.count)
+				throw new PoolFullError(POOL_MESSAGES.service);
 			record = newService(name);
 			this.#services.set(name, record);
 		}
@@ -150,7 +148,17 @@ export class Supervisor {
 	delete(name: string): void {
 		this.#timers.cancel(name);
 		this.#services.delete(name);
-		this.#ports.emit({ type: 'service.state', name, state: 'deleted', ts: null, pid: null, reason: null, value: null, uptime: null, downtime: null });
+		this.#ports.emit({
+			type: 'service.state',
+			name,
+			state: 'deleted',
+			ts: null,
+			pid: null,
+			reason: null,
+			value: null,
+			uptime: null,
+			downtime: null,
+		});
 	}
 
 	/** A caught signal arrived: count it, start its triggered services, then tell controllers. */
@@ -174,9 +182,15 @@ export class Supervisor {
 			this.#byPid.delete(child.pid);
 			const record = this.#services.get(name);
 			if (!record || record.pid !== child.pid) continue;
-			const input: ServiceInput = child.code !== null
-				? { kind: 'exited', reason: 'exit', value: String(child.code), autoStart: this.#triggered(record) }
-				: { kind: 'exited', reason: 'signal', value: signalName(child.signal ?? 0), autoStart: this.#triggered(record) };
+			const input: ServiceInput =
+				child.code !== null
+					? { kind: 'exited', reason: 'exit', value: String(child.code), autoStart: this.#triggered(record) }
+					: {
+							kind: 'exited',
+							reason: 'signal',
+							value: signalName(child.signal ?? 0),
+							autoStart: this.#triggered(record),
+						};
 			this.#apply(name, input);
 		}
 	}
@@ -188,13 +202,50 @@ export class Supervisor {
 		const base = { type: 'service.state', name: record.name } as const;
 		switch (record.phase) {
 			case 'start':
-				return { ...base, state: 'start', ts: sec(record.startAt ?? now), pid: null, reason: null, value: null, uptime: null, downtime: null };
+				return {
+					...base,
+					state: 'start',
+					ts: sec(record.startAt ?? now),
+					pid: null,
+					reason: null,
+					value: null,
+					uptime: null,
+					downtime: null,
+				};
 			case 'up':
-				return { ...base, state: 'up', ts: sec(record.upSince ?? now), pid: record.pid, reason: null, value: null, uptime: sec(now - (record.upSince ?? now)), downtime: null };
+				return {
+					...base,
+					state: 'up',
+					ts: sec(record.upSince ?? now),
+					pid: record.pid,
+					reason: null,
+					value: null,
+					uptime: sec(now - (record.upSince ?? now)),
+					downtime: null,
+				};
 			case 'down': {
 				const exit = record.exit;
-				if (!exit) return { ...base, state: 'down', ts: null, pid: null, reason: null, value: null, uptime: null, downtime: null };
-				return { ...base, state: 'down', ts: sec(exit.at), pid: record.pid, reason: exit.reason, value: exit.value, uptime: sec(exit.ranMs), downtime: sec(now - exit.at) };
+				if (!exit)
+					return {
+						...base,
+						state: 'down',
+						ts: null,
+						pid: null,
+						reason: null,
+						value: null,
+						uptime: null,
+						downtime: null,
+					};
+				return {
+					...base,
+					state: 'down',
+					ts: sec(exit.at),
+					pid: record.pid,
+					reason: exit.reason,
+					value: exit.value,
+					uptime: sec(exit.ranMs),
+					downtime: sec(now - exit.at),
+				};
 			}
 		}
 	}
@@ -227,7 +278,11 @@ export class Supervisor {
 	}
 
 	/** The pool's object size bounds the service's stored text; creates nothing. */
-	#checkSize(name: string, change: Partial<Pick<ServiceRecord, 'args' | 'fds' | 'tags' | 'triggers'>>, message: string): void {
+	#checkSize(
+		name: string,
+		change: Partial<Pick<ServiceRecord, 'args' | 'fds' | 'tags' | 'triggers'>>,
+		message: string,
+	): void {
 		if (this.#pool === null) return;
 		const current = this.#services.get(name);
 		if (!current && this.#services.size >= this.#pool.count) throw new PoolFullError(POOL_MESSAGES.service);

@@ -36,7 +36,12 @@ export async function runRaw(args: CliArgs, verb: string, rawFields: readonly st
 	} catch (error: unknown) {
 		if (!(error instanceof DaemonError)) throw error;
 		if (args.json) {
-			out.json({ ok: false, error: jsonWire(error.message), detail: jsonWire(error.detail), lines: error.lines.map(jsonWire) });
+			out.json({
+				ok: false,
+				error: jsonWire(error.message),
+				detail: jsonWire(error.detail),
+				lines: error.lines.map(jsonWire),
+			});
 			return EXIT.daemon;
 		}
 		for (const line of error.lines) out.wire(line);

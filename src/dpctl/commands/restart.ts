@@ -16,15 +16,21 @@ export const restartCommand: DpctlCommand = {
 		kill: { type: 'boolean', describe: 'send SIGKILL to services still up at the deadline' },
 	},
 	async handler(args) {
-		const names = (args['names'] as unknown[]).map((n) => wireFromArg(String(n)));
+		const names = (args['names'] as unknown[]).map(n => wireFromArg(String(n)));
 		const limit = deadline(args, 10);
 		const client = await openClient(args, limit.signal);
 		try {
 			const stream = new StreamReader(client.events(statePatterns(names)));
 			const { snapshot } = await client.statedump({ signal: limit.signal });
-			const running = requireServices(snapshot, names).filter((s) => s.state === 'up').map((s) => s.name);
+			const running = requireServices(snapshot, names)
+				.filter(s => s.state === 'up')
+				.map(s => s.name);
 			const sig = wireFromArg(String(args['signal'] ?? 'TERM'));
-			await signalAndWaitDown(client, stream, running, { signal: sig, kill: args['kill'] === true, ms: limit.remainingMs() });
+			await signalAndWaitDown(client, stream, running, {
+				signal: sig,
+				kill: args['kill'] === true,
+				ms: limit.remainingMs(),
+			});
 			await startAndWaitUp(client, stream, names, limit.remainingMs());
 			return EXIT.ok;
 		} finally {

@@ -14,13 +14,15 @@ export const signalCommand: DpctlCommand = {
 	},
 	async handler(args) {
 		const sig = wireFromArg(String(args['signal']));
-		const names = (args['names'] as unknown[]).map((n) => wireFromArg(String(n)));
+		const names = (args['names'] as unknown[]).map(n => wireFromArg(String(n)));
 		const { signal } = deadline(args, 10);
 		const client = await openClient(args, signal);
 		try {
 			// Every service gets its signal even when one of them is refused; the first refusal is reported.
-			const results = await Promise.allSettled(names.map((name) => client.serviceSignal(name, sig, { signal, group: args['group'] === true })));
-			const failed = results.find((r) => r.status === 'rejected');
+			const results = await Promise.allSettled(
+				names.map(name => client.serviceSignal(name, sig, { signal, group: args['group'] === true })),
+			);
+			const failed = results.find(r => r.status === 'rejected');
 			if (failed) throw failed.reason;
 			return EXIT.ok;
 		} finally {

@@ -15,7 +15,7 @@ export const startCommand: DpctlCommand = {
 		wait: { type: 'boolean', describe: 'wait for up (default; --no-wait only sends the command)' },
 	},
 	async handler(args) {
-		const names = (args['names'] as unknown[]).map((n) => wireFromArg(String(n)));
+		const names = (args['names'] as unknown[]).map(n => wireFromArg(String(n)));
 		const limit = deadline(args, 10);
 		const client = await openClient(args, limit.signal);
 		try {

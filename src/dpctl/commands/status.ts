@@ -12,32 +12,55 @@ import { displayWire, formatDuration, formatTable, jsonWire, type Output } from 
 import { deadline, openClient, stderr, stdout } from '../session.js';
 
 /** The TSV columns, in order (dpctl(1), STATUS OUTPUT). */
-export const TSV_COLUMNS = ['name', 'state', 'pid', 'uptime', 'downtime', 'reason', 'value', 'interval', 'triggers'] as const;
+export const TSV_COLUMNS = [
+	'name',
+	'state',
+	'pid',
+	'uptime',
+	'downtime',
+	'reason',
+	'value',
+	'interval',
+	'triggers',
+] as const;
 
 const dash = (v: string | number | null): string => (v === null || v === '' ? '-' : String(v));
 
 export function tsvRow(s: ServiceStatus): string {
 	return [
-		s.name, s.state, dash(s.pid), dash(s.state === 'up' ? s.uptime : null), dash(s.state === 'down' ? s.downtime : null),
-		dash(s.exit?.reason ?? null), dash(s.exit?.value ?? null), String(s.autoUp.interval),
+		s.name,
+		s.state,
+		dash(s.pid),
+		dash(s.state === 'up' ? s.uptime : null),
+		dash(s.state === 'down' ? s.downtime : null),
+		dash(s.exit?.reason ?? null),
+		dash(s.exit?.value ?? null),
+		String(s.autoUp.interval),
 		s.autoUp.triggers.length === 0 ? '-' : s.autoUp.triggers.join(','),
 	].join('\t');
 }
 
 export function jsonService(s: ServiceStatus) {
 	return {
-		name: s.name, state: s.state, pid: s.pid, lastPid: s.lastPid, ts: s.ts,
-		uptime: s.state === 'up' ? s.uptime : null, downtime: s.state === 'down' ? s.downtime : null,
+		name: s.name,
+		state: s.state,
+		pid: s.pid,
+		lastPid: s.lastPid,
+		ts: s.ts,
+		uptime: s.state === 'up' ? s.uptime : null,
+		downtime: s.state === 'down' ? s.downtime : null,
 		exit: s.exit === null ? null : { reason: s.exit.reason, value: jsonWire(s.exit.value) },
 		autoUp: { interval: s.autoUp.interval, triggers: s.autoUp.triggers.map(jsonWire) },
-		args: s.args.map(jsonWire), fds: s.fds.map(jsonWire), tags: s.tags.map(jsonWire),
+		args: s.args.map(jsonWire),
+		fds: s.fds.map(jsonWire),
+		tags: s.tags.map(jsonWire),
 	};
 }
 
 /** The terminal table: NAME STATE PID UPTIME LAST-EXIT AUTO-UP. */
 export function tableLines(services: readonly ServiceStatus[], out: Output): string[] {
-	const header = ['NAME', 'STATE', 'PID', 'UPTIME', 'LAST EXIT', 'AUTO-UP'].map((h) => out.paint('bold', h));
-	const rows = services.map((s) => {
+	const header = ['NAME', 'STATE', 'PID', 'UPTIME', 'LAST EXIT', 'AUTO-UP'].map(h => out.paint('bold', h));
+	const rows = services.map(s => {
 		const last = exitText(s.exit?.reason ?? null, s.exit?.value ?? null);
 		const ago = s.state === 'down' && s.downtime !== null && last !== null ? `, ${formatDuration(s.downtime)} ago` : '';
 		return [
@@ -63,8 +86,8 @@ export const statusCommand: DpctlCommand = {
 		const dump = await client.statedump({ signal }).finally(() => client.destroy());
 		const { services } = dump.snapshot;
 		const wanted = names.length === 0 ? sortedNames(services.keys()) : names;
-		const missing = wanted.filter((n) => !services.has(n));
-		const shown = wanted.flatMap((n) => services.get(n) ?? []);
+		const missing = wanted.filter(n => !services.has(n));
+		const shown = wanted.flatMap(n => services.get(n) ?? []);
 		const out = stdout();
 		if (args.json) out.json(shown.map(jsonService));
 		else if (out.isTTY) for (const line of shown.length > 0 ? tableLines(shown, out) : []) out.text(line);

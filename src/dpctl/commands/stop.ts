@@ -18,7 +18,7 @@ export const stopCommand: DpctlCommand = {
 		'keep-auto-up': { type: 'boolean', describe: 'leave automatic starts on (the daemon may start the service again)' },
 	},
 	async handler(args) {
-		const names = (args['names'] as unknown[]).map((n) => wireFromArg(String(n)));
+		const names = (args['names'] as unknown[]).map(n => wireFromArg(String(n)));
 		const sig = wireFromArg(String(args['signal'] ?? 'TERM'));
 		const limit = deadline(args, 10);
 		const client = await openClient(args, limit.signal);
@@ -30,10 +30,15 @@ export const stopCommand: DpctlCommand = {
 				if (s.autoUp.triggers.length > 0 && args['keep-auto-up'] !== true) {
 					await client.serviceAutoUp(s.name, '-', [], { signal: limit.signal });
 				}
-				if (s.state === 'start') await tolerate(client.serviceStart(s.name, { at: '-', signal: limit.signal }), 'no service.start pending');
+				if (s.state === 'start')
+					await tolerate(client.serviceStart(s.name, { at: '-', signal: limit.signal }), 'no service.start pending');
 				if (s.state === 'up') running.push(s.name);
 			}
-			await signalAndWaitDown(client, stream, running, { signal: sig, kill: args['kill'] === true, ms: limit.remainingMs() });
+			await signalAndWaitDown(client, stream, running, {
+				signal: sig,
+				kill: args['kill'] === true,
+				ms: limit.remainingMs(),
+			});
 			return EXIT.ok;
 		} finally {
 			client.destroy();

@@ -26,7 +26,7 @@ export const waitCommand: DpctlCommand = {
 	},
 	async handler(args) {
 		const pattern = wireFromArg(String(args['pattern']));
-		const globs = (Array.isArray(args['fields']) ? args['fields'] : []).map((f) => wireFromArg(String(f)));
+		const globs = (Array.isArray(args['fields']) ? args['fields'] : []).map(f => wireFromArg(String(f)));
 		let compiled: Pattern[];
 		try {
 			compiled = compilePatterns([pattern]);

@@ -14,22 +14,45 @@ import { deadline, openClient, stdout } from '../session.js';
 
 /** The snapshot as the event lines a statedump would have sent, in its order. */
 export function snapshotEvents(snap: Snapshot): DaemonEvent[] {
-	const byName = <T>(m: Map<string, T>): T[] => sortedNames(m.keys()).map((name) => m.get(name) as T);
-	const events: DaemonEvent[] = byName(snap.handles).map((h) => ({ type: 'fd.state', name: h.name, fdType: h.type, flags: h.flags, description: h.description }));
+	const byName = <T>(m: Map<string, T>): T[] => sortedNames(m.keys()).map(name => m.get(name) as T);
+	const events: DaemonEvent[] = byName(snap.handles).map(h => ({
+		type: 'fd.state',
+		name: h.name,
+		fdType: h.type,
+		flags: h.flags,
+		description: h.description,
+	}));
 	for (const s of byName(snap.services)) {
 		events.push({
-			type: 'service.state', name: s.name, state: s.state, ts: s.ts, pid: s.state === 'up' ? s.pid : s.lastPid,
-			reason: s.exit?.reason ?? null, value: s.exit?.value ?? null, uptime: s.uptime, downtime: s.downtime,
+			type: 'service.state',
+			name: s.name,
+			state: s.state,
+			ts: s.ts,
+			pid: s.state === 'up' ? s.pid : s.lastPid,
+			reason: s.exit?.reason ?? null,
+			value: s.exit?.value ?? null,
+			uptime: s.uptime,
+			downtime: s.downtime,
 		});
-		events.push({ type: 'service.tags', name: s.name, tags: s.tags }, { type: 'service.args', name: s.name, args: s.args },
-			{ type: 'service.fds', name: s.name, fds: s.fds }, { type: 'service.auto_up', name: s.name, interval: s.autoUp.interval, triggers: s.autoUp.triggers });
+		events.push(
+			{ type: 'service.tags', name: s.name, tags: s.tags },
+			{ type: 'service.args', name: s.name, args: s.args },
+			{ type: 'service.fds', name: s.name, fds: s.fds },
+			{ type: 'service.auto_up', name: s.name, interval: s.autoUp.interval, triggers: s.autoUp.triggers },
+		);
 	}
-	for (const sig of snap.signals.values()) events.push({ type: 'signal', signal: sig.signal, ts: sig.ts, count: sig.count });
+	for (const sig of snap.signals.values())
+		events.push({ type: 'signal', signal: sig.signal, ts: sig.ts, count: sig.count });
 	return events;
 }
 
 export function jsonEvent(item: EventItem) {
-	return { topic: item.topic, subject: item.subject === undefined ? null : jsonWire(item.subject), seq: item.seq, fields: item.line.split('\t').map(jsonWire) };
+	return {
+		topic: item.topic,
+		subject: item.subject === undefined ? null : jsonWire(item.subject),
+		seq: item.seq,
+		fields: item.line.split('\t').map(jsonWire),
+	};
 }
 
 export function printEvent(out: Output, item: EventItem, json: boolean): void {
@@ -45,7 +68,7 @@ export const watchCommand: DpctlCommand = {
 		reconnect: { type: 'boolean', describe: 'reconnect when the connection is lost, resuming where it left off' },
 	},
 	async handler(args) {
-		const patterns = (Array.isArray(args['patterns']) ? args['patterns'] : []).map((p) => wireFromArg(String(p)));
+		const patterns = (Array.isArray(args['patterns']) ? args['patterns'] : []).map(p => wireFromArg(String(p)));
 		try {
 			compilePatterns(patterns);
 		} catch (error: unknown) {
@@ -61,7 +84,8 @@ export const watchCommand: DpctlCommand = {
 					if (args.json) out.json({ resync: item.reason });
 					else if (out.isTTY) out.text(out.paint('yellow', `-- events were lost (${item.reason}); the state now: --`));
 					else out.wire('overflow');
-					for (const e of snapshotEvents(item.snapshot)) printEvent(out, eventItem(formatEvent(e), null, 'live'), args.json === true);
+					for (const e of snapshotEvents(item.snapshot))
+						printEvent(out, eventItem(formatEvent(e), null, 'live'), args.json === true);
 				}
 			}
 			return EXIT.ok;

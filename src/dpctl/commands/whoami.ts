@@ -18,9 +18,18 @@ export const whoamiCommand: DpctlCommand = {
 			const reply = await client.command(['conn.whoami'], { signal });
 			const who = parseWhoami(reply.lines);
 			const out = stdout();
-			if (args.json) out.json({ conn: who.conn, pid: who.pid, uid: who.uid, gid: who.gid, role: who.role === null ? null : jsonWire(who.role) });
+			if (args.json)
+				out.json({
+					conn: who.conn,
+					pid: who.pid,
+					uid: who.uid,
+					gid: who.gid,
+					role: who.role === null ? null : jsonWire(who.role),
+				});
 			else if (out.isTTY) {
-				out.text(`pid ${who.pid ?? '?'}  uid ${who.uid ?? '?'}  gid ${who.gid ?? '?'}  role ${displayWire(who.role ?? '?')}`);
+				out.text(
+					`pid ${who.pid ?? '?'}  uid ${who.uid ?? '?'}  gid ${who.gid ?? '?'}  role ${displayWire(who.role ?? '?')}`,
+				);
 			} else for (const line of reply.lines) out.wire(line);
 			return EXIT.ok;
 		} finally {

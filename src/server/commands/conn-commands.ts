@@ -15,7 +15,8 @@ function whoami(ctx: CommandContext): void {
 
 function allow(ctx: CommandContext): void {
 	const [role, selector] = ctx.args;
-	if (role === undefined || selector === undefined || role === '' || selector === '') return ctx.fail(EXT_MSG.expectedRoleAndSelector);
+	if (role === undefined || selector === undefined || role === '' || selector === '')
+		return ctx.fail(EXT_MSG.expectedRoleAndSelector);
 	// Read now, once: a user or group created later needs the rule given again.
 	const rule = makeRule(role, selector, loadAccounts());
 	if (typeof rule === 'string') return ctx.fail(rule);

@@ -74,7 +74,8 @@ function connEventTimeout(ctx: CommandContext): void {
 	const reset = parseInteger(ctx.args[0]);
 	const close = parseInteger(ctx.args[1]);
 	if (reset === null || close === null) return ctx.fail(MSG.expectedInteger);
-	if (reset < 0n || close < 0n || reset > MAX_TIMEOUT_SECONDS || close > MAX_TIMEOUT_SECONDS) return ctx.fail(MSG.invalidTimeout);
+	if (reset < 0n || close < 0n || reset > MAX_TIMEOUT_SECONDS || close > MAX_TIMEOUT_SECONDS)
+		return ctx.fail(MSG.invalidTimeout);
 	if (reset > close) return ctx.fail(MSG.resetGreaterThanClose);
 	ctx.controller.setTimeouts({ resetSec: Number(reset), closeSec: Number(close) });
 }
@@ -137,17 +138,17 @@ function socketDelete(ctx: CommandContext): void {
 }
 
 export const daemonCommands = {
-	'echo': echo,
-	'statedump': statedump,
-	'chdir': chdir,
-	'exit': exit,
+	echo: echo,
+	statedump: statedump,
+	chdir: chdir,
+	exit: exit,
 	'log.filter': logFilter,
 	'log.dest': logDest,
 	'conn.event_timeout': connEventTimeout,
 	'signal.clear': signalClear,
 	'terminate.exec_args': terminateExecArgs,
 	'terminate.guard': terminateGuard,
-	'terminate': terminate,
+	terminate: terminate,
 	'socket.create': socketCreate,
 	'socket.delete': socketDelete,
 } as const satisfies Partial<Record<Verb, CommandHandler>>;

@@ -45,16 +45,37 @@ function fdPipe(ctx: CommandContext): void {
 	let type: 'stream' | 'dgram' | 'seqpacket' = 'stream';
 	for (const flag of flagList(flagsField, true)) {
 		switch (flag) {
-			case 'nonblock': nonblock = true; continue;
-			case 'unix': domain = 'unix'; break;
-			case 'inet': domain = 'inet'; break;
-			case 'inet6': if (domain !== 'inet') domain = 'inet6'; break;
-			case 'tcp': domain = 'inet'; type = 'stream'; break;
-			case 'udp': domain = 'inet'; type = 'dgram'; break;
-			case 'stream': type = 'stream'; break;
-			case 'dgram': type = 'dgram'; break;
-			case 'seqpacket': if (type !== 'dgram') type = 'seqpacket'; break;
-			default: return ctx.fail(unknownFlag(flag));
+			case 'nonblock':
+				nonblock = true;
+				continue;
+			case 'unix':
+				domain = 'unix';
+				break;
+			case 'inet':
+				domain = 'inet';
+				break;
+			case 'inet6':
+				if (domain !== 'inet') domain = 'inet6';
+				break;
+			case 'tcp':
+				domain = 'inet';
+				type = 'stream';
+				break;
+			case 'udp':
+				domain = 'inet';
+				type = 'dgram';
+				break;
+			case 'stream':
+				type = 'stream';
+				break;
+			case 'dgram':
+				type = 'dgram';
+				break;
+			case 'seqpacket':
+				if (type !== 'dgram') type = 'seqpacket';
+				break;
+			default:
+				return ctx.fail(unknownFlag(flag));
 		}
 		socketpair = true;
 	}
@@ -77,14 +98,30 @@ function fdPipe(ctx: CommandContext): void {
 	const prefix = [...(socketpair ? [domain, type] : []), ...(nonblock ? ['nonblock'] : [])];
 	// 1.1 showed both socketpair ends as `to`; kept, clients may match on it.
 	const flags = (direction: string): string => [...prefix, direction].join(',');
-	const readEnd: Handle = { name: readName, fd: ends[0], type: 'pipe', flags: flags(socketpair ? 'to' : 'from'), description: '', constant: false, peer: null };
-	const writeEnd: Handle = { name: writeName, fd: ends[1], type: 'pipe', flags: flags('to'), description: '', constant: false, peer: readEnd };
+	const readEnd: Handle = {
+		name: readName,
+		fd: ends[0],
+		type: 'pipe',
+		flags: flags(socketpair ? 'to' : 'from'),
+		description: '',
+		constant: false,
+		peer: null,
+	};
+	const writeEnd: Handle = {
+		name: writeName,
+		fd: ends[1],
+		type: 'pipe',
+		flags: flags('to'),
+		description: '',
+		constant: false,
+		peer: readEnd,
+	};
 	readEnd.peer = writeEnd;
 	storeHandles(ctx, readEnd, writeEnd);
 }
 
 const OPEN_FLAGS = ['read', 'write', 'append', 'create', 'trunc', 'nonblock', 'mkdir'] as const;
-type OpenFlag = typeof OPEN_FLAGS[number];
+type OpenFlag = (typeof OPEN_FLAGS)[number];
 
 function fdOpen(ctx: CommandContext): void {
 	const [name, flagsField, path, extra] = ctx.args;
@@ -108,7 +145,14 @@ function fdOpen(ctx: CommandContext): void {
 	const write = has('write');
 	let fd: number;
 	try {
-		fd = sys.openFile(path, { read: !write || has('read'), write, append: has('append'), create: has('create'), trunc: has('trunc'), nonblock: has('nonblock') });
+		fd = sys.openFile(path, {
+			read: !write || has('read'),
+			write,
+			append: has('append'),
+			create: has('create'),
+			trunc: has('trunc'),
+			nonblock: has('nonblock'),
+		});
 	} catch (error: unknown) {
 		return ctx.fail(callFailed('open', errorText(error)));
 	}

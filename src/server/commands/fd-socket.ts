@@ -43,7 +43,16 @@ const INET6_RE = /^(?:\*|\[([^\]]*)\])(?::(.*))?$/;
 
 /** Parses FLAGS; returns the error message of the first bad element instead. */
 function parseFlags(field: string): SocketRequest | string {
-	const request: SocketRequest = { inet: false, inet6: false, dgram: false, seqpacket: false, bind: false, listen: null, mkdir: false, nonblock: false };
+	const request: SocketRequest = {
+		inet: false,
+		inet6: false,
+		dgram: false,
+		seqpacket: false,
+		bind: false,
+		listen: null,
+		mkdir: false,
+		nonblock: false,
+	};
 	for (const element of field.split(',')) {
 		if (element === '') continue;
 		const eq = element.indexOf('=');
@@ -51,15 +60,33 @@ function parseFlags(field: string): SocketRequest | string {
 		// 1.1 accepted (and ignored) a value on every flag; only listen's value means something.
 		const value = eq < 0 ? '' : element.slice(eq + 1);
 		switch (flag) {
-			case 'unix': request.inet = false; break;
-			case 'inet': request.inet = true; break;
-			case 'inet6': request.inet6 = true; break;
-			case 'tcp': request.inet = true; break;
-			case 'udp': request.inet = true; request.dgram = true; break;
-			case 'stream': break;
-			case 'dgram': request.dgram = true; break;
-			case 'seqpacket': request.seqpacket = true; break;
-			case 'bind': request.bind = true; break;
+			case 'unix':
+				request.inet = false;
+				break;
+			case 'inet':
+				request.inet = true;
+				break;
+			case 'inet6':
+				request.inet6 = true;
+				break;
+			case 'tcp':
+				request.inet = true;
+				break;
+			case 'udp':
+				request.inet = true;
+				request.dgram = true;
+				break;
+			case 'stream':
+				break;
+			case 'dgram':
+				request.dgram = true;
+				break;
+			case 'seqpacket':
+				request.seqpacket = true;
+				break;
+			case 'bind':
+				request.bind = true;
+				break;
 			case 'listen': {
 				const backlog = value === '' ? DEFAULT_LISTEN_BACKLOG : BACKLOG_RE.test(value) ? Number(value) : 0;
 				if (backlog < 1 || backlog > MAX_LISTEN_BACKLOG) return MSG.invalidListenQueue;
@@ -67,9 +94,14 @@ function parseFlags(field: string): SocketRequest | string {
 				request.bind = true;
 				break;
 			}
-			case 'mkdir': request.mkdir = true; break;
-			case 'nonblock': request.nonblock = true; break;
-			default: return unknownFlag(flag);
+			case 'mkdir':
+				request.mkdir = true;
+				break;
+			case 'nonblock':
+				request.nonblock = true;
+				break;
+			default:
+				return unknownFlag(flag);
 		}
 	}
 	return request;
@@ -203,7 +235,15 @@ export function fdSocket(ctx: CommandContext): void {
 		if (error instanceof StepFailed) return ctx.fail(socketStepFailed(error.step, error.message));
 		throw error;
 	}
-	const handle = { name, fd, type: 'socket', flags: renderFlags(domain, type, request), description: addressField ?? '', constant: false, peer: null } as const;
+	const handle = {
+		name,
+		fd,
+		type: 'socket',
+		flags: renderFlags(domain, type, request),
+		description: addressField ?? '',
+		constant: false,
+		peer: null,
+	} as const;
 	try {
 		ctx.supervisor.handles.put(handle);
 	} catch (error: unknown) {

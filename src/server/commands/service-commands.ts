@@ -7,8 +7,11 @@ import { MSG, cantKill, fdNotYetDefinedWarning, unknownOption } from '../../prot
 import { parseSignalArgument, parseTriggerName } from '../../protocol/signals.js';
 import type { Verb } from '../../protocol/verbs.js';
 import {
-	checkNewServiceName, existingService, listArgument,
-	type CommandContext, type CommandHandler,
+	checkNewServiceName,
+	existingService,
+	listArgument,
+	type CommandContext,
+	type CommandHandler,
 } from '../command-context.js';
 import { cannotExecute } from '../messages.js';
 import { whyNotExecutable } from '../program-check.js';
