@@ -16,7 +16,7 @@ const MAX_DELAY_S = 60;
 const STABLE_RUN_S = 30;
 
 const client = await connect(process.argv[2]);
-const log = (text) => process.stderr.write(`controller: ${text}\n`);
+const log = text => process.stderr.write(`controller: ${text}\n`);
 
 /** name → {after: [names], state, failures} for the managed services. */
 const services = new Map();
@@ -25,7 +25,7 @@ function adopt(snapshot) {
 	services.clear();
 	for (const s of snapshot.services.values()) {
 		if (!s.tags.includes('managed')) continue;
-		const after = s.tags.filter((t) => t.startsWith('after=')).map((t) => t.slice('after='.length));
+		const after = s.tags.filter(t => t.startsWith('after=')).map(t => t.slice('after='.length));
 		services.set(s.name, { after, state: s.state, failures: 0 });
 	}
 }
@@ -34,10 +34,10 @@ function adopt(snapshot) {
 async function startReady() {
 	for (const [name, s] of services) {
 		if (s.state !== 'down' || s.scheduled) continue;
-		if (!s.after.every((dep) => services.get(dep)?.state === 'up')) continue;
+		if (!s.after.every(dep => services.get(dep)?.state === 'up')) continue;
 		s.state = 'start';
 		log(`starting ${name}${s.after.length > 0 ? ` (after ${s.after.join(', ')})` : ''}`);
-		await client.serviceStart(name).catch((error) => log(`${name}: ${error.message}`));
+		await client.serviceStart(name).catch(error => log(`${name}: ${error.message}`));
 	}
 }
 
@@ -48,9 +48,10 @@ async function restartLater(name, s, event) {
 	log(`${name} ended (${event.reason} ${event.value}), restarting in ${delay} s`);
 	s.scheduled = true;
 	// A time already past (this event was read late) is refused: then start now.
-	await client.serviceStart(name, { at: event.ts + delay })
-		.catch((error) => (error.message === 'invalid timestamp' ? client.serviceStart(name) : Promise.reject(error)))
-		.catch((error) => log(`${name}: ${error.message}`));
+	await client
+		.serviceStart(name, { at: event.ts + delay })
+		.catch(error => (error.message === 'invalid timestamp' ? client.serviceStart(name) : Promise.reject(error)))
+		.catch(error => log(`${name}: ${error.message}`));
 }
 
 const events = client.events(['service.state']);

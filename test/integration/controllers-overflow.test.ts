@@ -3,11 +3,11 @@
 // once it drains, the other controllers get every event, the daemon's memory stays bounded, and a
 // reader blocked past its close timeout is closed (only then).
 
-import {readFileSync} from 'node:fs';
-import {type Socket} from 'node:net';
-import {join} from 'node:path';
+import { readFileSync } from 'node:fs';
+import { type Socket } from 'node:net';
+import { join } from 'node:path';
 import test from 'ava';
-import {pollUntil, processState, readText, SocketClient, startDaemon, tempDir} from './helpers/daemon.js';
+import { pollUntil, processState, readText, SocketClient, startDaemon, tempDir } from './helpers/daemon.js';
 
 const PAD = 'x'.repeat(980);
 const floodLine = (i: number): string => `service.args\tflood\t${i}\t${PAD}`;
@@ -71,7 +71,7 @@ class Flooder {
 		for (let i = 0; i < count;) {
 			let chunk = '';
 			for (let end = Math.min(count, i + 64); i < end; i++) chunk += `${floodLine(i)}\n`;
-			if (!this.socket.write(chunk, 'latin1')) await new Promise((resolve) => this.socket.once('drain', resolve));
+			if (!this.socket.write(chunk, 'latin1')) await new Promise(resolve => this.socket.once('drain', resolve));
 		}
 		this.socket.write(`echo\t${token}\n`, 'latin1');
 		await reached;
@@ -102,17 +102,18 @@ function checkOverflowShape(lines: readonly string[]): string | undefined {
 	if (lines.indexOf('overflow', at + 1) >= 0) return 'more than one overflow line';
 	for (let i = 0; i < at; i++) {
 		const match = FLOOD_EVENT.exec(lines[i] ?? '');
-		if (!match || Number(match[1]) !== i) return `line ${i} before the overflow is ${JSON.stringify((lines[i] ?? '').slice(0, 40))}`;
+		if (!match || Number(match[1]) !== i)
+			return `line ${i} before the overflow is ${JSON.stringify((lines[i] ?? '').slice(0, 40))}`;
 	}
-	if (lines.slice(at + 1).some((line) => FLOOD_EVENT.test(line))) return 'flood events after the overflow line';
+	if (lines.slice(at + 1).some(line => FLOOD_EVENT.test(line))) return 'flood events after the overflow line';
 	return undefined;
 }
 
-test('stuck readers (a client that stops reading, a SIGSTOPped controller service) each get exactly one overflow; others are served; memory stays bounded', async (t) => {
+test('stuck readers (a client that stops reading, a SIGSTOPped controller service) each get exactly one overflow; others are served; memory stays bounded', async t => {
 	const dir = await tempDir(t);
 	const path = join(dir, 'ctl.sock');
 	const out = join(dir, 'svc.txt');
-	const d = await startDaemon(t, ['-S', path], {interactive: false, cwd: dir});
+	const d = await startDaemon(t, ['-S', path], { interactive: false, cwd: dir });
 	const flooder = await Flooder.connect(path);
 	t.teardown(() => flooder.close());
 	// A controller service that copies its events to a file, and is then stopped.
@@ -147,7 +148,9 @@ test('stuck readers (a client that stops reading, a SIGSTOPped controller servic
 	t.teardown(() => fresh.close());
 	t.deepEqual(await fresh.command('echo\tserved'), ['served']);
 	const growthMiB = (rssAfter - rssBefore) / 1024;
-	t.log(`daemon RSS ${Math.round(rssBefore / 1024)} MiB before, ${Math.round(rssAfter / 1024)} MiB after another ${FLOOD_LINES / 1000} MB flood with two stuck readers`);
+	t.log(
+		`daemon RSS ${Math.round(rssBefore / 1024)} MiB before, ${Math.round(rssAfter / 1024)} MiB after another ${FLOOD_LINES / 1000} MB flood with two stuck readers`,
+	);
 	// Holding the flood for even one of the two stuck readers would add 64 MiB.
 	t.true(growthMiB < 48, `RSS grew by ${growthMiB.toFixed(1)} MiB`);
 
@@ -161,12 +164,17 @@ test('stuck readers (a client that stops reading, a SIGSTOPped controller servic
 
 	// The service continues: the same shape in its file.
 	await flooder.command('service.signal\tsvc\tCONT');
-	await pollUntil(() => (readText(out).endsWith('\noverflow\n') ? true : undefined),
-		() => `the service drained (${readText(out).length} bytes)`, 10_000);
+	await pollUntil(
+		() => (readText(out).endsWith('\noverflow\n') ? true : undefined),
+		() => `the service drained (${readText(out).length} bytes)`,
+		10_000,
+	);
 	// Events from now on reach it again.
 	await flooder.command('fd.pipe\tmark.r\tmark.w');
-	await pollUntil(() => (readText(out).includes('\nfd.state\tmark.w\tpipe\tto\tmark.r\n') ? true : undefined),
-		'the service got the next event');
+	await pollUntil(
+		() => (readText(out).includes('\nfd.state\tmark.w\tpipe\tto\tmark.r\n') ? true : undefined),
+		'the service got the next event',
+	);
 	const svcLines = readText(out).slice(svcBefore).split('\n');
 	t.is(checkOverflowShape(svcLines), undefined);
 });
@@ -176,10 +184,10 @@ test('stuck readers (a client that stops reading, a SIGSTOPped controller servic
 // process started), so every controller whose output blocked even briefly was closed at the next
 // check, whatever its conn.event_timeout. §4.5: with `conn.event_timeout 1 2` a reader blocked for
 // 2 s is closed (warning at 1 s); one with the defaults (15 and 30 s) survives such a stall.
-test('a stalled reader is closed only after its close timeout; one with the default timeouts survives the stall', async (t) => {
+test('a stalled reader is closed only after its close timeout; one with the default timeouts survives the stall', async t => {
 	const dir = await tempDir(t);
 	const path = join(dir, 'ctl.sock');
-	const d = await startDaemon(t, ['-S', path], {interactive: false, cwd: dir});
+	const d = await startDaemon(t, ['-S', path], { interactive: false, cwd: dir });
 	const flooder = await Flooder.connect(path);
 	t.teardown(() => flooder.close());
 	const short = await SocketClient.connect(path);
@@ -194,14 +202,17 @@ test('a stalled reader is closed only after its close timeout; one with the defa
 	await flooder.flood(4000); // ~4 MB: both readers block
 	// Both stay paused: the close is seen in the daemon's log (a paused socket reads no EOF).
 	const closing = /^error: controller \d+ blocked pipe for \d+ seconds, closing connection$/;
-	const closed = await pollUntil(() => d.stderr.seen.find((line) => closing.test(line)), 'a reader closed', 6000);
+	const closed = await pollUntil(() => d.stderr.seen.find(line => closing.test(line)), 'a reader closed', 6000);
 	const elapsed = performance.now() - start;
 	t.true(elapsed >= 1900, `closed ${Math.round(elapsed)} ms after the flood began (close timeout 2 s)`);
 	t.regex(closed, /blocked pipe for 2 seconds, closing connection$/);
-	t.true(d.stderr.seen.some((line) => /^warning: controller \d+ blocked pipe for 1 seconds$/.test(line)), 'warned at the reset timeout');
+	t.true(
+		d.stderr.seen.some(line => /^warning: controller \d+ blocked pipe for 1 seconds$/.test(line)),
+		'warned at the reset timeout',
+	);
 	short.socket.resume();
 	await short.lines.ended;
-	t.is(d.stderr.seen.filter((line) => closing.test(line)).length, 1, 'only the short-timeout reader was closed');
+	t.is(d.stderr.seen.filter(line => closing.test(line)).length, 1, 'only the short-timeout reader was closed');
 	// The default-timeout reader, stalled as long, is still there.
 	t.false(patient.lines.done, 'the reader with default timeouts was not closed');
 	patient.socket.resume();

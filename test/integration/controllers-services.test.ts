@@ -3,27 +3,46 @@
 // keeps receiving events until it exits, a command-only one (control.cmd), controllers and socket
 // peers that stop in the middle of a line, and fd accounting over 1,000 controller restarts.
 
-import {join} from 'node:path';
-import test, {type ExecutionContext} from 'ava';
+import { join } from 'node:path';
+import test, { type ExecutionContext } from 'ava';
 import * as sys from '../../src/os/sys.js';
-import {descendants, EventScan, fixture, listFds, pidOf, pollUntil, processState, readText, SocketClient, startDaemon, tempDir, type Daemon} from './helpers/daemon.js';
+import {
+	descendants,
+	EventScan,
+	fixture,
+	listFds,
+	pidOf,
+	pollUntil,
+	processState,
+	readText,
+	SocketClient,
+	startDaemon,
+	tempDir,
+	type Daemon,
+} from './helpers/daemon.js';
 
 /** Polls until the file at `path` has a line matching `pattern`; returns all its lines. */
 function fileHasLine(path: string, pattern: RegExp, what: string): Promise<string[]> {
-	return pollUntil(() => {
-		const lines = readText(path).split('\n');
-		return lines.some((line) => pattern.test(line)) ? lines : undefined;
-	}, () => `${what}: ${JSON.stringify(readText(path).slice(-300))}`);
+	return pollUntil(
+		() => {
+			const lines = readText(path).split('\n');
+			return lines.some(line => pattern.test(line)) ? lines : undefined;
+		},
+		() => `${what}: ${JSON.stringify(readText(path).slice(-300))}`,
+	);
 }
 
 async function configure(t: ExecutionContext, d: Daemon, lines: readonly string[]): Promise<void> {
 	for (const line of lines) {
 		const reply = await d.command(line);
-		t.false(reply.some((r) => r.startsWith('error')), `${line}: ${reply.join(' | ')}`);
+		t.false(
+			reply.some(r => r.startsWith('error')),
+			`${line}: ${reply.join(' | ')}`,
+		);
 	}
 }
 
-test('a restarter controller service restarts services on down, survives being killed, and re-syncs with statedump', async (t) => {
+test('a restarter controller service restarts services on down, survives being killed, and re-syncs with statedump', async t => {
 	const d = await startDaemon(t, []);
 	const a = new EventScan(d.stdout);
 	const b = new EventScan(d.stdout);
@@ -65,7 +84,7 @@ test('a restarter controller service restarts services on down, survives being k
 	t.true(['S', 'R'].includes(processState(ctlPid)), 'the controller is alive');
 });
 
-test('an event-only controller (control.event) keeps receiving events until it exits; what it writes is ignored', async (t) => {
+test('an event-only controller (control.event) keeps receiving events until it exits; what it writes is ignored', async t => {
 	const dir = await tempDir(t);
 	const out = join(dir, 'events.txt');
 	const d = await startDaemon(t, []);
@@ -87,11 +106,19 @@ test('an event-only controller (control.event) keeps receiving events until it e
 	await d.command('service.signal\tev\tTERM');
 	await ev.next(/^service\.state\tev\tdown\t\d+\t\d+\tsignal\tSIGTERM\t/);
 	const dump = await d.command('statedump');
-	t.false(dump.some((line) => line.startsWith('fd.state\tevil.')), 'the command it wrote was not executed');
-	t.is(readText(out).split('\n').filter((line) => line.startsWith('fd.state\te')).length, 10);
+	t.false(
+		dump.some(line => line.startsWith('fd.state\tevil.')),
+		'the command it wrote was not executed',
+	);
+	t.is(
+		readText(out)
+			.split('\n')
+			.filter(line => line.startsWith('fd.state\te')).length,
+		10,
+	);
 });
 
-test('a command-only controller (control.cmd): its commands run, it gets no events, errors go to the log', async (t) => {
+test('a command-only controller (control.cmd): its commands run, it gets no events, errors go to the log', async t => {
 	const dir = await tempDir(t);
 	const out = join(dir, 'cmd.txt');
 	const d = await startDaemon(t, []);
@@ -108,7 +135,7 @@ test('a command-only controller (control.cmd): its commands run, it gets no even
 	t.is(readText(out), 'eof\n', 'its input is shut: no events, not even its own');
 });
 
-test('a controller service that dies in the middle of a command: complete lines run, the partial one is discarded', async (t) => {
+test('a controller service that dies in the middle of a command: complete lines run, the partial one is discarded', async t => {
 	const d = await startDaemon(t, []);
 	const half = new EventScan(d.stdout);
 	await configure(t, d, [
@@ -120,7 +147,7 @@ test('a controller service that dies in the middle of a command: complete lines 
 	await half.next(/^service\.state\thalf\tdown\t\d+\t\d+\tsignal\tSIGKILL\t/);
 	await d.stderr.waitFor('warning: Command ends with EOF... ignored');
 	const dump = await d.command('statedump');
-	t.false(dump.some((line) => line.startsWith('fd.state\thalf.')));
+	t.false(dump.some(line => line.startsWith('fd.state\thalf.')));
 	t.deepEqual(await d.command('echo\tstill serving'), ['still serving']);
 });
 
@@ -132,13 +159,14 @@ test('a controller service that dies in the middle of a command: complete lines 
 // running `printf 'echo\tx\nfd.pipe\tsvc.r\tsvc.w\n'` (it exits at once). Expected: gone.r and
 // svc.r exist. Actual: neither does; the log shows `error: read(client[N])): Broken pipe` (a write
 // error reported as a read error).
-test('complete commands from a peer that has already gone are all executed', async (t) => {
+test('complete commands from a peer that has already gone are all executed', async t => {
 	const dir = await tempDir(t);
 	const path = join(dir, 'ctl.sock');
 	const d = await startDaemon(t, ['-S', path]);
 	// The peer writes and goes away while the daemon is stopped, so the daemon finds both the
 	// commands and the peer's end together (otherwise it may answer before the peer has gone).
-	const stopped = (): Promise<true> => pollUntil(() => (processState(d.pid) === 'T' ? true : undefined), 'the daemon stopped');
+	const stopped = (): Promise<true> =>
+		pollUntil(() => (processState(d.pid) === 'T' ? true : undefined), 'the daemon stopped');
 	process.kill(d.pid, 'SIGSTOP');
 	await stopped();
 	const fd = sys.createSocket('unix', 'stream', false);
@@ -161,18 +189,25 @@ test('complete commands from a peer that has already gone are all executed', asy
 	await stopped();
 	await pollUntil(() => {
 		const children = descendants(d.pid);
-		return children.length > 0 && children.every((child) => processState(child) === 'Z') ? true : undefined;
+		return children.length > 0 && children.every(child => processState(child) === 'Z') ? true : undefined;
 	}, 'the service exited');
 	process.kill(d.pid, 'SIGCONT');
 	pidOf(await scan.next(/^service\.state\tq\tup\t/));
-	const dump = await pollUntil(async () => {
-		const lines = await d.command('statedump');
-		return lines.some((line) => line.startsWith('fd.state\tgone.r\t')) && lines.some((line) => line.startsWith('fd.state\tsvc.r\t')) ? lines : undefined;
-	}, () => `gone.r and svc.r created; log: ${JSON.stringify(d.stderr.seen.slice(-4))}`, 2000);
+	const dump = await pollUntil(
+		async () => {
+			const lines = await d.command('statedump');
+			return lines.some(line => line.startsWith('fd.state\tgone.r\t')) &&
+				lines.some(line => line.startsWith('fd.state\tsvc.r\t'))
+				? lines
+				: undefined;
+		},
+		() => `gone.r and svc.r created; log: ${JSON.stringify(d.stderr.seen.slice(-4))}`,
+		2000,
+	);
 	t.truthy(dump);
 });
 
-test('a socket peer that closes in the middle of a line: earlier commands are answered, the partial one is discarded', async (t) => {
+test('a socket peer that closes in the middle of a line: earlier commands are answered, the partial one is discarded', async t => {
 	const dir = await tempDir(t);
 	const path = join(dir, 'ctl.sock');
 	const d = await startDaemon(t, ['-S', path]);
@@ -191,13 +226,13 @@ test('a socket peer that closes in the middle of a line: earlier commands are an
 	abrupt.close();
 	await d.stderr.waitFor('warning: Command ends with EOF... ignored');
 	const dump = await d.command('statedump');
-	t.false(dump.some((line) => /^fd\.state\t(mid|cut)\./.test(line)));
+	t.false(dump.some(line => /^fd\.state\t(mid|cut)\./.test(line)));
 	const next = await SocketClient.connect(path);
 	t.teardown(() => next.close());
 	t.deepEqual(await next.command('echo\tnext client served'), ['next client served']);
 });
 
-test('fd accounting: 1,000 restarts of controller services return the daemon to its fd baseline', async (t) => {
+test('fd accounting: 1,000 restarts of controller services return the daemon to its fd baseline', async t => {
 	const d = await startDaemon(t, []);
 	// Fast-exiting controllers of all three kinds: each reads its first event or writes one command.
 	const kinds = [
@@ -226,7 +261,9 @@ test('fd accounting: 1,000 restarts of controller services return the daemon to 
 			started++;
 		}
 	}
-	await pollUntil(() => (listFds(d.pid).length === baseline ? true : undefined),
-		() => `daemon fds back to ${baseline} (now ${listFds(d.pid).length})`);
-	t.is((await d.command('echo\talive')).filter((line) => !line.startsWith('service.state\t')).join('|'), 'alive');
+	await pollUntil(
+		() => (listFds(d.pid).length === baseline ? true : undefined),
+		() => `daemon fds back to ${baseline} (now ${listFds(d.pid).length})`,
+	);
+	t.is((await d.command('echo\talive')).filter(line => !line.startsWith('service.state\t')).join('|'), 'alive');
 });

@@ -2,35 +2,49 @@
 // errors and their exit statuses, -v/-q, the exit guard, `terminate` statuses and the guard
 // dance, the end of the interactive session. Options are checked by code and log line, not prose.
 
-import {join} from 'node:path';
+import { join } from 'node:path';
 import test from 'ava';
-import {execa} from 'execa';
-import {daemonBin, fixture, processGone, SocketClient, startDaemon, tempDir} from './helpers/daemon.js';
+import { execa } from 'execa';
+import { daemonBin, fixture, processGone, SocketClient, startDaemon, tempDir } from './helpers/daemon.js';
 
 /** Runs the daemon to its end (it should end at once); no stdin. */
-async function run(args: string[]): Promise<{code: number | undefined; stdout: string; stderr: string}> {
-	const result = await execa(daemonBin, args, {stdin: 'ignore', reject: false, timeout: 10_000, killSignal: 'SIGKILL'});
-	return {code: result.exitCode, stdout: result.stdout, stderr: result.stderr};
+async function run(args: string[]): Promise<{ code: number | undefined; stdout: string; stderr: string }> {
+	const result = await execa(daemonBin, args, {
+		stdin: 'ignore',
+		reject: false,
+		timeout: 10_000,
+		killSignal: 'SIGKILL',
+	});
+	return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
 }
 
-test('--help and -h print the usage on stdout and exit 1, even after other options', async (t) => {
+test('--help and -h print the usage on stdout and exit 1, even after other options', async t => {
 	for (const args of [['--help'], ['-h'], ['-i', '-h'], ['-vh']]) {
-		const {code, stdout} = await run(args);
+		const { code, stdout } = await run(args);
 		t.is(code, 1, args.join(' '));
 		t.regex(stdout, /^daemonproxy version \S+\noptions:\n/);
-		for (const option of ['--config', '--interactive', '--socket', '--exit-guard', '--verbose', '--quiet', '--help', '--version']) {
+		for (const option of [
+			'--config',
+			'--interactive',
+			'--socket',
+			'--exit-guard',
+			'--verbose',
+			'--quiet',
+			'--help',
+			'--version',
+		]) {
 			t.true(stdout.includes(option), option);
 		}
 	}
 });
 
-test('--version prints "daemonproxy version V" first and exits 1', async (t) => {
-	const {code, stdout} = await run(['--version']);
+test('--version prints "daemonproxy version V" first and exits 1', async t => {
+	const { code, stdout } = await run(['--version']);
 	t.is(code, 1);
 	t.regex(stdout.split('\n')[0] ?? '', /^daemonproxy version \d+\.\d+\.\d+\S*$/);
 });
 
-test('option errors: exit 2, one fatal log line, nothing on stdout', async (t) => {
+test('option errors: exit 2, one fatal log line, nothing on stdout', async t => {
 	const dir = await tempDir(t);
 	const missing = join(dir, 'missing.conf');
 	const cases: Array<[string[], string]> = [
@@ -48,17 +62,26 @@ test('option errors: exit 2, one fatal log line, nothing on stdout', async (t) =
 		[['-i', '-c', '-'], 'fatal: cannot combine -i with -c - (both would read stdin)'],
 	];
 	for (const [args, fatal] of cases) {
-		const {code, stdout, stderr} = await run(args);
+		const { code, stdout, stderr } = await run(args);
 		t.is(code, 2, args.join(' '));
 		t.is(stdout, '');
-		t.deepEqual(stderr.split('\n').filter((line) => line.startsWith('fatal: ')), [fatal]);
+		t.deepEqual(
+			stderr.split('\n').filter(line => line.startsWith('fatal: ')),
+			[fatal],
+		);
 	}
 });
 
-test('-v and -q move the log filter one step each, in order, as log.filter reports', async (t) => {
+test('-v and -q move the log filter one step each, in order, as log.filter reports', async t => {
 	const cases: Array<[string[], string]> = [
-		[[], 'debug'], [['-v'], 'trace'], [['-vv'], 'none'], [['-q'], 'info'],
-		[['--quiet', '-q'], 'warning'], [['-qqqqqqq'], 'fatal'], [['-qqqqqqqv'], 'error'], [['-vq', '--verbose'], 'trace'],
+		[[], 'debug'],
+		[['-v'], 'trace'],
+		[['-vv'], 'none'],
+		[['-q'], 'info'],
+		[['--quiet', '-q'], 'warning'],
+		[['-qqqqqqq'], 'fatal'],
+		[['-qqqqqqqv'], 'error'],
+		[['-vq', '--verbose'], 'trace'],
 	];
 	for (const [args, level] of cases) {
 		const d = await startDaemon(t, args);
@@ -67,7 +90,7 @@ test('-v and -q move the log filter one step each, in order, as log.filter repor
 	}
 });
 
-test('end of the interactive session: exit 0 and "info: interactive session ended"', async (t) => {
+test('end of the interactive session: exit 0 and "info: interactive session ended"', async t => {
 	const d = await startDaemon(t, []);
 	await d.command(`service.args\tkeep\t${fixture('sleep-forever.sh')}`);
 	d.send('service.start\tkeep');
@@ -98,8 +121,14 @@ test('end of the interactive session: exit 0 and "info: interactive session ende
 	t.true(partial.stderr.seen.includes('warning: Command ends with EOF... ignored'));
 });
 
-test('terminate N exits with N mod 256', async (t) => {
-	const cases: Array<[string, number]> = [['0', 0], ['5', 5], ['300', 44], ['-1', 255], ['256', 0]];
+test('terminate N exits with N mod 256', async t => {
+	const cases: Array<[string, number]> = [
+		['0', 0],
+		['5', 5],
+		['300', 44],
+		['-1', 255],
+		['256', 0],
+	];
 	for (const [argument, status] of cases) {
 		const d = await startDaemon(t, []);
 		d.send(`terminate\t${argument}`);
@@ -107,7 +136,7 @@ test('terminate N exits with N mod 256', async (t) => {
 	}
 });
 
-test('the terminate guard (§7.24, §7.25): only lifting it, or exec-on-exit, lets terminate end the daemon', async (t) => {
+test('the terminate guard (§7.24, §7.25): only lifting it, or exec-on-exit, lets terminate end the daemon', async t => {
 	const d = await startDaemon(t, []);
 	t.deepEqual(await d.command('terminate.guard\t+\t5'), []);
 	const error = (message: string, line: string): string => `error\t${message}, for command "${line}"`;
@@ -127,7 +156,9 @@ test('the terminate guard (§7.24, §7.25): only lifting it, or exec-on-exit, le
 	// With exec-on-exit configured, the right code execs it instead (§13.6).
 	const e = await startDaemon(t, []);
 	await e.command('terminate.guard\t+\t5');
-	await e.command('terminate.exec_args\tsh\t-c\techo "exec: code=$DAEMONPROXY_EXITCODE err=$DAEMONPROXY_ERROR" >&2; exit 9');
+	await e.command(
+		'terminate.exec_args\tsh\t-c\techo "exec: code=$DAEMONPROXY_EXITCODE err=$DAEMONPROXY_ERROR" >&2; exit 9',
+	);
 	t.deepEqual(await e.command('terminate\t1\t4'), [error('incorrect terminate guard code', 'terminate\t1\t4')]);
 	e.send('terminate\t1\t5');
 	t.is((await e.proc).exitCode, 9);
@@ -135,9 +166,9 @@ test('the terminate guard (§7.24, §7.25): only lifting it, or exec-on-exit, le
 	t.true(e.stderr.seen.includes('exec: code=1 err=terminated normally'));
 });
 
-test('--exit-guard 5 --bogus -i: the option error is survived, and so is the end of the session', async (t) => {
+test('--exit-guard 5 --bogus -i: the option error is survived, and so is the end of the session', async t => {
 	const path = join(await tempDir(t), 'ctl.sock');
-	const d = await startDaemon(t, ['--exit-guard', '5', '--bogus', '-i', '-S', path], {interactive: false});
+	const d = await startDaemon(t, ['--exit-guard', '5', '--bogus', '-i', '-S', path], { interactive: false });
 	for (let i = 0; i < 6; i++) t.regex(await d.stdout.next(), /^info\t/);
 	t.deepEqual(await d.command('echo\trunning'), ['running']);
 	await d.stderr.waitFor('fatal: (attempting to continue) Unknown option --bogus  (see --help)');
@@ -146,7 +177,9 @@ test('--exit-guard 5 --bogus -i: the option error is survived, and so is the end
 	const client = await SocketClient.connect(path);
 	t.teardown(() => client.close());
 	t.deepEqual(await client.command('echo\tstill running'), ['still running']);
-	t.deepEqual(await client.command('terminate\t0'), ['error\tterminate guard code required, for command "terminate\t0"']);
+	t.deepEqual(await client.command('terminate\t0'), [
+		'error\tterminate guard code required, for command "terminate\t0"',
+	]);
 	await client.command('terminate.guard\t-\t5');
 	client.send('terminate\t0');
 	t.is((await d.proc).exitCode, 0);

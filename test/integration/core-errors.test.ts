@@ -3,7 +3,7 @@
 // rule of §5.1 (with our fix for exactly 30 bytes), the log lines, and that failures change nothing.
 
 import test from 'ava';
-import {fixture, startDaemon, type Daemon} from './helpers/daemon.js';
+import { fixture, startDaemon, type Daemon } from './helpers/daemon.js';
 
 /** §5.1 with the man page's fix: whole up to 30 bytes, else the first 30 bytes and `...`. */
 function expectedError(message: string, line: string): string {
@@ -137,15 +137,18 @@ const OTHER_ROWS: ReadonlyArray<readonly [string, string]> = [
 
 // statedump with the durations blanked, which change with time alone.
 async function snapshot(d: Daemon): Promise<string[]> {
-	return (await d.command('statedump')).map((line) => {
+	return (await d.command('statedump')).map(line => {
 		const f = line.split('\t');
 		if (f[0] === 'service.state') f[7] = f[8] = '*';
 		return f.join('\t');
 	});
 }
 
-for (const [title, rows] of [['service.*', SERVICE_ROWS], ['other', OTHER_ROWS]] as const) {
-	test(`${title} commands: each failure is one 1.1-shaped error line, and changes nothing`, async (t) => {
+for (const [title, rows] of [
+	['service.*', SERVICE_ROWS],
+	['other', OTHER_ROWS],
+] as const) {
+	test(`${title} commands: each failure is one 1.1-shaped error line, and changes nothing`, async t => {
 		const d = await startDaemon(t, []);
 		await setUp(d);
 		const before = await snapshot(d);
@@ -156,28 +159,34 @@ for (const [title, rows] of [['service.*', SERVICE_ROWS], ['other', OTHER_ROWS]]
 	});
 }
 
-test('service.signal to the group of a process that leads none: can\'t kill … (pgid PID)', async (t) => {
+test("service.signal to the group of a process that leads none: can't kill … (pgid PID)", async t => {
 	const d = await startDaemon(t, []);
 	const pid = await setUp(d);
 	const line = 'service.signal\trun\tCONT\tgroup';
 	t.deepEqual(await d.command(line), [expectedError(`can't kill run (pgid ${pid}): No such process`, line)]);
 });
 
-test('error context: 29 and 30 bytes shown whole, 31 bytes cut to 30 plus "..." (§5.1, our fix)', async (t) => {
+test('error context: 29 and 30 bytes shown whole, 31 bytes cut to 30 plus "..." (§5.1, our fix)', async t => {
 	const d = await startDaemon(t, []);
-	t.deepEqual(await d.command('service.start\tabcdefghijklmno'),
-		['error\tNo such service, for command "service.start\tabcdefghijklmno"']);
-	t.deepEqual(await d.command('service.start\tabcdefghijklmnop'),
-		['error\tNo such service, for command "service.start\tabcdefghijklmnop"']);
-	t.deepEqual(await d.command('service.start\tabcdefghijklmnopq'),
-		['error\tNo such service, for command "service.start\tabcdefghijklmnop..."']);
+	t.deepEqual(await d.command('service.start\tabcdefghijklmno'), [
+		'error\tNo such service, for command "service.start\tabcdefghijklmno"',
+	]);
+	t.deepEqual(await d.command('service.start\tabcdefghijklmnop'), [
+		'error\tNo such service, for command "service.start\tabcdefghijklmnop"',
+	]);
+	t.deepEqual(await d.command('service.start\tabcdefghijklmnopq'), [
+		'error\tNo such service, for command "service.start\tabcdefghijklmnop..."',
+	]);
 	const long = `service.start\t${'x'.repeat(1009)}`; // 1023 bytes, an invalid name
-	t.deepEqual(await d.command(long), [`error\tInvalid service name, for command "service.start\t${'x'.repeat(16)}..."`]);
+	t.deepEqual(await d.command(long), [
+		`error\tInvalid service name, for command "service.start\t${'x'.repeat(16)}..."`,
+	]);
 	// Messages are not cut to 63 bytes (1.1 did).
 	const program = `/nonexistent/${'p'.repeat(80)}`;
 	await d.command(`service.args\tlongpath\t${program}`);
-	t.deepEqual(await d.command('service.start\tlongpath'),
-		[`error\tcannot execute "${program}": No such file or directory, for command "service.start\tlongpath"`]);
+	t.deepEqual(await d.command('service.start\tlongpath'), [
+		`error\tcannot execute "${program}": No such file or directory, for command "service.start\tlongpath"`,
+	]);
 	// The log gets the line (up to 90 bytes, then `'...`) and the message.
 	await d.stderr.waitFor("error: controller[0] command failed: 'service.start\tabcdefghijklmnop'");
 	t.is(await d.stderr.next(), "error:   with error: 'No such service'");

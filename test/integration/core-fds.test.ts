@@ -2,21 +2,21 @@
 // lists, at their positions, and nothing else of the daemon's (sockets, pipes, handles, its log);
 // and programs that cannot run: refused by service.start, the daemon and its services unharmed.
 
-import {chmod, readFile, writeFile} from 'node:fs/promises';
-import {readFileSync, readlinkSync} from 'node:fs';
-import {join} from 'node:path';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import test from 'ava';
-import {fixture, pollUntil, processGone, SocketClient, startDaemon, tempDir, type Daemon} from './helpers/daemon.js';
+import { fixture, pollUntil, processGone, SocketClient, startDaemon, tempDir, type Daemon } from './helpers/daemon.js';
 
 function waitState(d: Daemon, name: string, state: string): Promise<string> {
 	const prefix = `service.state\t${name}\t${state}\t`;
-	return pollUntil(() => d.stdout.seen.find((line) => line.startsWith(prefix)), `no ${state} event for ${name}`);
+	return pollUntil(() => d.stdout.seen.find(line => line.startsWith(prefix)), `no ${state} event for ${name}`);
 }
 
-test('null, stdout, stderr: the child has fds 0-2 and nothing of the daemon\'s other descriptors', async (t) => {
+test("null, stdout, stderr: the child has fds 0-2 and nothing of the daemon's other descriptors", async t => {
 	const dir = await tempDir(t);
 	const path = join(dir, 'ctl.sock');
-	const d = await startDaemon(t, ['-S', path], {interactive: false});
+	const d = await startDaemon(t, ['-S', path], { interactive: false });
 	const client = await SocketClient.connect(path);
 	t.teardown(() => client.close());
 	// Give the daemon more to leak: pipes, a file, a second connection.
@@ -36,7 +36,7 @@ test('null, stdout, stderr: the child has fds 0-2 and nothing of the daemon\'s o
 	t.deepEqual(d.stdout.seen, ['0 /dev/null', `1 ${stdout}`, `2 ${stderr}`]);
 });
 
-test('- closes a position; an empty entry does too (our fix); nothing beyond the list', async (t) => {
+test('- closes a position; an empty entry does too (our fix); nothing beyond the list', async t => {
 	const dir = await tempDir(t);
 	const d = await startDaemon(t, []);
 	await d.command('fd.pipe\tx.r\tx.w');
@@ -52,15 +52,19 @@ test('- closes a position; an empty entry does too (our fix); nothing beyond the
 		await d.command(`service.fds\tp\t${list}`);
 		const from = d.stdout.seen.length;
 		d.send('service.start\tp');
-		await pollUntil(() => d.stdout.seen.slice(from).find((line) => /^service\.state\tp\tdown\t\d+\t\d+\texit\t0\t/.test(line)),
-			`print-fds with ${JSON.stringify(list)} did not exit 0`);
-		const lines = (await readFile(file, 'latin1')).split('\n').filter((line) => line !== '')
-			.map((line) => line.replace(file, 'OUT').replace(/pipe:\[\d+\]/, 'pipe:[*]'));
+		await pollUntil(
+			() => d.stdout.seen.slice(from).find(line => /^service\.state\tp\tdown\t\d+\t\d+\texit\t0\t/.test(line)),
+			`print-fds with ${JSON.stringify(list)} did not exit 0`,
+		);
+		const lines = (await readFile(file, 'latin1'))
+			.split('\n')
+			.filter(line => line !== '')
+			.map(line => line.replace(file, 'OUT').replace(/pipe:\[\d+\]/, 'pipe:[*]'));
 		t.deepEqual(lines, expected, list);
 	}
 });
 
-test('a program that does not exist or cannot be executed: service.start refuses; all else runs on', async (t) => {
+test('a program that does not exist or cannot be executed: service.start refuses; all else runs on', async t => {
 	const dir = await tempDir(t);
 	const d = await startDaemon(t, []);
 	await d.command(`service.args\tkeep\t${fixture('sleep-forever.sh')}`);
@@ -77,17 +81,21 @@ test('a program that does not exist or cannot be executed: service.start refuses
 	];
 	for (const [i, [program, reason]] of cases.entries()) {
 		await d.command(`service.args\tbad${i}\t${program}\targ`);
-		t.deepEqual(await d.command(`service.start\tbad${i}`),
-			[`error\tcannot execute "${program}": ${reason}, for command "service.start\tbad${i}"`]);
+		t.deepEqual(await d.command(`service.start\tbad${i}`), [
+			`error\tcannot execute "${program}": ${reason}, for command "service.start\tbad${i}"`,
+		]);
 	}
 	t.deepEqual(await d.command('echo\talive'), ['alive']);
 	const dump = await d.command('statedump');
-	t.true(dump.some((line) => line.startsWith(up.split('\t').slice(0, 5).join('\t') + '\t')), 'keep is still up with its pid');
+	t.true(
+		dump.some(line => line.startsWith(up.split('\t').slice(0, 5).join('\t') + '\t')),
+		'keep is still up with its pid',
+	);
 	for (let i = 0; i < cases.length; i++) t.true(dump.includes(`service.state\tbad${i}\tdown\t-\t-\t-\t-\t-\t-`));
 	t.false(processGone(Number(up.split('\t')[4])));
 });
 
-test('an automatic start of a missing program: logged, down … exit 3 without an up, restarted later', async (t) => {
+test('an automatic start of a missing program: logged, down … exit 3 without an up, restarted later', async t => {
 	const d = await startDaemon(t, []);
 	await d.command('service.args\tauto\t/nonexistent/program');
 	d.send('service.auto_up\tauto\t5\talways');
@@ -95,7 +103,9 @@ test('an automatic start of a missing program: logged, down … exit 3 without a
 	t.regex(down, /^service\.state\tauto\tdown\t\d+\t-\texit\t3\t0\t0$/);
 	await d.stderr.waitFor('error: exec(/nonexistent/program, ...) failed: No such file or directory');
 	const lines = await d.command('service.auto_up\tauto\t-');
-	const states = d.stdout.seen.filter((line) => line.startsWith('service.state\tauto\t')).map((line) => line.split('\t')[2]);
+	const states = d.stdout.seen
+		.filter(line => line.startsWith('service.state\tauto\t'))
+		.map(line => line.split('\t')[2]);
 	t.deepEqual(states, ['start', 'down', 'start']);
 	t.is(lines.at(-1), 'service.auto_up\tauto\t-');
 	t.deepEqual(await d.command('service.start\tauto\t-'), ['service.state\tauto\tdown\t-\t-\t-\t-\t-\t-']);
@@ -112,14 +122,15 @@ test('an automatic start of a missing program: logged, down … exit 3 without a
 // description (private-writer.ts falls back to dup + setNonblock for sockets). Every service given
 // the `stderr` handle then writes to a non-blocking socket and can fail with EAGAIN. The man page
 // (COMPATIBILITY, Logging) says daemonproxy never makes descriptors it shares non-blocking.
-test('a child given the stderr handle gets it blocking, as the daemon received it', async (t) => {
+test('a child given the stderr handle gets it blocking, as the daemon received it', async t => {
 	const d = await startDaemon(t, []); // the harness's stdio are socketpairs
 	await d.command(`service.args\ts\t${fixture('sleep-forever.sh')}`);
 	await d.command('service.fds\ts\tnull\tstderr\tstderr');
 	d.send('service.start\ts');
 	const pid = (await waitState(d, 's', 'up')).split('\t')[4] ?? '';
-	const flags = (fd: number): number => Number.parseInt(/^flags:\s+([0-7]+)$/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'latin1'))?.[1] ?? '', 8);
+	const flags = (fd: number): number =>
+		Number.parseInt(/^flags:\s+([0-7]+)$/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'latin1'))?.[1] ?? '', 8);
 	const O_NONBLOCK = 0o4000;
-	t.is(flags(2) & O_NONBLOCK, 0, 'the service\'s stderr is non-blocking');
+	t.is(flags(2) & O_NONBLOCK, 0, "the service's stderr is non-blocking");
 	t.is(flags(0) & O_NONBLOCK, 0);
 });

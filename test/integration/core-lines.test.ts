@@ -2,11 +2,11 @@
 // daemon over -i and over a control socket: echo, ignored lines, unknown commands, the 1023-byte
 // limit, and bytes below 32. Every check reads replies up to an echo barrier (§2.5).
 
-import {join} from 'node:path';
+import { join } from 'node:path';
 import test from 'ava';
-import {SocketClient, startDaemon, tempDir} from './helpers/daemon.js';
+import { SocketClient, startDaemon, tempDir } from './helpers/daemon.js';
 
-test('echo: replies with everything after the first TAB; echo alone or echo\\t says nothing', async (t) => {
+test('echo: replies with everything after the first TAB; echo alone or echo\\t says nothing', async t => {
 	const d = await startDaemon(t, []);
 	t.deepEqual(await d.command('echo\thello\tworld'), ['hello\tworld']);
 	t.deepEqual(await d.command('echo'), []);
@@ -16,7 +16,7 @@ test('echo: replies with everything after the first TAB; echo alone or echo\\t s
 	t.deepEqual(await d.command('echo\t  spaced  '), ['  spaced  ']);
 });
 
-test('comments, blank and whitespace-only lines are ignored; a leading space is not', async (t) => {
+test('comments, blank and whitespace-only lines are ignored; a leading space is not', async t => {
 	const d = await startDaemon(t, []);
 	for (const line of ['#', '# comment', '#echo\tx', '', ' ', '\t', '  \t \r', '\r', '\0', ' \t\r\0 ']) {
 		t.deepEqual(await d.command(line), [], JSON.stringify(line));
@@ -29,10 +29,24 @@ test('comments, blank and whitespace-only lines are ignored; a leading space is 
 	t.pass();
 });
 
-test('verbs are matched exactly: object-prototype names and case variants are unknown commands', async (t) => {
+test('verbs are matched exactly: object-prototype names and case variants are unknown commands', async t => {
 	const d = await startDaemon(t, []);
-	const verbs = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'prototype',
-		'ECHO', 'Echo', 'statedump2', 'service', 'service.', 'service.start.', 'fd', 'nosuch.verb'];
+	const verbs = [
+		'__proto__',
+		'constructor',
+		'toString',
+		'hasOwnProperty',
+		'valueOf',
+		'prototype',
+		'ECHO',
+		'Echo',
+		'statedump2',
+		'service',
+		'service.',
+		'service.start.',
+		'fd',
+		'nosuch.verb',
+	];
 	for (const verb of verbs) {
 		t.deepEqual(await d.command(`${verb}\tx`), [`error\tUnknown command: ${verb}`]);
 		t.deepEqual(await d.command(verb), [`error\tUnknown command: ${verb}`]);
@@ -40,7 +54,7 @@ test('verbs are matched exactly: object-prototype names and case variants are un
 	t.deepEqual(await d.command('echo\tstill here'), ['still here']);
 });
 
-test('a 1023-byte line is accepted; a 1024-byte line gives "line too long" exactly once', async (t) => {
+test('a 1023-byte line is accepted; a 1024-byte line gives "line too long" exactly once', async t => {
 	const d = await startDaemon(t, []);
 	const max = `echo\t${'a'.repeat(1018)}`;
 	t.is(max.length, 1023);
@@ -58,24 +72,27 @@ test('a 1023-byte line is accepted; a 1024-byte line gives "line too long" exact
 	// The log (another pipe, complete once the daemon has exited) says so once per over-long line.
 	d.closeStdin();
 	await d.stderr.ended;
-	const exceeds = d.stderr.seen.filter((line) => /^error: controller\[\d+\] command exceeds buffer size$/.test(line));
+	const exceeds = d.stderr.seen.filter(line => /^error: controller\[\d+\] command exceeds buffer size$/.test(line));
 	t.is(exceeds.length, 2);
 });
 
-test('bytes below 32 and above 127 pass through unchanged', async (t) => {
+test('bytes below 32 and above 127 pass through unchanged', async t => {
 	const d = await startDaemon(t, []);
 	const text = '\x01\x02\x07\x08\x0b\x0c\x1b[31m\x1f\x7f\x80\xe9\xff';
 	t.deepEqual(await d.command(`echo\t${text}`), [text]);
-	t.deepEqual(await d.command('service.tags\tctl\ta\x01b\t\x1b[0m\t\xe9'), ['service.tags\tctl\ta\x01b\t\x1b[0m\t\xe9']);
+	t.deepEqual(await d.command('service.tags\tctl\ta\x01b\t\x1b[0m\t\xe9'), [
+		'service.tags\tctl\ta\x01b\t\x1b[0m\t\xe9',
+	]);
 	// Names keep their rule (§2.4): a control byte makes a name invalid.
-	t.deepEqual(await d.command('service.tags\tbad\x01name'),
-		['error\tInvalid service name, for command "service.tags\tbad\x01name"']);
+	t.deepEqual(await d.command('service.tags\tbad\x01name'), [
+		'error\tInvalid service name, for command "service.tags\tbad\x01name"',
+	]);
 	t.deepEqual(await d.command('\x01'), ['error\tUnknown command: \x01']);
 });
 
-test('the same framing over a control socket: echo, ignored lines, unknown commands, line too long', async (t) => {
+test('the same framing over a control socket: echo, ignored lines, unknown commands, line too long', async t => {
 	const path = join(await tempDir(t), 'ctl.sock');
-	await startDaemon(t, ['-S', path], {interactive: false});
+	await startDaemon(t, ['-S', path], { interactive: false });
 	const client = await SocketClient.connect(path);
 	t.teardown(() => client.close());
 	t.deepEqual(await client.command('echo\tover\tsocket'), ['over\tsocket']);

@@ -2,10 +2,20 @@
 // run, never faster than once a second (our fix for an unset interval), one start line each. Nothing
 // sleeps: the daemon's timestamps are read, and each run stamps its own start time in a file.
 
-import {readFile} from 'node:fs/promises';
-import {join} from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import test from 'ava';
-import {fields, fixture, next, pollUntil, startDaemon, stateRe, tempDir, type Cursors, type Daemon} from './helpers/daemon.js';
+import {
+	fields,
+	fixture,
+	next,
+	pollUntil,
+	startDaemon,
+	stateRe,
+	tempDir,
+	type Cursors,
+	type Daemon,
+} from './helpers/daemon.js';
 
 /** /proc/uptime, which stamp-exit.sh reads, has a resolution of 10 ms. */
 const STAMP_RESOLUTION_S = 0.01;
@@ -13,10 +23,13 @@ const STAMP_RESOLUTION_S = 0.01;
 /** The `PID UPTIME` lines that stamp-exit.sh appended, one per run. */
 async function readStamps(file: string): Promise<Array<[number, number]>> {
 	const text = await readFile(file, 'latin1').catch(() => '');
-	return text.split('\n').filter((line) => line !== '').map((line) => {
-		const [pid, uptime] = line.split(' ').map(Number);
-		return [pid ?? 0, uptime ?? 0];
-	});
+	return text
+		.split('\n')
+		.filter(line => line !== '')
+		.map(line => {
+			const [pid, uptime] = line.split(' ').map(Number);
+			return [pid ?? 0, uptime ?? 0];
+		});
 }
 
 /** Seconds between the start of run i-1 and run i. */
@@ -29,7 +42,7 @@ async function stopRestarts(d: Daemon, name: string): Promise<void> {
 	await d.command(`service.start\t${name}\t-`);
 }
 
-test('a short run is restarted one interval after its exit, with exactly one start line per restart', async (t) => {
+test('a short run is restarted one interval after its exit, with exactly one start line per restart', async t => {
 	const stamps = join(await tempDir(t), 'stamps');
 	const d = await startDaemon(t, []);
 	const c: Cursors = new Map();
@@ -48,15 +61,18 @@ test('a short run is restarted one interval after its exit, with exactly one sta
 	t.is(down2.lines.length, 1);
 	// The third start is pending (for two seconds): disabling auto-start keeps it, cancelling ends it.
 	t.is((await d.command('service.auto_up\tr\t-')).at(-1), 'service.auto_up\tr\t-');
-	t.is(d.stdout.seen.filter((line) => stateRe('r', 'start').test(line)).length, 3);
+	t.is(d.stdout.seen.filter(line => stateRe('r', 'start').test(line)).length, 3);
 	t.deepEqual(await d.command('service.start\tr\t-'), ['service.state\tr\tdown\t-\t-\t-\t-\t-\t-']);
 	// The runs themselves say when they started: two seconds apart at least.
 	const runs = await readStamps(stamps);
-	t.deepEqual(runs.map(([pid]) => String(pid)), [up1.f[2], up2.f[2]]);
+	t.deepEqual(
+		runs.map(([pid]) => String(pid)),
+		[up1.f[2], up2.f[2]],
+	);
 	t.true(gap(runs, 1) >= 2 - STAMP_RESOLUTION_S, `runs ${gap(runs, 1).toFixed(2)} s apart`);
 });
 
-test('with triggers but no interval, a failing service restarts at most once a second (our fix)', async (t) => {
+test('with triggers but no interval, a failing service restarts at most once a second (our fix)', async t => {
 	const stamps = join(await tempDir(t), 'stamps');
 	const d = await startDaemon(t, []);
 	const c: Cursors = new Map();
@@ -69,7 +85,13 @@ test('with triggers but no interval, a failing service restarts at most once a s
 		const down = await next(d, c, 'f', 'down');
 		t.deepEqual(down.f.slice(3, 5), ['exit', '1']);
 		const up = await next(d, c, 'f', 'up');
-		t.deepEqual(up.lines.map((line) => fields(line).slice(0, 2)), [['start', String(Number(down.f[1]) + 1)], ['up', up.f[1]]]);
+		t.deepEqual(
+			up.lines.map(line => fields(line).slice(0, 2)),
+			[
+				['start', String(Number(down.f[1]) + 1)],
+				['up', up.f[1]],
+			],
+		);
 	}
 	await stopRestarts(d, 'f');
 	const runs = await pollUntil(async () => {
@@ -79,7 +101,7 @@ test('with triggers but no interval, a failing service restarts at most once a s
 	for (const i of [1, 2]) t.true(gap(runs, i) >= 1 - STAMP_RESOLUTION_S, `runs ${gap(runs, i).toFixed(2)} s apart`);
 });
 
-test('a run longer than the interval is restarted at once', async (t) => {
+test('a run longer than the interval is restarted at once', async t => {
 	const d = await startDaemon(t, []);
 	const c: Cursors = new Map();
 	await d.command('service.args\tlong\t/bin/sh\t-c\tsleep 1.2');

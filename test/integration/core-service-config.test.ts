@@ -3,29 +3,33 @@
 // changes nothing (no ghost service, no stored interval). Broadcasts are checked on a second
 // controller, a socket connection, which must see the events but none of the issuer's replies.
 
-import {join} from 'node:path';
+import { join } from 'node:path';
 import test from 'ava';
-import {fixture, pollUntil, SocketClient, startDaemon, tempDir, type Daemon} from './helpers/daemon.js';
+import { fixture, pollUntil, SocketClient, startDaemon, tempDir, type Daemon } from './helpers/daemon.js';
 
-async function withObserver(t: Parameters<typeof startDaemon>[0]): Promise<{d: Daemon; observer: SocketClient}> {
+async function withObserver(t: Parameters<typeof startDaemon>[0]): Promise<{ d: Daemon; observer: SocketClient }> {
 	const path = join(await tempDir(t), 'ctl.sock');
 	const d = await startDaemon(t, ['-S', path]);
 	const observer = await SocketClient.connect(path);
 	t.teardown(() => observer.close());
 	t.deepEqual(await observer.command('echo\tready'), ['ready']);
-	return {d, observer};
+	return { d, observer };
 }
 
 /** Sends lines from the issuer, then checks what it and the observer saw (observer: broadcasts only). */
-async function exchange(d: Daemon, observer: SocketClient, line: string): Promise<{issuer: string[]; broadcast: string[]}> {
+async function exchange(
+	d: Daemon,
+	observer: SocketClient,
+	line: string,
+): Promise<{ issuer: string[]; broadcast: string[] }> {
 	const issuer = await d.command(line);
 	// The observer's barrier runs after the issuer's command, so every broadcast has reached it.
 	const broadcast = await observer.command('# sync');
-	return {issuer, broadcast};
+	return { issuer, broadcast };
 }
 
-test('service.args: reply and broadcast are the stored vector (§7.4)', async (t) => {
-	const {d, observer} = await withObserver(t);
+test('service.args: reply and broadcast are the stored vector (§7.4)', async t => {
+	const { d, observer } = await withObserver(t);
 	const cases: Array<[string, string]> = [
 		['service.args\tweb\t/bin/sleep\t1', 'service.args\tweb\t/bin/sleep\t1'],
 		['service.args\tfoo', 'service.args\tfoo\t'],
@@ -34,12 +38,12 @@ test('service.args: reply and broadcast are the stored vector (§7.4)', async (t
 		[`service.args\t${'a'.repeat(31)}\tx`, `service.args\t${'a'.repeat(31)}\tx`],
 	];
 	for (const [line, event] of cases) {
-		t.deepEqual(await exchange(d, observer, line), {issuer: [event], broadcast: [event]}, JSON.stringify(line));
+		t.deepEqual(await exchange(d, observer, line), { issuer: [event], broadcast: [event] }, JSON.stringify(line));
 	}
 });
 
-test('service.tags: verbatim, empty fields kept, no fields clears (§7.3)', async (t) => {
-	const {d, observer} = await withObserver(t);
+test('service.tags: verbatim, empty fields kept, no fields clears (§7.3)', async t => {
+	const { d, observer } = await withObserver(t);
 	const cases: Array<[string, string]> = [
 		['service.tags\tweb\towner=ops\tprio=2', 'service.tags\tweb\towner=ops\tprio=2'],
 		['service.tags\tweb\ta\t\tb\t', 'service.tags\tweb\ta\t\tb\t'],
@@ -48,28 +52,42 @@ test('service.tags: verbatim, empty fields kept, no fields clears (§7.3)', asyn
 		['service.tags\tweb\t', 'service.tags\tweb\t'],
 	];
 	for (const [line, event] of cases) {
-		t.deepEqual(await exchange(d, observer, line), {issuer: [event], broadcast: [event]}, JSON.stringify(line));
+		t.deepEqual(await exchange(d, observer, line), { issuer: [event], broadcast: [event] }, JSON.stringify(line));
 	}
 });
 
-test('service.fds: warnings for undefined names go to the issuer only, then the broadcast (§7.5)', async (t) => {
-	const {d, observer} = await withObserver(t);
+test('service.fds: warnings for undefined names go to the issuer only, then the broadcast (§7.5)', async t => {
+	const { d, observer } = await withObserver(t);
 	// The §7.5 example, exactly.
 	t.deepEqual(await exchange(d, observer, 'service.fds\ts1\tnull\tnope\t-\tstderr'), {
-		issuer: ['warning: fd "nope" is not yet defined', 'warning: fd "-" is not yet defined', 'service.fds\ts1\tnull\tnope\t-\tstderr'],
+		issuer: [
+			'warning: fd "nope" is not yet defined',
+			'warning: fd "-" is not yet defined',
+			'service.fds\ts1\tnull\tnope\t-\tstderr',
+		],
 		broadcast: ['service.fds\ts1\tnull\tnope\t-\tstderr'],
 	});
-	t.deepEqual(await exchange(d, observer, 'service.fds\ts1'), {issuer: ['service.fds\ts1\t'], broadcast: ['service.fds\ts1\t']});
-	t.deepEqual(await exchange(d, observer, 'service.fds\ts1\t'), {issuer: ['service.fds\ts1\t'], broadcast: ['service.fds\ts1\t']});
-	t.deepEqual(await exchange(d, observer, 'service.fds\ts1\tnull\tnull\tnull'),
-		{issuer: ['service.fds\ts1\tnull\tnull\tnull'], broadcast: ['service.fds\ts1\tnull\tnull\tnull']});
+	t.deepEqual(await exchange(d, observer, 'service.fds\ts1'), {
+		issuer: ['service.fds\ts1\t'],
+		broadcast: ['service.fds\ts1\t'],
+	});
+	t.deepEqual(await exchange(d, observer, 'service.fds\ts1\t'), {
+		issuer: ['service.fds\ts1\t'],
+		broadcast: ['service.fds\ts1\t'],
+	});
+	t.deepEqual(await exchange(d, observer, 'service.fds\ts1\tnull\tnull\tnull'), {
+		issuer: ['service.fds\ts1\tnull\tnull\tnull'],
+		broadcast: ['service.fds\ts1\tnull\tnull\tnull'],
+	});
 	t.deepEqual(await exchange(d, observer, 'service.fds\ts1\tnull\t\tstdout'), {
 		issuer: ['warning: fd "" is not yet defined', 'service.fds\ts1\tnull\t\tstdout'],
 		broadcast: ['service.fds\ts1\tnull\t\tstdout'],
 	});
 	// A name is resolved when it is used, not stored: once the handle exists, no warning.
-	t.deepEqual((await exchange(d, observer, 'service.fds\ts2\tlater.r')).issuer,
-		['warning: fd "later.r" is not yet defined', 'service.fds\ts2\tlater.r']);
+	t.deepEqual((await exchange(d, observer, 'service.fds\ts2\tlater.r')).issuer, [
+		'warning: fd "later.r" is not yet defined',
+		'service.fds\ts2\tlater.r',
+	]);
 	await exchange(d, observer, 'fd.pipe\tlater.r\tlater.w');
 	t.deepEqual(await exchange(d, observer, 'service.fds\ts2\tlater.r\tlater.w\tcontrol.socket'), {
 		issuer: ['service.fds\ts2\tlater.r\tlater.w\tcontrol.socket'],
@@ -77,14 +95,17 @@ test('service.fds: warnings for undefined names go to the issuer only, then the 
 	});
 });
 
-test('service.auto_up: the §7.6 session, and the interval and triggers kept on failure (our fix)', async (t) => {
-	const {d, observer} = await withObserver(t);
+test('service.auto_up: the §7.6 session, and the interval and triggers kept on failure (our fix)', async t => {
+	const { d, observer } = await withObserver(t);
 	const ok = async (line: string, event: string): Promise<void> => {
-		t.deepEqual(await exchange(d, observer, line), {issuer: [event], broadcast: [event]}, JSON.stringify(line));
+		t.deepEqual(await exchange(d, observer, line), { issuer: [event], broadcast: [event] }, JSON.stringify(line));
 	};
 	const fails = async (line: string, message: string): Promise<void> => {
 		const context = line.length <= 30 ? line : `${line.slice(0, 30)}...`;
-		t.deepEqual(await exchange(d, observer, line), {issuer: [`error\t${message}, for command "${context}"`], broadcast: []});
+		t.deepEqual(await exchange(d, observer, line), {
+			issuer: [`error\t${message}, for command "${context}"`],
+			broadcast: [],
+		});
 	};
 	await ok('service.auto_up\tfoo\t3\tSIGUSR1\tHUP', 'service.auto_up\tfoo\t3\tSIGUSR1\tHUP');
 	await ok('service.auto_up\tfoo\t-\tSIGUSR2', 'service.auto_up\tfoo\t3\tSIGUSR2');
@@ -101,23 +122,23 @@ test('service.auto_up: the §7.6 session, and the interval and triggers kept on 
 	await ok('service.auto_up\tfoo\t-\tINT', 'service.auto_up\tfoo\t2147483647\tINT');
 });
 
-test('service.auto_up with always: the start event comes before the auto_up line (§7.6 step 4)', async (t) => {
-	const {d, observer} = await withObserver(t);
+test('service.auto_up with always: the start event comes before the auto_up line (§7.6 step 4)', async t => {
+	const { d, observer } = await withObserver(t);
 	await exchange(d, observer, `service.args\tau\t${fixture('sleep-forever.sh')}`);
-	const {issuer, broadcast} = await exchange(d, observer, 'service.auto_up\tau\t1\talways');
+	const { issuer, broadcast } = await exchange(d, observer, 'service.auto_up\tau\t1\talways');
 	for (const lines of [issuer, broadcast]) {
 		t.regex(lines[0] ?? '', /^service\.state\tau\tstart\t\d+\t-\t-\t-\t-\t-$/);
 		t.is(lines[1], 'service.auto_up\tau\t1\talways');
 	}
 	// The fork follows asynchronously, and is broadcast too.
 	const up = /^service\.state\tau\tup\t\d+\t\d+\t-\t-\t\d+\t-$/;
-	await pollUntil(() => d.stdout.seen.some((line) => up.test(line)) || undefined, 'no up event on -i');
-	await pollUntil(() => observer.lines.seen.some((line) => up.test(line)) || undefined, 'no up event on the socket');
+	await pollUntil(() => d.stdout.seen.some(line => up.test(line)) || undefined, 'no up event on -i');
+	await pollUntil(() => observer.lines.seen.some(line => up.test(line)) || undefined, 'no up event on the socket');
 	t.pass();
 });
 
-test('a failed command creates no service (no ghost in statedump, our fix)', async (t) => {
-	const {d, observer} = await withObserver(t);
+test('a failed command creates no service (no ghost in statedump, our fix)', async t => {
+	const { d, observer } = await withObserver(t);
 	const failing = [
 		'service.auto_up\tghost1\tx',
 		'service.auto_up\tghost2\t3\tbogus',
@@ -128,13 +149,13 @@ test('a failed command creates no service (no ghost in statedump, our fix)', asy
 		'service.delete\tghost7',
 	];
 	for (const line of failing) {
-		const {issuer, broadcast} = await exchange(d, observer, line);
+		const { issuer, broadcast } = await exchange(d, observer, line);
 		t.is(issuer.length, 1);
 		t.regex(issuer[0] ?? '', /^error\t/);
 		t.deepEqual(broadcast, []);
 	}
 	await d.command('service.tags\treal');
-	const services = (await d.command('statedump')).filter((line) => line.startsWith('service.'));
+	const services = (await d.command('statedump')).filter(line => line.startsWith('service.'));
 	t.deepEqual(services, [
 		'service.state\treal\tdown\t-\t-\t-\t-\t-\t-',
 		'service.tags\treal\t',

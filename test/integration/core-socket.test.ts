@@ -2,17 +2,17 @@
 // mode 0600, removed at exit, a live daemon's socket never taken over, a stale one replaced, a
 // regular file never removed; and the routing of output between several controllers.
 
-import {lstat, mkdtemp, readdir, readFile, writeFile} from 'node:fs/promises';
-import {existsSync} from 'node:fs';
-import {createConnection} from 'node:net';
-import {join} from 'node:path';
+import { lstat, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
 import test from 'ava';
-import {execa} from 'execa';
-import {daemonBin, dpctlBin, SocketClient, startDaemon, tempDir, waitForPath} from './helpers/daemon.js';
+import { execa } from 'execa';
+import { daemonBin, dpctlBin, SocketClient, startDaemon, tempDir, waitForPath } from './helpers/daemon.js';
 
 /** One connect(2), no retry: 'connected' or the error code. */
 function connectOnce(path: string): Promise<string> {
-	return new Promise((resolve) => {
+	return new Promise(resolve => {
 		const socket = createConnection(path);
 		socket.once('connect', () => {
 			socket.destroy();
@@ -22,14 +22,19 @@ function connectOnce(path: string): Promise<string> {
 	});
 }
 
-async function runToEnd(args: string[]): Promise<{code: number | undefined; stderr: string}> {
-	const result = await execa(daemonBin, args, {stdin: 'ignore', reject: false, timeout: 10_000, killSignal: 'SIGKILL'});
-	return {code: result.exitCode, stderr: result.stderr};
+async function runToEnd(args: string[]): Promise<{ code: number | undefined; stderr: string }> {
+	const result = await execa(daemonBin, args, {
+		stdin: 'ignore',
+		reject: false,
+		timeout: 10_000,
+		killSignal: 'SIGKILL',
+	});
+	return { code: result.exitCode, stderr: result.stderr };
 }
 
-test('-S creates a socket of mode 0600, and the daemon removes it when it exits', async (t) => {
+test('-S creates a socket of mode 0600, and the daemon removes it when it exits', async t => {
 	const path = join(await tempDir(t), 'ctl.sock');
-	const d = await startDaemon(t, ['-S', path], {interactive: false});
+	const d = await startDaemon(t, ['-S', path], { interactive: false });
 	const client = await SocketClient.connect(path);
 	t.teardown(() => client.close());
 	const info = await lstat(path);
@@ -41,11 +46,11 @@ test('-S creates a socket of mode 0600, and the daemon removes it when it exits'
 	t.false(existsSync(path));
 });
 
-test('the socket path, at first sight, accepts and has its mode; no staging file is left beside it', async (t) => {
+test('the socket path, at first sight, accepts and has its mode; no staging file is left beside it', async t => {
 	const dir = await tempDir(t);
 	const path = join(dir, 'ctl.sock');
 	for (let i = 0; i < 5; i++) {
-		const d = await startDaemon(t, ['-S', path, '--socket-mode', '0640'], {interactive: false});
+		const d = await startDaemon(t, ['-S', path, '--socket-mode', '0640'], { interactive: false });
 		await waitForPath(path); // polls every few ms: the first sight of the path
 		t.is((await lstat(path)).mode & 0o777, 0o640);
 		t.is(await connectOnce(path), 'connected', 'the first attempt');
@@ -58,9 +63,9 @@ test('the socket path, at first sight, accepts and has its mode; no staging file
 	}
 });
 
-test('a second daemon on a live socket path refuses with exit 3 and leaves the socket alone', async (t) => {
+test('a second daemon on a live socket path refuses with exit 3 and leaves the socket alone', async t => {
 	const path = join(await tempDir(t), 'ctl.sock');
-	await startDaemon(t, ['-S', path], {interactive: false});
+	await startDaemon(t, ['-S', path], { interactive: false });
 	const client = await SocketClient.connect(path);
 	t.teardown(() => client.close());
 	const second = await runToEnd(['-S', path]);
@@ -73,13 +78,13 @@ test('a second daemon on a live socket path refuses with exit 3 and leaves the s
 	t.deepEqual(await again.command('echo\tand accepts'), ['and accepts']);
 });
 
-test('a stale socket (its daemon was killed) is replaced', async (t) => {
+test('a stale socket (its daemon was killed) is replaced', async t => {
 	const path = join(await tempDir(t), 'ctl.sock');
-	const first = await startDaemon(t, ['-S', path], {interactive: false});
+	const first = await startDaemon(t, ['-S', path], { interactive: false });
 	await waitForPath(path);
 	await first.stop(); // SIGKILL: the socket file stays behind, and nothing listens on it
 	t.true((await lstat(path)).isSocket());
-	const second = await startDaemon(t, ['-S', path], {interactive: false});
+	const second = await startDaemon(t, ['-S', path], { interactive: false });
 	const client = await SocketClient.connect(path);
 	t.teardown(() => client.close());
 	t.deepEqual(await client.command('echo\tnew daemon'), ['new daemon']);
@@ -87,16 +92,16 @@ test('a stale socket (its daemon was killed) is replaced', async (t) => {
 	t.pass();
 });
 
-test('a regular file at the socket path is never removed: exit 3', async (t) => {
+test('a regular file at the socket path is never removed: exit 3', async t => {
 	const path = join(await tempDir(t), 'not-a-socket');
 	await writeFile(path, 'precious\n');
-	const {code, stderr} = await runToEnd(['-S', path]);
+	const { code, stderr } = await runToEnd(['-S', path]);
 	t.is(code, 3);
 	t.true(stderr.split('\n').includes("fatal: Can't create controller socket"));
 	t.is(await readFile(path, 'utf8'), 'precious\n');
 });
 
-test('routing: events to every controller, replies and errors to the issuer only (§4.3)', async (t) => {
+test('routing: events to every controller, replies and errors to the issuer only (§4.3)', async t => {
 	const path = join(await tempDir(t), 'ctl.sock');
 	const d = await startDaemon(t, ['-S', path]);
 	const a = await SocketClient.connect(path);
@@ -112,20 +117,27 @@ test('routing: events to every controller, replies and errors to the issuer only
 	t.deepEqual(await b.command('# sync'), ['service.args\tweb\t/bin/true']);
 	t.deepEqual(await d.command('# sync'), ['service.args\tweb\t/bin/true']);
 	t.deepEqual(await a.command('echo\tfor a'), ['for a']);
-	t.deepEqual(await a.command('service.start\tnosuch'), ['error\tNo such service, for command "service.start\tnosuch"']);
+	t.deepEqual(await a.command('service.start\tnosuch'), [
+		'error\tNo such service, for command "service.start\tnosuch"',
+	]);
 	t.deepEqual(await a.command('bogus'), ['error\tUnknown command: bogus']);
-	t.deepEqual(await a.command('service.fds\tweb\tnope'), ['warning: fd "nope" is not yet defined', 'service.fds\tweb\tnope']);
+	t.deepEqual(await a.command('service.fds\tweb\tnope'), [
+		'warning: fd "nope" is not yet defined',
+		'service.fds\tweb\tnope',
+	]);
 	t.deepEqual(await a.command('log.filter'), ['log.filter\tdebug']);
 	t.true((await a.command('statedump')).length > 10);
 	t.deepEqual(await b.command('# sync'), ['service.fds\tweb\tnope']);
 	t.deepEqual(await d.command('# sync'), ['service.fds\tweb\tnope']);
-	t.deepEqual(await d.command('service.start\tnosuch'), ['error\tNo such service, for command "service.start\tnosuch"']);
+	t.deepEqual(await d.command('service.start\tnosuch'), [
+		'error\tNo such service, for command "service.start\tnosuch"',
+	]);
 	await quiet();
 });
 
-test('a client that half-closes still gets every reply to what it sent', async (t) => {
+test('a client that half-closes still gets every reply to what it sent', async t => {
 	const path = join(await tempDir(t), 'ctl.sock');
-	await startDaemon(t, ['-S', path], {interactive: false});
+	await startDaemon(t, ['-S', path], { interactive: false });
 	const client = await SocketClient.connect(path);
 	t.teardown(() => client.close());
 	client.sendRaw('service.tags\tx\tt\nstatedump\necho\tlast\nservice.start\tnosuch');
@@ -136,9 +148,9 @@ test('a client that half-closes still gets every reply to what it sent', async (
 	t.true(client.lines.seen.includes('service.auto_up\tx\t-'));
 });
 
-test('-S with a relative path: resolved at startup, so removed at exit even after chdir', async (t) => {
+test('-S with a relative path: resolved at startup, so removed at exit even after chdir', async t => {
 	const dir = await tempDir(t);
-	const d = await startDaemon(t, ['-S', 'ctl.sock'], {cwd: dir});
+	const d = await startDaemon(t, ['-S', 'ctl.sock'], { cwd: dir });
 	t.true((await lstat(join(dir, 'ctl.sock'))).isSocket());
 	t.deepEqual(await d.command('chdir\t/'), []);
 	d.send('terminate\t0');
@@ -151,9 +163,9 @@ test('-S with a relative path: resolved at startup, so removed at exit even afte
 // real working directory, but control-socket.ts resolves the path with Node's process.cwd(), which
 // still returns the old directory: sys.chdir changes the cwd behind Node's back (Node caches cwd
 // and only process.chdir refreshes it), so the chmod of the resolved path fails with ENOENT.
-test('socket.create with a relative path after chdir listens in the new working directory', async (t) => {
+test('socket.create with a relative path after chdir listens in the new working directory', async t => {
 	const dir = await tempDir(t);
-	const d = await startDaemon(t, [], {cwd: dir});
+	const d = await startDaemon(t, [], { cwd: dir });
 	const sub = await mkdtemp(join(dir, 'sub-'));
 	t.deepEqual(await d.command(`chdir\t${sub}`), []);
 	t.deepEqual(await d.command('socket.create\t-\tctl.sock'), []);
@@ -166,12 +178,12 @@ test('socket.create with a relative path after chdir listens in the new working 
 
 // Node decodes argv as UTF-8; a path must reach bind(2) as the bytes the user typed, as socat,
 // C clients and Node's own net module (UTF-8 paths) expect, not one byte per character.
-test('a non-ASCII socket path or abstract name is its UTF-8 bytes: socat, Node and dpctl reach it', async (t) => {
+test('a non-ASCII socket path or abstract name is its UTF-8 bytes: socat, Node and dpctl reach it', async t => {
 	const dir = await tempDir(t);
 	const path = join(dir, 'ctl-é€.sock');
 	await startDaemon(t, ['-S', path]); // its banner comes after the socket listens
-	t.deepEqual(await readdir(Buffer.from(dir), {encoding: 'buffer'}), [Buffer.from('ctl-é€.sock', 'utf8')]);
-	const viaSocat = await execa('socat', ['-', `UNIX-CONNECT:${path}`], {input: 'echo\tsocat\n', timeout: 10_000});
+	t.deepEqual(await readdir(Buffer.from(dir), { encoding: 'buffer' }), [Buffer.from('ctl-é€.sock', 'utf8')]);
+	const viaSocat = await execa('socat', ['-', `UNIX-CONNECT:${path}`], { input: 'echo\tsocat\n', timeout: 10_000 });
 	t.is(viaSocat.stdout, 'socat');
 	const client = await SocketClient.connect(path);
 	t.teardown(() => client.close());
@@ -179,12 +191,19 @@ test('a non-ASCII socket path or abstract name is its UTF-8 bytes: socat, Node a
 
 	const name = `@dpt-é€-${process.pid}-${Date.now()}`;
 	await startDaemon(t, ['-S', name]);
-	const abstract = await execa('socat', ['-', `ABSTRACT-CONNECT:${name.slice(1)}`], {input: 'echo\tabstract\n', timeout: 10_000});
+	const abstract = await execa('socat', ['-', `ABSTRACT-CONNECT:${name.slice(1)}`], {
+		input: 'echo\tabstract\n',
+		timeout: 10_000,
+	});
 	t.is(abstract.stdout, 'abstract');
-	const dpctl = await execa(process.execPath, [dpctlBin, '-S', name, 'echo', 'dpctl'], {reject: false, timeout: 15_000, stdin: 'ignore'});
+	const dpctl = await execa(process.execPath, [dpctlBin, '-S', name, 'echo', 'dpctl'], {
+		reject: false,
+		timeout: 15_000,
+		stdin: 'ignore',
+	});
 	t.is(dpctl.exitCode, 0, dpctl.stderr);
 	t.is(dpctl.stdout, 'dpctl');
 
-	const {stderr} = await runToEnd(['-S', path, 'naïve']);
+	const { stderr } = await runToEnd(['-S', path, 'naïve']);
 	t.true(stderr.includes('fatal: Unexpected argument "naïve"'), stderr);
 });

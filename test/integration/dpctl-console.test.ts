@@ -17,11 +17,31 @@ class Tmux {
 	}
 
 	/** A tmux server of its own (socket DIR/NAME) running `command` in a 120×40 terminal. */
-	static async start(t: ExecutionContext, dir: string, name: string, command: string[], env: Record<string, string>): Promise<Tmux> {
+	static async start(
+		t: ExecutionContext,
+		dir: string,
+		name: string,
+		command: string[],
+		env: Record<string, string>,
+	): Promise<Tmux> {
 		const tmux = new Tmux(join(dir, name));
 		t.teardown(() => execa('tmux', ['-S', tmux.#socket, 'kill-server'], { reject: false }).then(() => undefined));
 		const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-		await execa('tmux', ['-S', tmux.#socket, '-f', '/dev/null', 'new-session', '-d', '-x', '120', '-y', '40', 'env', ...envArgs, ...command]);
+		await execa('tmux', [
+			'-S',
+			tmux.#socket,
+			'-f',
+			'/dev/null',
+			'new-session',
+			'-d',
+			'-x',
+			'120',
+			'-y',
+			'40',
+			'env',
+			...envArgs,
+			...command,
+		]);
 		return tmux;
 	}
 
@@ -36,74 +56,97 @@ class Tmux {
 
 	async lines(): Promise<string[]> {
 		const { stdout } = await execa('tmux', ['-S', this.#socket, 'capture-pane', '-p'], { reject: false });
-		return String(stdout).split('\n').map((l) => l.trimEnd()).filter((l, i, all) => l !== '' || all.slice(i).some((x) => x !== ''));
+		return String(stdout)
+			.split('\n')
+			.map(l => l.trimEnd())
+			.filter((l, i, all) => l !== '' || all.slice(i).some(x => x !== ''));
 	}
 
 	/** Polls the screen until `predicate` holds; the error shows the screen. */
 	async until(what: string, predicate: (lines: string[]) => boolean): Promise<string[]> {
 		let last: string[] = [];
-		return pollUntil(async () => {
-			last = await this.lines();
-			return predicate(last) ? last : undefined;
-		}, () => `${what}; the screen:\n${last.join('\n')}`, 8000);
+		return pollUntil(
+			async () => {
+				last = await this.lines();
+				return predicate(last) ? last : undefined;
+			},
+			() => `${what}; the screen:\n${last.join('\n')}`,
+			8000,
+		);
 	}
 }
 
 const lastLine = (lines: string[]): string => lines.at(-1) ?? '';
 
-test('the console: prompt, output, completion, live events above the line, escapes, history', async (t) => {
+test('the console: prompt, output, completion, live events above the line, escapes, history', async t => {
 	const { socket, dir } = await startSocketDaemon(t);
 	await dpctl(socket, ['service.args', 'web', fixture('sleep-forever.sh')]);
 	await dpctl(socket, ['service.args', 'worker', fixture('sleep-forever.sh')]);
 	const history = join(dir, 'history');
 	const env = { DAEMONPROXY_SOCKET: socket, DPCTL_HISTORY: history, TERM: 'xterm' };
 	const console1 = await Tmux.start(t, dir, 'tmux1', [process.execPath, dpctlBin], env);
-	await console1.until('the prompt', (l) => lastLine(l) === 'dpctl>' && l.some((x) => x.includes('2 services')));
+	await console1.until('the prompt', l => lastLine(l) === 'dpctl>' && l.some(x => x.includes('2 services')));
 
 	// A command and its table.
 	await console1.type('status');
 	await console1.keys('Enter');
-	await console1.until('the status table', (l) => l.some((x) => /^NAME\s+STATE\s+PID/.test(x)) && l.some((x) => /^worker\s+down/.test(x)));
+	await console1.until(
+		'the status table',
+		l => l.some(x => /^NAME\s+STATE\s+PID/.test(x)) && l.some(x => /^worker\s+down/.test(x)),
+	);
 
 	// Completion: the verb, then the service name (two candidates, then one).
 	await console1.type('service.sta');
 	await console1.keys('Tab');
-	await console1.until('the verb completed', (l) => lastLine(l) === 'dpctl> service.start');
+	await console1.until('the verb completed', l => lastLine(l) === 'dpctl> service.start');
 	await console1.type(' we');
 	await console1.keys('Tab');
-	await console1.until('the name completed', (l) => lastLine(l) === 'dpctl> service.start web');
+	await console1.until('the name completed', l => lastLine(l) === 'dpctl> service.start web');
 	await console1.keys('Enter');
-	await console1.until('the live up event', (l) => l.some((x) => /\d\d:\d\d:\d\d {2}web up pid \d+/.test(x)));
+	await console1.until('the live up event', l => l.some(x => /\d\d:\d\d:\d\d {2}web up pid \d+/.test(x)));
 
 	// An event arriving while a line is half typed: printed above, the line kept as it was.
 	await console1.type('echo hel');
 	const raw = await SocketClient.connect(socket);
 	t.teardown(() => raw.close());
 	raw.send('service.tags\tworker\t\x1b[2Jboom\x07'); // control bytes, straight from the wire
-	const screen = await console1.until('the event above the line', (l) => l.some((x) => x.includes('worker tags')));
+	const screen = await console1.until('the event above the line', l => l.some(x => x.includes('worker tags')));
 	t.is(lastLine(screen), 'dpctl> echo hel');
-	t.true(screen.some((x) => x.includes('worker tags \\x1b[2Jboom\\x07')), 'escaped, not interpreted');
+	t.true(
+		screen.some(x => x.includes('worker tags \\x1b[2Jboom\\x07')),
+		'escaped, not interpreted',
+	);
 	await console1.type('lo');
 	await console1.keys('Enter');
-	await console1.until('the echo', (l) => l.includes('hello'));
+	await console1.until('the echo', l => l.includes('hello'));
 
 	// Errors are shown and the console goes on.
 	await console1.type('service.start ghost');
 	await console1.keys('Enter');
-	await console1.until('the error', (l) => l.some((x) => x === 'dpctl: error: No such service (service.start ghost)'));
+	await console1.until('the error', l => l.some(x => x === 'dpctl: error: No such service (service.start ghost)'));
 	await console1.type('help service.signal');
 	await console1.keys('Enter');
-	await console1.until('help', (l) => l.some((x) => x.startsWith('service.signal NAME SIGNAL')));
+	await console1.until('help', l => l.some(x => x.startsWith('service.signal NAME SIGNAL')));
 	await console1.type('quit');
 	await console1.keys('Enter');
-	await pollUntil(async () => ((await readFile(history, 'utf8').catch(() => '')).includes('quit') ? true : undefined), 'history written');
+	await pollUntil(
+		async () => ((await readFile(history, 'utf8').catch(() => '')).includes('quit') ? true : undefined),
+		'history written',
+	);
 	const saved = (await readFile(history, 'utf8')).trim().split('\n');
-	t.deepEqual(saved, ['status', 'service.start web', 'echo hello', 'service.start ghost', 'help service.signal', 'quit']);
+	t.deepEqual(saved, [
+		'status',
+		'service.start web',
+		'echo hello',
+		'service.start ghost',
+		'help service.signal',
+		'quit',
+	]);
 
 	// A new session offers the old lines again.
 	const console2 = await Tmux.start(t, dir, 'tmux2', [process.execPath, dpctlBin], env);
-	await console2.until('the prompt again', (l) => lastLine(l) === 'dpctl>');
+	await console2.until('the prompt again', l => lastLine(l) === 'dpctl>');
 	await console2.keys('Up', 'Up');
-	await console2.until('history recalled', (l) => lastLine(l) === 'dpctl> help service.signal');
+	await console2.until('history recalled', l => lastLine(l) === 'dpctl> help service.signal');
 	await console2.keys('C-u', 'C-d');
 });

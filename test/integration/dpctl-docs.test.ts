@@ -9,16 +9,28 @@ import { execa } from 'execa';
 import { repoRoot } from './helpers/daemon.js';
 import { dpctl } from './dpctl-helpers.js';
 
-test('man/dpctl.1 is clean under mandoc -Tlint -Wwarning', async (t) => {
+test('man/dpctl.1 is clean under mandoc -Tlint -Wwarning', async t => {
 	const result = await execa('mandoc', ['-Tlint', '-Wwarning', join(repoRoot, 'man', 'dpctl.1')], { reject: false });
 	t.is(result.exitCode, 0, `${String(result.stdout)}${String(result.stderr)}`);
 	t.is(String(result.stdout), '');
 });
 
-test('--help lists every command; --version prints the package version', async (t) => {
+test('--help lists every command; --version prints the package version', async t => {
 	const help = await dpctl('/nonexistent', ['--help']);
 	t.is(help.exitCode, 0);
-	for (const command of ['status', 'start', 'stop', 'restart', 'signal', 'watch', 'wait', 'whoami', '--socket', '--timeout', '--json']) {
+	for (const command of [
+		'status',
+		'start',
+		'stop',
+		'restart',
+		'signal',
+		'watch',
+		'wait',
+		'whoami',
+		'--socket',
+		'--timeout',
+		'--json',
+	]) {
 		t.true(help.stdout.includes(command), command);
 	}
 	const version = await dpctl('/nonexistent', ['--version']);

@@ -9,7 +9,7 @@ import { dpctlBin, killProcessTree, LineReader, pollUntil, startDaemon, tempDir 
 import { dpctl, dpctlFor, MODES, startSocketDaemon } from './dpctl-helpers.js';
 
 for (const mode of MODES) {
-	test(`${mode}: a verb's output and exit status 0, an error's message and 1`, async (t) => {
+	test(`${mode}: a verb's output and exit status 0, an error's message and 1`, async t => {
 		const { socket } = await startSocketDaemon(t);
 		const run = dpctlFor(socket, mode);
 		const echo = await run(['echo', 'hello', '', 'world']);
@@ -39,23 +39,36 @@ for (const mode of MODES) {
 	});
 }
 
-test('100: control bytes, an unknown command or option, a missing argument, no verb off a terminal', async (t) => {
+test('100: control bytes, an unknown command or option, a missing argument, no verb off a terminal', async t => {
 	const { socket, daemon } = await startSocketDaemon(t);
-	for (const args of [['echo', 'a\tb'], ['echo', 'a\nb'], ['service.args', 'x', 'a\x1bb'], ['bogus'], ['--bogus', 'statedump'],
-		['stop'], [], ['fd.take', 'h'], ['--timeout', 'soon', 'statedump'], ['watch', 'bad pattern']]) {
+	for (const args of [
+		['echo', 'a\tb'],
+		['echo', 'a\nb'],
+		['service.args', 'x', 'a\x1bb'],
+		['bogus'],
+		['--bogus', 'statedump'],
+		['stop'],
+		[],
+		['fd.take', 'h'],
+		['--timeout', 'soon', 'statedump'],
+		['watch', 'bad pattern'],
+	]) {
 		const result = await dpctl(socket, args);
 		t.is(result.exitCode, 100, `${JSON.stringify(args)}: ${result.stderr}`);
 		t.regex(result.stderr, /^dpctl: /);
 	}
 	t.regex((await dpctl(socket, ['echo', 'a\tb'])).stderr, /argument 1 contains a control character \(\\t\)/);
 	// None of them reached the daemon.
-	t.false(daemon.stderr.seen.some((line) => line.includes('command')));
+	t.false(daemon.stderr.seen.some(line => line.includes('command')));
 });
 
-test('111: no socket (ENOENT), nobody listening (ECONNREFUSED), with the hint', async (t) => {
+test('111: no socket (ENOENT), nobody listening (ECONNREFUSED), with the hint', async t => {
 	const missing = await dpctl('/nonexistent/daemonproxy.sock', ['statedump']);
 	t.is(missing.exitCode, 111);
-	t.is(missing.stderr, 'dpctl: fatal: unable to connect to /nonexistent/daemonproxy.sock: ENOENT (is daemonproxy running? set DAEMONPROXY_SOCKET or -S)');
+	t.is(
+		missing.stderr,
+		'dpctl: fatal: unable to connect to /nonexistent/daemonproxy.sock: ENOENT (is daemonproxy running? set DAEMONPROXY_SOCKET or -S)',
+	);
 	const { socket, daemon } = await startSocketDaemon(t);
 	killProcessTree(daemon.pid); // SIGKILL: the socket file stays behind
 	await daemon.proc;
@@ -66,9 +79,13 @@ test('111: no socket (ENOENT), nobody listening (ECONNREFUSED), with the hint', 
 	t.regex(flag.stderr, /other\.sock: ENOENT/, '-S wins over DAEMONPROXY_SOCKET');
 });
 
-test('111: the connection lost while watching', async (t) => {
+test('111: the connection lost while watching', async t => {
 	const { socket, daemon } = await startSocketDaemon(t);
-	const watching = execa(process.execPath, [dpctlBin, '-S', socket, 'watch'], { reject: false, buffer: false, encoding: 'latin1' });
+	const watching = execa(process.execPath, [dpctlBin, '-S', socket, 'watch'], {
+		reject: false,
+		buffer: false,
+		encoding: 'latin1',
+	});
 	t.teardown(() => watching.kill('SIGKILL'));
 	const lines = new LineReader(watching.stdout, 'dpctl watch');
 	const errors = streamText(watching.stderr);
@@ -89,7 +106,7 @@ async function streamText(stream: NodeJS.ReadableStream | null): Promise<string>
 	return text;
 }
 
-test('99: nothing happened before --timeout', async (t) => {
+test('99: nothing happened before --timeout', async t => {
 	const { socket } = await startSocketDaemon(t);
 	const started = performance.now();
 	const result = await dpctl(socket, ['--timeout', '0.3', 'wait', 'service.state:never', 'up']);
@@ -99,7 +116,7 @@ test('99: nothing happened before --timeout', async (t) => {
 });
 
 // Node's net module cannot reach an exact-length abstract address; dpctl used to go through socat.
-test('an abstract socket (@name): dpctl connects by itself, with no socat on PATH', async (t) => {
+test('an abstract socket (@name): dpctl connects by itself, with no socat on PATH', async t => {
 	const name = `@dpctl-test-${process.pid}-${Date.now()}`;
 	await startDaemon(t, ['-S', name]); // its banner comes after the socket listens
 	const noSocat = { PATH: await tempDir(t) }; // an empty directory: there is nothing to spawn
@@ -108,29 +125,40 @@ test('an abstract socket (@name): dpctl connects by itself, with no socat on PAT
 	t.deepEqual(result.lines, ['abstract']);
 	t.is((await dpctl('/nonexistent', ['-S', name, 'echo', 'x'], { env: noSocat })).exitCode, 0, 'with -S');
 	// The daemon's peer is dpctl itself, not a helper process in between.
-	const whoami = execa(process.execPath, [dpctlBin, '-S', name, '--json', 'whoami'], { env: noSocat, reject: false, timeout: 15_000, stdin: 'ignore' });
+	const whoami = execa(process.execPath, [dpctlBin, '-S', name, '--json', 'whoami'], {
+		env: noSocat,
+		reject: false,
+		timeout: 15_000,
+		stdin: 'ignore',
+	});
 	const who = await whoami;
 	t.is(who.exitCode, 0, String(who.stderr));
 	const { pid } = JSON.parse(String(who.stdout)) as { pid: number | undefined };
 	t.is(pid, whoami.pid);
 });
 
-test('111: an abstract name nobody listens on, an empty one, one too long, with the hint', async (t) => {
+test('111: an abstract name nobody listens on, an empty one, one too long, with the hint', async t => {
 	const name = `@dpctl-missing-${process.pid}-${Date.now()}`;
 	const missing = await dpctl(name, ['statedump']);
 	t.is(missing.exitCode, 111);
-	t.is(missing.stderr, `dpctl: fatal: unable to connect to ${name}: ECONNREFUSED (no daemonproxy listening on abstract socket ${name}; ` +
-		`start it with -S ${name}, or set DAEMONPROXY_SOCKET or -S)`);
+	t.is(
+		missing.stderr,
+		`dpctl: fatal: unable to connect to ${name}: ECONNREFUSED (no daemonproxy listening on abstract socket ${name}; ` +
+			`start it with -S ${name}, or set DAEMONPROXY_SOCKET or -S)`,
+	);
 	const empty = await dpctl('@', ['statedump']);
 	t.is(empty.exitCode, 111);
 	t.is(empty.stderr, 'dpctl: fatal: unable to connect to @: the abstract socket name after @ is empty');
 	const long = `@${'x'.repeat(108)}`;
 	const tooLong = await dpctl(long, ['statedump']);
 	t.is(tooLong.exitCode, 111);
-	t.is(tooLong.stderr, `dpctl: fatal: unable to connect to ${long}: ENAMETOOLONG (an abstract socket name has at most 107 bytes after the @)`);
+	t.is(
+		tooLong.stderr,
+		`dpctl: fatal: unable to connect to ${long}: ENAMETOOLONG (an abstract socket name has at most 107 bytes after the @)`,
+	);
 });
 
-test('exit and terminate: the end of the connection is their success', async (t) => {
+test('exit and terminate: the end of the connection is their success', async t => {
 	const { socket, daemon } = await startSocketDaemon(t);
 	t.is((await dpctl(socket, ['exit'])).exitCode, 0);
 	t.is((await dpctl(socket, ['terminate.guard', '+', '7'])).exitCode, 0);
@@ -144,16 +172,29 @@ test('exit and terminate: the end of the connection is their success', async (t)
 
 // As root (CI): another user is refused, by the socket file's mode or by the daemon itself.
 const asRoot = process.getuid?.() === 0 ? test : test.skip;
-asRoot('111: a user without a role is refused (EACCES on a path, the daemon says so on an abstract socket)', async (t) => {
-	const { socket } = await startSocketDaemon(t);
-	const nobody = { uid: 65534, gid: 65534, reject: false, encoding: 'latin1', stdin: 'ignore', env: { NO_COLOR: '' } } as const;
-	const path = await execa(process.execPath, [dpctlBin, '-S', socket, 'statedump'], nobody);
-	t.is(path.exitCode, 111);
-	t.regex(String(path.stderr), /: EACCES \(permission denied: run as a user the daemon grants a role, or as root\)$/);
-	const name = `@dpctl-refuse-${process.pid}-${Date.now()}`;
-	await startDaemon(t, ['-S', name], { interactive: false });
-	await pollUntil(async () => ((await dpctl(name, ['echo', 'up'])).exitCode === 0 ? true : undefined), `daemon on ${name}`);
-	const abstract = await execa(process.execPath, [dpctlBin, '-S', name, 'statedump'], nobody);
-	t.is(abstract.exitCode, 111);
-	t.is(String(abstract.stderr), 'dpctl: fatal: daemonproxy closed the connection: permission denied for uid 65534');
-});
+asRoot(
+	'111: a user without a role is refused (EACCES on a path, the daemon says so on an abstract socket)',
+	async t => {
+		const { socket } = await startSocketDaemon(t);
+		const nobody = {
+			uid: 65534,
+			gid: 65534,
+			reject: false,
+			encoding: 'latin1',
+			stdin: 'ignore',
+			env: { NO_COLOR: '' },
+		} as const;
+		const path = await execa(process.execPath, [dpctlBin, '-S', socket, 'statedump'], nobody);
+		t.is(path.exitCode, 111);
+		t.regex(String(path.stderr), /: EACCES \(permission denied: run as a user the daemon grants a role, or as root\)$/);
+		const name = `@dpctl-refuse-${process.pid}-${Date.now()}`;
+		await startDaemon(t, ['-S', name], { interactive: false });
+		await pollUntil(
+			async () => ((await dpctl(name, ['echo', 'up'])).exitCode === 0 ? true : undefined),
+			`daemon on ${name}`,
+		);
+		const abstract = await execa(process.execPath, [dpctlBin, '-S', name, 'statedump'], nobody);
+		t.is(abstract.exitCode, 111);
+		t.is(String(abstract.stderr), 'dpctl: fatal: daemonproxy closed the connection: permission denied for uid 65534');
+	},
+);

@@ -44,11 +44,19 @@ export async function dpctl(socket: string, args: readonly string[], options: Dp
 		stdin: 'ignore',
 	});
 	const stdout = String(result.stdout);
-	return { exitCode: result.exitCode, stdout, stderr: String(result.stderr), lines: stdout === '' ? [] : stdout.replace(/\n$/, '').split('\n') };
+	return {
+		exitCode: result.exitCode,
+		stdout,
+		stderr: String(result.stderr),
+		lines: stdout === '' ? [] : stdout.replace(/\n$/, '').split('\n'),
+	};
 }
 
 /** A dpctl bound to one socket and protocol mode. */
-export function dpctlFor(socket: string, mode = 'auto'): (args: readonly string[], options?: DpctlOptions) => Promise<DpctlResult> {
+export function dpctlFor(
+	socket: string,
+	mode = 'auto',
+): (args: readonly string[], options?: DpctlOptions) => Promise<DpctlResult> {
 	return (args, options = {}) => dpctl(socket, args, { ...options, env: { DPCTL_PROTOCOL: mode, ...options.env } });
 }
 

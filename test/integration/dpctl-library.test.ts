@@ -17,17 +17,22 @@ async function next(it: AsyncIterator<StreamItem>, predicate: (item: StreamItem)
 	}
 }
 
-const stateOf = (name: string, state: string) => (item: StreamItem): boolean =>
-	item.kind === 'event' && item.event?.type === 'service.state' && item.event.name === name && item.event.state === state;
+const stateOf =
+	(name: string, state: string) =>
+	(item: StreamItem): boolean =>
+		item.kind === 'event' &&
+		item.event?.type === 'service.state' &&
+		item.event.name === name &&
+		item.event.state === state;
 
-test('the package export is this library', async (t) => {
+test('the package export is this library', async t => {
 	const viaPackage = await import('daemonproxy/client');
 	t.is(typeof viaPackage.connect, 'function');
 	t.is(viaPackage.DaemonError.name, 'DaemonError');
 });
 
 for (const mode of ['auto', 'echo'] as const) {
-	test(`${mode}: typed commands, errors, events`, async (t) => {
+	test(`${mode}: typed commands, errors, events`, async t => {
 		const { socket } = await startSocketDaemon(t);
 		const client: Client = await connect(socket, { mode, signal: AbortSignal.timeout(5000) });
 		t.teardown(() => client.destroy());
@@ -49,7 +54,10 @@ for (const mode of ['auto', 'echo'] as const) {
 		t.like(snapshot.services.get('web'), { state: 'up', pid });
 		await client.serviceSignal('web', 'KILL');
 		await next(events, stateOf('web', 'down'));
-		await t.throwsAsync(client.events(['signal'], { signal: AbortSignal.timeout(100) }).next(), { any: true, name: 'TimeoutError' } as never);
+		await t.throwsAsync(client.events(['signal'], { signal: AbortSignal.timeout(100) }).next(), {
+			any: true,
+			name: 'TimeoutError',
+		} as never);
 		if (mode === 'auto') {
 			const who = await client.whoami();
 			t.is(who.uid, process.getuid?.() ?? null);
@@ -59,7 +67,7 @@ for (const mode of ['auto', 'echo'] as const) {
 	});
 }
 
-test('an abstract socket (@name): connected by the library itself; a name nobody listens on is ECONNREFUSED', async (t) => {
+test('an abstract socket (@name): connected by the library itself; a name nobody listens on is ECONNREFUSED', async t => {
 	const name = `@dpctl-lib-${process.pid}-${Date.now()}`;
 	await startDaemon(t, ['-S', name]); // its banner comes after the socket listens
 	const client = await connect(name, { reconnect: false, signal: AbortSignal.timeout(5000) });
@@ -71,32 +79,39 @@ test('an abstract socket (@name): connected by the library itself; a name nobody
 	t.like(error, { code: 'ECONNREFUSED', address: missing, message: `unable to connect to ${missing}: ECONNREFUSED` });
 });
 
-test('reconnects to a restarted daemon and hands the stream a resync with the new state', async (t) => {
+test('reconnects to a restarted daemon and hands the stream a resync with the new state', async t => {
 	const { socket, daemon } = await startSocketDaemon(t);
 	const client = await connect(socket);
 	t.teardown(() => client.destroy());
 	const events = client.events();
 	await client.serviceTags('before', ['x']);
-	await next(events, (i) => i.kind === 'event' && i.line === 'service.tags\tbefore\tx');
+	await next(events, i => i.kind === 'event' && i.line === 'service.tags\tbefore\tx');
 	killProcessTree(daemon.pid);
 	await daemon.proc;
 	const again = await startDaemon(t, ['-S', socket], { interactive: false });
 	void again;
 	await waitForPath(socket);
-	const resync = await next(events, (i) => i.kind === 'resync');
+	const resync = await next(events, i => i.kind === 'resync');
 	t.true(resync.kind === 'resync' && !resync.snapshot.services.has('before'));
 	await client.serviceTags('after', ['y']);
-	const live = await next(events, (i) => i.kind === 'event');
+	const live = await next(events, i => i.kind === 'event');
 	t.is(live.kind === 'event' ? live.line : '', 'service.tags\tafter\ty');
 });
 
-test('examples/controller-policy.js starts in dependency order and restarts with backoff', async (t) => {
+test('examples/controller-policy.js starts in dependency order and restarts with backoff', async t => {
 	const { socket, daemon } = await startSocketDaemon(t);
 	for (const args of [
-		['service.args', 'db', fixture('sleep-forever.sh')], ['service.tags', 'db', 'managed'],
-		['service.args', 'app', fixture('sleep-forever.sh')], ['service.tags', 'app', 'managed', 'after=db'],
-	]) await dpctl(socket, args);
-	const controller = execa(process.execPath, [join(repoRoot, 'examples', 'controller-policy.js'), socket], { reject: false, buffer: false, encoding: 'latin1' });
+		['service.args', 'db', fixture('sleep-forever.sh')],
+		['service.tags', 'db', 'managed'],
+		['service.args', 'app', fixture('sleep-forever.sh')],
+		['service.tags', 'app', 'managed', 'after=db'],
+	])
+		await dpctl(socket, args);
+	const controller = execa(process.execPath, [join(repoRoot, 'examples', 'controller-policy.js'), socket], {
+		reject: false,
+		buffer: false,
+		encoding: 'latin1',
+	});
 	t.teardown(() => controller.kill('SIGKILL'));
 	const log = new LineReader(controller.stderr, 'controller');
 	t.is(await log.next(), 'controller: starting db');
@@ -109,7 +124,8 @@ test('examples/controller-policy.js starts in dependency order and restarts with
 	const down = await next(events, stateOf('app', 'down'));
 	t.is(await log.next(), 'controller: app ended (signal SIGKILL), restarting in 1 s');
 	const start = await next(events, stateOf('app', 'start'));
-	const ts = (item: StreamItem): number => (item.kind === 'event' && item.event?.type === 'service.state' ? item.event.ts ?? 0 : 0);
+	const ts = (item: StreamItem): number =>
+		item.kind === 'event' && item.event?.type === 'service.state' ? (item.event.ts ?? 0) : 0;
 	t.is(ts(start), ts(down) + 1, 'scheduled one second after the exit');
 	await next(events, stateOf('app', 'up'));
 	void daemon;

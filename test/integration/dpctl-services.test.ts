@@ -26,14 +26,20 @@ async function withServices(t: Parameters<typeof startSocketDaemon>[0], mode = '
 const tsv = (line: string | undefined): string[] => (line ?? '').split('\t');
 
 for (const mode of ['auto', 'echo'] as const) {
-	test(`${mode}: start waits for up; status as TSV and JSON; stop waits for down`, async (t) => {
+	test(`${mode}: start waits for up; status as TSV and JSON; stop waits for down`, async t => {
 		const run = await withServices(t, mode);
 		const start = await run(['start', 'web']);
 		t.is(start.exitCode, 0, start.stderr);
 		t.is(start.stdout, '');
 		const status = await run(['status']);
 		t.is(status.exitCode, 0);
-		t.deepEqual(status.lines.map((l) => tsv(l).slice(0, 2)), [['stubborn', 'down'], ['web', 'up']]);
+		t.deepEqual(
+			status.lines.map(l => tsv(l).slice(0, 2)),
+			[
+				['stubborn', 'down'],
+				['web', 'up'],
+			],
+		);
 		const web = tsv(status.lines[1]);
 		const pid = Number(web[2]);
 		t.true(pid > 1);
@@ -41,18 +47,31 @@ for (const mode of ['auto', 'echo'] as const) {
 		t.deepEqual(web.slice(4), ['-', '-', '-', '0', '-']);
 		const json = await run(['--json', 'status', 'web']);
 		const [entry] = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
-		t.like(entry, { name: 'web', state: 'up', pid, exit: null, tags: ['demo', 'x y'], args: [fixture('sleep-forever.sh')], fds: ['null', 'null', 'null'] });
+		t.like(entry, {
+			name: 'web',
+			state: 'up',
+			pid,
+			exit: null,
+			tags: ['demo', 'x y'],
+			args: [fixture('sleep-forever.sh')],
+			fds: ['null', 'null', 'null'],
+		});
 
 		t.is((await run(['start', 'web'])).exitCode, 0, 'already running counts as started');
 		const stop = await run(['stop', 'web']);
 		t.is(stop.exitCode, 0, stop.stderr);
 		t.true(processGone(pid));
-		t.deepEqual(tsv((await run(['status', 'web'])).lines[0]).slice(0, 7).filter((_, i) => i !== 4), ['web', 'down', '-', '-', 'signal', 'SIGTERM']);
+		t.deepEqual(
+			tsv((await run(['status', 'web'])).lines[0])
+				.slice(0, 7)
+				.filter((_, i) => i !== 4),
+			['web', 'down', '-', '-', 'signal', 'SIGTERM'],
+		);
 		t.is((await run(['stop', 'web'])).exitCode, 0, 'already down counts as stopped');
 	});
 }
 
-test('status of an unknown name: the others are shown, exit 1', async (t) => {
+test('status of an unknown name: the others are shown, exit 1', async t => {
 	const run = await withServices(t);
 	const result = await run(['status', 'web', 'ghost']);
 	t.is(result.exitCode, 1);
@@ -60,7 +79,7 @@ test('status of an unknown name: the others are shown, exit 1', async (t) => {
 	t.is(result.stderr, 'dpctl: error: no such service: ghost');
 });
 
-test('start of a program that cannot run is exit 1, saying why', async (t) => {
+test('start of a program that cannot run is exit 1, saying why', async t => {
 	const { socket, dir } = await startSocketDaemon(t);
 	const run = dpctlFor(socket);
 	// The daemon refuses a missing program itself; a script whose interpreter is missing gets as far
@@ -78,7 +97,7 @@ test('start of a program that cannot run is exit 1, saying why', async (t) => {
 	t.is((await run(['start', 'ghost'])).exitCode, 1);
 });
 
-test('stop turns automatic starts off (unless --keep-auto-up) and escalates with --kill', async (t) => {
+test('stop turns automatic starts off (unless --keep-auto-up) and escalates with --kill', async t => {
 	const run = await withServices(t);
 	t.is((await run(['service.auto_up', 'web', '1', 'always'])).exitCode, 0);
 	await run(['wait', 'service.state:web', 'up']);
@@ -97,7 +116,7 @@ test('stop turns automatic starts off (unless --keep-auto-up) and escalates with
 	t.deepEqual(tsv((await run(['status', 'stubborn'])).lines[0]).slice(5, 7), ['signal', 'SIGKILL']);
 });
 
-test('restart: a new process, up; signal: delivered, or exit 1 when not running', async (t) => {
+test('restart: a new process, up; signal: delivered, or exit 1 when not running', async t => {
 	const run = await withServices(t);
 	await run(['start', 'web']);
 	const before = Number(tsv((await run(['status', 'web'])).lines[0])[2]);

@@ -10,7 +10,11 @@ import { dpctl, dpctlFor, startSocketDaemon } from './dpctl-helpers.js';
 /** `dpctl ARGS…` left running, its stdout as lines; killed at teardown. */
 function background(t: ExecutionContext, socket: string, args: string[], env: Record<string, string> = {}) {
 	const proc = execa(process.execPath, [dpctlBin, '-S', socket, ...args], {
-		reject: false, buffer: false, encoding: 'latin1', env: { NO_COLOR: '', ...env }, stdin: 'ignore',
+		reject: false,
+		buffer: false,
+		encoding: 'latin1',
+		env: { NO_COLOR: '', ...env },
+		stdin: 'ignore',
 	});
 	t.teardown(() => proc.kill('SIGKILL'));
 	return { proc, lines: new LineReader(proc.stdout, `dpctl ${args.join(' ')}`) };
@@ -25,43 +29,57 @@ async function ready(socket: string, lines: LineReader, probe: string[], expecte
 }
 
 for (const mode of ['auto', 'echo'] as const) {
-	test(`${mode}: watch prints matching events as raw lines, in order`, async (t) => {
+	test(`${mode}: watch prints matching events as raw lines, in order`, async t => {
 		const { socket } = await startSocketDaemon(t);
 		const run = dpctlFor(socket, mode);
 		const { lines } = background(t, socket, ['watch', 'service.*:web', 'fd.state:p.*'], { DPCTL_PROTOCOL: mode });
 		await ready(socket, lines, ['service.tags', 'web', 'probe'], 'service.tags\tweb\tprobe');
-		for (const args of [['service.args', 'other', '/bin/true'], ['fd.pipe', 'p.r', 'p.w'], ['service.args', 'web', fixture('sleep-forever.sh')], ['start', 'web']]) {
+		for (const args of [
+			['service.args', 'other', '/bin/true'],
+			['fd.pipe', 'p.r', 'p.w'],
+			['service.args', 'web', fixture('sleep-forever.sh')],
+			['start', 'web'],
+		]) {
 			const result = await run(args);
 			t.is(result.exitCode, 0, `${args.join(' ')}: ${result.stderr}`);
 		}
 		await lines.waitFor(/^service\.state\tweb\tup\t/);
-		const seen = lines.seen.filter((l) => !l.endsWith('probe'));
-		t.deepEqual(seen.slice(0, 3), ['fd.state\tp.r\tpipe\tfrom\tp.w', 'fd.state\tp.w\tpipe\tto\tp.r', `service.args\tweb\t${fixture('sleep-forever.sh')}`]);
+		const seen = lines.seen.filter(l => !l.endsWith('probe'));
+		t.deepEqual(seen.slice(0, 3), [
+			'fd.state\tp.r\tpipe\tfrom\tp.w',
+			'fd.state\tp.w\tpipe\tto\tp.r',
+			`service.args\tweb\t${fixture('sleep-forever.sh')}`,
+		]);
 		t.regex(seen[3] ?? '', /^service\.state\tweb\tstart\t/);
-		t.false(lines.seen.some((l) => l.includes('other')));
+		t.false(lines.seen.some(l => l.includes('other')));
 		await run(['stop', 'web']);
 	});
 }
 
-test('watch --json: one object per event, with sequence numbers from a daemon that has them', async (t) => {
+test('watch --json: one object per event, with sequence numbers from a daemon that has them', async t => {
 	const { socket } = await startSocketDaemon(t);
 	const { lines } = background(t, socket, ['--json', 'watch', 'service.tags']);
 	await pollUntil(async () => {
 		await dpctl(socket, ['service.tags', 'web', 'a', '']);
 		return lines.seen.length > 0 ? true : undefined;
 	}, 'json events');
-	const event = JSON.parse(lines.seen[0] ?? '{}') as { topic: string; subject: string; seq: number | null; fields: string[] };
+	const event = JSON.parse(lines.seen[0] ?? '{}') as {
+		topic: string;
+		subject: string;
+		seq: number | null;
+		fields: string[];
+	};
 	t.like(event, { topic: 'service.tags', subject: 'web', fields: ['service.tags', 'web', 'a', ''] });
 	t.true(event.seq === null || event.seq > 0);
 });
 
-test('watch --timeout ends normally (0)', async (t) => {
+test('watch --timeout ends normally (0)', async t => {
 	const { socket } = await startSocketDaemon(t);
 	const result = await dpctl(socket, ['--timeout', '0.3', 'watch']);
 	t.is(result.exitCode, 0, result.stderr);
 });
 
-test('wait: the current state matches at once; --no-current waits for the next event; fields are globs', async (t) => {
+test('wait: the current state matches at once; --no-current waits for the next event; fields are globs', async t => {
 	const { socket } = await startSocketDaemon(t);
 	const run = dpctlFor(socket);
 	await run(['service.args', 'web', fixture('sleep-forever.sh')]);

@@ -2,13 +2,22 @@
 // The clock writes into a pipe handle, the logger reads it, flaky restarts, and Ctrl-C (SIGINT)
 // is turned by the shutdown service into a clean exit with nothing left running.
 
-import {join} from 'node:path';
+import { join } from 'node:path';
 import test from 'ava';
-import {descendants, pollUntil, processGone, repoRoot, SocketClient, startDaemon, tempDir, waitForPath} from './helpers/daemon.js';
+import {
+	descendants,
+	pollUntil,
+	processGone,
+	repoRoot,
+	SocketClient,
+	startDaemon,
+	tempDir,
+	waitForPath,
+} from './helpers/daemon.js';
 
-test('examples/demo.conf: services run, a restart follows a failure, SIGINT ends everything cleanly', async (t) => {
+test('examples/demo.conf: services run, a restart follows a failure, SIGINT ends everything cleanly', async t => {
 	const socket = join(await tempDir(t), 'demo.sock');
-	const d = await startDaemon(t, ['-c', join(repoRoot, 'examples', 'demo.conf'), '-S', socket], {interactive: false});
+	const d = await startDaemon(t, ['-c', join(repoRoot, 'examples', 'demo.conf'), '-S', socket], { interactive: false });
 	await waitForPath(socket);
 	const client = await SocketClient.connect(socket);
 	t.teardown(() => client.close());
@@ -19,7 +28,11 @@ test('examples/demo.conf: services run, a restart follows a failure, SIGINT ends
 	const again = await client.lines.waitFor(/^service\.state\tflaky\tup\t/, 10_000);
 	t.not(again.split('\t')[4], up.split('\t')[4], 'a new flaky process');
 	const dump = await client.command('statedump');
-	for (const name of ['clock', 'logger']) t.true(dump.some((line) => line.startsWith(`service.state\t${name}\tup\t`)), name);
+	for (const name of ['clock', 'logger'])
+		t.true(
+			dump.some(line => line.startsWith(`service.state\t${name}\tup\t`)),
+			name,
+		);
 
 	const children = descendants(d.pid);
 	t.true(children.length >= 3);
@@ -27,8 +40,8 @@ test('examples/demo.conf: services run, a restart follows a failure, SIGINT ends
 	const result = await d.proc;
 	t.is(result.exitCode, 0);
 	// terminate warns of each service still running (spec §9.7): only shutdown, which sent it.
-	const complaints = d.stderr.seen.filter((line) => /^(warning|error|fatal):/.test(line));
+	const complaints = d.stderr.seen.filter(line => /^(warning|error|fatal):/.test(line));
 	t.is(complaints.length, 1, complaints.join('\n'));
 	t.regex(complaints[0] ?? '', /^warning: service 'shutdown' running as pid \d+$/);
-	await pollUntil(() => children.every((pid) => processGone(pid)) || undefined, 'the services to be gone');
+	await pollUntil(() => children.every(pid => processGone(pid)) || undefined, 'the services to be gone');
 });

@@ -3,16 +3,16 @@
 // program missing, not executable, no descriptor left (EMFILE), no process left (EAGAIN) — is an
 // event or an error line, never a crash, and the service starts once the cause is gone.
 
-import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync} from 'node:fs';
-import {join} from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import test from 'ava';
-import {execa} from 'execa';
-import {killProcessTree, pollUntil, startDaemon, tempDir} from './helpers/daemon.js';
-import {cpuSeconds, received} from './init-support.js';
+import { execa } from 'execa';
+import { killProcessTree, pollUntil, startDaemon, tempDir } from './helpers/daemon.js';
+import { cpuSeconds, received } from './init-support.js';
 
 const WINDOW_MS = 6000;
 
-test.serial('a crash loop restarts no faster than the interval (1 s when never set) and costs little CPU', async (t) => {
+test.serial('a crash loop restarts no faster than the interval (1 s when never set) and costs little CPU', async t => {
 	const d = await startDaemon(t, []);
 	d.send('service.args\tslow\t/bin/false');
 	d.send('service.auto_up\tslow\t2\talways');
@@ -20,19 +20,26 @@ test.serial('a crash loop restarts no faster than the interval (1 s when never s
 	d.send('service.auto_up\tfast\t-\talways');
 	await d.stdout.waitFor(/^service\.state\tfast\tup\t/);
 	const cpuBefore = cpuSeconds(d.pid);
-	const ups = new Map<string, number[]>([['slow', []], ['fast', []]]);
+	const ups = new Map<string, number[]>([
+		['slow', []],
+		['fast', []],
+	]);
 	const started = performance.now();
-	await d.stdout.collectUntil((line) => {
-		const up = /^service\.state\t(slow|fast)\tup\t/.exec(line);
-		if (up) ups.get(up[1] ?? '')?.push(performance.now());
-		return performance.now() - started > WINDOW_MS;
-	}, WINDOW_MS + 5000).catch(() => []);
+	await d.stdout
+		.collectUntil(line => {
+			const up = /^service\.state\t(slow|fast)\tup\t/.exec(line);
+			if (up) ups.get(up[1] ?? '')?.push(performance.now());
+			return performance.now() - started > WINDOW_MS;
+		}, WINDOW_MS + 5000)
+		.catch(() => []);
 	const cpu = cpuSeconds(d.pid) - cpuBefore;
 	const gaps = (name: string): number[] => {
 		const times = ups.get(name) ?? [];
 		return times.slice(1).map((time, i) => time - (times[i] ?? 0));
 	};
-	t.log(`slow: ${gaps('slow').map(Math.round).join(', ')} ms; fast: ${gaps('fast').map(Math.round).join(', ')} ms; CPU ${cpu.toFixed(2)} s`);
+	t.log(
+		`slow: ${gaps('slow').map(Math.round).join(', ')} ms; fast: ${gaps('fast').map(Math.round).join(', ')} ms; CPU ${cpu.toFixed(2)} s`,
+	);
 	t.true((ups.get('fast')?.length ?? 0) >= 3, 'the loop kept running');
 	t.true((ups.get('fast')?.length ?? 0) <= WINDOW_MS / 1000 + 1, 'interval never set: at most one start a second');
 	t.true((ups.get('slow')?.length ?? 0) <= WINDOW_MS / 2000 + 1, 'interval 2: at most one start every 2 s');
@@ -42,26 +49,32 @@ test.serial('a crash loop restarts no faster than the interval (1 s when never s
 	t.true(cpu < 0.6, `daemon CPU ${cpu} s over ${WINDOW_MS} ms of crash loops`);
 });
 
-test('a program that vanished or lost its execute bit: exit 3 and a log line per attempt; it starts once restored', async (t) => {
+test('a program that vanished or lost its execute bit: exit 3 and a log line per attempt; it starts once restored', async t => {
 	const dir = await tempDir(t);
 	const gone = join(dir, 'gone.sh');
 	const noexec = join(dir, 'noexec.sh');
 	// Each removes itself (or its execute bit) and fails: the automatic restart then cannot exec it.
-	writeFileSync(gone, `#!/bin/sh\n[ -e ${dir}/keep ] && exec sleep 30\nrm -f "$0"; exit 1\n`, {mode: 0o755});
-	writeFileSync(noexec, `#!/bin/sh\n[ -e ${dir}/keep ] && exec sleep 30\nchmod a-x "$0"; exit 1\n`, {mode: 0o755});
+	writeFileSync(gone, `#!/bin/sh\n[ -e ${dir}/keep ] && exec sleep 30\nrm -f "$0"; exit 1\n`, { mode: 0o755 });
+	writeFileSync(noexec, `#!/bin/sh\n[ -e ${dir}/keep ] && exec sleep 30\nchmod a-x "$0"; exit 1\n`, { mode: 0o755 });
 	const d = await startDaemon(t, []);
-	for (const [name, path] of [['gone', gone], ['noexec', noexec]] as const) {
+	for (const [name, path] of [
+		['gone', gone],
+		['noexec', noexec],
+	] as const) {
 		d.send(`service.args\t${name}\t${path}`);
 		d.send(`service.auto_up\t${name}\t1\talways`);
 	}
 	await d.stderr.waitFor(`error: exec(${gone}, ...) failed: No such file or directory`, 8000);
 	await d.stderr.waitFor(`error: exec(${noexec}, ...) failed: Permission denied`, 8000);
 	const dump = await d.command('statedump');
-	t.true(dump.some((line) => /^service\.state\tgone\t(down\t\d+\t\d+\texit\t3|start)\t/.test(line)), 'gone: down with exit 3 (or its next start pending)');
+	t.true(
+		dump.some(line => /^service\.state\tgone\t(down\t\d+\t\d+\texit\t3|start)\t/.test(line)),
+		'gone: down with exit 3 (or its next start pending)',
+	);
 	t.is((await d.command('echo\talive')).at(-1), 'alive', 'answers while the restarts fail');
 	// The cause goes away: the next automatic attempt runs the program.
 	writeFileSync(join(dir, 'keep'), '');
-	writeFileSync(gone, '#!/bin/sh\nexec sleep 30\n', {mode: 0o755});
+	writeFileSync(gone, '#!/bin/sh\nexec sleep 30\n', { mode: 0o755 });
 	chmodSync(noexec, 0o755);
 	await received(d.stdout, /^service\.state\tgone\tup\t/);
 	await received(d.stdout, /^service\.state\tnoexec\tup\t/);
@@ -77,11 +90,13 @@ function lowestFreeFd(pid: number): number {
 }
 
 function nofile(pid: number): string {
-	const match = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(readFileSync(`/proc/${pid}/limits`, 'latin1'));
+	const match = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(
+		readFileSync(`/proc/${pid}/limits`, 'latin1'),
+	);
 	return `${match?.[1] ?? '1024'}:${match?.[2] ?? '1024'}`;
 }
 
-test('EMFILE at start: the error line and a retry 3 s later, which succeeds once descriptors are free', async (t) => {
+test('EMFILE at start: the error line and a retry 3 s later, which succeeds once descriptors are free', async t => {
 	const d = await startDaemon(t, []);
 	// A controller service needs a new socketpair at every start.
 	d.send('service.args\tctl\t/bin/sh\t-c\tprintf "echo\\tctl-up\\n"; exec sleep 30');
@@ -99,8 +114,8 @@ test('EMFILE at start: the error line and a retry 3 s later, which succeeds once
 });
 
 /** A fresh pids cgroup (v1 or v2), or the reason there is none. */
-function pidsCgroup(): {dir: string} | {reason: string} {
-	if (process.getuid?.() !== 0) return {reason: 'not root'};
+function pidsCgroup(): { dir: string } | { reason: string } {
+	if (process.getuid?.() !== 0) return { reason: 'not root' };
 	for (const root of ['/sys/fs/cgroup/pids', '/sys/fs/cgroup']) {
 		if (!existsSync(join(root, 'cgroup.procs'))) continue;
 		if (root === '/sys/fs/cgroup' && !readText(join(root, 'cgroup.subtree_control')).includes('pids')) continue;
@@ -108,12 +123,12 @@ function pidsCgroup(): {dir: string} | {reason: string} {
 		try {
 			mkdirSync(dir);
 		} catch (error: unknown) {
-			return {reason: `cannot create ${dir}: ${(error as Error).message}`};
+			return { reason: `cannot create ${dir}: ${(error as Error).message}` };
 		}
-		if (existsSync(join(dir, 'pids.max'))) return {dir};
+		if (existsSync(join(dir, 'pids.max'))) return { dir };
 		rmdirSync(dir);
 	}
-	return {reason: 'no writable pids cgroup controller'};
+	return { reason: 'no writable pids cgroup controller' };
 }
 
 function readText(path: string): string {
@@ -124,7 +139,7 @@ function readText(path: string): string {
 	}
 }
 
-test('EAGAIN at start (pids cgroup full): fork failed, a retry 3 s later, which succeeds once the limit is raised', async (t) => {
+test('EAGAIN at start (pids cgroup full): fork failed, a retry 3 s later, which succeeds once the limit is raised', async t => {
 	const cgroup = pidsCgroup();
 	if ('reason' in cgroup) {
 		t.log(`skipped: ${cgroup.reason} (root in CI has one; prlimit --nproc does not bind root)`);

@@ -6,10 +6,10 @@
 // is pending — we never change the machine's clock (it is not namespaced; time namespaces move
 // only the monotonic clocks, exactly the ones we rely on).
 
-import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
-import {join} from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import test from 'ava';
-import {monotonicSeconds, pollUntil, repoRoot, startDaemon, tempDir} from './helpers/daemon.js';
+import { monotonicSeconds, pollUntil, repoRoot, startDaemon, tempDir } from './helpers/daemon.js';
 
 const FAKETIME_LIBRARIES = [
 	'/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1',
@@ -19,41 +19,52 @@ const FAKETIME_LIBRARIES = [
 ];
 
 function sources(dir: string): string[] {
-	return readdirSync(dir, {withFileTypes: true}).flatMap((entry) => {
+	return readdirSync(dir, { withFileTypes: true }).flatMap(entry => {
 		const path = join(dir, entry.name);
 		if (entry.isDirectory()) return sources(path);
 		return entry.name.endsWith('.ts') ? [path] : [];
 	});
 }
 
-test('the daemon\'s code never reads the wall clock', (t) => {
+test("the daemon's code never reads the wall clock", t => {
 	const offenders: string[] = [];
 	for (const part of ['src/daemon', 'src/server', 'src/supervisor', 'src/os']) {
 		for (const file of sources(join(repoRoot, part))) {
-			readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-				const code = line.replace(/\/\/.*$/, '');
-				if (/\bDate\.now\s*\(|\bnew Date\b|\bDate\s*\(/.test(code)) offenders.push(`${file}:${i + 1}: ${line.trim()}`);
-			});
+			readFileSync(file, 'utf8')
+				.split('\n')
+				.forEach((line, i) => {
+					const code = line.replace(/\/\/.*$/, '');
+					if (/\bDate\.now\s*\(|\bnew Date\b|\bDate\s*\(/.test(code))
+						offenders.push(`${file}:${i + 1}: ${line.trim()}`);
+				});
 		}
 	}
 	t.deepEqual(offenders, []);
 	// The wire clock (timestamps, timers) is sys.monotonicMs, which reads CLOCK_MONOTONIC.
-	t.regex(readFileSync(join(repoRoot, 'src/daemon/system-ports.ts'), 'utf8'), /export const systemClock: Clock = \{\n\tnow: sys\.monotonicMs,/);
-	t.regex(readFileSync(join(repoRoot, 'src/os/sys.ts'), 'utf8'), /function monotonicMs\(\): number \{\n\treturn Number\(process\.hrtime\.bigint\(\)\) \/ 1e6;/);
+	t.regex(
+		readFileSync(join(repoRoot, 'src/daemon/system-ports.ts'), 'utf8'),
+		/export const systemClock: Clock = \{\n\tnow: sys\.monotonicMs,/,
+	);
+	t.regex(
+		readFileSync(join(repoRoot, 'src/os/sys.ts'), 'utf8'),
+		/function monotonicMs\(\): number \{\n\treturn Number\(process\.hrtime\.bigint\(\)\) \/ 1e6;/,
+	);
 });
 
-const library = FAKETIME_LIBRARIES.find((path) => existsSync(path));
+const library = FAKETIME_LIBRARIES.find(path => existsSync(path));
 
-(library ? test : test.skip)('wall-clock jumps (libfaketime) move no restart and no delayed start', async (t) => {
+(library ? test : test.skip)('wall-clock jumps (libfaketime) move no restart and no delayed start', async t => {
 	const dir = await tempDir(t);
 	const clockFile = join(dir, 'faketime');
 	writeFileSync(clockFile, '+0\n');
-	const d = await startDaemon(t, [], {env: {
-		LD_PRELOAD: library ?? '',
-		FAKETIME_TIMESTAMP_FILE: clockFile,
-		FAKETIME_NO_CACHE: '1',
-		FAKETIME_DONT_FAKE_MONOTONIC: '1',
-	}});
+	const d = await startDaemon(t, [], {
+		env: {
+			LD_PRELOAD: library ?? '',
+			FAKETIME_TIMESTAMP_FILE: clockFile,
+			FAKETIME_NO_CACHE: '1',
+			FAKETIME_DONT_FAKE_MONOTONIC: '1',
+		},
+	});
 	const years = join(dir, 'years');
 	// The service sees the daemon's (faked) wall clock: it records the year at every start.
 	d.send(`service.args\tloop\t/bin/sh\t-c\tdate +%Y >> ${years}; exit 1`);
@@ -73,11 +84,17 @@ const library = FAKETIME_LIBRARIES.find((path) => existsSync(path));
 	await upAt();
 	await upAt();
 	// Read from everything received: the waits above consumed the lines they passed over.
-	const laterUp = await pollUntil(() => d.stdout.seen.find((line) => line.startsWith('service.state\tlater\tup\t')), 'the delayed start', 8000);
+	const laterUp = await pollUntil(
+		() => d.stdout.seen.find(line => line.startsWith('service.state\tlater\tup\t')),
+		'the delayed start',
+		8000,
+	);
 	const startedAt = Number(laterUp.split('\t')[3]);
 	const gaps = ups.slice(1).map((time, i) => Math.round(time - (ups[i] ?? 0)));
 	const recorded = readFileSync(years, 'latin1').trim().split('\n').map(Number);
-	t.log(`restart gaps ${gaps.join(', ')} ms; years seen by the service: ${recorded.join(', ')}; delayed start at ${startedAt} (due ${due})`);
+	t.log(
+		`restart gaps ${gaps.join(', ')} ms; years seen by the service: ${recorded.join(', ')}; delayed start at ${startedAt} (due ${due})`,
+	);
 	t.true(new Set(recorded).size >= 2, 'the wall clock really jumped for the daemon and its children');
 	for (const gap of gaps) t.true(gap >= 1850 && gap <= 3500, `restart gap ${gap} ms (interval 2 s)`);
 	t.true(startedAt >= due && startedAt <= due + 1, `delayed start at ${startedAt}, due at ${due}`);

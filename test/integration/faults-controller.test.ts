@@ -3,21 +3,28 @@
 // controller gets every event, and after SIGCONT the stuck one gets its backlog, exactly one
 // `overflow` line, and re-synchronises with `statedump`.
 
-import {join} from 'node:path';
+import { join } from 'node:path';
 import test from 'ava';
-import {execa} from 'execa';
-import {LineReader, pollUntil, startDaemon, tempDir} from './helpers/daemon.js';
-import {rssKiB} from './init-support.js';
+import { execa } from 'execa';
+import { LineReader, pollUntil, startDaemon, tempDir } from './helpers/daemon.js';
+import { rssKiB } from './init-support.js';
 
 const EVENTS = 50_000;
 const RSS_GROWTH_LIMIT_KIB = 96 * 1024;
 
-test('SIGSTOP on a controller during 50,000 events: one overflow, bounded memory, re-sync after SIGCONT', async (t) => {
+test('SIGSTOP on a controller during 50,000 events: one overflow, bounded memory, re-sync after SIGCONT', async t => {
 	const dir = await tempDir(t);
 	const sock = join(dir, 'ctl.sock');
 	const d = await startDaemon(t, ['-S', sock]);
 	// The stuck controller is a separate process, so that it can be stopped.
-	const socat = execa('socat', ['-', `UNIX-CONNECT:${sock}`], {stdin: 'pipe', stdout: 'pipe', stderr: 'ignore', buffer: false, reject: false, encoding: 'buffer'});
+	const socat = execa('socat', ['-', `UNIX-CONNECT:${sock}`], {
+		stdin: 'pipe',
+		stdout: 'pipe',
+		stderr: 'ignore',
+		buffer: false,
+		reject: false,
+		encoding: 'buffer',
+	});
 	t.teardown(() => {
 		socat.kill('SIGKILL');
 	});
@@ -37,7 +44,7 @@ test('SIGSTOP on a controller during 50,000 events: one overflow, bounded memory
 	for (let i = 0; i < EVENTS; i++) batch += `service.args\tflood\t${i}\n`;
 	d.sendRaw(batch);
 	let seen = 0;
-	await d.stdout.waitFor((line) => line.startsWith('service.args\tflood\t') && ++seen === EVENTS, 60_000);
+	await d.stdout.waitFor(line => line.startsWith('service.args\tflood\t') && ++seen === EVENTS, 60_000);
 	clearInterval(sampler);
 	t.log(`RSS ${rssBefore} KiB before, ${rssMax} KiB at most during the flood`);
 	t.is(seen, EVENTS, 'the other controller got every event');
@@ -47,11 +54,11 @@ test('SIGSTOP on a controller during 50,000 events: one overflow, bounded memory
 	socat.stdin.write('statedump\necho\tresynced\n');
 	await stuck.waitFor('resynced', 20_000);
 	const lines = stuck.seen;
-	const overflows = lines.filter((line) => line === 'overflow').length;
-	const floodEvents = lines.filter((line) => line.startsWith('service.args\tflood\t')).length;
+	const overflows = lines.filter(line => line === 'overflow').length;
+	const floodEvents = lines.filter(line => line.startsWith('service.args\tflood\t')).length;
 	t.log(`stuck controller: ${floodEvents} flood lines (the statedump's included), ${overflows} overflow`);
 	t.is(overflows, 1);
 	t.true(floodEvents < EVENTS, 'events were dropped for it');
 	t.true(lines.includes(`service.args\tflood\t${EVENTS - 1}`), 'the statedump shows the final state');
-	await pollUntil(() => rssKiB(d.pid) > 0 ? true : undefined, 'the daemon alive');
+	await pollUntil(() => (rssKiB(d.pid) > 0 ? true : undefined), 'the daemon alive');
 });

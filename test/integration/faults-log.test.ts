@@ -3,12 +3,12 @@
 // stays flat while the destination refuses), and what it had to drop from the pipe's backlog is
 // counted once the pipe drains (`warning: lost N log messages`).
 
-import {readFileSync} from 'node:fs';
-import {join} from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import test from 'ava';
-import {setTimeout as delay} from 'node:timers/promises';
-import {pollUntil, startDaemon, tempDir, type Daemon} from './helpers/daemon.js';
-import {cpuSeconds} from './init-support.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { pollUntil, startDaemon, tempDir, type Daemon } from './helpers/daemon.js';
+import { cpuSeconds } from './init-support.js';
 
 const IDLE_MS = 1000;
 const MESSAGES = 5000;
@@ -29,7 +29,7 @@ async function idleCpu(d: Daemon): Promise<number> {
 	return cpuSeconds(d.pid) - before;
 }
 
-test('log.dest on /dev/full: writes fail, the daemon lives, answers and does not spin', async (t) => {
+test('log.dest on /dev/full: writes fail, the daemon lives, answers and does not spin', async t => {
 	const d = await startDaemon(t, []);
 	await d.command('fd.open\tfull\twrite\t/dev/full');
 	await d.command('log.dest\tfd\tfull');
@@ -44,7 +44,7 @@ test('log.dest on /dev/full: writes fail, the daemon lives, answers and does not
 	t.pass();
 });
 
-test('log.dest on a pipe nobody reads: bounded, no spinning, and the loss is reported once it drains', async (t) => {
+test('log.dest on a pipe nobody reads: bounded, no spinning, and the loss is reported once it drains', async t => {
 	const dir = await tempDir(t);
 	const out = join(dir, 'log.out');
 	const d = await startDaemon(t, []);
@@ -61,14 +61,25 @@ test('log.dest on a pipe nobody reads: bounded, no spinning, and the loss is rep
 	d.send('service.start\treader');
 	await d.stdout.waitFor(/^service\.state\treader\tup\t/);
 	// Logged only once the backlog has drained (earlier it would be dropped and counted too).
-	await pollUntil(() => readFileSync(out, 'latin1').includes('warning: lost ') ? true : undefined, 'the lost line', 10_000);
+	await pollUntil(
+		() => (readFileSync(out, 'latin1').includes('warning: lost ') ? true : undefined),
+		'the lost line',
+		10_000,
+	);
 	d.send('after.drain');
-	const text = await pollUntil(() => {
-		const content = readFileSync(out, 'latin1');
-		return content.includes('sent unknown command after.drain') ? content : undefined;
-	}, () => `the log after the drain (file: ${readFileSync(out, 'latin1').slice(-300)}, stderr: ${d.stderr.seen.slice(-3).join(' | ')})`, 10_000);
-	const lost = [...text.matchAll(/^warning: lost (\d+) log messages$/gm)].map((match) => Number(match[1]));
-	const written = text.split('\n').filter((line) => /^error: controller\[0\] sent unknown command bogus\.\d+$/.test(line)).length;
+	const text = await pollUntil(
+		() => {
+			const content = readFileSync(out, 'latin1');
+			return content.includes('sent unknown command after.drain') ? content : undefined;
+		},
+		() =>
+			`the log after the drain (file: ${readFileSync(out, 'latin1').slice(-300)}, stderr: ${d.stderr.seen.slice(-3).join(' | ')})`,
+		10_000,
+	);
+	const lost = [...text.matchAll(/^warning: lost (\d+) log messages$/gm)].map(match => Number(match[1]));
+	const written = text
+		.split('\n')
+		.filter(line => /^error: controller\[0\] sent unknown command bogus\.\d+$/.test(line)).length;
 	t.log(`${written} flood lines written, lost ${lost.join(' + ')}`);
 	t.is(lost.length, 1, 'one `lost` line for the episode');
 	t.true((lost[0] ?? 0) > 0);

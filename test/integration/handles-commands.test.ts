@@ -3,13 +3,13 @@
 // set a child receives, SO_REUSEADDR, and fd accounting over many create/delete cycles.
 // Each test has its own daemon and temp folder; every wait has a deadline.
 
-import {readlinkSync} from 'node:fs';
-import {mkdir, readFile, stat, writeFile} from 'node:fs/promises';
-import {createConnection, createServer, type AddressInfo} from 'node:net';
-import {join} from 'node:path';
-import test, {type ExecutionContext} from 'ava';
+import { readlinkSync } from 'node:fs';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import test, { type ExecutionContext } from 'ava';
 import * as sys from '../../src/os/sys.js';
-import {fixture, listFds, pollUntil, SocketClient, startDaemon, tempDir, type Daemon} from './helpers/daemon.js';
+import { fixture, listFds, pollUntil, SocketClient, startDaemon, tempDir, type Daemon } from './helpers/daemon.js';
 
 /** §5.1: `error\tMESSAGE, for command "CONTEXT"`, the context cut to 30 bytes plus `...`. */
 function err(message: string, line: string): string {
@@ -18,7 +18,11 @@ function err(message: string, line: string): string {
 }
 
 /** Sends each line and checks exactly what the issuer received for it. */
-async function expectReplies(t: ExecutionContext, d: Daemon, cases: ReadonlyArray<readonly [string, readonly string[]]>): Promise<void> {
+async function expectReplies(
+	t: ExecutionContext,
+	d: Daemon,
+	cases: ReadonlyArray<readonly [string, readonly string[]]>,
+): Promise<void> {
 	for (const [line, expected] of cases) t.deepEqual(await d.command(line), [...expected], JSON.stringify(line));
 }
 
@@ -28,7 +32,7 @@ function fails(line: string, message: string): readonly [string, readonly string
 }
 
 function fdStateOf(dump: readonly string[], name: string): string | undefined {
-	return dump.find((line) => line.startsWith(`fd.state\t${name}\t`));
+	return dump.find(line => line.startsWith(`fd.state\t${name}\t`));
 }
 
 async function freePort(host: string): Promise<number> {
@@ -37,13 +41,13 @@ async function freePort(host: string): Promise<number> {
 		server.once('error', reject);
 		server.listen(0, host, resolve);
 	});
-	const {port} = server.address() as AddressInfo;
-	await new Promise<void>((resolve) => server.close(() => resolve()));
+	const { port } = server.address() as AddressInfo;
+	await new Promise<void>(resolve => server.close(() => resolve()));
 	return port;
 }
 
 /** Resolves once a connection to `options` is established (the kernel queues it on a listener). */
-function connects(options: {path: string} | {host: string; port: number}): Promise<void> {
+function connects(options: { path: string } | { host: string; port: number }): Promise<void> {
 	return new Promise((resolve, reject) => {
 		const socket = createConnection(options);
 		const timer = setTimeout(() => {
@@ -55,7 +59,7 @@ function connects(options: {path: string} | {host: string; port: number}): Promi
 			socket.destroy();
 			resolve();
 		});
-		socket.once('error', (error) => {
+		socket.once('error', error => {
 			clearTimeout(timer);
 			reject(error);
 		});
@@ -71,13 +75,22 @@ async function ipv6LoopbackWorks(): Promise<boolean> {
 	}
 }
 
-test('fd.pipe: pipes, socketpairs and every error in 1.1 order', async (t) => {
+test('fd.pipe: pipes, socketpairs and every error in 1.1 order', async t => {
 	const d = await startDaemon(t, []);
 	await expectReplies(t, d, [
 		['fd.pipe\tp.r\tp.w', ['fd.state\tp.r\tpipe\tfrom\tp.w', 'fd.state\tp.w\tpipe\tto\tp.r']],
-		['fd.pipe\tn.r\tn.w\t-,,nonblock', ['fd.state\tn.r\tpipe\tnonblock,from\tn.w', 'fd.state\tn.w\tpipe\tnonblock,to\tn.r']],
-		['fd.pipe\ts.a\ts.b\tdgram,nonblock', ['fd.state\ts.a\tpipe\tunix,dgram,nonblock,to\ts.b', 'fd.state\ts.b\tpipe\tunix,dgram,nonblock,to\ts.a']],
-		['fd.pipe\tq.a\tq.b\tseqpacket', ['fd.state\tq.a\tpipe\tunix,seqpacket,to\tq.b', 'fd.state\tq.b\tpipe\tunix,seqpacket,to\tq.a']],
+		[
+			'fd.pipe\tn.r\tn.w\t-,,nonblock',
+			['fd.state\tn.r\tpipe\tnonblock,from\tn.w', 'fd.state\tn.w\tpipe\tnonblock,to\tn.r'],
+		],
+		[
+			'fd.pipe\ts.a\ts.b\tdgram,nonblock',
+			['fd.state\ts.a\tpipe\tunix,dgram,nonblock,to\ts.b', 'fd.state\ts.b\tpipe\tunix,dgram,nonblock,to\ts.a'],
+		],
+		[
+			'fd.pipe\tq.a\tq.b\tseqpacket',
+			['fd.state\tq.a\tpipe\tunix,seqpacket,to\tq.b', 'fd.state\tq.b\tpipe\tunix,seqpacket,to\tq.a'],
+		],
 		fails('fd.pipe', 'Expected file descriptor name'),
 		fails('fd.pipe\t\tx', 'Expected file descriptor name'),
 		fails('fd.pipe\tbad/name\tx', 'Invalid file descriptor name'),
@@ -97,12 +110,15 @@ test('fd.pipe: pipes, socketpairs and every error in 1.1 order', async (t) => {
 	t.is(fdStateOf(dump, 'p.r'), 'fd.state\tp.r\tpipe\tfrom\tp.w');
 });
 
-test('fd.open: flags in canonical order, mkdir, and every error in 1.1 order', async (t) => {
+test('fd.open: flags in canonical order, mkdir, and every error in 1.1 order', async t => {
 	const dir = await tempDir(t);
-	const d = await startDaemon(t, [], {cwd: dir});
+	const d = await startDaemon(t, [], { cwd: dir });
 	const deep = join(dir, 'a/b/c/out.txt');
 	await expectReplies(t, d, [
-		[`fd.open\tf1\twrite,read,append,create,nonblock,mkdir\t${deep}`, [`fd.state\tf1\tfile\tread,write,append,create,nonblock,mkdir\t${deep}`]],
+		[
+			`fd.open\tf1\twrite,read,append,create,nonblock,mkdir\t${deep}`,
+			[`fd.state\tf1\tfile\tread,write,append,create,nonblock,mkdir\t${deep}`],
+		],
 		['fd.open\tf1\t\t/dev/null', ['fd.state\tf1\tfile\tread\t/dev/null']],
 		['fd.open\tf2\ttrunc,,create,write\trel.txt', ['fd.state\tf2\tfile\twrite,create,trunc\trel.txt']],
 		fails('fd.open', 'Expected file descriptor name'),
@@ -120,9 +136,9 @@ test('fd.open: flags in canonical order, mkdir, and every error in 1.1 order', a
 	t.is(fdStateOf(await d.command('statedump'), 'f1'), 'fd.state\tf1\tfile\tread\t/dev/null', 'failures left f1 alone');
 });
 
-test('fd.socket: flags, precedence and the fd.state rendering', async (t) => {
+test('fd.socket: flags, precedence and the fd.state rendering', async t => {
 	const dir = await tempDir(t);
-	const d = await startDaemon(t, [], {cwd: dir});
+	const d = await startDaemon(t, [], { cwd: dir });
 	const state = (flags: string, description = ''): string[] => [`fd.state\ts\tsocket\t${flags}\t${description}`];
 	await expectReplies(t, d, [
 		['fd.socket\ts\t', state('unix,stream')],
@@ -152,15 +168,19 @@ test('fd.socket: flags, precedence and the fd.state rendering', async (t) => {
 		['fd.socket\ts\tudp\t127.0.0.1:0', state('inet,dgram,bind', '127.0.0.1:0')],
 	]);
 	// The handle listens: the kernel queues a connection on it.
-	await expectReplies(t, d, [['fd.socket\tlive\tlisten=5\tlive.sock', ['fd.state\tlive\tsocket\tunix,stream,bind,listen=5\tlive.sock']]]);
-	await connects({path: join(dir, 'live.sock')});
+	await expectReplies(t, d, [
+		['fd.socket\tlive\tlisten=5\tlive.sock', ['fd.state\tlive\tsocket\tunix,stream,bind,listen=5\tlive.sock']],
+	]);
+	await connects({ path: join(dir, 'live.sock') });
 });
 
-test('fd.socket: address syntax and every error in 1.1 order', async (t) => {
+test('fd.socket: address syntax and every error in 1.1 order', async t => {
 	const dir = await tempDir(t);
-	const d = await startDaemon(t, [], {cwd: dir});
-	const ok = (line: string, flags: string, description: string): readonly [string, readonly string[]] =>
-		[line, [`fd.state\tx\tsocket\t${flags}\t${description}`]];
+	const d = await startDaemon(t, [], { cwd: dir });
+	const ok = (line: string, flags: string, description: string): readonly [string, readonly string[]] => [
+		line,
+		[`fd.state\tx\tsocket\t${flags}\t${description}`],
+	];
 	await expectReplies(t, d, [
 		// FD-assign, then the FLAGS field
 		fails('fd.socket', 'Expected file descriptor name'),
@@ -226,19 +246,22 @@ test('fd.socket: address syntax and every error in 1.1 order', async (t) => {
 	t.is(fdStateOf(await d.command('statedump'), 'x'), 'fd.state\tx\tsocket\tunix,dgram,bind\tdg.sock');
 });
 
-test('fd.socket: unix paths are relative, mkdir makes parents, an existing path is never replaced nor removed', async (t) => {
+test('fd.socket: unix paths are relative, mkdir makes parents, an existing path is never replaced nor removed', async t => {
 	const dir = await tempDir(t);
-	const d = await startDaemon(t, [], {cwd: dir});
+	const d = await startDaemon(t, [], { cwd: dir });
 	await writeFile(join(dir, 'taken'), 'not a socket\n');
 	await expectReplies(t, d, [
 		['fd.socket\tl\tlisten\trel.sock', ['fd.state\tl\tsocket\tunix,stream,bind,listen=32\trel.sock']],
-		['fd.socket\tm\tmkdir,listen\tsub/dir/m.sock', ['fd.state\tm\tsocket\tunix,stream,bind,listen=32,mkdir\tsub/dir/m.sock']],
+		[
+			'fd.socket\tm\tmkdir,listen\tsub/dir/m.sock',
+			['fd.state\tm\tsocket\tunix,stream,bind,listen=32,mkdir\tsub/dir/m.sock'],
+		],
 		fails('fd.socket\tn\tlisten\tno/such/dir/n.sock', 'bind: No such file or directory'),
 		fails('fd.socket\tt\tbind\ttaken', 'bind: Address already in use'),
 		fails('fd.socket\tl2\tlisten\trel.sock', 'bind: Address already in use'),
 	]);
-	await connects({path: join(dir, 'rel.sock')});
-	await connects({path: join(dir, 'sub/dir/m.sock')});
+	await connects({ path: join(dir, 'rel.sock') });
+	await connects({ path: join(dir, 'sub/dir/m.sock') });
 	t.is((await stat(join(dir, 'sub/dir'))).mode & 0o777, 0o700);
 	t.is(await readFile(join(dir, 'taken'), 'latin1'), 'not a socket\n', 'an existing file is left alone');
 	await expectReplies(t, d, [['fd.delete\tl', ['fd.state\tl\tdeleted']]]);
@@ -249,41 +272,53 @@ test('fd.socket: unix paths are relative, mkdir makes parents, an existing path 
 		['chdir\tother', []],
 		['fd.socket\tl\tlisten\trel.sock', ['fd.state\tl\tsocket\tunix,stream,bind,listen=32\trel.sock']],
 	]);
-	await connects({path: join(dir, 'other/rel.sock')});
+	await connects({ path: join(dir, 'other/rel.sock') });
 });
 
-test('fd.socket: inet and inet6 listeners accept connections; a busy port is reported', async (t) => {
+test('fd.socket: inet and inet6 listeners accept connections; a busy port is reported', async t => {
 	const d = await startDaemon(t, []);
 	const port = await freePort('127.0.0.1');
 	await expectReplies(t, d, [
-		[`fd.socket\tv4\ttcp,listen=4\t127.0.0.1:${port}`, [`fd.state\tv4\tsocket\tinet,stream,bind,listen=4\t127.0.0.1:${port}`]],
+		[
+			`fd.socket\tv4\ttcp,listen=4\t127.0.0.1:${port}`,
+			[`fd.state\tv4\tsocket\tinet,stream,bind,listen=4\t127.0.0.1:${port}`],
+		],
 		fails(`fd.socket\tv4b\ttcp,listen\t127.0.0.1:${port}`, 'bind: Address already in use'),
 	]);
-	await connects({host: '127.0.0.1', port});
-	if (!await ipv6LoopbackWorks()) {
+	await connects({ host: '127.0.0.1', port });
+	if (!(await ipv6LoopbackWorks())) {
 		t.log('no IPv6 loopback here: inet6 listening not checked');
 		return;
 	}
 	const port6 = await freePort('::1');
 	await expectReplies(t, d, [
-		[`fd.socket\tv6\tinet6,listen\t[::1]:${port6}`, [`fd.state\tv6\tsocket\tinet6,stream,bind,listen=32\t[::1]:${port6}`]],
+		[
+			`fd.socket\tv6\tinet6,listen\t[::1]:${port6}`,
+			[`fd.state\tv6\tsocket\tinet6,stream,bind,listen=32\t[::1]:${port6}`],
+		],
 	]);
-	await connects({host: '::1', port: port6});
+	await connects({ host: '::1', port: port6 });
 });
 
-test('fd.socket: SO_REUSEADDR lets a new listener bind a port in TIME_WAIT; a service accepts on a socket handle', async (t) => {
+test('fd.socket: SO_REUSEADDR lets a new listener bind a port in TIME_WAIT; a service accepts on a socket handle', async t => {
 	const d = await startDaemon(t, []);
 	const port = await freePort('127.0.0.1');
 	await expectReplies(t, d, [
-		[`fd.socket\tl\ttcp,listen\t127.0.0.1:${port}`, [`fd.state\tl\tsocket\tinet,stream,bind,listen=32\t127.0.0.1:${port}`]],
-		[`service.args\tacc\t${process.execPath}\t${fixture('accept-once.js')}`, [`service.args\tacc\t${process.execPath}\t${fixture('accept-once.js')}`]],
+		[
+			`fd.socket\tl\ttcp,listen\t127.0.0.1:${port}`,
+			[`fd.state\tl\tsocket\tinet,stream,bind,listen=32\t127.0.0.1:${port}`],
+		],
+		[
+			`service.args\tacc\t${process.execPath}\t${fixture('accept-once.js')}`,
+			[`service.args\tacc\t${process.execPath}\t${fixture('accept-once.js')}`],
+		],
 		['service.fds\tacc\tnull\tnull\tstderr\tl', ['service.fds\tacc\tnull\tnull\tstderr\tl']],
 	]);
 	d.send('service.start\tacc');
 	await d.stdout.waitFor(/^service\.state\tacc\tup\t/);
 	// The child accepts, sends `hello` and closes first: its side of the connection ends in TIME_WAIT.
 	const reply = await new Promise<string>((resolve, reject) => {
-		const socket = createConnection({host: '127.0.0.1', port});
+		const socket = createConnection({ host: '127.0.0.1', port });
 		let text = '';
 		socket.on('data', (chunk: Buffer) => {
 			text += chunk.toString('latin1');
@@ -297,18 +332,21 @@ test('fd.socket: SO_REUSEADDR lets a new listener bind a port in TIME_WAIT; a se
 	// Control: without SO_REUSEADDR the port cannot be bound now.
 	const plain = sys.createSocket('inet', 'stream', false);
 	try {
-		const error = t.throws(() => sys.bindInet(plain, '127.0.0.1', port), {instanceOf: sys.SysError});
+		const error = t.throws(() => sys.bindInet(plain, '127.0.0.1', port), { instanceOf: sys.SysError });
 		t.is(error?.code, 'EADDRINUSE', 'the TIME_WAIT connection holds the port');
 	} finally {
 		sys.close(plain);
 	}
 	await expectReplies(t, d, [
-		[`fd.socket\tl\ttcp,listen\t127.0.0.1:${port}`, [`fd.state\tl\tsocket\tinet,stream,bind,listen=32\t127.0.0.1:${port}`]],
+		[
+			`fd.socket\tl\ttcp,listen\t127.0.0.1:${port}`,
+			[`fd.state\tl\tsocket\tinet,stream,bind,listen=32\t127.0.0.1:${port}`],
+		],
 	]);
-	await connects({host: '127.0.0.1', port});
+	await connects({ host: '127.0.0.1', port });
 });
 
-test('fd.delete: errors in 1.1 order, the deleted line, and the peer description becoming ?', async (t) => {
+test('fd.delete: errors in 1.1 order, the deleted line, and the peer description becoming ?', async t => {
 	const d = await startDaemon(t, []);
 	await expectReplies(t, d, [
 		['fd.pipe\tp.r\tp.w', ['fd.state\tp.r\tpipe\tfrom\tp.w', 'fd.state\tp.w\tpipe\tto\tp.r']],
@@ -329,7 +367,7 @@ test('fd.delete: errors in 1.1 order, the deleted line, and the peer description
 	t.is(fdStateOf(dump, 'null'), 'fd.state\tnull\tspecial\tread,write\t/dev/null');
 });
 
-test('replacing a handle broadcasts only the new fd.state, closes the old descriptor, and orphans its peer (§10.1)', async (t) => {
+test('replacing a handle broadcasts only the new fd.state, closes the old descriptor, and orphans its peer (§10.1)', async t => {
 	const dir = await tempDir(t);
 	const d = await startDaemon(t, ['-S', join(dir, 'ctl.sock')]);
 	const out = join(dir, 'out.txt');
@@ -356,8 +394,10 @@ test('replacing a handle broadcasts only the new fd.state, closes the old descri
 		['fd.socket\tb.w\tdgram', ['fd.state\tb.w\tsocket\tunix,dgram\t']],
 	]);
 	t.deepEqual(await other.command('echo\tsync'), [
-		'fd.state\ta.r\tpipe\tfrom\ta.w', 'fd.state\ta.w\tpipe\tto\ta.r',
-		'fd.state\ta.r\tpipe\tfrom\tb.w', 'fd.state\tb.w\tpipe\tto\ta.r',
+		'fd.state\ta.r\tpipe\tfrom\ta.w',
+		'fd.state\ta.w\tpipe\tto\ta.r',
+		'fd.state\ta.r\tpipe\tfrom\tb.w',
+		'fd.state\tb.w\tpipe\tto\ta.r',
 		'fd.state\tb.w\tsocket\tunix,dgram\t',
 		'sync',
 	]);
@@ -366,9 +406,9 @@ test('replacing a handle broadcasts only the new fd.state, closes the old descri
 	t.is(fdStateOf(dump, 'a.r'), 'fd.state\ta.r\tpipe\tfrom\t?');
 });
 
-test('a child gets exactly its listed descriptors, including a pipe and a socket handle (design §5)', async (t) => {
+test('a child gets exactly its listed descriptors, including a pipe and a socket handle (design §5)', async t => {
 	const dir = await tempDir(t);
-	const d = await startDaemon(t, [], {cwd: dir});
+	const d = await startDaemon(t, [], { cwd: dir });
 	const out = join(dir, 'fds.txt');
 	await expectReplies(t, d, [
 		['fd.pipe\tp.r\tp.w', ['fd.state\tp.r\tpipe\tfrom\tp.w', 'fd.state\tp.w\tpipe\tto\tp.r']],
@@ -376,35 +416,49 @@ test('a child gets exactly its listed descriptors, including a pipe and a socket
 		[`fd.open\tout\twrite,create\t${out}`, [`fd.state\tout\tfile\twrite,create\t${out}`]],
 		[`service.args\tpf\t${fixture('print-fds.sh')}`, [`service.args\tpf\t${fixture('print-fds.sh')}`]],
 		// `-` closes position 4; 1.1 warns about it like about any entry that is not a handle (§7.5).
-		['service.fds\tpf\tnull\tout\tnull\tp.r\t-\tsock', ['warning: fd "-" is not yet defined', 'service.fds\tpf\tnull\tout\tnull\tp.r\t-\tsock']],
+		[
+			'service.fds\tpf\tnull\tout\tnull\tp.r\t-\tsock',
+			['warning: fd "-" is not yet defined', 'service.fds\tpf\tnull\tout\tnull\tp.r\t-\tsock'],
+		],
 	]);
 	d.send('service.start\tpf');
 	await d.stdout.waitFor(/^service\.state\tpf\tdown\t\d+\t\d+\texit\t0\t/);
-	const printed = new Map((await readFile(out, 'latin1')).trim().split('\n').map((line) => {
-		const [fd = '', target = ''] = line.split(' ');
-		return [Number(fd), target] as const;
-	}));
-	t.deepEqual([...printed.keys()].sort((a, b) => a - b), [0, 1, 2, 3, 5], 'exactly the listed positions; `-` is closed');
+	const printed = new Map(
+		(await readFile(out, 'latin1'))
+			.trim()
+			.split('\n')
+			.map(line => {
+				const [fd = '', target = ''] = line.split(' ');
+				return [Number(fd), target] as const;
+			}),
+	);
+	t.deepEqual(
+		[...printed.keys()].sort((a, b) => a - b),
+		[0, 1, 2, 3, 5],
+		'exactly the listed positions; `-` is closed',
+	);
 	t.is(printed.get(0), '/dev/null');
 	t.is(printed.get(1), out);
 	t.is(printed.get(2), '/dev/null');
 	t.regex(printed.get(3) ?? '', /^pipe:\[\d+\]$/);
 	t.regex(printed.get(5) ?? '', /^socket:\[\d+\]$/);
 	// They are the daemon's own handles (the same pipe and socket inodes).
-	const daemonTargets = new Set(listFds(d.pid).map((fd) => {
-		try {
-			return readlinkSync(`/proc/${d.pid}/fd/${fd}`);
-		} catch {
-			return '';
-		}
-	}));
-	t.true(daemonTargets.has(printed.get(3) ?? ''), 'fd 3 is the daemon\'s pipe');
-	t.true(daemonTargets.has(printed.get(5) ?? ''), 'fd 5 is the daemon\'s socket');
+	const daemonTargets = new Set(
+		listFds(d.pid).map(fd => {
+			try {
+				return readlinkSync(`/proc/${d.pid}/fd/${fd}`);
+			} catch {
+				return '';
+			}
+		}),
+	);
+	t.true(daemonTargets.has(printed.get(3) ?? ''), "fd 3 is the daemon's pipe");
+	t.true(daemonTargets.has(printed.get(5) ?? ''), "fd 5 is the daemon's socket");
 });
 
-test('fd accounting: 1,000 fd.pipe/fd.delete cycles (and fd.socket, fd.open) return the daemon to its fd baseline', async (t) => {
+test('fd accounting: 1,000 fd.pipe/fd.delete cycles (and fd.socket, fd.open) return the daemon to its fd baseline', async t => {
 	const dir = await tempDir(t);
-	const d = await startDaemon(t, [], {cwd: dir});
+	const d = await startDaemon(t, [], { cwd: dir });
 	await d.command('fd.pipe\twarm.r\twarm.w');
 	await d.command('fd.delete\twarm.r');
 	await d.command('fd.delete\twarm.w');
@@ -422,9 +476,14 @@ test('fd accounting: 1,000 fd.pipe/fd.delete cycles (and fd.socket, fd.open) ret
 	d.sendRaw(batch);
 	const lines = await d.command('fd.delete\tkeep.r', 30_000);
 	await d.command('fd.delete\tkeep.w');
-	t.false(lines.some((line) => line.startsWith('error')), lines.find((line) => line.startsWith('error')) ?? '');
-	t.is(lines.filter((line) => line.endsWith('\tdeleted')).length, CYCLES * 2 + (CYCLES / 10) * 2 + 1);
-	await pollUntil(() => (listFds(d.pid).length === baseline ? true : undefined),
-		() => `daemon fds back to ${baseline} (now ${listFds(d.pid).length})`);
+	t.false(
+		lines.some(line => line.startsWith('error')),
+		lines.find(line => line.startsWith('error')) ?? '',
+	);
+	t.is(lines.filter(line => line.endsWith('\tdeleted')).length, CYCLES * 2 + (CYCLES / 10) * 2 + 1);
+	await pollUntil(
+		() => (listFds(d.pid).length === baseline ? true : undefined),
+		() => `daemon fds back to ${baseline} (now ${listFds(d.pid).length})`,
+	);
 	t.pass();
 });

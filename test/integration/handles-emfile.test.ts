@@ -3,9 +3,9 @@
 // and work again once handles are deleted. Also a controller service starting at the limit, and a
 // control-socket connection arriving at the limit.
 
-import {join} from 'node:path';
-import test, {type ExecutionContext} from 'ava';
-import {daemonBin, SocketClient, startDaemon, tempDir, type Daemon} from './helpers/daemon.js';
+import { join } from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import { daemonBin, SocketClient, startDaemon, tempDir, type Daemon } from './helpers/daemon.js';
 
 const NOFILE = 64;
 
@@ -15,12 +15,15 @@ function err(message: string, line: string): string {
 }
 
 /** An interactive daemon with at most NOFILE descriptors, listening on DIR/ctl.sock. */
-async function startLimited(t: ExecutionContext): Promise<{d: Daemon; dir: string}> {
+async function startLimited(t: ExecutionContext): Promise<{ d: Daemon; dir: string }> {
 	const dir = await tempDir(t);
-	const d = await startDaemon(t, [`--nofile=${NOFILE}:${NOFILE}`, daemonBin, '-i', '-S', join(dir, 'ctl.sock')],
-		{bin: 'prlimit', interactive: false, cwd: dir});
+	const d = await startDaemon(t, [`--nofile=${NOFILE}:${NOFILE}`, daemonBin, '-i', '-S', join(dir, 'ctl.sock')], {
+		bin: 'prlimit',
+		interactive: false,
+		cwd: dir,
+	});
 	for (let i = 0; i < 6; i++) t.regex(await d.stdout.next(), /^info\t/);
-	return {d, dir};
+	return { d, dir };
 }
 
 /** Opens /dev/null handles h1, h2, … until the daemon runs out; returns how many it opened. */
@@ -41,8 +44,8 @@ async function free(d: Daemon, opened: number, count: number): Promise<void> {
 	for (let i = opened; i > opened - count; i--) await d.command(`fd.delete\th${i}`);
 }
 
-test('EMFILE: every fd command answers with an error line, the daemon lives, and works again after deleting handles', async (t) => {
-	const {d} = await startLimited(t);
+test('EMFILE: every fd command answers with an error line, the daemon lives, and works again after deleting handles', async t => {
+	const { d } = await startLimited(t);
 	await d.command('service.args\tctl\t/bin/sh\t-c\tprintf "echo\\tctl-alive\\n"; read -r line');
 	await d.command('service.fds\tctl\tcontrol.socket\tcontrol.socket\tnull');
 	const opened = await exhaust(t, d);
@@ -70,13 +73,16 @@ test('EMFILE: every fd command answers with an error line, the daemon lives, and
 	await d.stdout.waitFor(/^service\.state\tctl\tup\t/, 8000);
 	const dump = await d.command('statedump');
 	t.true(dump.includes('fd.state\th1\tfile\tread\t/dev/null'));
-	t.false(dump.some((line) => line.startsWith(`fd.state\th${opened + 1}\t`)), 'the failed opens created nothing');
+	t.false(
+		dump.some(line => line.startsWith(`fd.state\th${opened + 1}\t`)),
+		'the failed opens created nothing',
+	);
 });
 
 // Regression: at EMFILE the listener used to spin (level-triggered poll) at 100% CPU, logging
 // ~100,000 lines a second. It now pauses, retries on a timer and logs once per episode.
-test('EMFILE: a connection arriving at the limit is accepted once handles are freed, without a busy loop', async (t) => {
-	const {d, dir} = await startLimited(t);
+test('EMFILE: a connection arriving at the limit is accepted once handles are freed, without a busy loop', async t => {
+	const { d, dir } = await startLimited(t);
 	const opened = await exhaust(t, d);
 	const client = await SocketClient.connect(join(dir, 'ctl.sock'));
 	t.teardown(() => client.close());
@@ -86,6 +92,6 @@ test('EMFILE: a connection arriving at the limit is accepted once handles are fr
 	for (let i = 0; i < 20; i++) await d.command('statedump');
 	await free(d, opened, 10);
 	t.is(await client.lines.waitFor('served', 8000), 'served');
-	const acceptErrors = d.stderr.seen.filter((line) => line.startsWith('error: accept(control socket')).length;
+	const acceptErrors = d.stderr.seen.filter(line => line.startsWith('error: accept(control socket')).length;
 	t.is(acceptErrors, 1, `${acceptErrors} accept errors logged while one connection waited`);
 });

@@ -14,16 +14,16 @@
 // - counter-writer.js records N+1 after writing N, so a writer killed between the two writes N again
 //   when restarted: a duplicate, adjacent, at most once per writer restart. Nothing else may repeat.
 
-import {readFileSync} from 'node:fs';
-import {join} from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import test from 'ava';
-import {EventScan, fixture, pidOf, pollUntil, processState, startDaemon, tempDir} from './helpers/daemon.js';
+import { EventScan, fixture, pidOf, pollUntil, processState, startDaemon, tempDir } from './helpers/daemon.js';
 
-test('logger chain: writer and logger killed and restarted repeatedly; no line lost or duplicated by the chain', async (t) => {
+test('logger chain: writer and logger killed and restarted repeatedly; no line lost or duplicated by the chain', async t => {
 	const dir = await tempDir(t);
 	const stateFile = join(dir, 'state');
 	const logFile = join(dir, 'out.log');
-	const d = await startDaemon(t, [], {cwd: dir});
+	const d = await startDaemon(t, [], { cwd: dir });
 	// One cursor per service: waiting for one service's event never skips the other's.
 	const wEvents = new EventScan(d.stdout, false, 12);
 	const lEvents = new EventScan(d.stdout, false, 12);
@@ -37,7 +37,10 @@ test('logger chain: writer and logger killed and restarted repeatedly; no line l
 		'service.auto_up\tw\t1\talways',
 	]) {
 		const reply = await d.command(line);
-		t.false(reply.some((r) => r.startsWith('error') || r.startsWith('warning')), `${line}: ${reply.join(' | ')}`);
+		t.false(
+			reply.some(r => r.startsWith('error') || r.startsWith('warning')),
+			`${line}: ${reply.join(' | ')}`,
+		);
 	}
 	let writerPid = pidOf(await wEvents.next(/^service\.state\tw\tup\t/));
 	let loggerPid = pidOf(await lEvents.next(/^service\.state\tl\tup\t/));
@@ -60,15 +63,21 @@ test('logger chain: writer and logger killed and restarted repeatedly; no line l
 		return match ? Number(match[1]) : 0;
 	};
 	const send = async (line: string): Promise<void> => {
-		t.deepEqual((await d.command(line)).filter((r) => r.startsWith('error')), [], line);
+		t.deepEqual(
+			(await d.command(line)).filter(r => r.startsWith('error')),
+			[],
+			line,
+		);
 	};
 	/** Stops the writer and waits until the logger has appended everything up to S-1; returns S. */
 	const stopWriterAndDrain = async (): Promise<number> => {
 		await send('service.signal\tw\tSTOP');
 		await pollUntil(() => (processState(writerPid) === 'T' ? true : undefined), 'the writer stopped');
 		const next = readState();
-		await pollUntil(() => (lastLogged() >= next - 1 ? true : undefined),
-			() => `the logger caught up with ${next - 1} (at ${lastLogged()})`);
+		await pollUntil(
+			() => (lastLogged() >= next - 1 ? true : undefined),
+			() => `the logger caught up with ${next - 1} (at ${lastLogged()})`,
+		);
 		return next;
 	};
 
@@ -136,6 +145,8 @@ test('logger chain: writer and logger killed and restarted repeatedly; no line l
 	if (inFlightLosses.length > 0) t.log(`lines in flight inside a killed logger: ${inFlightLosses.join(', ')}`);
 	t.true(inFlightLosses.length <= 1, 'the in-flight loss is a rare race, not a pattern');
 	t.true(writtenWhileLoggerDown > 0, 'lines were written while the logger was down, and none was lost');
-	t.log(`${numbers.length} lines, ${writerRestarts} writer restarts, ${loggerKillMarks.length} logger kills, ` +
-		`${writtenWhileLoggerDown} lines written while the logger was down`);
+	t.log(
+		`${numbers.length} lines, ${writerRestarts} writer restarts, ${loggerKillMarks.length} logger kills, ` +
+			`${writtenWhileLoggerDown} lines written while the logger was down`,
+	);
 });

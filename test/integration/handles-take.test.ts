@@ -3,10 +3,10 @@
 // the probed fd.state, every error in order, the per-connection queue, and that services read and
 // write through taken handles. Every wait polls under a deadline; test-side fds are always closed.
 
-import {join} from 'node:path';
-import test, {type ExecutionContext} from 'ava';
+import { join } from 'node:path';
+import test, { type ExecutionContext } from 'ava';
 import * as sys from '../../src/os/sys.js';
-import {listFds, pollUntil, startDaemon, tempDir, type Daemon} from './helpers/daemon.js';
+import { listFds, pollUntil, startDaemon, tempDir, type Daemon } from './helpers/daemon.js';
 
 function err(message: string, line: string): string {
 	const context = line.length <= 30 ? line : `${line.slice(0, 30)}...`;
@@ -82,16 +82,20 @@ class RawClient {
 		this.send(line, fds);
 		this.send(`echo\t${token}`);
 		const start = this.#cursor;
-		await pollUntil(() => {
-			this.#pump();
-			const at = this.lines.indexOf(token, this.#cursor);
-			if (at >= 0) {
-				this.#cursor = at + 1;
-				return true;
-			}
-			if (this.#eof) throw new Error(`EOF before ${JSON.stringify(token)}; got ${JSON.stringify(this.lines.slice(start))}`);
-			return undefined;
-		}, `RawClient: reply to ${JSON.stringify(line)}`);
+		await pollUntil(
+			() => {
+				this.#pump();
+				const at = this.lines.indexOf(token, this.#cursor);
+				if (at >= 0) {
+					this.#cursor = at + 1;
+					return true;
+				}
+				if (this.#eof)
+					throw new Error(`EOF before ${JSON.stringify(token)}; got ${JSON.stringify(this.lines.slice(start))}`);
+				return undefined;
+			},
+			`RawClient: reply to ${JSON.stringify(line)}`,
+		);
 		return this.lines.slice(start, this.#cursor - 1);
 	}
 
@@ -122,26 +126,29 @@ async function readUntil(fd: number, done: (text: string, eof: boolean) => boole
 	sys.setNonblock(fd, true);
 	let text = '';
 	let eof = false;
-	await pollUntil(() => {
-		for (;;) {
-			const got = sys.recv(fd, 65536);
-			if (got === null) break;
-			if (got.data.length === 0) {
-				eof = true;
-				break;
+	await pollUntil(
+		() => {
+			for (;;) {
+				const got = sys.recv(fd, 65536);
+				if (got === null) break;
+				if (got.data.length === 0) {
+					eof = true;
+					break;
+				}
+				text += got.data.toString('latin1');
 			}
-			text += got.data.toString('latin1');
-		}
-		if (done(text, eof)) return true;
-		if (eof) throw new Error(`${what}: EOF after ${JSON.stringify(text)}`);
-		return undefined;
-	}, `${what} (read so far: ${JSON.stringify(text)})`);
+			if (done(text, eof)) return true;
+			if (eof) throw new Error(`${what}: EOF after ${JSON.stringify(text)}`);
+			return undefined;
+		},
+		`${what} (read so far: ${JSON.stringify(text)})`,
+	);
 	return text;
 }
 
 /** Drops the broadcast service.state lines of services running meanwhile. */
 function withoutServiceStates(lines: readonly string[]): string[] {
-	return lines.filter((line) => !line.startsWith('service.state\t'));
+	return lines.filter(line => !line.startsWith('service.state\t'));
 }
 
 /** True when nothing is readable and the writer side is still open (never waits). */
@@ -150,28 +157,34 @@ function stillOpen(fd: number): boolean {
 	return sys.recv(fd, 1) === null;
 }
 
-async function setup(t: ExecutionContext): Promise<{d: Daemon; c: RawClient; fds: Fds; dir: string}> {
+async function setup(t: ExecutionContext): Promise<{ d: Daemon; c: RawClient; fds: Fds; dir: string }> {
 	const dir = await tempDir(t);
 	const path = join(dir, 'ctl.sock');
-	const d = await startDaemon(t, ['-S', path], {cwd: dir});
-	return {d, c: new RawClient(t, path), fds: new Fds(t), dir};
+	const d = await startDaemon(t, ['-S', path], { cwd: dir });
+	return { d, c: new RawClient(t, path), fds: new Fds(t), dir };
 }
 
-test('fd.take stores a received descriptor (every controller sees it); a service reads and writes through taken handles', async (t) => {
-	const {d, c, fds} = await setup(t);
+test('fd.take stores a received descriptor (every controller sees it); a service reads and writes through taken handles', async t => {
+	const { d, c, fds } = await setup(t);
 	const [outR, outW] = fds.pipe();
 	t.deepEqual(await c.command('fd.take\tgiven', [outW]), ['fd.state\tgiven\tfile\twrite\tunknown']);
 	fds.close(outW);
-	t.deepEqual(await d.command(''), ['fd.state\tgiven\tfile\twrite\tunknown'], 'the broadcast reached the other controller');
+	t.deepEqual(
+		await d.command(''),
+		['fd.state\tgiven\tfile\twrite\tunknown'],
+		'the broadcast reached the other controller',
+	);
 	const [inR, inW] = fds.pipe();
 	t.deepEqual(await c.command('fd.take\tgiven.r\textra', [inR]), ['fd.state\tgiven.r\tfile\tread\tunknown']);
 	fds.close(inR);
-	t.deepEqual(await c.command('service.args\trw\t/bin/sh\t-c\tread -r line; echo "got:$line"'), ['service.args\trw\t/bin/sh\t-c\tread -r line; echo "got:$line"']);
+	t.deepEqual(await c.command('service.args\trw\t/bin/sh\t-c\tread -r line; echo "got:$line"'), [
+		'service.args\trw\t/bin/sh\t-c\tread -r line; echo "got:$line"',
+	]);
 	t.deepEqual(await c.command('service.fds\trw\tgiven.r\tgiven\tstderr'), ['service.fds\trw\tgiven.r\tgiven\tstderr']);
 	d.send('service.start\trw');
 	await d.stdout.waitFor(/^service\.state\trw\tup\t/);
 	sys.send(inW, Buffer.from('ping\n'));
-	t.is(await readUntil(outR, (text) => text.includes('\n'), 'the service\'s reply'), 'got:ping\n');
+	t.is(await readUntil(outR, text => text.includes('\n'), "the service's reply"), 'got:ping\n');
 	await d.stdout.waitFor(/^service\.state\trw\tdown\t\d+\t\d+\texit\t0\t/);
 	t.true(stillOpen(outR), 'the daemon still holds the write end');
 	t.deepEqual(withoutServiceStates(await c.command('fd.delete\tgiven')), ['fd.state\tgiven\tdeleted']);
@@ -180,8 +193,8 @@ test('fd.take stores a received descriptor (every controller sees it); a service
 	t.true(dump.includes('fd.state\tgiven.r\tfile\tread\tunknown'));
 });
 
-test('fd.take errors: nothing received is checked first; a refused name closes the received descriptor', async (t) => {
-	const {c, fds} = await setup(t);
+test('fd.take errors: nothing received is checked first; a refused name closes the received descriptor', async t => {
+	const { c, fds } = await setup(t);
 	for (const line of ['fd.take\tgiven2', 'fd.take\tnull', 'fd.take', 'fd.take\tbad/name']) {
 		t.deepEqual(await c.command(line), [err('No ancillary file descriptor received', line)], line);
 	}
@@ -199,11 +212,15 @@ test('fd.take errors: nothing received is checked first; a refused name closes t
 		await readUntil(r, (_text, eof) => eof, `${line}: the daemon closed the refused descriptor`);
 		fds.close(r);
 	}
-	t.deepEqual(await c.command('fd.take\tx'), [err('No ancillary file descriptor received', 'fd.take\tx')], 'the queue is empty');
+	t.deepEqual(
+		await c.command('fd.take\tx'),
+		[err('No ancillary file descriptor received', 'fd.take\tx')],
+		'the queue is empty',
+	);
 });
 
-test('fd.take probes the type and flags of sockets, non-blocking pipes and files; replacement rules apply', async (t) => {
-	const {d, c, fds, dir} = await setup(t);
+test('fd.take probes the type and flags of sockets, non-blocking pipes and files; replacement rules apply', async t => {
+	const { d, c, fds, dir } = await setup(t);
 	const [sa, sb] = fds.socketpair('stream');
 	t.deepEqual(await c.command('fd.take\tsk', [sa]), ['fd.state\tsk\tsocket\tunix,stream\tunknown']);
 	const [da] = fds.socketpair('dgram');
@@ -213,17 +230,29 @@ test('fd.take probes the type and flags of sockets, non-blocking pipes and files
 	const [nr] = fds.pipe();
 	sys.setNonblock(nr, true);
 	t.deepEqual(await c.command('fd.take\tnb', [nr]), ['fd.state\tnb\tfile\tread,nonblock\tunknown']);
-	const file = fds.adopt(sys.openFile(join(dir, 'f.txt'), {read: true, write: true, append: true, create: true, trunc: false, nonblock: false}));
+	const file = fds.adopt(
+		sys.openFile(join(dir, 'f.txt'), {
+			read: true,
+			write: true,
+			append: true,
+			create: true,
+			trunc: false,
+			nonblock: false,
+		}),
+	);
 	t.deepEqual(await c.command('fd.take\tfile', [file]), ['fd.state\tfile\tfile\tread,write,append\tunknown']);
 	fds.close(sa, da, inet, nr, file);
 	// The socket handle is passed on to a child like any other.
 	await c.command('service.args\tsay\t/bin/sh\t-c\techo via-socket');
 	await c.command('service.fds\tsay\tnull\tsk\tstderr');
 	d.send('service.start\tsay');
-	t.is(await readUntil(sb, (text) => text.includes('\n'), 'the line written through the taken socket'), 'via-socket\n');
+	t.is(await readUntil(sb, text => text.includes('\n'), 'the line written through the taken socket'), 'via-socket\n');
 	// Replacing: only the new fd.state; the old pipe end's peer shows `?`. (`say` exits whenever it
 	// likes: its down event may fall inside any of these replies.)
-	t.deepEqual(withoutServiceStates(await c.command('fd.pipe\tp.r\tp.w')), ['fd.state\tp.r\tpipe\tfrom\tp.w', 'fd.state\tp.w\tpipe\tto\tp.r']);
+	t.deepEqual(withoutServiceStates(await c.command('fd.pipe\tp.r\tp.w')), [
+		'fd.state\tp.r\tpipe\tfrom\tp.w',
+		'fd.state\tp.w\tpipe\tto\tp.r',
+	]);
 	const [, w] = fds.pipe();
 	t.deepEqual(withoutServiceStates(await c.command('fd.take\tp.w', [w])), ['fd.state\tp.w\tfile\twrite\tunknown']);
 	fds.close(w);
@@ -232,9 +261,9 @@ test('fd.take probes the type and flags of sockets, non-blocking pipes and files
 	t.true(dump.includes('fd.state\tp.w\tfile\twrite\tunknown'));
 });
 
-test('received descriptors: 8 queued at most, extras closed and logged; fd.take takes the oldest; leftovers closed at the end', async (t) => {
-	const {d, c, fds, dir} = await setup(t);
-	const pipes = Array.from({length: 9}, () => fds.pipe());
+test('received descriptors: 8 queued at most, extras closed and logged; fd.take takes the oldest; leftovers closed at the end', async t => {
+	const { d, c, fds, dir } = await setup(t);
+	const pipes = Array.from({ length: 9 }, () => fds.pipe());
 	const writeEnds = pipes.map(([, w]) => w);
 	t.deepEqual(await c.command('fd.take\tq0', writeEnds), ['fd.state\tq0\tfile\twrite\tunknown']);
 	await d.stderr.waitFor(/^error: No room for ancillary file descriptor \d+$/);
@@ -247,7 +276,7 @@ test('received descriptors: 8 queued at most, extras closed and logged; fd.take 
 	await c.command('service.args\tw0\t/bin/sh\t-c\techo first');
 	await c.command('service.fds\tw0\tnull\tq0\tstderr');
 	d.send('service.start\tw0');
-	t.is(await readUntil(pipes[0]?.[0] ?? -1, (text) => text.includes('\n'), 'q0 is the oldest descriptor'), 'first\n');
+	t.is(await readUntil(pipes[0]?.[0] ?? -1, text => text.includes('\n'), 'q0 is the oldest descriptor'), 'first\n');
 	// Descriptors nobody took are closed (and logged) when their connection ends.
 	const other = new RawClient(t, join(dir, 'ctl.sock'));
 	const [l1r, l1w] = fds.pipe();
@@ -260,8 +289,8 @@ test('received descriptors: 8 queued at most, extras closed and logged; fd.take 
 	await readUntil(l2r, (_text, eof) => eof, 'leftover 2 closed');
 });
 
-test('fd accounting: 200 fd.take/fd.delete cycles return the daemon to its fd baseline', async (t) => {
-	const {d, c, fds} = await setup(t);
+test('fd accounting: 200 fd.take/fd.delete cycles return the daemon to its fd baseline', async t => {
+	const { d, c, fds } = await setup(t);
 	const cycle = async (): Promise<void> => {
 		const [r, w] = fds.pipe();
 		await c.command('fd.take\tt', [w]);
@@ -278,7 +307,9 @@ test('fd accounting: 200 fd.take/fd.delete cycles return the daemon to its fd ba
 		fds.close(r, w);
 	}
 	await c.command('fd.delete\tkeep');
-	await pollUntil(() => (listFds(d.pid).length === baseline ? true : undefined),
-		() => `daemon fds back to ${baseline} (now ${listFds(d.pid).length})`);
+	await pollUntil(
+		() => (listFds(d.pid).length === baseline ? true : undefined),
+		() => `daemon fds back to ${baseline} (now ${listFds(d.pid).length})`,
+	);
 	t.pass();
 });

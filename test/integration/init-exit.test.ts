@@ -5,10 +5,10 @@
 // connections and the control socket inherited); without it each ends with its status; under a
 // guard the fatal ones are logged and survived.
 
-import {readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs';
-import {join} from 'node:path';
-import test, {type ExecutionContext} from 'ava';
-import {repoRoot, SocketClient, startDaemon, tempDir, waitForPath} from './helpers/daemon.js';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import { repoRoot, SocketClient, startDaemon, tempDir, waitForPath } from './helpers/daemon.js';
 
 interface ExecRecord {
 	pid: number;
@@ -18,27 +18,34 @@ interface ExecRecord {
 }
 
 /** A program for -E that records what it inherited, then exits 0. */
-async function recorder(t: ExecutionContext): Promise<{program: string; out: string; read: () => Promise<ExecRecord>}> {
+async function recorder(
+	t: ExecutionContext,
+): Promise<{ program: string; out: string; read: () => Promise<ExecRecord> }> {
 	const dir = await tempDir(t);
 	const out = join(dir, 'exec.out');
 	const program = join(dir, 'on-exit.sh');
-	writeFileSync(program, `#!/bin/sh
+	writeFileSync(
+		program,
+		`#!/bin/sh
 { echo "pid=$$"; echo "code=$DAEMONPROXY_EXITCODE"; echo "error=$DAEMONPROXY_ERROR"
   for f in /proc/$$/fd/*; do echo "fd \${f##*/} $(readlink "$f")"; done; } > ${out}.tmp
 mv ${out}.tmp ${out}
-`, {mode: 0o755});
+`,
+		{ mode: 0o755 },
+	);
 	const read = async (): Promise<ExecRecord> => {
 		await waitForPath(out);
 		const lines = readFileSync(out, 'latin1').split('\n');
-		const field = (name: string): string => lines.find((line) => line.startsWith(`${name}=`))?.slice(name.length + 1) ?? '';
+		const field = (name: string): string =>
+			lines.find(line => line.startsWith(`${name}=`))?.slice(name.length + 1) ?? '';
 		const fds = new Map<number, string>();
 		for (const line of lines) {
 			const match = /^fd (\d+) (.*)$/.exec(line);
 			if (match) fds.set(Number(match[1]), match[2] ?? '');
 		}
-		return {pid: Number(field('pid')), code: field('code'), error: field('error'), fds};
+		return { pid: Number(field('pid')), code: field('code'), error: field('error'), fds };
 	};
-	return {program, out, read};
+	return { program, out, read };
 }
 
 function fdLinks(pid: number): Map<number, string> {
@@ -62,8 +69,8 @@ async function newFds(pid: number, action: () => Promise<unknown>): Promise<Map<
 	return added;
 }
 
-test('terminate execs the -E program: same pid, the environment of §13.6, handles, connections and the control socket inherited', async (t) => {
-	const {program, read} = await recorder(t);
+test('terminate execs the -E program: same pid, the environment of §13.6, handles, connections and the control socket inherited', async t => {
+	const { program, read } = await recorder(t);
 	const dir = await tempDir(t);
 	const d = await startDaemon(t, ['-E', program]);
 	const pipeFds = await newFds(d.pid, () => d.command('fd.pipe\tp.r\tp.w'));
@@ -86,11 +93,11 @@ test('terminate execs the -E program: same pid, the environment of §13.6, handl
 		t.is(record.fds.get(fd), link, `fd ${fd} (${link}) inherited`);
 	}
 	client?.close();
-	t.is((await d.proc).exitCode, 0, 'the exit status is now the program\'s');
+	t.is((await d.proc).exitCode, 0, "the exit status is now the program's");
 });
 
-test('the end of the interactive session execs with status 0', async (t) => {
-	const {program, read} = await recorder(t);
+test('the end of the interactive session execs with status 0', async t => {
+	const { program, read } = await recorder(t);
 	const d = await startDaemon(t, ['-E', program]);
 	d.closeStdin();
 	const record = await read();
@@ -98,21 +105,26 @@ test('the end of the interactive session execs with status 0', async (t) => {
 });
 
 const STARTUP_CASES: ReadonlyArray<readonly [string, (program: string) => string[], string, string]> = [
-	['a fatal startup error', (program) => ['-E', program, '-S', '/nonexistent/dir/ctl.sock'], '3', 'Can\'t create controller socket'],
-	['an unknown option', (program) => ['-E', program, '--bogus'], '2', 'Unknown option --bogus  (see --help)'],
-	['-h', (program) => ['-E', program, '-h'], '1', ''],
+	[
+		'a fatal startup error',
+		program => ['-E', program, '-S', '/nonexistent/dir/ctl.sock'],
+		'3',
+		"Can't create controller socket",
+	],
+	['an unknown option', program => ['-E', program, '--bogus'], '2', 'Unknown option --bogus  (see --help)'],
+	['-h', program => ['-E', program, '-h'], '1', ''],
 ];
 
 for (const [what, args, code, error] of STARTUP_CASES) {
-	test(`${what} execs the -E program (code ${code})`, async (t) => {
-		const {program, read} = await recorder(t);
-		const d = await startDaemon(t, args(program), {interactive: false});
+	test(`${what} execs the -E program (code ${code})`, async t => {
+		const { program, read } = await recorder(t);
+		const d = await startDaemon(t, args(program), { interactive: false });
 		const record = await read();
 		t.deepEqual([record.pid, record.code, record.error], [d.pid, code, error]);
 	});
 }
 
-test('a failed exec is logged and the normal exit follows', async (t) => {
+test('a failed exec is logged and the normal exit follows', async t => {
 	const d = await startDaemon(t, ['-E', '/nonexistent/program']);
 	d.send('terminate\t6');
 	await d.stderr.waitFor('error: Unable to exec "/nonexistent/program": No such file or directory');
@@ -120,30 +132,43 @@ test('a failed exec is logged and the normal exit follows', async (t) => {
 	t.is((await d.proc).exitCode, 6);
 });
 
-test('each fatal signal sent by kill: `Received signal SIG… (N)` and exit 4', async (t) => {
-	const signals = [['SIGABRT', 6], ['SIGFPE', 8], ['SIGILL', 4], ['SIGSEGV', 11], ['SIGBUS', 7], ['SIGTRAP', 5]] as const;
-	await Promise.all(signals.map(async ([name, number]) => {
-		const d = await startDaemon(t, []);
-		d.send('service.args\tsleeper\t/bin/sleep\t30');
-		d.send('service.start\tsleeper');
-		const pid = (await d.stdout.waitFor(/^service\.state\tsleeper\tup\t/)).split('\t')[4];
-		process.kill(d.pid, name);
-		await d.stderr.waitFor(`fatal: Received signal ${name} (${number})`);
-		await d.stderr.waitFor(`warning: service 'sleeper' running as pid ${pid}`);
-		const result = await d.proc;
-		t.is(result.exitCode, 4, name);
-	}));
+test('each fatal signal sent by kill: `Received signal SIG… (N)` and exit 4', async t => {
+	const signals = [
+		['SIGABRT', 6],
+		['SIGFPE', 8],
+		['SIGILL', 4],
+		['SIGSEGV', 11],
+		['SIGBUS', 7],
+		['SIGTRAP', 5],
+	] as const;
+	await Promise.all(
+		signals.map(async ([name, number]) => {
+			const d = await startDaemon(t, []);
+			d.send('service.args\tsleeper\t/bin/sleep\t30');
+			d.send('service.start\tsleeper');
+			const pid = (await d.stdout.waitFor(/^service\.state\tsleeper\tup\t/)).split('\t')[4];
+			process.kill(d.pid, name);
+			await d.stderr.waitFor(`fatal: Received signal ${name} (${number})`);
+			await d.stderr.waitFor(`warning: service 'sleeper' running as pid ${pid}`);
+			const result = await d.proc;
+			t.is(result.exitCode, 4, name);
+		}),
+	);
 });
 
-test('a fatal signal execs the -E program with code 4; under a guard it is survived', async (t) => {
-	const {program, read} = await recorder(t);
+test('a fatal signal execs the -E program with code 4; under a guard it is survived', async t => {
+	const { program, read } = await recorder(t);
 	const d = await startDaemon(t, ['-E', program]);
 	process.kill(d.pid, 'SIGBUS');
 	const record = await read();
 	t.deepEqual([record.pid, record.code, record.error], [d.pid, '4', 'Received signal SIGBUS (7)']);
 
 	const guarded = await startDaemon(t, ['--exit-guard', '5']);
-	for (const [name, number] of [['SIGSEGV', 11], ['SIGTRAP', 5], ['SIGABRT', 6]] as const) {
+	for (const [name, number] of [
+		['SIGSEGV', 11],
+		['SIGTRAP', 5],
+		['SIGABRT', 6],
+	] as const) {
 		process.kill(guarded.pid, name);
 		await guarded.stderr.waitFor(`fatal: (attempting to continue) Received signal ${name} (${number})`);
 	}
@@ -155,23 +180,26 @@ async function crashingDaemon(t: ExecutionContext, crash: string, args: string[]
 	const dir = await tempDir(t);
 	// A .js file (the harness runs those with node); CommonJS here, so the module is imported dynamically.
 	const script = join(dir, 'crash.js');
-	writeFileSync(script, `import(${JSON.stringify(join(repoRoot, 'build/src/daemon/main.js'))}).then(({main}) => {
+	writeFileSync(
+		script,
+		`import(${JSON.stringify(join(repoRoot, 'build/src/daemon/main.js'))}).then(({main}) => {
 	main(process.argv.slice(2));
 	setTimeout(() => { ${crash} }, 300);
 });
-`);
-	return startDaemon(t, args, {bin: script});
+`,
+	);
+	return startDaemon(t, args, { bin: script });
 }
 
-test('an uncaught exception: its stack in the log, then the fatal path (exit 4)', async (t) => {
+test('an uncaught exception: its stack in the log, then the fatal path (exit 4)', async t => {
 	const d = await crashingDaemon(t, 'throw new RangeError("boom")', []);
 	await d.stderr.waitFor(/^error: uncaught exception: RangeError: boom\\n {4}at /);
 	await d.stderr.waitFor('fatal: Uncaught exception: RangeError: boom');
 	t.is((await d.proc).exitCode, 4);
 });
 
-test('an uncaught exception execs the -E program; under a guard the daemon carries on', async (t) => {
-	const {program, read} = await recorder(t);
+test('an uncaught exception execs the -E program; under a guard the daemon carries on', async t => {
+	const { program, read } = await recorder(t);
 	const d = await crashingDaemon(t, 'Promise.reject(new Error("lost promise"))', ['-E', program]);
 	const record = await read();
 	t.deepEqual([record.pid, record.code, record.error], [d.pid, '4', 'Uncaught exception: Error: lost promise']);
@@ -181,7 +209,7 @@ test('an uncaught exception execs the -E program; under a guard the daemon carri
 	t.deepEqual(await guarded.command('echo\tsurvived'), ['survived']);
 });
 
-test('a fault the daemon raises itself is handled natively: the fatal line, then exec-on-exit or exit 4', async (t) => {
+test('a fault the daemon raises itself is handled natively: the fatal line, then exec-on-exit or exit 4', async t => {
 	const plain = await crashingDaemon(t, 'process.kill(process.pid, "SIGSEGV")', []);
 	await plain.stderr.waitFor('fatal: Received signal SIGSEGV (11)');
 	t.is((await plain.proc).exitCode, 4);
@@ -190,7 +218,7 @@ test('a fault the daemon raises itself is handled natively: the fatal line, then
 	await aborted.stderr.waitFor('fatal: Received signal SIGABRT (6)');
 	t.is((await aborted.proc).exitCode, 4, 'a real fault cannot be survived, guard or not');
 
-	const {program, read} = await recorder(t);
+	const { program, read } = await recorder(t);
 	const execs = await crashingDaemon(t, 'process.kill(process.pid, "SIGFPE")', ['-E', program]);
 	const record = await read();
 	t.deepEqual([record.pid, record.code, record.error], [execs.pid, '4', 'Received signal SIGFPE (8)']);

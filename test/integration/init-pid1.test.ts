@@ -3,16 +3,16 @@
 // signals a container runtime sends, and applies the PID-1 defaults; outside a namespace,
 // --subreaper makes it the reaper of its services' orphans.
 
-import {existsSync, readFileSync} from 'node:fs';
-import {join} from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import test from 'ava';
-import {descendants, pollUntil, processGone, startDaemon, tempDir} from './helpers/daemon.js';
-import {canUnshare, childrenOf, procStat, startAsPid1, zombiesUnder} from './init-support.js';
+import { descendants, pollUntil, processGone, startDaemon, tempDir } from './helpers/daemon.js';
+import { canUnshare, childrenOf, procStat, startAsPid1, zombiesUnder } from './init-support.js';
 
 const needsRoot = canUnshare() ? test.serial : test.serial.skip;
 
-needsRoot('as process 1: 1,000 orphans are reaped, and our own child still reports its own status', async (t) => {
-	const {d, hostPid} = await startAsPid1(t, ['-c', '/dev/null']);
+needsRoot('as process 1: 1,000 orphans are reaped, and our own child still reports its own status', async t => {
+	const { d, hostPid } = await startAsPid1(t, ['-c', '/dev/null']);
 	await d.stderr.waitFor(/^info: running as process 1: reaping orphans, exit guard set$/);
 	// The shell leaves 1,000 sleeps behind; they are reparented to process 1, the daemon.
 	d.send('service.args\torphans\t/bin/sh\t-c\ti=0; while [ $i -lt 1000 ]; do sleep 2 & i=$((i+1)); done; exit 0');
@@ -20,25 +20,35 @@ needsRoot('as process 1: 1,000 orphans are reaped, and our own child still repor
 	d.send('service.start\torphans');
 	d.send('service.start\town');
 	// Either may end first: look in everything received rather than consume lines in order.
-	const ended = (name: string) => () => d.stdout.seen.find((line) => line.startsWith(`service.state\t${name}\tdown\t`));
-	t.regex(await pollUntil(ended('orphans'), 'the orphans service down', 30_000), /^service\.state\torphans\tdown\t\d+\t\d+\texit\t0\t/);
+	const ended = (name: string) => () => d.stdout.seen.find(line => line.startsWith(`service.state\t${name}\tdown\t`));
+	t.regex(
+		await pollUntil(ended('orphans'), 'the orphans service down', 30_000),
+		/^service\.state\torphans\tdown\t\d+\t\d+\texit\t0\t/,
+	);
 	const adopted = await pollUntil(() => {
-		const count = childrenOf(hostPid).filter((pid) => procStat(pid)?.state !== 'Z').length;
+		const count = childrenOf(hostPid).filter(pid => procStat(pid)?.state !== 'Z').length;
 		return count > 0 ? count : undefined;
 	}, 'orphans adopted by the daemon');
 	t.true(adopted > 0, `${adopted} orphans are the daemon's children`);
 	t.log(`${adopted} orphans alive under the daemon when first counted`);
 	const own = await pollUntil(ended('own'), 'the own service down', 30_000);
-	t.regex(own, /^service\.state\town\tdown\t\d+\t\d+\texit\t42\t/, 'the exit status of our own child was not taken by the orphan reaping');
-	await pollUntil(() => descendants(hostPid).length === 0 ? true : undefined,
-		() => `every orphan gone (left: ${descendants(hostPid).length}, zombies: ${zombiesUnder(hostPid).length})`, 30_000);
+	t.regex(
+		own,
+		/^service\.state\town\tdown\t\d+\t\d+\texit\t42\t/,
+		'the exit status of our own child was not taken by the orphan reaping',
+	);
+	await pollUntil(
+		() => (descendants(hostPid).length === 0 ? true : undefined),
+		() => `every orphan gone (left: ${descendants(hostPid).length}, zombies: ${zombiesUnder(hostPid).length})`,
+		30_000,
+	);
 	t.deepEqual(zombiesUnder(hostPid), []);
 	t.is((await d.command('echo\talive')).at(-1), 'alive');
 });
 
-needsRoot('200 children exiting in the same instant: every down event, each with its own pid, no zombie', async (t) => {
+needsRoot('200 children exiting in the same instant: every down event, each with its own pid, no zombie', async t => {
 	const count = 200;
-	const {d, hostPid} = await startAsPid1(t, ['-c', '/dev/null']);
+	const { d, hostPid } = await startAsPid1(t, ['-c', '/dev/null']);
 	// Every child blocks reading the same pipe; closing its only write end releases all at once.
 	d.send('fd.pipe\tgate.r\tgate.w');
 	for (let i = 0; i < count; i++) {
@@ -47,44 +57,51 @@ needsRoot('200 children exiting in the same instant: every down event, each with
 		d.send(`service.start\tc${i}`);
 	}
 	const upPid = new Map<string, string>();
-	await d.stdout.collectUntil((line) => {
+	await d.stdout.collectUntil(line => {
 		const up = /^service\.state\t(c\d+)\tup\t\d+\t(\d+)\t/.exec(line);
 		if (up) upPid.set(up[1] ?? '', up[2] ?? '');
 		return upPid.size === count;
 	}, 30_000);
 	d.send('fd.delete\tgate.w');
 	const downPid = new Map<string, string>();
-	await d.stdout.collectUntil((line) => {
+	await d.stdout.collectUntil(line => {
 		const down = /^service\.state\t(c\d+)\tdown\t\d+\t(\d+)\texit\t7\t/.exec(line);
 		if (down) downPid.set(down[1] ?? '', down[2] ?? '');
 		return downPid.size === count;
 	}, 30_000);
 	t.is(downPid.size, count);
-	t.deepEqual([...downPid].filter(([name, pid]) => upPid.get(name) !== pid), [], 'each down names the pid that was up');
-	await pollUntil(() => descendants(hostPid).length === 0 ? true : undefined, 'all children reaped', 10_000);
+	t.deepEqual(
+		[...downPid].filter(([name, pid]) => upPid.get(name) !== pid),
+		[],
+		'each down names the pid that was up',
+	);
+	await pollUntil(() => (descendants(hostPid).length === 0 ? true : undefined), 'all children reaped', 10_000);
 	t.deepEqual(zombiesUnder(hostPid), []);
 });
 
-needsRoot('as process 1: termination signals are counted events; a fatal signal under the guard is survived', async (t) => {
-	const {d, hostPid} = await startAsPid1(t, ['-c', '/dev/null']);
-	for (const name of ['TERM', 'INT', 'HUP', 'USR1', 'USR2', 'QUIT', 'PWR'] as const) {
-		process.kill(hostPid, `SIG${name}`);
-		await d.stdout.waitFor(new RegExp(`^signal\\tSIG${name}\\t\\d+\\t1$`));
-	}
-	process.kill(hostPid, 'SIGALRM');
-	process.kill(hostPid, 'SIGSEGV');
-	await d.stderr.waitFor('fatal: (attempting to continue) Received signal SIGSEGV (11)');
-	t.deepEqual(await d.command('echo\tstill here'), ['still here']);
-	t.false(processGone(hostPid));
-});
+needsRoot(
+	'as process 1: termination signals are counted events; a fatal signal under the guard is survived',
+	async t => {
+		const { d, hostPid } = await startAsPid1(t, ['-c', '/dev/null']);
+		for (const name of ['TERM', 'INT', 'HUP', 'USR1', 'USR2', 'QUIT', 'PWR'] as const) {
+			process.kill(hostPid, `SIG${name}`);
+			await d.stdout.waitFor(new RegExp(`^signal\\tSIG${name}\\t\\d+\\t1$`));
+		}
+		process.kill(hostPid, 'SIGALRM');
+		process.kill(hostPid, 'SIGSEGV');
+		await d.stderr.waitFor('fatal: (attempting to continue) Received signal SIGSEGV (11)');
+		t.deepEqual(await d.command('echo\tstill here'), ['still here']);
+		t.false(processGone(hostPid));
+	},
+);
 
-needsRoot('as process 1: the /etc/daemonproxy.conf default, guard 1, -D ignored', async (t) => {
+needsRoot('as process 1: the /etc/daemonproxy.conf default, guard 1, -D ignored', async t => {
 	if (existsSync('/etc/daemonproxy.conf')) {
 		t.log('skipped: this machine has /etc/daemonproxy.conf');
 		t.pass();
 		return;
 	}
-	const {d} = await startAsPid1(t, ['-D']);
+	const { d } = await startAsPid1(t, ['-D']);
 	await d.stderr.waitFor('warning: Ignoring --daemonize (see manual)');
 	await d.stderr.waitFor('error: Failed to open config file "/etc/daemonproxy.conf": No such file or directory');
 	await d.stderr.waitFor('fatal: (attempting to continue) Unable to process config file');
@@ -95,7 +112,7 @@ needsRoot('as process 1: the /etc/daemonproxy.conf default, guard 1, -D ignored'
 	t.is(d.proc.exitCode, null);
 });
 
-test('outside a namespace, --subreaper makes the daemon adopt its services\' orphans', async (t) => {
+test("outside a namespace, --subreaper makes the daemon adopt its services' orphans", async t => {
 	const d = await startDaemon(t, ['--subreaper']);
 	await d.stderr.waitFor('info: child subreaper: orphaned descendants are reaped by daemonproxy');
 	const dir = await tempDir(t);
@@ -106,11 +123,11 @@ test('outside a namespace, --subreaper makes the daemon adopt its services\' orp
 	const orphan = Number(readFileSync(pidFile, 'latin1').trim());
 	// bin/daemonproxy execs node: d.pid is the daemon.
 	t.is(procStat(orphan)?.ppid ?? d.pid, d.pid, 'the orphan was reparented to the daemon');
-	await pollUntil(() => procStat(orphan) === undefined ? true : undefined, 'the orphan reaped by the daemon', 5000);
+	await pollUntil(() => (procStat(orphan) === undefined ? true : undefined), 'the orphan reaped by the daemon', 5000);
 	t.deepEqual(zombiesUnder(d.pid), []);
 });
 
-test('SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1/2, SIGPWR and SIGALRM never end the daemon', async (t) => {
+test('SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1/2, SIGPWR and SIGALRM never end the daemon', async t => {
 	const d = await startDaemon(t, []);
 	for (const name of ['TERM', 'INT', 'HUP', 'QUIT', 'USR1', 'USR2', 'PWR'] as const) {
 		process.kill(d.pid, `SIG${name}`);
@@ -120,8 +137,14 @@ test('SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1/2, SIGPWR and SIGALRM never end 
 	process.kill(d.pid, 'SIGPWR');
 	await d.stdout.waitFor(/^signal\tSIGPWR\t\d+\t2$/);
 	const dump = await d.command('statedump');
-	t.true(dump.some((line) => /^signal\tSIGPWR\t\d+\t2$/.test(line)), 'SIGPWR is pending in the statedump');
-	t.false(dump.some((line) => line.startsWith('signal\tSIGALRM')), 'SIGALRM is caught but not counted');
+	t.true(
+		dump.some(line => /^signal\tSIGPWR\t\d+\t2$/.test(line)),
+		'SIGPWR is pending in the statedump',
+	);
+	t.false(
+		dump.some(line => line.startsWith('signal\tSIGALRM')),
+		'SIGALRM is caught but not counted',
+	);
 	// SIGPWR can trigger a service like the 1.1 signals.
 	d.send('service.args\tpwr\t/bin/true');
 	d.send('service.auto_up\tpwr\t1\tSIGPWR');

@@ -3,9 +3,17 @@
 // the daemon as process 1 of a new PID namespace (`unshare --pid --fork --mount-proc`).
 // Every wait here has a deadline; nothing sleeps a fixed time as synchronisation.
 
-import {readdirSync, readFileSync} from 'node:fs';
-import type {ExecutionContext} from 'ava';
-import {daemonBin, descendants, pollUntil, procStatFields, startDaemon, type Daemon, type LineReader} from './helpers/daemon.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { ExecutionContext } from 'ava';
+import {
+	daemonBin,
+	descendants,
+	pollUntil,
+	procStatFields,
+	startDaemon,
+	type Daemon,
+	type LineReader,
+} from './helpers/daemon.js';
 
 /** USER_HZ: the unit of utime/stime in /proc/PID/stat (100 on every Linux we run on). */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -23,7 +31,7 @@ export function procStat(pid: number): ProcStat | undefined {
 	const fields = procStatFields(pid);
 	if (fields === undefined) return undefined;
 	const ticks = Number(fields[11]) + Number(fields[12]);
-	return {state: fields[0] ?? '?', ppid: Number(fields[1]), cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND};
+	return { state: fields[0] ?? '?', ppid: Number(fields[1]), cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND };
 }
 
 /** CPU seconds (user + system) `pid` has used so far. */
@@ -47,12 +55,12 @@ export function fdCount(pid: number): number {
 
 /** Descendants of `root` that are zombies (state Z) right now. */
 export function zombiesUnder(root: number): number[] {
-	return descendants(root).filter((pid) => procStat(pid)?.state === 'Z');
+	return descendants(root).filter(pid => procStat(pid)?.state === 'Z');
 }
 
 /** Direct children of `parent` right now. */
 export function childrenOf(parent: number): number[] {
-	return descendants(parent).filter((pid) => procStat(pid)?.ppid === parent);
+	return descendants(parent).filter(pid => procStat(pid)?.ppid === parent);
 }
 
 export interface NamespacedDaemon {
@@ -65,18 +73,28 @@ export interface NamespacedDaemon {
  * Starts `unshare --pid --fork --mount-proc bin/daemonproxy -i ARGS` (the daemon is process 1 of
  * the new namespace) and waits for the banner. Killing it (teardown) ends the whole namespace.
  */
-export async function startAsPid1(t: ExecutionContext, args: string[], env?: Record<string, string>): Promise<NamespacedDaemon> {
-	const d = await startDaemon(t, ['--pid', '--fork', '--mount-proc', daemonBin, '-i', ...args],
-		{bin: 'unshare', interactive: false, ...(env === undefined ? {} : {env})});
+export async function startAsPid1(
+	t: ExecutionContext,
+	args: string[],
+	env?: Record<string, string>,
+): Promise<NamespacedDaemon> {
+	const d = await startDaemon(t, ['--pid', '--fork', '--mount-proc', daemonBin, '-i', ...args], {
+		bin: 'unshare',
+		interactive: false,
+		...(env === undefined ? {} : { env }),
+	});
 	try {
 		for (let i = 0; i < 6; i++) t.regex(await d.stdout.next(10_000), /^info\t/);
 	} catch (error: unknown) {
 		await d.stop();
 		await d.stderr.ended;
-		throw new Error(`startAsPid1: no banner: ${(error as Error).message}\nstderr: ${d.stderr.seen.slice(-10).join('\n  ')}`, {cause: error});
+		throw new Error(
+			`startAsPid1: no banner: ${(error as Error).message}\nstderr: ${d.stderr.seen.slice(-10).join('\n  ')}`,
+			{ cause: error },
+		);
 	}
 	const hostPid = await pollUntil(() => childrenOf(d.pid)[0], 'the daemon under unshare');
-	return {d, hostPid};
+	return { d, hostPid };
 }
 
 /** Whether this kernel and our privileges allow a new PID namespace (root in CI: yes). */
@@ -89,5 +107,9 @@ export function canUnshare(): boolean {
  * several services whose relative order is not defined.
  */
 export function received(reader: LineReader, pattern: RegExp, timeoutMs = 5000): Promise<string> {
-	return pollUntil(() => reader.seen.find((line) => pattern.test(line)), `a line matching ${String(pattern)} from ${reader.name}`, timeoutMs);
+	return pollUntil(
+		() => reader.seen.find(line => pattern.test(line)),
+		`a line matching ${String(pattern)} from ${reader.name}`,
+		timeoutMs,
+	);
 }

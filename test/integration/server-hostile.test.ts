@@ -3,28 +3,29 @@
 // cycles; the daemon answers what deserves an answer, changes nothing, and its descriptor count
 // returns exactly to its baseline and its memory to near it.
 
-import {readFileSync} from 'node:fs';
-import {createConnection} from 'node:net';
-import {join} from 'node:path';
+import { readFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
 import test from 'ava';
-import {listFds, pollUntil, SocketClient, startDaemon, tempDir} from './helpers/daemon.js';
+import { listFds, pollUntil, SocketClient, startDaemon, tempDir } from './helpers/daemon.js';
 
 function rssKiB(pid: number): number {
 	const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
 	return Number(match?.[1] ?? Number.NaN);
 }
 
-const outcomes = {connected: 0, failed: 0};
+const outcomes = { connected: 0, failed: 0 };
 
 /**
  * One connection: connect, wait until the daemon answers (so it has accepted and is reading),
  * write `data` (if any), then close at once or half-close.
  */
 async function cycle(path: string, data: Buffer | null, halfClose: boolean): Promise<void> {
-	await new Promise<void>((resolve) => {
-		const socket = createConnection({path});
+	await new Promise<void>(resolve => {
+		const socket = createConnection({ path });
 		let answered = false;
-		socket.on('error', () => { // a reset by the daemon after we closed is fine
+		socket.on('error', () => {
+			// a reset by the daemon after we closed is fine
 			if (!answered) outcomes.failed++;
 			resolve();
 		});
@@ -41,14 +42,21 @@ async function cycle(path: string, data: Buffer | null, halfClose: boolean): Pro
 	});
 }
 
-async function cycles(path: string, count: number, concurrency: number, data: (i: number) => Buffer | null): Promise<void> {
+async function cycles(
+	path: string,
+	count: number,
+	concurrency: number,
+	data: (i: number) => Buffer | null,
+): Promise<void> {
 	let next = 0;
-	await Promise.all(Array.from({length: concurrency}, async () => {
-		for (let i = next++; i < count; i = next++) await cycle(path, data(i), i % 3 === 0);
-	}));
+	await Promise.all(
+		Array.from({ length: concurrency }, async () => {
+			for (let i = next++; i < count; i = next++) await cycle(path, data(i), i % 3 === 0);
+		}),
+	);
 }
 
-test('over-long lines, NUL and control bytes, bad tags: answered, nothing changes, the connection lives', async (t) => {
+test('over-long lines, NUL and control bytes, bad tags: answered, nothing changes, the connection lives', async t => {
 	const dir = await tempDir(t);
 	const path = join(dir, 'ctl');
 	const daemon = await startDaemon(t, ['-S', path]);
@@ -78,7 +86,7 @@ test('over-long lines, NUL and control bytes, bad tags: answered, nothing change
 	t.deepEqual(await daemon.command('statedump'), before);
 });
 
-test('half-lines then close run nothing; 10,000 connect/disconnect cycles leave fds and memory at baseline', async (t) => {
+test('half-lines then close run nothing; 10,000 connect/disconnect cycles leave fds and memory at baseline', async t => {
 	const dir = await tempDir(t);
 	const path = join(dir, 'ctl');
 	const daemon = await startDaemon(t, ['-S', path, '-qqq']); // fatal only: 10,000 resets and EOF warnings would be noise
@@ -93,8 +101,11 @@ test('half-lines then close run nothing; 10,000 connect/disconnect cycles leave 
 	const pick = (i: number): Buffer | null => garbage[i % garbage.length] ?? null;
 	await cycles(path, 1000, 50, pick); // warm-up: lazy allocations, JIT, pools
 	const settle = async (fds: number): Promise<void> => {
-		await pollUntil(() => (listFds(daemon.pid).length === fds ? true : undefined),
-			() => `fd count ${listFds(daemon.pid).length}, baseline ${fds}`, 5000);
+		await pollUntil(
+			() => (listFds(daemon.pid).length === fds ? true : undefined),
+			() => `fd count ${listFds(daemon.pid).length}, baseline ${fds}`,
+			5000,
+		);
 	};
 	const baselineFds = listFds(daemon.pid).length;
 	const baselineRss = rssKiB(daemon.pid);
@@ -104,10 +115,13 @@ test('half-lines then close run nothing; 10,000 connect/disconnect cycles leave 
 	outcomes.failed = 0;
 	await cycles(path, 10_000, 50, pick);
 	t.log(`10,000 cycles in ${Math.round(performance.now() - started)} ms`);
-	t.deepEqual(outcomes, {connected: 10_000, failed: 0}, 'every connection was accepted');
+	t.deepEqual(outcomes, { connected: 10_000, failed: 0 }, 'every connection was accepted');
 	await settle(baselineFds);
 	const state = await daemon.command('statedump');
-	t.false(state.some((line) => /\t(half|never)\t/.test(line)), 'no half-line was executed');
+	t.false(
+		state.some(line => /\t(half|never)\t/.test(line)),
+		'no half-line was executed',
+	);
 	t.deepEqual(listFds(daemon.pid).length, baselineFds, 'fd count exactly at baseline');
 	const grown = rssKiB(daemon.pid) - baselineRss;
 	t.log(`RSS ${baselineRss} KiB before, grew by ${grown} KiB`);

@@ -3,10 +3,10 @@
 // not read gets `overflow` while the others lose nothing, then resumes; a reconnecting client
 // gets exactly what it missed; gaps, subscriptions, and the statedump terminator.
 
-import {writeFile} from 'node:fs/promises';
-import {join} from 'node:path';
-import test, {type ExecutionContext} from 'ava';
-import {fixture, SocketClient, startDaemon, tempDir, type Daemon} from './helpers/daemon.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import { fixture, SocketClient, startDaemon, tempDir, type Daemon } from './helpers/daemon.js';
 
 const SEQ_ON_RE = /^events\.seq\ton\t(\d+)\t([0-9a-f]{16})$/;
 
@@ -27,10 +27,10 @@ async function connect(t: ExecutionContext, path: string): Promise<SocketClient>
 }
 
 /** Turns seq mode on; resolves with the newest number at that moment and the stream id. */
-async function seqOn(client: SocketClient): Promise<{newest: number; stream: string}> {
+async function seqOn(client: SocketClient): Promise<{ newest: number; stream: string }> {
 	client.send('events.seq\ton');
 	const match = SEQ_ON_RE.exec(await client.lines.waitFor(SEQ_ON_RE));
-	return {newest: Number(match?.[1]), stream: match?.[2] ?? ''};
+	return { newest: Number(match?.[1]), stream: match?.[2] ?? '' };
 }
 
 /** Numbered lines seen after the cursor position `from` of `seen`. */
@@ -41,41 +41,53 @@ function numbered(lines: readonly string[]): Array<[number, string]> {
 	});
 }
 
-test('50 clients see every event of restarting services, in order, with consecutive numbers', async (t) => {
+test('50 clients see every event of restarting services, in order, with consecutive numbers', async t => {
 	const dir = await tempDir(t);
 	const config = join(dir, 'conf');
 	const services = ['r0', 'r1', 'r2'];
-	await writeFile(config, services.map((name) =>
-		`service.args\t${name}\t${fixture('exit-with.sh')}\nservice.auto_up\t${name}\t1\talways\n`).join(''));
+	await writeFile(
+		config,
+		services
+			.map(name => `service.args\t${name}\t${fixture('exit-with.sh')}\nservice.auto_up\t${name}\t1\talways\n`)
+			.join(''),
+	);
 	const path = join(dir, 'ctl');
-	await startDaemon(t, ['-c', config, '-S', path], {interactive: false});
-	const clients = await Promise.all(Array.from({length: 50}, async () => connect(t, path)));
-	const starts = await Promise.all(clients.map(async (client) => seqOn(client)));
-	t.is(new Set(starts.map((start) => start.stream)).size, 1, 'one stream id');
-	const target = Math.max(...starts.map((start) => start.newest)) + 18;
-	await Promise.all(clients.map(async (client) => client.lines.waitFor((line) => (seqOf(line) ?? 0) >= target, 10_000)));
+	await startDaemon(t, ['-c', config, '-S', path], { interactive: false });
+	const clients = await Promise.all(Array.from({ length: 50 }, async () => connect(t, path)));
+	const starts = await Promise.all(clients.map(async client => seqOn(client)));
+	t.is(new Set(starts.map(start => start.stream)).size, 1, 'one stream id');
+	const target = Math.max(...starts.map(start => start.newest)) + 18;
+	await Promise.all(clients.map(async client => client.lines.waitFor(line => (seqOf(line) ?? 0) >= target, 10_000)));
 
 	const bySeq = new Map<number, string>();
 	for (const [i, client] of clients.entries()) {
-		const from = client.lines.seen.findIndex((line) => SEQ_ON_RE.test(line));
+		const from = client.lines.seen.findIndex(line => SEQ_ON_RE.test(line));
 		const after = client.lines.seen.slice(from + 1);
 		const events = numbered(after);
 		t.is(events.length, after.length, `client ${i}: every event line is numbered`);
 		const seqs = events.map(([seq]) => seq);
 		const first = (starts[i]?.newest ?? 0) + 1;
-		t.deepEqual(seqs, Array.from({length: seqs.length}, (_, k) => first + k), `client ${i}: consecutive from ${first}`);
+		t.deepEqual(
+			seqs,
+			Array.from({ length: seqs.length }, (_, k) => first + k),
+			`client ${i}: consecutive from ${first}`,
+		);
 		for (const [seq, line] of events) {
 			t.regex(line, /^service\.state\tr\d\t(start|up|down)\t/);
 			const known = bySeq.get(seq);
 			if (known === undefined) bySeq.set(seq, line);
-			else if (known !== line) t.fail(`client ${i}: event ${seq} is ${JSON.stringify(line)}, others got ${JSON.stringify(known)}`);
+			else if (known !== line)
+				t.fail(`client ${i}: event ${seq} is ${JSON.stringify(line)}, others got ${JSON.stringify(known)}`);
 		}
 	}
 	// Each service goes round start → up → down.
-	const next = {start: 'up', up: 'down', down: 'start'} as const;
+	const next = { start: 'up', up: 'down', down: 'start' } as const;
 	for (const name of services) {
-		const states = [...bySeq.entries()].sort(([a], [b]) => a - b)
-			.map(([, line]) => line.split('\t')).filter((fields) => fields[1] === name).map((fields) => fields[2] as keyof typeof next);
+		const states = [...bySeq.entries()]
+			.sort(([a], [b]) => a - b)
+			.map(([, line]) => line.split('\t'))
+			.filter(fields => fields[1] === name)
+			.map(fields => fields[2] as keyof typeof next);
 		t.true(states.length >= 3, `${name} restarted`);
 		for (let k = 1; k < states.length; k++) t.is(states[k], next[states[k - 1] ?? 'down'], `${name} state ${k}`);
 	}
@@ -92,16 +104,16 @@ async function flood(daemon: Daemon, readers: SocketClient[], count: number): Pr
 			sent.push(line);
 		}
 		const last = sent.at(-1) ?? '';
-		await Promise.all(readers.map(async (reader) => reader.lines.waitFor((line) => line.endsWith(`\t${last}`), 10_000)));
+		await Promise.all(readers.map(async reader => reader.lines.waitFor(line => line.endsWith(`\t${last}`), 10_000)));
 	}
 	return sent;
 }
 
-test('a client that does not read gets one overflow, the others lose nothing, and it resumes', async (t) => {
+test('a client that does not read gets one overflow, the others lose nothing, and it resumes', async t => {
 	const dir = await tempDir(t);
 	const path = join(dir, 'ctl');
 	const daemon = await startDaemon(t, ['-S', path, '--event-queue-limit', '65536']);
-	const readers = await Promise.all(Array.from({length: 20}, async () => connect(t, path)));
+	const readers = await Promise.all(Array.from({ length: 20 }, async () => connect(t, path)));
 	const reference = await connect(t, path);
 	const stalled = await connect(t, path);
 	for (const client of [...readers, reference, stalled]) await seqOn(client);
@@ -110,9 +122,17 @@ test('a client that does not read gets one overflow, the others lose nothing, an
 
 	const sent = await flood(daemon, [...readers, reference], 2000);
 	const all = numbered(reference.lines.seen);
-	t.deepEqual(all.map(([seq]) => seq), Array.from({length: all.length}, (_, k) => (all[0]?.[0] ?? 0) + k), 'every number, audit included');
+	t.deepEqual(
+		all.map(([seq]) => seq),
+		Array.from({ length: all.length }, (_, k) => (all[0]?.[0] ?? 0) + k),
+		'every number, audit included',
+	);
 	const published = all.filter(([, line]) => !line.startsWith('audit\t'));
-	t.deepEqual(published.map(([, line]) => line), sent, 'the reference saw every event');
+	t.deepEqual(
+		published.map(([, line]) => line),
+		sent,
+		'the reference saw every event',
+	);
 	for (const [i, reader] of readers.entries()) {
 		t.false(reader.lines.seen.includes('overflow'), `reader ${i} did not overflow`);
 		t.deepEqual(numbered(reader.lines.seen), published, `reader ${i} got every event`);
@@ -129,16 +149,16 @@ test('a client that does not read gets one overflow, the others lose nothing, an
 	const newest = all.at(-1)?.[0] ?? 0;
 	t.is(replay.pop(), `events.live\t${newest}`);
 	t.deepEqual(numbered(replay), published.slice(got.length), 'exactly the events it missed');
-	t.is(stalled.lines.seen.filter((line) => line === 'overflow').length, 1);
+	t.is(stalled.lines.seen.filter(line => line === 'overflow').length, 1);
 });
 
-test('a client that reconnects resumes from its last number and gets exactly what it missed', async (t) => {
+test('a client that reconnects resumes from its last number and gets exactly what it missed', async t => {
 	const dir = await tempDir(t);
 	const path = join(dir, 'ctl');
 	const daemon = await startDaemon(t, ['-S', path]);
 	const keeper = await connect(t, path);
 	const leaver = await connect(t, path);
-	const {stream} = await seqOn(keeper);
+	const { stream } = await seqOn(keeper);
 	t.deepEqual(await keeper.command('events.subscribe\taudit'), []);
 	await seqOn(leaver);
 	await daemon.command('service.tags\tweb\tv1');
@@ -156,19 +176,19 @@ test('a client that reconnects resumes from its last number and gets exactly wha
 	const back = await connect(t, path);
 	back.send(`:r1\tevents.resume\t${last}\t${stream}`);
 	const replay = await back.lines.collectUntil(':r1\tok');
-	const tagged = replay.filter((line) => line.startsWith(':r1\t')).map((line) => body(line));
+	const tagged = replay.filter(line => line.startsWith(':r1\t')).map(line => body(line));
 	t.deepEqual(tagged, [...missed.map(([seq, line]) => `@${seq}\t${line}`), `events.live\t${newest}`, 'ok']);
 	// Live delivery continues numbered, right after the replay.
 	await daemon.command('service.tags\tweb\tlive');
 	t.is(await back.lines.waitFor(/^@\d+\tservice\.tags\tweb\tlive$/), `@${newest + 1}\tservice.tags\tweb\tlive`);
 });
 
-test('gaps: a number older than the ring, from the future, or from another stream', async (t) => {
+test('gaps: a number older than the ring, from the future, or from another stream', async t => {
 	const dir = await tempDir(t);
 	const path = join(dir, 'ctl');
 	const daemon = await startDaemon(t, ['-S', path, '--event-history', '4']);
 	const client = await connect(t, path);
-	const {newest: b} = await seqOn(client);
+	const { newest: b } = await seqOn(client);
 	t.deepEqual(await client.command('events.seq\toff'), ['events.seq\toff']);
 	for (let i = 1; i <= 5; i++) await daemon.command(`service.tags\tweb\tv${i}`); // 10 numbers with the audits
 	await client.command('echo\tsync');
@@ -176,39 +196,60 @@ test('gaps: a number older than the ring, from the future, or from another strea
 	t.deepEqual(await client.command(`events.resume\t${b + 5}`), [gap]);
 	t.deepEqual(await client.command(`events.resume\t${b + 11}`), [gap]);
 	t.deepEqual(await client.command(`events.resume\t${b + 8}\t0123456789abcdef`), [gap]);
-	t.deepEqual(await client.command(`events.resume\t${b + 6}`), [`@${b + 7}\tservice.tags\tweb\tv4`, `@${b + 9}\tservice.tags\tweb\tv5`, `events.live\t${b + 10}`]);
+	t.deepEqual(await client.command(`events.resume\t${b + 6}`), [
+		`@${b + 7}\tservice.tags\tweb\tv4`,
+		`@${b + 9}\tservice.tags\tweb\tv5`,
+		`events.live\t${b + 10}`,
+	]);
 	t.deepEqual(await client.command(`events.resume\t${b + 10}`), [`events.live\t${b + 10}`]);
-	t.deepEqual(await client.command('events.resume\t-1'), ['error\tinvalid sequence number, for command "events.resume\t-1"']);
+	t.deepEqual(await client.command('events.resume\t-1'), [
+		'error\tinvalid sequence number, for command "events.resume\t-1"',
+	]);
 	t.deepEqual(await client.command('events.resume'), ['error\tinvalid sequence number, for command "events.resume"']);
 });
 
-test('subscriptions filter the stream; statedump ends with its number in seq mode', async (t) => {
+test('subscriptions filter the stream; statedump ends with its number in seq mode', async t => {
 	const dir = await tempDir(t);
 	const path = join(dir, 'ctl');
 	const daemon = await startDaemon(t, ['-S', path]);
 	const client = await connect(t, path);
 	t.deepEqual(await client.command('events.unsubscribe\t*'), []);
 	t.deepEqual(await client.command('events.subscribe\tservice.tags:keep*\tfd.state'), []);
-	t.deepEqual(await client.command('events.subscribe\tbad pattern'), ['error\tinvalid pattern "bad pattern", for command "events.subscribe\tbad pattern"']);
+	t.deepEqual(await client.command('events.subscribe\tbad pattern'), [
+		'error\tinvalid pattern "bad pattern", for command "events.subscribe\tbad pattern"',
+	]);
 	t.deepEqual(await client.command('events.subscribe'), ['error\texpected pattern, for command "events.subscribe"']);
 	await daemon.command('service.tags\tdrop\tx');
 	await daemon.command('service.tags\tkeeper\ty');
 	await daemon.command('fd.pipe\ta\tb');
-	t.deepEqual(await client.command('echo\tsync'), ['service.tags\tkeeper\ty', 'fd.state\ta\tpipe\tfrom\tb', 'fd.state\tb\tpipe\tto\ta', 'sync']);
+	t.deepEqual(await client.command('echo\tsync'), [
+		'service.tags\tkeeper\ty',
+		'fd.state\ta\tpipe\tfrom\tb',
+		'fd.state\tb\tpipe\tto\ta',
+		'sync',
+	]);
 
 	// Without seq mode a dump has no terminator (1.1); with it, the dump's last line gives its number.
 	const plain = await client.command('statedump');
-	t.false(plain.some((line) => line.startsWith('statedump.end')));
-	const {newest} = await seqOn(client);
+	t.false(plain.some(line => line.startsWith('statedump.end')));
+	const { newest } = await seqOn(client);
 	const dump = await client.command('statedump');
 	t.is(dump.at(-1), `statedump.end\t${newest}`);
 	t.true(dump.includes('service.tags\tdrop\tx'), 'the dump is not filtered');
-	t.deepEqual(await client.command(':d\tstatedump').then((lines) => lines.slice(-2)), [`:d\tstatedump.end\t${newest}`, ':d\tok']);
+	t.deepEqual(await client.command(':d\tstatedump').then(lines => lines.slice(-2)), [
+		`:d\tstatedump.end\t${newest}`,
+		':d\tok',
+	]);
 	t.deepEqual(await client.command('events.seq\toff'), ['events.seq\toff']);
-	t.deepEqual(await client.command('events.seq\tmaybe'), ['error\texpected on or off, for command "events.seq\tmaybe"']);
+	t.deepEqual(await client.command('events.seq\tmaybe'), [
+		'error\texpected on or off, for command "events.seq\tmaybe"',
+	]);
 	await daemon.command('service.tags\tkeep2\tz');
 	t.is(await client.lines.waitFor(/keep2/), 'service.tags\tkeep2\tz', 'unnumbered again');
 	t.deepEqual(await client.command('events.unsubscribe'), []);
 	await daemon.command('service.tags\tkeep3\tz');
-	t.false((await client.command('echo\tx')).some((line) => line.includes('keep3')), 'no pattern, no events');
+	t.false(
+		(await client.command('echo\tx')).some(line => line.includes('keep3')),
+		'no pattern, no events',
+	);
 });

@@ -3,10 +3,20 @@
 // and services triggered by a signal (level-triggered while the count is non-zero).
 // Signals are sent to the daemon's pid (the sh entry point execs node, so it is the same process).
 
-import {readFileSync} from 'node:fs';
-import {join} from 'node:path';
-import test, {type ExecutionContext} from 'ava';
-import {EventScan, fixture, monotonicSeconds, pollUntil, processGone, SocketClient, startDaemon, tempDir, type Daemon} from './helpers/daemon.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import {
+	EventScan,
+	fixture,
+	monotonicSeconds,
+	pollUntil,
+	processGone,
+	SocketClient,
+	startDaemon,
+	tempDir,
+	type Daemon,
+} from './helpers/daemon.js';
 
 function err(message: string, line: string): string {
 	const context = line.length <= 30 ? line : `${line.slice(0, 30)}...`;
@@ -19,25 +29,28 @@ async function raise(d: Daemon, signal: NodeJS.Signals): Promise<string> {
 	return d.stdout.waitFor(new RegExp(`^signal\\t${signal}\\t`));
 }
 
-function parseSignalLine(line: string): {name: string; ts: number; count: number} {
+function parseSignalLine(line: string): { name: string; ts: number; count: number } {
 	const match = /^signal\t(SIG[A-Z0-9]+)\t(\d+)\t(\d+)$/.exec(line);
 	if (!match) throw new Error(`not a signal line: ${JSON.stringify(line)}`);
-	return {name: match[1] ?? '', ts: Number(match[2]), count: Number(match[3])};
+	return { name: match[1] ?? '', ts: Number(match[2]), count: Number(match[3]) };
 }
 
-const signalsOf = (dump: readonly string[]): string[] => dump.filter((line) => line.startsWith('signal\t')).map((line) => {
-	const {name, count} = parseSignalLine(line);
-	return `${name}=${count}`;
-});
+const signalsOf = (dump: readonly string[]): string[] =>
+	dump
+		.filter(line => line.startsWith('signal\t'))
+		.map(line => {
+			const { name, count } = parseSignalLine(line);
+			return `${name}=${count}`;
+		});
 
-async function setup(t: ExecutionContext): Promise<{d: Daemon; path: string}> {
+async function setup(t: ExecutionContext): Promise<{ d: Daemon; path: string }> {
 	const dir = await tempDir(t);
 	const path = join(dir, 'ctl.sock');
-	return {d: await startDaemon(t, ['-S', path]), path};
+	return { d: await startDaemon(t, ['-S', path]), path };
 }
 
-test('USR1 twice then HUP: one line per arrival with the count; a new connection gets the pending ones replayed', async (t) => {
-	const {d, path} = await setup(t);
+test('USR1 twice then HUP: one line per arrival with the count; a new connection gets the pending ones replayed', async t => {
+	const { d, path } = await setup(t);
 	const watcher = await SocketClient.connect(path);
 	t.teardown(() => watcher.close());
 	t.deepEqual(await watcher.command('echo\tready'), ['ready'], 'nothing pending yet');
@@ -46,21 +59,31 @@ test('USR1 twice then HUP: one line per arrival with the count; a new connection
 	const second = parseSignalLine(await raise(d, 'SIGUSR1'));
 	const hup = parseSignalLine(await raise(d, 'SIGHUP'));
 	const after = monotonicSeconds();
-	t.deepEqual([first.name, first.count, second.name, second.count, hup.name, hup.count], ['SIGUSR1', 1, 'SIGUSR1', 2, 'SIGHUP', 1]);
-	for (const {ts} of [first, second, hup]) t.true(ts >= before && ts <= after, `TS ${ts} is CLOCK_MONOTONIC seconds (${before}..${after})`);
-	t.deepEqual(await watcher.command('echo\tsync'), [
-		`signal\tSIGUSR1\t${first.ts}\t1`, `signal\tSIGUSR1\t${second.ts}\t2`, `signal\tSIGHUP\t${hup.ts}\t1`, 'sync',
-	], 'every controller gets the same lines');
+	t.deepEqual(
+		[first.name, first.count, second.name, second.count, hup.name, hup.count],
+		['SIGUSR1', 1, 'SIGUSR1', 2, 'SIGHUP', 1],
+	);
+	for (const { ts } of [first, second, hup])
+		t.true(ts >= before && ts <= after, `TS ${ts} is CLOCK_MONOTONIC seconds (${before}..${after})`);
+	t.deepEqual(
+		await watcher.command('echo\tsync'),
+		[`signal\tSIGUSR1\t${first.ts}\t1`, `signal\tSIGUSR1\t${second.ts}\t2`, `signal\tSIGHUP\t${hup.ts}\t1`, 'sync'],
+		'every controller gets the same lines',
+	);
 	// A new connection immediately gets every pending signal, oldest first, with its count.
 	const late = await SocketClient.connect(path);
 	t.teardown(() => late.close());
-	t.deepEqual(await late.command('echo\tlate'), [`signal\tSIGUSR1\t${second.ts}\t2`, `signal\tSIGHUP\t${hup.ts}\t1`, 'late']);
+	t.deepEqual(await late.command('echo\tlate'), [
+		`signal\tSIGUSR1\t${second.ts}\t2`,
+		`signal\tSIGHUP\t${hup.ts}\t1`,
+		'late',
+	]);
 	t.deepEqual(await late.command('echo\tagain'), ['again'], 'and only once');
 	t.deepEqual(await d.command('echo\tnothing more'), ['nothing more']);
 });
 
-test('signal.clear subtracts silently; statedump lists pending signals oldest first; a cleared signal is reported again from 1', async (t) => {
-	const {d, path} = await setup(t);
+test('signal.clear subtracts silently; statedump lists pending signals oldest first; a cleared signal is reported again from 1', async t => {
+	const { d, path } = await setup(t);
 	await raise(d, 'SIGUSR1');
 	await raise(d, 'SIGUSR1');
 	await raise(d, 'SIGHUP');
@@ -69,7 +92,11 @@ test('signal.clear subtracts silently; statedump lists pending signals oldest fi
 	await raise(d, 'SIGUSR2');
 	t.deepEqual(signalsOf(await d.command('statedump')), ['SIGUSR1=1', 'SIGHUP=1', 'SIGUSR2=1']);
 	t.is(parseSignalLine(await raise(d, 'SIGUSR1')).count, 2);
-	t.deepEqual(signalsOf(await d.command('statedump')), ['SIGHUP=1', 'SIGUSR2=1', 'SIGUSR1=2'], 'ordered by latest arrival');
+	t.deepEqual(
+		signalsOf(await d.command('statedump')),
+		['SIGHUP=1', 'SIGUSR2=1', 'SIGUSR1=2'],
+		'ordered by latest arrival',
+	);
 	// Clamped at zero; numbers and names without SIG work; zero is omitted from the dump.
 	t.deepEqual(await d.command('signal.clear\tHUP\t5'), []);
 	t.deepEqual(await d.command('signal.clear\t12\t1'), []);
@@ -82,7 +109,10 @@ test('signal.clear subtracts silently; statedump lists pending signals oldest fi
 	const late = await SocketClient.connect(path);
 	t.teardown(() => late.close());
 	const replay = (await late.command('echo\tlate')).slice(0, -1);
-	t.deepEqual(replay.map((line) => parseSignalLine(line)).map(({name, count}) => `${name}=${count}`), ['SIGUSR1=2', 'SIGHUP=1']);
+	t.deepEqual(
+		replay.map(line => parseSignalLine(line)).map(({ name, count }) => `${name}=${count}`),
+		['SIGUSR1=2', 'SIGHUP=1'],
+	);
 	for (const [line, message] of [
 		['signal.clear', 'Expected signal argument'],
 		['signal.clear\t\t1', 'Expected signal argument'],
@@ -98,8 +128,8 @@ test('signal.clear subtracts silently; statedump lists pending signals oldest fi
 	t.deepEqual(signalsOf(await d.command('statedump')), ['SIGUSR1=2', 'SIGHUP=1'], 'failed clears changed nothing');
 });
 
-test('SIGTERM, SIGINT, SIGHUP, SIGQUIT and SIGUSR2 never end the daemon, one at a time or all at once', async (t) => {
-	const {d} = await setup(t);
+test('SIGTERM, SIGINT, SIGHUP, SIGQUIT and SIGUSR2 never end the daemon, one at a time or all at once', async t => {
+	const { d } = await setup(t);
 	for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'] as const) {
 		t.is(parseSignalLine(await raise(d, signal)).count, 1, signal);
 		t.deepEqual(await d.command(`echo\tafter ${signal}`), [`after ${signal}`]);
@@ -109,16 +139,25 @@ test('SIGTERM, SIGINT, SIGHUP, SIGQUIT and SIGUSR2 never end the daemon, one at 
 	for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'] as const) process.kill(d.pid, signal);
 	const counts = async (): Promise<string[]> => signalsOf(await d.command('statedump')).sort();
 	const all = ['SIGHUP=2', 'SIGINT=2', 'SIGQUIT=2', 'SIGTERM=2', 'SIGUSR2=2'];
-	await pollUntil(async () => (JSON.stringify(await counts()) === JSON.stringify(all) ? true : undefined), 'every signal counted twice');
+	await pollUntil(
+		async () => (JSON.stringify(await counts()) === JSON.stringify(all) ? true : undefined),
+		'every signal counted twice',
+	);
 	t.deepEqual(await d.command('echo\talive'), ['alive']);
 	t.false(processGone(d.pid));
 });
 
-test('a service with auto_up SIGUSR1 is started by the signal, restarted while the count is non-zero, and stops after signal.clear (§9.6)', async (t) => {
-	const {d} = await setup(t);
+test('a service with auto_up SIGUSR1 is started by the signal, restarted while the count is non-zero, and stops after signal.clear (§9.6)', async t => {
+	const { d } = await setup(t);
 	const h = new EventScan(d.stdout, true);
-	t.deepEqual(await d.command(`service.args\th\t${fixture('exit-with.sh')}\t0`), [`service.args\th\t${fixture('exit-with.sh')}\t0`]);
-	t.deepEqual(await d.command('service.auto_up\th\t1\tSIGUSR1'), ['service.auto_up\th\t1\tSIGUSR1'], 'no signal pending: not started');
+	t.deepEqual(await d.command(`service.args\th\t${fixture('exit-with.sh')}\t0`), [
+		`service.args\th\t${fixture('exit-with.sh')}\t0`,
+	]);
+	t.deepEqual(
+		await d.command('service.auto_up\th\t1\tSIGUSR1'),
+		['service.auto_up\th\t1\tSIGUSR1'],
+		'no signal pending: not started',
+	);
 	process.kill(d.pid, 'SIGUSR1');
 	// Started before the controllers hear of the signal.
 	const start = await h.next(/^(service\.state\th\tstart\t|signal\t)/);
@@ -134,7 +173,10 @@ test('a service with auto_up SIGUSR1 is started by the signal, restarted while t
 	// them), so it marks where the clear took effect in the stream of events.
 	d.sendRaw('signal.clear\tSIGUSR1\t1\necho\tcleared\n');
 	await d.stdout.waitFor('cleared');
-	t.false(d.stdout.seen.some((line) => line.startsWith('error')), 'the clear succeeded');
+	t.false(
+		d.stdout.seen.some(line => line.startsWith('error')),
+		'the clear succeeded',
+	);
 	// From there on: at most the start already scheduled runs, and after its exit nothing follows.
 	const after = new EventScan(d.stdout, d.stdout.seen.lastIndexOf('cleared') + 1);
 	await after.next(/^service\.state\th\tdown\t\d+\t\d+\texit\t0\t/);
@@ -142,9 +184,12 @@ test('a service with auto_up SIGUSR1 is started by the signal, restarted while t
 	// A restart would be emitted together with the `down` (one transition): a barrier suffices.
 	await d.command('echo\tbarrier');
 	const sinceDown = d.stdout.seen.slice(from, d.stdout.seen.lastIndexOf('barrier'));
-	t.false(sinceDown.some((line) => line.startsWith('service.state\th\tstart\t')), `no restart after the clear: ${JSON.stringify(sinceDown)}`);
+	t.false(
+		sinceDown.some(line => line.startsWith('service.state\th\tstart\t')),
+		`no restart after the clear: ${JSON.stringify(sinceDown)}`,
+	);
 	const dump = await d.command('statedump');
-	t.true(dump.some((line) => /^service\.state\th\tdown\t\d+\t\d+\texit\t0\t/.test(line)));
+	t.true(dump.some(line => /^service\.state\th\tdown\t\d+\t\d+\texit\t0\t/.test(line)));
 	t.deepEqual(signalsOf(dump), []);
 });
 
@@ -154,7 +199,7 @@ test('a service with auto_up SIGUSR1 is started by the signal, restarted while t
 // controller service reads is its own `up` event (scripts use it to learn their name and pid), then
 // the replayed signals. Input: SIGHUP pending; a control.event service `head -n 2`. Expected its
 // two lines: `service.state\tc\tup\t…`, `signal\tSIGHUP\tTS\t1`. Actual: the other way round.
-test('a controller service gets its own `up` event first, then the pending signals replayed (§4.1)', async (t) => {
+test('a controller service gets its own `up` event first, then the pending signals replayed (§4.1)', async t => {
 	const dir = await tempDir(t);
 	const out = join(dir, 'ctl.txt');
 	const d = await startDaemon(t, []);
@@ -164,7 +209,8 @@ test('a controller service gets its own `up` event first, then the pending signa
 	await d.command('service.fds\tc\tcontrol.event\tout\tstderr');
 	// The `up` line may arrive before the echo barrier ends d.command(); look there first.
 	const started = await d.command('service.start\tc');
-	const up = started.find((line) => /^service\.state\tc\tup\t/.test(line)) ?? await d.stdout.waitFor(/^service\.state\tc\tup\t/);
+	const up =
+		started.find(line => /^service\.state\tc\tup\t/.test(line)) ?? (await d.stdout.waitFor(/^service\.state\tc\tup\t/));
 	await d.stdout.waitFor(/^service\.state\tc\tdown\t\d+\t\d+\texit\t0\t/);
 	const lines = await pollUntil(() => {
 		const text = readFileSync(out, 'latin1');

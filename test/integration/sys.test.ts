@@ -25,14 +25,14 @@ function withTimeout<T>(promise: Promise<T>, what: string, ms = WAIT_MS): Promis
 }
 
 function nextTurn(): Promise<void> {
-	return new Promise((resolve) => setImmediate(resolve));
+	return new Promise(resolve => setImmediate(resolve));
 }
 
 // ---- child exits: one SIGCHLD handler for the whole file --------------------------------------
 
 const exited = new Map<number, sys.Reaped>();
 const exitWaiters = new Map<number, (r: sys.Reaped) => void>();
-sys.onChildExit((reaped) => {
+sys.onChildExit(reaped => {
 	for (const r of reaped) {
 		const waiter = exitWaiters.get(r.pid);
 		if (waiter) {
@@ -50,7 +50,7 @@ function waitExit(pid: number): Promise<sys.Reaped> {
 		exited.delete(pid);
 		return Promise.resolve(done);
 	}
-	return withTimeout(new Promise((resolve) => exitWaiters.set(pid, resolve)), `exit of ${pid}`);
+	return withTimeout(new Promise(resolve => exitWaiters.set(pid, resolve)), `exit of ${pid}`);
 }
 
 /** Reads fd to EOF through an FdStream, then closes it. */
@@ -116,7 +116,7 @@ const devNull = (): number =>
 
 // ---- plain fds --------------------------------------------------------------------------------
 
-test.serial('pipe: round trip, EAGAIN is null, EOF is empty, both ends close-on-exec', (t) => {
+test.serial('pipe: round trip, EAGAIN is null, EOF is empty, both ends close-on-exec', t => {
 	const [r, w] = sys.pipe();
 	t.true((fdFlags(r) & O_CLOEXEC) !== 0);
 	t.true((fdFlags(w) & O_CLOEXEC) !== 0);
@@ -132,9 +132,17 @@ test.serial('pipe: round trip, EAGAIN is null, EOF is empty, both ends close-on-
 	sys.close(r);
 });
 
-test.serial('errors: SysError carries code, errno, syscall and the strerror text', (t) => {
+test.serial('errors: SysError carries code, errno, syscall and the strerror text', t => {
 	const err = t.throws(
-		() => sys.openFile('/nonexistent/x', { read: true, write: false, append: false, create: false, trunc: false, nonblock: false }),
+		() =>
+			sys.openFile('/nonexistent/x', {
+				read: true,
+				write: false,
+				append: false,
+				create: false,
+				trunc: false,
+				nonblock: false,
+			}),
 		{ instanceOf: sys.SysError },
 	);
 	t.is(err.code, 'ENOENT');
@@ -150,18 +158,20 @@ test.serial('errors: SysError carries code, errno, syscall and the strerror text
 	t.throws(() => sys.kill(1.5, 0), { instanceOf: TypeError });
 });
 
-test.serial('inetPton and randomBytes: the libc parser bind uses; getrandom bytes', (t) => {
+test.serial('inetPton and randomBytes: the libc parser bind uses; getrandom bytes', t => {
 	for (const text of ['127.0.0.1', '0.0.0.0', '255.255.255.255']) t.true(sys.isInetAddress('inet', text), text);
-	for (const text of ['256.0.0.1', '1.2.3', '01.2.3.4', ' 1.2.3.4', '::1', '']) t.false(sys.isInetAddress('inet', text), text);
+	for (const text of ['256.0.0.1', '1.2.3', '01.2.3.4', ' 1.2.3.4', '::1', ''])
+		t.false(sys.isInetAddress('inet', text), text);
 	for (const text of ['::1', '::', 'fe80::1', '::ffff:10.0.0.1']) t.true(sys.isInetAddress('inet6', text), text);
-	for (const text of ['fe80::1%lo', '1:2:3:4:5:6:7:8:9', '127.0.0.1', ':::']) t.false(sys.isInetAddress('inet6', text), text);
+	for (const text of ['fe80::1%lo', '1:2:3:4:5:6:7:8:9', '127.0.0.1', ':::'])
+		t.false(sys.isInetAddress('inet6', text), text);
 	const a = sys.randomBytes(16);
 	t.is(a.length, 16);
 	t.notDeepEqual(a, sys.randomBytes(16));
 	for (const n of [0, 257]) t.throws(() => sys.randomBytes(n), { code: 'EINVAL' });
 });
 
-test.serial('probe: access, kind, flags, socket details; null for a closed fd', (t) => {
+test.serial('probe: access, kind, flags, socket details; null for a closed fd', t => {
 	const [r, w] = sys.pipe();
 	t.deepEqual(sys.probe(r), { access: 'read', append: false, nonblock: false, kind: 'fifo' });
 	t.is(sys.probe(w)?.access, 'write');
@@ -178,7 +188,14 @@ test.serial('probe: access, kind, flags, socket details; null for a closed fd', 
 	});
 	sys.close(a);
 	sys.close(b);
-	const dir = sys.openFile('/', { read: true, write: false, append: false, create: false, trunc: false, nonblock: true });
+	const dir = sys.openFile('/', {
+		read: true,
+		write: false,
+		append: false,
+		create: false,
+		trunc: false,
+		nonblock: true,
+	});
 	t.like(sys.probe(dir), { kind: 'dir', nonblock: true });
 	sys.close(dir);
 	const n = devNull();
@@ -193,7 +210,7 @@ test.serial('probe: access, kind, flags, socket details; null for a closed fd', 
 
 // ---- sockets ----------------------------------------------------------------------------------
 
-test.serial('socketpair: SCM_RIGHTS carries a working, close-on-exec fd', (t) => {
+test.serial('socketpair: SCM_RIGHTS carries a working, close-on-exec fd', t => {
 	const [a, b] = sys.socketpair('stream');
 	const [pr, pw] = sys.pipe();
 	t.is(sys.send(a, Buffer.from('x'), [pw]), 1);
@@ -212,14 +229,14 @@ test.serial('socketpair: SCM_RIGHTS carries a working, close-on-exec fd', (t) =>
 	for (const fd of [a, b, pr]) sys.close(fd);
 });
 
-test.serial('peerCred on a socketpair is our own pid/uid/gid', (t) => {
+test.serial('peerCred on a socketpair is our own pid/uid/gid', t => {
 	const [a, b] = sys.socketpair('stream');
 	t.deepEqual(sys.peerCred(a), { pid: process.pid, uid: process.getuid?.(), gid: process.getgid?.() });
 	sys.close(a);
 	sys.close(b);
 });
 
-test.serial('unix sockets: path and abstract names, accept, ENAMETOOLONG', (t) => {
+test.serial('unix sockets: path and abstract names, accept, ENAMETOOLONG', t => {
 	const dir = mkdtempSync(join(tmpdir(), 'dp-sys-'));
 	try {
 		for (const address of [join(dir, 'ctl.sock'), `\0daemonproxy-test-${process.pid}-${Date.now()}`]) {
@@ -248,7 +265,10 @@ test.serial('unix sockets: path and abstract names, accept, ENAMETOOLONG', (t) =
 		sys.close(s);
 		const inet = sys.createSocket('inet', 'stream', true);
 		sys.setReuseAddr(inet);
-		t.like(t.throws(() => sys.bindInet(inet, 'localhost', 0), { instanceOf: sys.SysError }), { code: 'EINVAL', syscall: 'inet_pton' });
+		t.like(
+			t.throws(() => sys.bindInet(inet, 'localhost', 0), { instanceOf: sys.SysError }),
+			{ code: 'EINVAL', syscall: 'inet_pton' },
+		);
 		sys.bindInet(inet, '127.0.0.1', 0);
 		sys.listen(inet, 4);
 		t.like(sys.probe(inet), { socket: { domain: 'inet', type: 'stream' } });
@@ -258,7 +278,7 @@ test.serial('unix sockets: path and abstract names, accept, ENAMETOOLONG', (t) =
 	}
 });
 
-test.serial('connectAbstract: the exact-length name, non-blocking and close-on-exec; refusals leak no fd', (t) => {
+test.serial('connectAbstract: the exact-length name, non-blocking and close-on-exec; refusals leak no fd', t => {
 	const name = `daemonproxy-test-abs-${process.pid}-${Date.now()}`;
 	const before = sys.listOpenFds();
 	const server = sys.createSocket('unix', 'stream', true);
@@ -273,29 +293,44 @@ test.serial('connectAbstract: the exact-length name, non-blocking and close-on-e
 	t.is(sys.recv(conn, 10)?.data.toString(), 'ping');
 	// Backlog 0 holds one pending connection; the next connect fails at once instead of blocking.
 	const queued = sys.connectAbstract(name);
-	t.like(t.throws(() => sys.connectAbstract(name), { instanceOf: sys.SysError }), { code: 'EAGAIN', syscall: 'connect' });
+	t.like(
+		t.throws(() => sys.connectAbstract(name), { instanceOf: sys.SysError }),
+		{ code: 'EAGAIN', syscall: 'connect' },
+	);
 	for (const f of [queued, conn, fd, server]) sys.close(f);
 
 	// node:net's padded form of the same name (the whole sun_path) is another address.
 	const padded = sys.createSocket('unix', 'stream', true);
 	sys.bindUnix(padded, `\0${name}`.padEnd(108, '\0'));
 	sys.listen(padded, 1);
-	t.like(t.throws(() => sys.connectAbstract(name), { instanceOf: sys.SysError }), { code: 'ECONNREFUSED', syscall: 'connect' });
+	t.like(
+		t.throws(() => sys.connectAbstract(name), { instanceOf: sys.SysError }),
+		{ code: 'ECONNREFUSED', syscall: 'connect' },
+	);
 	sys.close(padded);
 
-	t.like(t.throws(() => sys.connectAbstract('x'.repeat(107)), { instanceOf: sys.SysError }), { code: 'ECONNREFUSED', syscall: 'connect' });
-	t.like(t.throws(() => sys.connectAbstract('x'.repeat(108)), { instanceOf: sys.SysError }), { code: 'ENAMETOOLONG', syscall: 'connect' });
-	t.like(t.throws(() => sys.connectAbstract('a\0b'), { instanceOf: sys.SysError }), { code: 'EINVAL', syscall: 'connect' });
+	t.like(
+		t.throws(() => sys.connectAbstract('x'.repeat(107)), { instanceOf: sys.SysError }),
+		{ code: 'ECONNREFUSED', syscall: 'connect' },
+	);
+	t.like(
+		t.throws(() => sys.connectAbstract('x'.repeat(108)), { instanceOf: sys.SysError }),
+		{ code: 'ENAMETOOLONG', syscall: 'connect' },
+	);
+	t.like(
+		t.throws(() => sys.connectAbstract('a\0b'), { instanceOf: sys.SysError }),
+		{ code: 'EINVAL', syscall: 'connect' },
+	);
 	t.deepEqual(sys.listOpenFds(), before);
 });
 
 // ---- spawn ------------------------------------------------------------------------------------
 
-test.serial('spawn: the child has exactly the listed fds and nothing else', async (t) => {
+test.serial('spawn: the child has exactly the listed fds and nothing else', async t => {
 	const n = devNull();
 	const leak = sys.dupCloexec(n, 3);
 	sys.setCloexec(leak, false); // closefrom, not O_CLOEXEC, must keep this one out
-	const { output, exit } = await run(PRINT_FDS, [PRINT_FDS], (out) => [n, out, out]);
+	const { output, exit } = await run(PRINT_FDS, [PRINT_FDS], out => [n, out, out]);
 	t.deepEqual(exit.code, 0);
 	const fds = parseFds(output);
 	t.deepEqual([...fds.keys()].sort(), [0, 1, 2]);
@@ -305,13 +340,13 @@ test.serial('spawn: the child has exactly the listed fds and nothing else', asyn
 	sys.close(n);
 });
 
-test.serial('spawn: -1 leaves a position closed; source fds colliding with targets are moved first', async (t) => {
+test.serial('spawn: -1 leaves a position closed; source fds colliding with targets are moved first', async t => {
 	const [ar, aw] = sys.pipe();
 	const [br, bw] = sys.pipe();
 	const target = (fd: number): string => readlinkSync(`/proc/self/fd/${fd}`);
 	// Position aw gets bw, and a later position gets aw itself: a naive dup2 sequence would
 	// have overwritten aw before reading it.
-	const { output } = await run(PRINT_FDS, [PRINT_FDS], (out) => {
+	const { output } = await run(PRINT_FDS, [PRINT_FDS], out => {
 		const fds = Array.from({ length: aw + 2 }, () => -1);
 		fds[1] = out;
 		fds[aw] = bw;
@@ -319,27 +354,35 @@ test.serial('spawn: -1 leaves a position closed; source fds colliding with targe
 		return fds;
 	});
 	const fds = parseFds(output);
-	t.deepEqual([...fds.keys()].sort((x, y) => x - y), [1, aw, aw + 1]);
+	t.deepEqual(
+		[...fds.keys()].sort((x, y) => x - y),
+		[1, aw, aw + 1],
+	);
 	t.is(fds.get(aw), target(bw));
 	t.is(fds.get(aw + 1), target(aw));
 	t.not(target(aw), target(bw));
 	for (const fd of [ar, aw, br, bw]) sys.close(fd);
 	// The temporaries used to move fds are gone again.
-	t.false(sys.listOpenFds().some((fd) => fd > aw + 1 && fd < aw + 4 && sys.probe(fd)?.kind === 'fifo'));
+	t.false(sys.listOpenFds().some(fd => fd > aw + 1 && fd < aw + 4 && sys.probe(fd)?.kind === 'fifo'));
 });
 
-test.serial('spawn: default signal dispositions and an empty mask (Node ignores SIGPIPE)', async (t) => {
+test.serial('spawn: default signal dispositions and an empty mask (Node ignores SIGPIPE)', async t => {
 	const n = devNull();
 	// grep reads its own status: a shell's mask moves while it waits for its children.
-	const { output } = await run('grep', ['grep', '-E', '^Sig(Blk|Ign):', '/proc/self/status'], (out) => [n, out, out]);
+	const { output } = await run('grep', ['grep', '-E', '^Sig(Blk|Ign):', '/proc/self/status'], out => [n, out, out]);
 	sys.close(n);
 	t.regex(output, /^SigBlk:\s+0+$/m);
 	t.regex(output, /^SigIgn:\s+0+$/m);
-	const env = await run('sh', ['sh', '-c', 'echo "$DP_X"'], (out) => [-1, out]);
+	const env = await run('sh', ['sh', '-c', 'echo "$DP_X"'], out => [-1, out]);
 	t.is(env.output, '\n');
 	const withEnv = await (async () => {
 		const [r, w] = sys.pipe();
-		const pid = sys.spawn({ file: 'sh', argv: ['sh', '-c', 'echo "$DP_X:${HOME-unset}"'], fds: [-1, w], env: ['DP_X=caf\xe9'] });
+		const pid = sys.spawn({
+			file: 'sh',
+			argv: ['sh', '-c', 'echo "$DP_X:${HOME-unset}"'],
+			fds: [-1, w],
+			env: ['DP_X=caf\xe9'],
+		});
 		sys.close(w);
 		const [out] = await Promise.all([readAll(r), waitExit(pid)]);
 		return out;
@@ -347,19 +390,22 @@ test.serial('spawn: default signal dispositions and an empty mask (Node ignores 
 	t.deepEqual(withEnv, Buffer.from('caf\xe9:unset\n', 'latin1'));
 });
 
-test.serial('spawn: a missing program throws SysError ENOENT with syscall spawn', (t) => {
+test.serial('spawn: a missing program throws SysError ENOENT with syscall spawn', t => {
 	for (const file of ['daemonproxy-no-such-program', '/nonexistent/program']) {
 		const err = t.throws(() => sys.spawn({ file, argv: [file], fds: [] }), { instanceOf: sys.SysError });
 		t.is(err.code, 'ENOENT');
 		t.is(err.syscall, 'spawn');
 		t.is(err.message, 'No such file or directory');
 	}
-	t.is(t.throws(() => sys.spawn({ file: '/bin/true', argv: ['true'], fds: [987_654] }), { instanceOf: sys.SysError }).code, 'EBADF');
+	t.is(
+		t.throws(() => sys.spawn({ file: '/bin/true', argv: ['true'], fds: [987_654] }), { instanceOf: sys.SysError }).code,
+		'EBADF',
+	);
 });
 
 // ---- child exits ------------------------------------------------------------------------------
 
-test.serial('onChildExit: exit codes 0 and 42, signal 15', async (t) => {
+test.serial('onChildExit: exit codes 0 and 42, signal 15', async t => {
 	const a = sys.spawn({ file: '/bin/sh', argv: ['sh', '-c', 'exit 0'], fds: [] });
 	const b = sys.spawn({ file: '/bin/sh', argv: ['sh', '-c', 'exit 42'], fds: [] });
 	const c = sys.spawn({ file: 'sleep', argv: ['sleep', '1000'], fds: [] });
@@ -370,7 +416,7 @@ test.serial('onChildExit: exit codes 0 and 42, signal 15', async (t) => {
 	t.throws(() => sys.onChildExit(() => undefined));
 });
 
-test.serial('onChildExit: 200 children exiting at once are all reported', async (t) => {
+test.serial('onChildExit: 200 children exiting at once are all reported', async t => {
 	const [r, w] = sys.pipe();
 	const n = devNull();
 	const pids: number[] = [];
@@ -378,17 +424,22 @@ test.serial('onChildExit: 200 children exiting at once are all reported', async 
 	sys.close(r);
 	sys.close(n);
 	sys.close(w); // every cat sees EOF now
-	const results = await Promise.all(pids.map((pid) => waitExit(pid)));
+	const results = await Promise.all(pids.map(pid => waitExit(pid)));
 	t.is(results.length, 200);
-	t.true(results.every((x) => x.code === 0));
-	t.is(new Set(results.map((x) => x.pid)).size, 200);
+	t.true(results.every(x => x.code === 0));
+	t.is(new Set(results.map(x => x.pid)).size, 200);
 });
 
-test.serial('setChildSubreaper: an orphaned grandchild is reaped here', async (t) => {
+test.serial('setChildSubreaper: an orphaned grandchild is reaped here', async t => {
 	sys.setChildSubreaper();
 	const [r, w] = sys.pipe();
 	const n = devNull();
-	const { output, exit } = await run('/bin/sh', ['sh', '-c', 'cat <&3 >/dev/null 3<&- & echo $!'], (out) => [n, out, n, r]);
+	const { output, exit } = await run('/bin/sh', ['sh', '-c', 'cat <&3 >/dev/null 3<&- & echo $!'], out => [
+		n,
+		out,
+		n,
+		r,
+	]);
 	sys.close(r);
 	sys.close(n);
 	t.is(exit.code, 0);
@@ -400,7 +451,7 @@ test.serial('setChildSubreaper: an orphaned grandchild is reaped here', async (t
 
 // ---- exec -------------------------------------------------------------------------------------
 
-test.serial('execvp: failure throws and restores signal handling; success keeps the pid', async (t) => {
+test.serial('execvp: failure throws and restores signal handling; success keeps the pid', async t => {
 	const err = t.throws(() => sys.execvp('/nonexistent/program', ['x']), { instanceOf: sys.SysError });
 	t.is(err.code, 'ENOENT');
 	t.is(err.syscall, 'execvp');
@@ -416,7 +467,11 @@ test.serial('execvp: failure throws and restores signal handling; success keeps 
 	const code = `const sys = await import(${JSON.stringify(SYS_URL)});
 sys.execvp('grep', ['grep', '-E', '^(Pid|Sig(Blk|Ign)):', '/proc/self/status']);`;
 	const n = devNull();
-	const { pid, output, exit } = await run(process.execPath, ['node', '--input-type=module', '-e', code], (out) => [n, out, out]);
+	const { pid, output, exit } = await run(process.execPath, ['node', '--input-type=module', '-e', code], out => [
+		n,
+		out,
+		out,
+	]);
 	sys.close(n);
 	t.is(exit.code, 0, output);
 	t.is(Number(/^Pid:\s+(\d+)$/m.exec(output)?.[1]), pid);
@@ -426,10 +481,10 @@ sys.execvp('grep', ['grep', '-E', '^(Pid|Sig(Blk|Ign)):', '/proc/self/status']);
 
 // ---- fd hygiene -------------------------------------------------------------------------------
 
-test.serial('listOpenFds returns to its baseline after 1000 pipe create/close cycles', (t) => {
+test.serial('listOpenFds returns to its baseline after 1000 pipe create/close cycles', t => {
 	const baseline = sys.listOpenFds();
 	t.true(baseline.includes(0));
-	t.true(baseline.every((fd) => sys.probe(fd) !== null)); // the directory's own fd is not listed
+	t.true(baseline.every(fd => sys.probe(fd) !== null)); // the directory's own fd is not listed
 	for (let i = 0; i < 1000; i++) {
 		const [r, w] = sys.pipe();
 		sys.close(r);
@@ -440,13 +495,13 @@ test.serial('listOpenFds returns to its baseline after 1000 pipe create/close cy
 
 // ---- Watcher and FdStream ---------------------------------------------------------------------
 
-test.serial('Watcher: makes the fd non-blocking, closes from its own callback, one per fd', async (t) => {
+test.serial('Watcher: makes the fd non-blocking, closes from its own callback, one per fd', async t => {
 	const [r, w] = sys.pipe();
 	sys.send(w, Buffer.from('x'));
 	let calls = 0;
 	await withTimeout(
-		new Promise<void>((resolve) => {
-			const watcher = new sys.Watcher(r, (readable) => {
+		new Promise<void>(resolve => {
+			const watcher = new sys.Watcher(r, readable => {
 				calls++;
 				t.true(readable);
 				watcher.close();
@@ -474,7 +529,7 @@ test.serial('Watcher: makes the fd non-blocking, closes from its own callback, o
 	t.is(t.throws(() => new sys.Watcher(987_654, () => undefined), { instanceOf: sys.SysError }).code, 'EBADF');
 });
 
-test.serial('FdStream: 10 MB through a pipe, in order; write never blocks', async (t) => {
+test.serial('FdStream: 10 MB through a pipe, in order; write never blocks', async t => {
 	const total = 10 * 1024 * 1024;
 	const source = randomBytes(total);
 	const [r, w] = sys.pipe();
@@ -492,7 +547,7 @@ test.serial('FdStream: 10 MB through a pipe, in order; write never blocks', asyn
 				received += data.length;
 			},
 			onEnd: () => onReaderEnd(),
-			onError: (err) => t.fail(err.message),
+			onError: err => t.fail(err.message),
 		},
 		{ write: false },
 	);
@@ -502,7 +557,7 @@ test.serial('FdStream: 10 MB through a pipe, in order; write never blocks', asyn
 		{
 			onData: () => t.fail('writer read'),
 			onEnd: () => t.fail('writer end'),
-			onError: (err) => t.fail(err.message),
+			onError: err => t.fail(err.message),
 			onDrain() {
 				drains++;
 				onDrained();
@@ -525,7 +580,7 @@ test.serial('FdStream: 10 MB through a pipe, in order; write never blocks', asyn
 	const since = writer.blockedSinceMs ?? -1;
 	t.true(since >= before && since <= sys.monotonicMs());
 	t.is(drains, 0);
-	const drained = new Promise<void>((resolve) => {
+	const drained = new Promise<void>(resolve => {
 		onDrained = resolve;
 	});
 	reader.resumeReading();
@@ -533,10 +588,10 @@ test.serial('FdStream: 10 MB through a pipe, in order; write never blocks', asyn
 	t.is(writer.pendingBytes, 0);
 	t.is(writer.blockedSinceMs, null);
 	t.is(drains, 1);
-	const ended = new Promise<void>((resolve) => {
+	const ended = new Promise<void>(resolve => {
 		onReaderEnd = resolve;
 	});
-	const closed = new Promise<void>((resolve) => {
+	const closed = new Promise<void>(resolve => {
 		onWriterClose = resolve;
 	});
 	writer.end();
@@ -549,7 +604,7 @@ test.serial('FdStream: 10 MB through a pipe, in order; write never blocks', asyn
 	sys.close(r);
 });
 
-test.serial('FdStream: a reader that goes away is one EPIPE; later writes are discarded', async (t) => {
+test.serial('FdStream: a reader that goes away is one EPIPE; later writes are discarded', async t => {
 	const [r, w] = sys.pipe();
 	const errors: sys.SysError[] = [];
 	let onErr = (): void => undefined;
@@ -563,7 +618,7 @@ test.serial('FdStream: a reader that goes away is one EPIPE; later writes are di
 	});
 	writer.write(Buffer.alloc(300_000, 1));
 	t.true(writer.pendingBytes > 0);
-	const failed = new Promise<void>((resolve) => {
+	const failed = new Promise<void>(resolve => {
 		onErr = resolve;
 	});
 	sys.close(r); // the poll now says POLLERR; the stream must find EPIPE behind it
@@ -579,24 +634,38 @@ test.serial('FdStream: a reader that goes away is one EPIPE; later writes are di
 	sys.close(w);
 });
 
-test.serial('FdStream: regular files and /dev/null (unpollable, EPERM) read and write', async (t) => {
+test.serial('FdStream: regular files and /dev/null (unpollable, EPERM) read and write', async t => {
 	const dir = mkdtempSync(join(tmpdir(), 'dp-sys-'));
 	try {
 		const content = randomBytes(300_000);
 		writeFileSync(join(dir, 'in'), content);
-		const fd = sys.openFile(join(dir, 'in'), { read: true, write: false, append: false, create: false, trunc: false, nonblock: false });
+		const fd = sys.openFile(join(dir, 'in'), {
+			read: true,
+			write: false,
+			append: false,
+			create: false,
+			trunc: false,
+			nonblock: false,
+		});
 		t.true((await readAll(fd)).equals(content));
 		t.is((await readAll(devNull())).length, 0);
 
-		const out = sys.openFile(join(dir, 'out'), { read: false, write: true, append: true, create: true, trunc: true, nonblock: false });
+		const out = sys.openFile(join(dir, 'out'), {
+			read: false,
+			write: true,
+			append: true,
+			create: true,
+			trunc: true,
+			nonblock: false,
+		});
 		let closeIt = (): void => undefined;
-		const closed = new Promise<void>((resolve) => {
+		const closed = new Promise<void>(resolve => {
 			closeIt = resolve;
 		});
 		const stream = new FdStream(out, {
 			onData: () => undefined,
 			onEnd: () => undefined,
-			onError: (err) => t.fail(err.message),
+			onError: err => t.fail(err.message),
 			onClose: () => closeIt(),
 		});
 		for (let i = 0; i < 100; i++) stream.write(content.subarray(i * 3000, (i + 1) * 3000));
@@ -608,7 +677,7 @@ test.serial('FdStream: regular files and /dev/null (unpollable, EPERM) read and 
 	}
 });
 
-test.serial('FdStream: unix socket data with passed fds; pause; write back; EOF', async (t) => {
+test.serial('FdStream: unix socket data with passed fds; pause; write back; EOF', async t => {
 	const [a, b] = sys.socketpair('stream');
 	const [pr, pw] = sys.pipe();
 	const seen: { data: string; fds: number[] }[] = [];
@@ -620,9 +689,9 @@ test.serial('FdStream: unix socket data with passed fds; pause; write back; EOF'
 			dataArrived();
 		},
 		onEnd: () => ended(),
-		onError: (err) => t.fail(err.message),
+		onError: err => t.fail(err.message),
 	});
-	const first = new Promise<void>((resolve) => {
+	const first = new Promise<void>(resolve => {
 		dataArrived = resolve;
 	});
 	sys.send(a, Buffer.from('hello'), [pw]);
@@ -636,7 +705,7 @@ test.serial('FdStream: unix socket data with passed fds; pause; write back; EOF'
 	t.is(sys.recv(pr, 100)?.data.toString(), 'via passed fd');
 	stream.write(Buffer.from('pong'));
 	t.is(sys.recv(a, 100)?.data.toString(), 'pong');
-	const eof = new Promise<void>((resolve) => {
+	const eof = new Promise<void>(resolve => {
 		ended = resolve;
 	});
 	sys.shutdown(a, 'write');

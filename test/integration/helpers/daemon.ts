@@ -3,20 +3,34 @@
 // the test ends (teardown), when the worker exits, or when AVA kills the worker on a timeout.
 // Tests import everything from here; the other helpers/ modules are re-exported below.
 
-import type {ExecutionContext} from 'ava';
-import {execa} from 'execa';
-import {commandVia, LineReader} from './line-reader.js';
-import {daemonBin} from './paths.js';
-import {DEFAULT_TIMEOUT_MS} from './poll.js';
-import {killGroup, killProcessTree} from './processes.js';
+import type { ExecutionContext } from 'ava';
+import { execa } from 'execa';
+import { commandVia, LineReader } from './line-reader.js';
+import { daemonBin } from './paths.js';
+import { DEFAULT_TIMEOUT_MS } from './poll.js';
+import { killGroup, killProcessTree } from './processes.js';
 
-export {commandVia, LineReader, LineReaderError, type LinePredicate, type LineReaderErrorCode} from './line-reader.js';
-export {daemonBin, dpctlBin, fixture, repoRoot, tempDir, waitForPath} from './paths.js';
-export {DEFAULT_TIMEOUT_MS, POLL_INTERVAL_MS, pollUntil} from './poll.js';
-export {descendants, killGroup, killProcessTree, listFds, monotonicSeconds, processGone, procStatFields} from './processes.js';
-export {EventScan, pidOf, processState, readText} from './services.js';
-export {SocketClient} from './socket-client.js';
-export {fields, next, stateRe, type Cursors} from './state-events.js';
+export {
+	commandVia,
+	LineReader,
+	LineReaderError,
+	type LinePredicate,
+	type LineReaderErrorCode,
+} from './line-reader.js';
+export { daemonBin, dpctlBin, fixture, repoRoot, tempDir, waitForPath } from './paths.js';
+export { DEFAULT_TIMEOUT_MS, POLL_INTERVAL_MS, pollUntil } from './poll.js';
+export {
+	descendants,
+	killGroup,
+	killProcessTree,
+	listFds,
+	monotonicSeconds,
+	processGone,
+	procStatFields,
+} from './processes.js';
+export { EventScan, pidOf, processState, readText } from './services.js';
+export { SocketClient } from './socket-client.js';
+export { fields, next, stateRe, type Cursors } from './state-events.js';
 
 /** Spec §4.1: an interactive controller first gets six `info\t…` lines. */
 const BANNER_LINES = 6;
@@ -33,8 +47,8 @@ function spawn([file = '', ...rest]: string[], options: StartOptions) {
 		detached: true, // its own process group, so stop() can kill what it leaves behind
 		cleanup: false, // our own hooks do that, for the whole tree
 		encoding: 'buffer',
-		...(options.cwd === undefined ? {} : {cwd: options.cwd}),
-		...(options.env === undefined ? {} : {env: options.env}),
+		...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+		...(options.env === undefined ? {} : { env: options.env }),
 	});
 }
 
@@ -126,7 +140,7 @@ class RunningDaemon implements Daemon {
 	}
 
 	command(line: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string[]> {
-		return commandVia((text) => this.send(text), this.stdout, line, timeoutMs);
+		return commandVia(text => this.send(text), this.stdout, line, timeoutMs);
 	}
 
 	async stop(): Promise<void> {
@@ -164,7 +178,7 @@ export async function startDaemon(t: ExecutionContext, args: string[], options: 
 	const interactive = options.interactive ?? true;
 	const argv = [options.bin ?? daemonBin, ...(interactive ? ['-i'] : []), ...args];
 	const proc = spawn(argv, options);
-	const {pid} = proc;
+	const { pid } = proc;
 	if (pid === undefined) {
 		const result = await proc;
 		throw new Error(`startDaemon: could not spawn ${process.execPath}: ${result.message}`);
@@ -186,10 +200,15 @@ export async function startDaemon(t: ExecutionContext, args: string[], options: 
 	} catch (error: unknown) {
 		const result = await daemon.kill();
 		await daemon.stderr.ended;
-		const stderr = daemon.stderr.seen.slice(-20).map((line) => `  ${line}`).join('\n');
+		const stderr = daemon.stderr.seen
+			.slice(-20)
+			.map(line => `  ${line}`)
+			.join('\n');
 		const reason = error instanceof Error ? error.message : String(error);
-		throw new Error(`startDaemon: ${argv.join(' ')}: no banner (${describeEnd(result)}): ${reason}\n` +
-			`stderr:\n${stderr}`, {cause: error});
+		throw new Error(
+			`startDaemon: ${argv.join(' ')}: no banner (${describeEnd(result)}): ${reason}\n` + `stderr:\n${stderr}`,
+			{ cause: error },
+		);
 	}
 	return daemon;
 }

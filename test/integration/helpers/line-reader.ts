@@ -3,7 +3,7 @@
 // ever received stays in `seen`, and a cursor marks what the reader's callers have consumed.
 // Every wait has a deadline, and its error names the stream and shows the last lines seen.
 
-import {DEFAULT_TIMEOUT_MS} from './poll.js';
+import { DEFAULT_TIMEOUT_MS } from './poll.js';
 
 /** An exact line, a RegExp tested against the line, or a function of the line. */
 export type LinePredicate = string | RegExp | ((line: string) => boolean);
@@ -23,9 +23,9 @@ export class LineReaderError extends Error {
 const TAIL_LINES = 20;
 
 function matcher(predicate: LinePredicate): (line: string) => boolean {
-	if (typeof predicate === 'string') return (line) => line === predicate;
+	if (typeof predicate === 'string') return line => line === predicate;
 	if (predicate instanceof RegExp) {
-		return (line) => {
+		return line => {
 			predicate.lastIndex = 0; // a /g or /y RegExp keeps state between test() calls
 			return predicate.test(line);
 		};
@@ -54,7 +54,7 @@ export class LineReader {
 	constructor(stream: NodeJS.ReadableStream, name = 'stream') {
 		this.name = name;
 		let resolveEnded: () => void = () => {};
-		this.ended = new Promise((resolve) => {
+		this.ended = new Promise(resolve => {
 			resolveEnded = resolve;
 		});
 		const finish = (error?: Error): void => {
@@ -90,8 +90,9 @@ export class LineReader {
 
 	/** The next unread line. */
 	next(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string> {
-		return this.#await('the next line', timeoutMs,
-			() => this.#cursor < this.seen.length ? this.seen[this.#cursor++] : undefined);
+		return this.#await('the next line', timeoutMs, () =>
+			this.#cursor < this.seen.length ? this.seen[this.#cursor++] : undefined,
+		);
 	}
 
 	/** Reads (and consumes) lines until one matches; returns the match. */
@@ -155,11 +156,17 @@ export class LineReader {
 	}
 
 	#error(code: LineReaderErrorCode, message: string): LineReaderError {
-		const tail = this.seen.slice(-TAIL_LINES).map((line) => `\n  ${JSON.stringify(line)}`).join('');
+		const tail = this.seen
+			.slice(-TAIL_LINES)
+			.map(line => `\n  ${JSON.stringify(line)}`)
+			.join('');
 		const partial = this.#partial === '' ? '' : `\nunterminated tail: ${JSON.stringify(this.#partial)}`;
 		const shown = tail === '' ? '' : `; the last ${Math.min(TAIL_LINES, this.seen.length)}:`;
-		return new LineReaderError(code, `LineReader(${this.name}): ${message}; ` +
-			`${this.seen.length} lines seen, ${this.#cursor} consumed${shown}${tail}${partial}`);
+		return new LineReaderError(
+			code,
+			`LineReader(${this.name}): ${message}; ` +
+				`${this.seen.length} lines seen, ${this.#cursor} consumed${shown}${tail}${partial}`,
+		);
 	}
 }
 
@@ -169,8 +176,12 @@ let syncSeq = 0;
  * Sends `line`, then `echo\t<unique token>` as a barrier (spec §2.5), and resolves with every line
  * that arrived before the token's echo.
  */
-export async function commandVia(send: (line: string) => void, reader: LineReader, line: string,
-	timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string[]> {
+export async function commandVia(
+	send: (line: string) => void,
+	reader: LineReader,
+	line: string,
+	timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<string[]> {
 	const token = `--harness-sync--\t${process.pid}.${++syncSeq}`;
 	send(line);
 	send(`echo\t${token}`);

@@ -2,7 +2,7 @@
 // (a file appearing, a socket accepting, a process vanishing). Polling a condition under a
 // deadline is fine; sleeping a fixed time as synchronisation is not, so there is no sleep here.
 
-import {setTimeout as delay} from 'node:timers/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const POLL_INTERVAL_MS = 10;
@@ -12,8 +12,11 @@ export const POLL_INTERVAL_MS = 10;
  * resolves with that; an exception from `attempt` rejects at once. At the deadline it rejects
  * with `${what} within ${timeoutMs} ms` (`what` may be a function, evaluated then).
  */
-export async function pollUntil<T>(attempt: () => T | undefined | Promise<T | undefined>,
-	what: string | (() => string), timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
+export async function pollUntil<T>(
+	attempt: () => T | undefined | Promise<T | undefined>,
+	what: string | (() => string),
+	timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<T> {
 	const deadline = performance.now() + timeoutMs;
 	for (;;) {
 		const result = await attempt();

@@ -2,11 +2,13 @@
 // killProcessTree is synchronous so it can also run from process 'exit' and signal handlers;
 // it only ever signals the given pid, its process group and the descendants found under it.
 
-import {readdirSync, readFileSync} from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** The open descriptor numbers of a process, ascending (from /proc/PID/fd). */
 export function listFds(pid: number): number[] {
-	return readdirSync(`/proc/${pid}/fd`).map(Number).sort((a, b) => a - b);
+	return readdirSync(`/proc/${pid}/fd`)
+		.map(Number)
+		.sort((a, b) => a - b);
 }
 
 /** Whole seconds of the monotonic clock (for comparing with the daemon's timestamps). */
@@ -30,10 +32,10 @@ export function procStatFields(pid: number): string[] | undefined {
 }
 
 // state and ppid from /proc/PID/stat.
-function readStat(pid: number): {state: string; ppid: number} | undefined {
+function readStat(pid: number): { state: string; ppid: number } | undefined {
 	const fields = procStatFields(pid);
 	if (fields === undefined) return undefined;
-	return {state: fields[0] ?? '?', ppid: Number(fields[1])};
+	return { state: fields[0] ?? '?', ppid: Number(fields[1]) };
 }
 
 /** True when the pid no longer exists or is a zombie waiting to be reaped. */

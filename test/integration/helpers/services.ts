@@ -2,10 +2,10 @@
 // daemon's output with a cursor of their own, the pid of an `up` event, a process's state, and
 // reading a file a service writes.
 
-import {readFileSync} from 'node:fs';
-import type {LineReader} from './line-reader.js';
-import {pollUntil} from './poll.js';
-import {procStatFields} from './processes.js';
+import { readFileSync } from 'node:fs';
+import type { LineReader } from './line-reader.js';
+import { pollUntil } from './poll.js';
+import { procStatFields } from './processes.js';
 
 /** Scans everything a LineReader has seen, with its own cursor (never consumes the reader's lines). */
 export class EventScan {
@@ -30,14 +30,18 @@ export class EventScan {
 
 	/** The next line from here on that matches; waits for it. */
 	next(pattern: RegExp, timeoutMs = 8000): Promise<string> {
-		return pollUntil(() => {
-			const {seen} = this.#reader;
-			while (this.#index < seen.length) {
-				const line = seen[this.#index++] ?? '';
-				if (pattern.test(line)) return line;
-			}
-			return undefined;
-		}, () => `a line matching ${String(pattern)}; last seen: ${JSON.stringify(this.#reader.seen.slice(-this.#tail))}`, timeoutMs);
+		return pollUntil(
+			() => {
+				const { seen } = this.#reader;
+				while (this.#index < seen.length) {
+					const line = seen[this.#index++] ?? '';
+					if (pattern.test(line)) return line;
+				}
+				return undefined;
+			},
+			() => `a line matching ${String(pattern)}; last seen: ${JSON.stringify(this.#reader.seen.slice(-this.#tail))}`,
+			timeoutMs,
+		);
 	}
 }
 
@@ -47,7 +51,7 @@ export const pidOf = (upLine: string): number => Number(upLine.split('\t')[4]);
 /** The state letter of `pid` from /proc/PID/stat (R, S, T, Z, …), or 'gone'. */
 export function processState(pid: number): string {
 	const fields = procStatFields(pid);
-	return fields === undefined ? 'gone' : fields[0] ?? '?';
+	return fields === undefined ? 'gone' : (fields[0] ?? '?');
 }
 
 /** A file's text (latin1), or '' while it does not exist. */

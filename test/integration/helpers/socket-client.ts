@@ -2,16 +2,16 @@
 // `@name` means the Linux abstract name "\0name" (design §2). connect() keeps retrying while the
 // socket is missing or refused, until its deadline, so a test can connect right after starting.
 
-import {createConnection, type Socket} from 'node:net';
-import {commandVia, LineReader} from './line-reader.js';
-import {DEFAULT_TIMEOUT_MS, pollUntil} from './poll.js';
+import { createConnection, type Socket } from 'node:net';
+import { commandVia, LineReader } from './line-reader.js';
+import { DEFAULT_TIMEOUT_MS, pollUntil } from './poll.js';
 
 const RETRYABLE = new Set(['ENOENT', 'ECONNREFUSED']);
 
 // One attempt: the connected socket, or the code of an error worth retrying.
 function connectOnce(address: string, timeoutMs: number): Promise<Socket | string> {
 	return new Promise((resolve, reject) => {
-		const socket = createConnection({path: address});
+		const socket = createConnection({ path: address });
 		const timer = setTimeout(() => {
 			socket.destroy();
 			reject(new Error(`connect timed out after ${timeoutMs} ms`));
@@ -45,12 +45,16 @@ export class SocketClient {
 		const address = path.startsWith('@') ? `\0${path.slice(1)}` : path;
 		const deadline = performance.now() + timeoutMs;
 		let lastCode = '';
-		const socket = await pollUntil(async () => {
-			const result = await connectOnce(address, Math.max(1, Math.ceil(deadline - performance.now())));
-			if (typeof result !== 'string') return result;
-			lastCode = result;
-			return undefined;
-		}, () => `SocketClient: could not connect to ${JSON.stringify(path)} (${lastCode})`, timeoutMs);
+		const socket = await pollUntil(
+			async () => {
+				const result = await connectOnce(address, Math.max(1, Math.ceil(deadline - performance.now())));
+				if (typeof result !== 'string') return result;
+				lastCode = result;
+				return undefined;
+			},
+			() => `SocketClient: could not connect to ${JSON.stringify(path)} (${lastCode})`,
+			timeoutMs,
+		);
 		return new SocketClient(socket, path);
 	}
 
@@ -66,7 +70,7 @@ export class SocketClient {
 
 	/** Sends `line` then an echo barrier; resolves with the lines received before the barrier. */
 	command(line: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string[]> {
-		return commandVia((text) => this.send(text), this.lines, line, timeoutMs);
+		return commandVia(text => this.send(text), this.lines, line, timeoutMs);
 	}
 
 	/** Drops the connection at once (both directions). */

@@ -2,8 +2,8 @@
 // pattern for one service's state, and waiting for a service's next state event with a cursor per
 // service (independent of d.command()).
 
-import type {Daemon} from './daemon.js';
-import {pollUntil} from './poll.js';
+import type { Daemon } from './daemon.js';
+import { pollUntil } from './poll.js';
 
 /** The fields of a `service.state` line after the name: [state, ts, pid, reason, value, uptime, downtime]. */
 export function fields(line: string): string[] {
@@ -21,22 +21,32 @@ export type Cursors = Map<string, number>;
  * Waits for the next `state` event of `name` after the previous one this test waited for; returns
  * its fields and the service's state lines up to it.
  */
-export async function next(d: Daemon, cursors: Cursors, name: string, state: string, timeoutMs = 5000): Promise<{f: string[]; lines: string[]}> {
+export async function next(
+	d: Daemon,
+	cursors: Cursors,
+	name: string,
+	state: string,
+	timeoutMs = 5000,
+): Promise<{ f: string[]; lines: string[] }> {
 	const re = stateRe(name, state);
 	const prefix = `service.state\t${name}\t`;
 	const lines: string[] = [];
-	return pollUntil(() => {
-		let index = cursors.get(name) ?? 0;
-		try {
-			while (index < d.stdout.seen.length) {
-				const line = d.stdout.seen[index++] ?? '';
-				if (!line.startsWith(prefix)) continue;
-				lines.push(line);
-				if (re.test(line)) return {f: fields(line), lines};
+	return pollUntil(
+		() => {
+			let index = cursors.get(name) ?? 0;
+			try {
+				while (index < d.stdout.seen.length) {
+					const line = d.stdout.seen[index++] ?? '';
+					if (!line.startsWith(prefix)) continue;
+					lines.push(line);
+					if (re.test(line)) return { f: fields(line), lines };
+				}
+				return undefined;
+			} finally {
+				cursors.set(name, index);
 			}
-			return undefined;
-		} finally {
-			cursors.set(name, index);
-		}
-	}, `no ${state} event for ${name}`, timeoutMs);
+		},
+		`no ${state} event for ${name}`,
+		timeoutMs,
+	);
 }

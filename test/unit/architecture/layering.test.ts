@@ -25,7 +25,7 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
 const PACKAGES: Readonly<Record<string, readonly string[]>> = { dpctl: ['yargs'] };
 
 function sources(dir: string): string[] {
-	return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+	return readdirSync(dir, { withFileTypes: true }).flatMap(e => {
 		const path = join(dir, e.name);
 		return e.isDirectory() ? sources(path) : e.name.endsWith('.ts') ? [path] : [];
 	});
@@ -46,7 +46,8 @@ function imports(file: string): Import[] {
 		const target = spec.startsWith('.') ? relative(root, join(file, '..', spec)) : null;
 		found.push({ file: relative(root, file), spec, target, isStatic });
 	};
-	for (const m of text.matchAll(/^(?:import|export)\s+(type\s+)?[^'";]*?from\s+'([^']+)'/gm)) add(m[2] ?? '', m[1] === undefined);
+	for (const m of text.matchAll(/^(?:import|export)\s+(type\s+)?[^'";]*?from\s+'([^']+)'/gm))
+		add(m[2] ?? '', m[1] === undefined);
 	for (const m of text.matchAll(/import\('([^']+)'\)/g)) add(m[1] ?? '', false);
 	return found;
 }
@@ -54,12 +55,14 @@ function imports(file: string): Import[] {
 const all = Object.keys(LAYERS).flatMap(layer => sources(join(root, 'src', layer)).flatMap(imports));
 const layerOf = (path: string): string => path.split('/')[1] ?? '';
 
-test('every folder of src/ with TypeScript is a known layer', (t) => {
-	const folders = readdirSync(join(root, 'src'), { withFileTypes: true }).filter(e => e.isDirectory() && sources(join(root, 'src', e.name)).length > 0).map(e => e.name);
+test('every folder of src/ with TypeScript is a known layer', t => {
+	const folders = readdirSync(join(root, 'src'), { withFileTypes: true })
+		.filter(e => e.isDirectory() && sources(join(root, 'src', e.name)).length > 0)
+		.map(e => e.name);
 	t.deepEqual(folders.sort(), Object.keys(LAYERS).sort());
 });
 
-test('each layer imports only the layers below it, node: built-ins and its own packages', (t) => {
+test('each layer imports only the layers below it, node: built-ins and its own packages', t => {
 	const wrong: string[] = [];
 	for (const { file, spec, target } of all) {
 		const from = layerOf(file);
@@ -76,8 +79,9 @@ test('each layer imports only the layers below it, node: built-ins and its own p
 	t.deepEqual(wrong, []);
 });
 
-test('only src/os loads the compiled addon', (t) => {
-	const loaders = Object.keys(LAYERS).flatMap(layer => sources(join(root, 'src', layer)))
+test('only src/os loads the compiled addon', t => {
+	const loaders = Object.keys(LAYERS)
+		.flatMap(layer => sources(join(root, 'src', layer)))
 		.filter(file => readFileSync(file, 'utf8').includes('daemonproxy_sys.node'))
 		.map(file => relative(root, file));
 	t.deepEqual(loaders, ['src/os/sys.ts']);
@@ -85,17 +89,23 @@ test('only src/os loads the compiled addon', (t) => {
 
 // node:net cannot reach an exact-length abstract address (ARCHITECTURE.md): dial.ts gets that fd
 // from sys.ts, loaded only when an @name is dialled, so a path-socket client never loads the addon.
-test('the client reaches the OS layer only through dial.ts, and only with import()', (t) => {
+test('the client reaches the OS layer only through dial.ts, and only with import()', t => {
 	const found = all.filter(i => layerOf(i.file) === 'client' && i.target !== null && layerOf(i.target) === 'os');
-	t.deepEqual(found.map(i => [i.file, i.target, i.isStatic]), [['src/client/dial.ts', 'src/os/sys.js', false]]);
+	t.deepEqual(
+		found.map(i => [i.file, i.target, i.isStatic]),
+		[['src/client/dial.ts', 'src/os/sys.js', false]],
+	);
 });
 
-test('only the yargs application imports yargs, and only dynamically', (t) => {
+test('only the yargs application imports yargs, and only dynamically', t => {
 	const found = all.filter(i => i.spec === 'yargs');
-	t.deepEqual(found.map(i => [i.file, i.isStatic]), [['src/dpctl/yargs-app.ts', false]]);
+	t.deepEqual(
+		found.map(i => [i.file, i.isStatic]),
+		[['src/dpctl/yargs-app.ts', false]],
+	);
 });
 
-test('dpctl.ts statically imports only the fast parser', (t) => {
+test('dpctl.ts statically imports only the fast parser', t => {
 	const statics = all.filter(i => i.file === 'src/dpctl/dpctl.ts' && i.isStatic).map(i => i.spec);
 	t.deepEqual(statics, ['./argv.js']);
 });

@@ -23,17 +23,23 @@ const DUMP = [
 	'signal\tSIGHUP\t95\t2',
 ];
 
-test('a statedump becomes services, handles and signals', (t) => {
+test('a statedump becomes services, handles and signals', t => {
 	const snap = snapshotFromLines(DUMP);
 	t.deepEqual([...snap.services.keys()], ['flaky', 'web']);
 	const flaky = snap.services.get('flaky');
-	t.like(flaky, { state: 'down', pid: null, lastPid: 77, exit: { reason: 'exit', value: '1' }, autoUp: { interval: 3, triggers: ['always'] } });
+	t.like(flaky, {
+		state: 'down',
+		pid: null,
+		lastPid: 77,
+		exit: { reason: 'exit', value: '1' },
+		autoUp: { interval: 3, triggers: ['always'] },
+	});
 	t.like(snap.services.get('web'), { state: 'up', pid: 42, uptime: 15, args: ['/bin/sleep', '100'], tags: ['demo'] });
 	t.like(snap.handles.get('null'), { type: 'special', flags: 'read,write' });
 	t.like(snap.signals.get('SIGHUP'), { count: 2 });
 });
 
-test('events update it: latest line wins, deletions remove', (t) => {
+test('events update it: latest line wins, deletions remove', t => {
 	const snap = snapshotFromLines(DUMP);
 	const apply = (line: string): void => void applyEvent(snap, parseEvent(line) ?? { type: 'overflow' });
 	apply('service.state\tweb\tdown\t120\t42\tsignal\tSIGTERM\t30\t0');
@@ -48,25 +54,32 @@ test('events update it: latest line wins, deletions remove', (t) => {
 	t.like(snap.services.get('new'), { state: 'down', fds: ['null', 'null', 'null'] });
 });
 
-test('status TSV rows: stable columns, `-` for none', (t) => {
+test('status TSV rows: stable columns, `-` for none', t => {
 	const snap = snapshotFromLines(DUMP);
 	t.is(tsvRow(snap.services.get('flaky') as never), 'flaky\tdown\t-\t-\t5\texit\t1\t3\talways');
 	t.is(tsvRow(snap.services.get('web') as never), 'web\tup\t42\t15\t-\t-\t-\t0\t-');
 });
 
-test('a snapshot turns back into the statedump it came from', (t) => {
+test('a snapshot turns back into the statedump it came from', t => {
 	const snap = snapshotFromLines(DUMP);
 	t.deepEqual(snapshotEvents(snap).map(formatEvent), DUMP);
 });
 
-test('parseDump takes the sequence number from statedump.end (design §3)', (t) => {
+test('parseDump takes the sequence number from statedump.end (design §3)', t => {
 	const dump = parseDump([...DUMP, 'statedump.end\t41']);
 	t.is(dump.snapshot.seq, 41);
 	t.is(dump.lines.length, DUMP.length);
 	t.is(parseDump(DUMP).snapshot.seq, null);
 });
 
-test('conn.whoami: CONN PID UID GID ROLE', (t) => {
-	t.deepEqual(parseWhoami(['conn.whoami\t3\t4711\t1000\t100\toperator']), { conn: 3, pid: 4711, uid: 1000, gid: 100, role: 'operator', fields: ['3', '4711', '1000', '100', 'operator'] });
+test('conn.whoami: CONN PID UID GID ROLE', t => {
+	t.deepEqual(parseWhoami(['conn.whoami\t3\t4711\t1000\t100\toperator']), {
+		conn: 3,
+		pid: 4711,
+		uid: 1000,
+		gid: 100,
+		role: 'operator',
+		fields: ['3', '4711', '1000', '100', 'operator'],
+	});
 	t.like(parseWhoami([]), { conn: null, role: null });
 });

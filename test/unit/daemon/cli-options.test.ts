@@ -57,25 +57,25 @@ const errors: Array<[string[], string]> = [
 ];
 
 for (const [argv, message] of errors) {
-	test(`§13.2 fatal status 2: ${JSON.stringify(argv).slice(0, 60)}`, (t) => {
+	test(`§13.2 fatal status 2: ${JSON.stringify(argv).slice(0, 60)}`, t => {
 		const result = parse(argv);
 		t.deepEqual(fatalOf(result), { status: 2, message });
 		t.deepEqual(result.continuedFatals, []);
 	});
 }
 
-test('§13.2: no trailing LF on "Unexpected argument" (the 1.1 accident is fixed)', (t) => {
+test('§13.2: no trailing LF on "Unexpected argument" (the 1.1 accident is fixed)', t => {
 	t.false(CLI_MESSAGES.unexpectedArgument('x').includes('\n'));
 });
 
-test('§13.2: arguments act left to right: an error stops before later options', (t) => {
+test('§13.2: arguments act left to right: an error stops before later options', t => {
 	const result = parse(['-S', 'sock', '--bogus', '-i']);
 	t.is(result.stop?.kind, 'fatal');
 	t.is(result.options.socket, 'sock');
 	t.false(result.options.interactive);
 });
 
-test('§13.2: a value-taking letter takes the next argv element wherever it sits in the cluster', (t) => {
+test('§13.2: a value-taking letter takes the next argv element wherever it sits in the cluster', t => {
 	const result = parse(['-ic', 'FILE']);
 	t.is(result.stop, null);
 	t.true(result.options.interactive);
@@ -92,13 +92,13 @@ test('§13.2: a value-taking letter takes the next argv element wherever it sits
 	t.is(dash.options.config, '-x');
 });
 
-test('§13.2: a lone "-" is ignored', (t) => {
+test('§13.2: a lone "-" is ignored', t => {
 	const result = parse(['-', '-i', '-']);
 	t.is(result.stop, null);
 	t.true(result.options.interactive);
 });
 
-test('§13.2/§12.2: -v/-q step the filter in order, saturating from the default (debug)', (t) => {
+test('§13.2/§12.2: -v/-q step the filter in order, saturating from the default (debug)', t => {
 	t.is(parse(['-i', '-vvq']).options.logLevelDelta, -1);
 	t.is(parse(['-i', '--verbose', '--quiet', '-q']).options.logLevelDelta, 1);
 	t.is(parse(['-i', '-vvvvv']).options.logLevelDelta, -2);
@@ -107,17 +107,27 @@ test('§13.2/§12.2: -v/-q step the filter in order, saturating from the default
 	t.is(parse(['-i', '-vvvq']).options.logLevelDelta, -1);
 });
 
-test('§13.3: flags and values land in their fields; repeated -c: last wins', (t) => {
+test('§13.3: flags and values land in their fields; repeated -c: last wins', t => {
 	const result = parse(['-iDM', '-c', 'conf', '--config', 'FILE', '--socket', '@dp', '-c', '-']);
 	t.is(result.stop?.kind, 'fatal'); // -i with -c -
 	const ok = parse(['-DM', '-c', 'conf', '--config', 'FILE', '--socket', '@dp', '--mlockall']);
 	t.is(ok.stop, null);
 	t.deepEqual(ok.warnings, []);
-	t.like(ok.options, { config: 'FILE', socket: '@dp', daemonize: true, mlockall: true, interactive: false, exitGuard: 0n, exitExec: null, fdPool: null, servicePool: null });
+	t.like(ok.options, {
+		config: 'FILE',
+		socket: '@dp',
+		daemonize: true,
+		mlockall: true,
+		interactive: false,
+		exitGuard: 0n,
+		exitExec: null,
+		fdPool: null,
+		servicePool: null,
+	});
 	t.is(parse(['-c', '-']).options.config, '-');
 });
 
-test('§13.3: -h/--help and --version stop at once with status 1', (t) => {
+test('§13.3: -h/--help and --version stop at once with status 1', t => {
 	const help = parse(['-i', '-h', '--bogus']);
 	t.deepEqual(help.stop, { kind: 'help', status: 1 });
 	t.true(help.options.interactive);
@@ -128,7 +138,7 @@ test('§13.3: -h/--help and --version stop at once with status 1', (t) => {
 	t.deepEqual(parse(['-h']).stop, { kind: 'help', status: 1 });
 });
 
-test('§13.3: --exit-guard is a base-10 long with strtol leniency; 0 means none', (t) => {
+test('§13.3: --exit-guard is a base-10 long with strtol leniency; 0 means none', t => {
 	t.is(parse(['-i', '--exit-guard', '5']).options.exitGuard, 5n);
 	t.is(parse(['-i', '--exit-guard', ' \t+7']).options.exitGuard, 7n);
 	t.is(parse(['-i', '--exit-guard', '-3']).options.exitGuard, -3n);
@@ -140,7 +150,7 @@ test('§13.3: --exit-guard is a base-10 long with strtol leniency; 0 means none'
 	t.is(parseCInteger('+'), null);
 });
 
-test('§13.3/§13.6: -E splits on TABs; 255 bytes pass, 256 do not; "" disables', (t) => {
+test('§13.3/§13.6: -E splits on TABs; 255 bytes pass, 256 do not; "" disables', t => {
 	t.deepEqual(parse(['-i', '-E', 'sh\t-c\techo hi']).options.exitExec, ['sh', '-c', 'echo hi']);
 	t.deepEqual(parse(['-i', '--exit-exec', 'a\t\tb']).options.exitExec, ['a', '', 'b']);
 	t.is(parse(['-i', '-E', 'x', '-E', '']).options.exitExec, null);
@@ -153,7 +163,7 @@ test('§13.3/§13.6: -E splits on TABs; 255 bytes pass, 256 do not; "" disables'
 	t.is(fatalOf(parse(['-i', '-E', '\u20ac'.repeat(86)]))?.message, CLI_MESSAGES.execArgsTooLong);
 });
 
-test('§13.5: with a guard, errors are recorded and parsing continues', (t) => {
+test('§13.5: with a guard, errors are recorded and parsing continues', t => {
 	const result = parse(['--exit-guard', '5', '--bogus', '-i', 'stray', '-Z', '--fd-pool', 'zz']);
 	t.is(result.stop, null);
 	t.true(result.options.interactive);
@@ -166,20 +176,20 @@ test('§13.5: with a guard, errors are recorded and parsing continues', (t) => {
 	]);
 });
 
-test('§13.5: a guard continues past a missing value and a bad guard keeps the old one', (t) => {
+test('§13.5: a guard continues past a missing value and a bad guard keeps the old one', t => {
 	const result = parse(['--exit-guard', '5', '-i', '--exit-guard', 'nope', '-c']);
 	t.is(result.stop, null);
 	t.is(result.options.exitGuard, 5n);
 	t.deepEqual(result.continuedFatals, [CLI_MESSAGES.badGuard, CLI_MESSAGES.missingShort('c')]);
 });
 
-test('§13.5: with a guard, the mode check is a continued fatal too', (t) => {
+test('§13.5: with a guard, the mode check is a continued fatal too', t => {
 	const result = parse(['--exit-guard', '1']);
 	t.is(result.stop, null);
 	t.deepEqual(result.continuedFatals, [CLI_MESSAGES.requireMode]);
 });
 
-test('§13.5: exec-on-exit configured earlier stops parsing, even with a guard (the caller execs)', (t) => {
+test('§13.5: exec-on-exit configured earlier stops parsing, even with a guard (the caller execs)', t => {
 	const result = parse(['-E', 'x', '--bogus', '-i']);
 	t.deepEqual(fatalOf(result), { status: 2, message: CLI_MESSAGES.unknownLong('--bogus') });
 	t.deepEqual(result.options.exitExec, ['x']);
@@ -200,7 +210,7 @@ test('§13.5: exec-on-exit configured earlier stops parsing, even with a guard (
 	t.deepEqual(help.options.exitExec, ['x']);
 });
 
-test('§13.7: as PID 1 the config defaults to /etc/daemonproxy.conf and the guard to 1', (t) => {
+test('§13.7: as PID 1 the config defaults to /etc/daemonproxy.conf and the guard to 1', t => {
 	const result = parse([], pid1);
 	t.is(result.stop, null);
 	t.is(result.options.config, '/etc/daemonproxy.conf');
@@ -214,18 +224,21 @@ test('§13.7: as PID 1 the config defaults to /etc/daemonproxy.conf and the guar
 	t.deepEqual(bogus.continuedFatals, [CLI_MESSAGES.unknownLong('--bogus')]);
 
 	// --exit-guard 0 disables the guard: a later error stops.
-	t.deepEqual(fatalOf(parse(['--exit-guard', '0', '--bogus'], pid1)), { status: 2, message: CLI_MESSAGES.unknownLong('--bogus') });
+	t.deepEqual(fatalOf(parse(['--exit-guard', '0', '--bogus'], pid1)), {
+		status: 2,
+		message: CLI_MESSAGES.unknownLong('--bogus'),
+	});
 	t.is(parse(['-i'], pid1).options.config, '/etc/daemonproxy.conf');
 });
 
-test('§13.7: as PID 1 a missing -c file is a continued fatal and the given path is kept', (t) => {
+test('§13.7: as PID 1 a missing -c file is a continued fatal and the given path is kept', t => {
 	const result = parse(['-c', '/nope.conf'], pid1);
 	t.is(result.stop, null);
 	t.is(result.options.config, '/nope.conf');
 	t.deepEqual(result.continuedFatals, [CLI_MESSAGES.cannotStatConfig('/nope.conf')]);
 });
 
-test('§13.1: -i with -c - under a guard: continued, the interactive controller keeps stdin', (t) => {
+test('§13.1: -i with -c - under a guard: continued, the interactive controller keeps stdin', t => {
 	const result = parse(['--exit-guard', '2', '-c', '-', '-i']);
 	t.is(result.stop, null);
 	t.is(result.options.config, null);
@@ -233,7 +246,7 @@ test('§13.1: -i with -c - under a guard: continued, the interactive controller 
 	t.deepEqual(result.continuedFatals, [CLI_MESSAGES.interactiveWithStdinConfig]);
 });
 
-test('§13.8: -D with -i or as PID 1 is ignored with a warning', (t) => {
+test('§13.8: -D with -i or as PID 1 is ignored with a warning', t => {
 	const interactive = parse(['-D', '-i']);
 	t.false(interactive.options.daemonize);
 	t.deepEqual(interactive.warnings, [CLI_MESSAGES.ignoringDaemonize]);
@@ -259,14 +272,14 @@ const pools: Array<[string, number, number]> = [
 ];
 
 for (const [spec, count, size] of pools) {
-	test(`§10.4 --fd-pool ${spec}`, (t) => {
+	test(`§10.4 --fd-pool ${spec}`, t => {
 		const result = parse(['-i', '--fd-pool', spec]);
 		t.is(result.stop, null);
 		t.deepEqual(result.options.fdPool, { count, size });
 	});
 }
 
-test('§13.3: service pool sizes: M, G suffixes and the default of 512', (t) => {
+test('§13.3: service pool sizes: M, G suffixes and the default of 512', t => {
 	t.deepEqual(parse(['-i', '--service-pool', '3']).options.servicePool, { count: 3, size: 512 });
 	t.deepEqual(parse(['-i', '--service-pool', '3x1M']).options.servicePool, { count: 3, size: 1024 ** 2 });
 	t.deepEqual(parse(['-i', '--service-pool', '3x1MB']).options.servicePool, { count: 3, size: 1000 ** 2 });
@@ -274,7 +287,10 @@ test('§13.3: service pool sizes: M, G suffixes and the default of 512', (t) => 
 	t.deepEqual(parse(['-i', '--service-pool', '3x2g']).options.servicePool, { count: 3, size: 2 * 1024 ** 3 });
 	t.deepEqual(parse(['-i', '--service-pool', '3x2GB']).options.servicePool, { count: 3, size: 2e9 });
 	t.deepEqual(parse(['-i', '--service-pool', '3x2GiB']).options.servicePool, { count: 3, size: 2 * 1024 ** 3 });
-	t.deepEqual(parse(['-i', '--service-pool', '3x1', '--service-pool', '4']).options.servicePool, { count: 4, size: 512 });
+	t.deepEqual(parse(['-i', '--service-pool', '3x1', '--service-pool', '4']).options.servicePool, {
+		count: 4,
+		size: 512,
+	});
 });
 
 const clamps: Array<[string, string, { count: number; size: number }, string[]]> = [
@@ -284,13 +300,18 @@ const clamps: Array<[string, string, { count: number; size: number }, string[]]>
 	['--fd-pool', '99999999999999999999999', { count: 1024, size: 96 }, [CLI_MESSAGES.fdPoolCountHigh]],
 	['--fd-pool', '7x32', { count: 7, size: 32 }, []],
 	['--fd-pool', '1024x4096', { count: 1024, size: 4096 }, []],
-	['--service-pool', '0x10', { count: 1, size: 64 }, [CLI_MESSAGES.servicePoolCountLow, CLI_MESSAGES.servicePoolSizeLow]],
+	[
+		'--service-pool',
+		'0x10',
+		{ count: 1, size: 64 },
+		[CLI_MESSAGES.servicePoolCountLow, CLI_MESSAGES.servicePoolSizeLow],
+	],
 	['--service-pool', '70000x1G', { count: 65535, size: 1024 ** 3 }, [CLI_MESSAGES.servicePoolCountHigh]],
 	['--service-pool', '65535x64', { count: 65535, size: 64 }, []],
 ];
 
 for (const [option, spec, pool, warnings] of clamps) {
-	test(`§13.3 clamping ${option} ${spec}`, (t) => {
+	test(`§13.3 clamping ${option} ${spec}`, t => {
 		const result = parse(['-i', option, spec]);
 		t.is(result.stop, null);
 		t.deepEqual(option === '--fd-pool' ? result.options.fdPool : result.options.servicePool, pool);
@@ -298,60 +319,95 @@ for (const [option, spec, pool, warnings] of clamps) {
 	});
 }
 
-test('§13.3: the clamping warnings keep the 1.1 texts (servce typo fixed)', (t) => {
+test('§13.3: the clamping warnings keep the 1.1 texts (servce typo fixed)', t => {
 	t.is(CLI_MESSAGES.fdPoolCountLow, 'At least 7 fd objects required; using minimum');
 	t.is(CLI_MESSAGES.fdPoolCountHigh, 'fd pool size exceeds max number of allowed file descriptors; limiting to 1024');
 	t.is(CLI_MESSAGES.fdPoolSizeLow, 'fd obj size increased to minimum of 32');
 	t.is(CLI_MESSAGES.fdPoolSizeHigh, 'fd obj size limited to maximum of 4096');
 	t.is(CLI_MESSAGES.servicePoolCountLow, 'At least 1 service objects required; using minimum');
 	t.is(CLI_MESSAGES.servicePoolCountHigh, 'service pool size exceeds maximum; limiting to 65535');
-	t.is(CLI_MESSAGES.badPoolSpec, 'Expected \'N\' or \'NxM\' where N and M are integers and M has an optional size suffix');
+	t.is(CLI_MESSAGES.badPoolSpec, "Expected 'N' or 'NxM' where N and M are integers and M has an optional size suffix");
 });
 
 const EXTENSIONS: readonly ExtensionOption[] = [
 	{
-		long: 'max-controllers', valueName: 'N', description: 'Most concurrent controllers',
-		validate: (value) => (/^[1-9][0-9]*$/.test(value) ? null : `invalid --max-controllers "${value}"`),
+		long: 'max-controllers',
+		valueName: 'N',
+		description: 'Most concurrent controllers',
+		validate: value => (/^[1-9][0-9]*$/.test(value) ? null : `invalid --max-controllers "${value}"`),
 	},
 	{ long: 'allow', short: 'A', valueName: 'ROLE:WHO', description: 'Grant ROLE to a uid, gid, user or group' },
 ];
 
-test('extensions: long and short forms take a value; values are kept in order', (t) => {
-	const result = parse(['-i', '--allow', 'admin:1000', '--max-controllers', '8', '-iA', 'observer:@staff', '--allow', ''], context, EXTENSIONS);
+test('extensions: long and short forms take a value; values are kept in order', t => {
+	const result = parse(
+		['-i', '--allow', 'admin:1000', '--max-controllers', '8', '-iA', 'observer:@staff', '--allow', ''],
+		context,
+		EXTENSIONS,
+	);
 	t.is(result.stop, null);
 	t.deepEqual(result.options.extensions.get('allow'), ['admin:1000', 'observer:@staff', '']);
 	t.deepEqual(result.options.extensions.get('max-controllers'), ['8']);
 	t.false(parse(['-i'], context, EXTENSIONS).options.extensions.has('allow'));
 });
 
-test('extensions: validation failures and missing values are status-2 fatals', (t) => {
-	t.deepEqual(fatalOf(parse(['-i', '--max-controllers', '0'], context, EXTENSIONS)), { status: 2, message: 'invalid --max-controllers "0"' });
-	t.deepEqual(fatalOf(parse(['-i', '--allow'], context, EXTENSIONS)), { status: 2, message: CLI_MESSAGES.missingLong('allow') });
+test('extensions: validation failures and missing values are status-2 fatals', t => {
+	t.deepEqual(fatalOf(parse(['-i', '--max-controllers', '0'], context, EXTENSIONS)), {
+		status: 2,
+		message: 'invalid --max-controllers "0"',
+	});
+	t.deepEqual(fatalOf(parse(['-i', '--allow'], context, EXTENSIONS)), {
+		status: 2,
+		message: CLI_MESSAGES.missingLong('allow'),
+	});
 	t.deepEqual(fatalOf(parse(['-iA'], context, EXTENSIONS)), { status: 2, message: CLI_MESSAGES.missingShort('A') });
 	t.deepEqual(fatalOf(parse(['-i', '--allow', 'x'])), { status: 2, message: CLI_MESSAGES.unknownLong('--allow') });
-	const guarded = parse(['--exit-guard', '1', '-i', '--max-controllers', 'x', '--max-controllers', '4'], context, EXTENSIONS);
+	const guarded = parse(
+		['--exit-guard', '1', '-i', '--max-controllers', 'x', '--max-controllers', '4'],
+		context,
+		EXTENSIONS,
+	);
 	t.is(guarded.stop, null);
 	t.deepEqual(guarded.options.extensions.get('max-controllers'), ['4']);
 	t.deepEqual(guarded.continuedFatals, ['invalid --max-controllers "x"']);
 });
 
-test('extensions: clashing names are programmer errors', (t) => {
-	t.throws(() => parse(['-i'], context, [{ long: 'config', valueName: 'X', description: '' }]), { instanceOf: TypeError });
-	t.throws(() => parse(['-i'], context, [{ long: 'new', short: 'c', valueName: 'X', description: '' }]), { instanceOf: TypeError });
-	t.throws(() => parse(['-i'], context, [{ long: 'new', short: 'ab', valueName: 'X', description: '' }]), { instanceOf: TypeError });
+test('extensions: clashing names are programmer errors', t => {
+	t.throws(() => parse(['-i'], context, [{ long: 'config', valueName: 'X', description: '' }]), {
+		instanceOf: TypeError,
+	});
+	t.throws(() => parse(['-i'], context, [{ long: 'new', short: 'c', valueName: 'X', description: '' }]), {
+		instanceOf: TypeError,
+	});
+	t.throws(() => parse(['-i'], context, [{ long: 'new', short: 'ab', valueName: 'X', description: '' }]), {
+		instanceOf: TypeError,
+	});
 });
 
-test('§13.11: help layout: fixed columns, §13.3 order, extensions last, final empty line', (t) => {
+test('§13.11: help layout: fixed columns, §13.3 order, extensions last, final empty line', t => {
 	const text = helpText('1.1.0', EXTENSIONS);
 	const lines = text.split('\n');
 	t.is(lines[0], 'daemonproxy version 1.1.0');
 	t.is(lines[1], 'options:');
 	t.true(text.endsWith('\n\n'));
 	const body = lines.slice(2, -2);
-	const longs = body.map((line) => /--(\S+)/.exec(line)?.[1]);
+	const longs = body.map(line => /--(\S+)/.exec(line)?.[1]);
 	t.deepEqual(longs, [
-		'config', 'interactive', 'socket', 'daemonize', 'exit-guard', 'exit-exec', 'fd-pool',
-		'service-pool', 'mlockall', 'verbose', 'quiet', 'help', 'version', 'max-controllers', 'allow',
+		'config',
+		'interactive',
+		'socket',
+		'daemonize',
+		'exit-guard',
+		'exit-exec',
+		'fd-pool',
+		'service-pool',
+		'mlockall',
+		'verbose',
+		'quiet',
+		'help',
+		'version',
+		'max-controllers',
+		'allow',
 	]);
 	t.true((lines[2] ?? '').startsWith('  -c --config       FILENAME  '));
 	for (const line of body.slice(0, 13)) {
@@ -361,14 +417,14 @@ test('§13.11: help layout: fixed columns, §13.3 order, extensions last, final 
 		t.not(line.charAt(30), ' ', line); // the description
 		t.true(line.length <= 80, line);
 	}
-	t.true(body.some((line) => line.startsWith('     --exit-guard   INTEGER   ')));
-	t.true(body.some((line) => line.startsWith('  -i --interactive           ')));
-	t.true(body.some((line) => line.startsWith('  -A --allow        ROLE:WHO  ')));
-	t.true(body.some((line) => line.startsWith('     --max-controllers N         ')));
+	t.true(body.some(line => line.startsWith('     --exit-guard   INTEGER   ')));
+	t.true(body.some(line => line.startsWith('  -i --interactive           ')));
+	t.true(body.some(line => line.startsWith('  -A --allow        ROLE:WHO  ')));
+	t.true(body.some(line => line.startsWith('     --max-controllers N         ')));
 	t.is(helpText('1.1.0').split('\n').length, 2 + 13 + 2);
 });
 
-test('§13.11: version: the first line is stable; git HEAD optional', (t) => {
+test('§13.11: version: the first line is stable; git HEAD optional', t => {
 	const text = versionText('1.1.0-ts.0', 'a'.repeat(40));
 	t.is(text.split('\n')[0], 'daemonproxy version 1.1.0-ts.0');
 	t.true(text.includes(` git HEAD: ${'a'.repeat(40)}`));

@@ -8,12 +8,24 @@ import test from 'ava';
 import { formatEvent, type DaemonEvent } from '../../../src/protocol/events.js';
 import { MAX_LINE_BYTES } from '../../../src/protocol/line-splitter.js';
 import {
-	LINE_TOO_LONG, MSG, callFailed, cantKill, fdDoesNotExistWarning, fdNotYetDefinedWarning,
-	unknownFlag, unknownOption, type FailedCall,
+	LINE_TOO_LONG,
+	MSG,
+	callFailed,
+	cantKill,
+	fdDoesNotExistWarning,
+	fdNotYetDefinedWarning,
+	unknownFlag,
+	unknownOption,
+	type FailedCall,
 } from '../../../src/protocol/replies.js';
 import { CLI_MESSAGES } from '../../../src/daemon/cli-messages.js';
 import { BUILTIN_OPTIONS } from '../../../src/daemon/cli-option-table.js';
-import { COMMAND_HIGH_WATER_BYTES, DEFAULT_MAX_CONTROLLERS, EVENT_LIMIT_BYTES, MAX_QUEUED_FDS } from '../../../src/server/limits.js';
+import {
+	COMMAND_HIGH_WATER_BYTES,
+	DEFAULT_MAX_CONTROLLERS,
+	EVENT_LIMIT_BYTES,
+	MAX_QUEUED_FDS,
+} from '../../../src/server/limits.js';
 import { VERB_NAMES } from '../../../src/protocol/verbs.js';
 import { EXT_MSG, cannotExecute } from '../../../src/server/messages.js';
 import { DEFAULT_LOG_BUFFER_BYTES } from '../../../src/supervisor/logger.js';
@@ -23,30 +35,75 @@ const MAN_PAGE = new URL('../../../../man/daemonproxy.8', import.meta.url);
 
 /** The 25 commands of daemonproxy 1.1 (spec §7), whether or not this version has built them yet. */
 const VERBS_1_1 = [
-	'echo', 'statedump', 'service.tags', 'service.args', 'service.fds', 'service.auto_up',
-	'service.start', 'service.signal', 'service.delete', 'socket.create', 'socket.delete',
-	'fd.pipe', 'fd.open', 'fd.socket', 'fd.delete', 'fd.take', 'chdir', 'exit', 'log.filter',
-	'log.dest', 'conn.event_timeout', 'signal.clear', 'terminate.exec_args', 'terminate.guard',
+	'echo',
+	'statedump',
+	'service.tags',
+	'service.args',
+	'service.fds',
+	'service.auto_up',
+	'service.start',
+	'service.signal',
+	'service.delete',
+	'socket.create',
+	'socket.delete',
+	'fd.pipe',
+	'fd.open',
+	'fd.socket',
+	'fd.delete',
+	'fd.take',
+	'chdir',
+	'exit',
+	'log.filter',
+	'log.dest',
+	'conn.event_timeout',
+	'signal.clear',
+	'terminate.exec_args',
+	'terminate.guard',
 	'terminate',
 ] as const;
 
 const REQUIRED_SECTIONS = [
-	'NAME', 'SYNOPSIS', 'DESCRIPTION', 'OPTIONS', 'THE PROTOCOL', 'COMMANDS', 'EVENTS', 'SERVICES',
-	'HANDLES', 'SIGNALS', 'CONTROLLERS', 'LOGGING', 'EXIT STATUS', 'ENVIRONMENT', 'FILES',
-	'EXAMPLES', 'COMPATIBILITY', 'SEE ALSO',
+	'NAME',
+	'SYNOPSIS',
+	'DESCRIPTION',
+	'OPTIONS',
+	'THE PROTOCOL',
+	'COMMANDS',
+	'EVENTS',
+	'SERVICES',
+	'HANDLES',
+	'SIGNALS',
+	'CONTROLLERS',
+	'LOGGING',
+	'EXIT STATUS',
+	'ENVIRONMENT',
+	'FILES',
+	'EXAMPLES',
+	'COMPATIBILITY',
+	'SEE ALSO',
 ] as const;
 
 /** One sample per event type; the mapped type makes a new DaemonEvent type a compile error here. */
 const SAMPLE_EVENTS: { readonly [K in DaemonEvent['type']]: Extract<DaemonEvent, { type: K }> } = {
-	'service.state': { type: 'service.state', name: 's', state: 'up', ts: 1, pid: 2, reason: null, value: null, uptime: 0, downtime: null },
+	'service.state': {
+		type: 'service.state',
+		name: 's',
+		state: 'up',
+		ts: 1,
+		pid: 2,
+		reason: null,
+		value: null,
+		uptime: 0,
+		downtime: null,
+	},
 	'service.args': { type: 'service.args', name: 's', args: ['/bin/true'] },
 	'service.fds': { type: 'service.fds', name: 's', fds: ['null'] },
 	'service.tags': { type: 'service.tags', name: 's', tags: [] },
 	'service.auto_up': { type: 'service.auto_up', name: 's', interval: 1, triggers: ['always'] },
 	'fd.state': { type: 'fd.state', name: 'h', fdType: 'pipe', flags: 'from', description: 'w' },
 	'fd.deleted': { type: 'fd.deleted', name: 'h' },
-	'signal': { type: 'signal', signal: 'SIGHUP', ts: 1, count: 1 },
-	'overflow': { type: 'overflow' },
+	signal: { type: 'signal', signal: 'SIGHUP', ts: 1, count: 1 },
+	overflow: { type: 'overflow' },
 };
 
 const ROFF_ESCAPES: ReadonlyArray<readonly [RegExp, string]> = [
@@ -55,14 +112,15 @@ const ROFF_ESCAPES: ReadonlyArray<readonly [RegExp, string]> = [
 	[/\\-/g, '-'],
 	[/\\\(em/g, '\u2014'],
 	[/\\\((?:lq|rq|dq)/g, '"'],
-	[/\\\(aq/g, '\''],
+	[/\\\(aq/g, "'"],
 	[/\\ /g, ' '],
 	[/\\e/g, '\\'],
 ];
 
 /** Roff source to the words a reader sees: comments dropped, fonts and escapes resolved, spaces collapsed. */
 function plain(roff: string): string {
-	const lines = roff.split('\n')
+	const lines = roff
+		.split('\n')
 		.filter(line => !line.startsWith('.\\"'))
 		.map(line => line.replace(/^\.[A-Za-z]+\s?/, ''));
 	let text = lines.join(' ');
@@ -79,10 +137,16 @@ function asDocumented(wire: string): string {
 	return collapse(wire.replaceAll('\t', '\\t'));
 }
 
-interface Section { readonly name: string; readonly roff: string }
+interface Section {
+	readonly name: string;
+	readonly roff: string;
+}
 
 function macroArgument(line: string): string {
-	return line.replace(/^\.[A-Z]+\s+/, '').replace(/^"(.*)"$/, '$1').trim();
+	return line
+		.replace(/^\.[A-Z]+\s+/, '')
+		.replace(/^"(.*)"$/, '$1')
+		.trim();
 }
 
 /** Splits the page at one heading macro (`.SH` or `.SS`). */
@@ -107,7 +171,10 @@ function section(name: string): string {
 
 /** The fixed parts of a message template, found by filling every placeholder with a marker. */
 function fixedParts(message: string): string[] {
-	return message.split('\u0001').map(part => part.trim()).filter(part => part.length >= 2);
+	return message
+		.split('\u0001')
+		.map(part => part.trim())
+		.filter(part => part.length >= 2);
 }
 
 const MARK = '\u0001';
@@ -115,15 +182,31 @@ const MARK = '\u0001';
 test('the page has the sections of a daemon manual, in order', t => {
 	const names = sections.map(s => s.name);
 	const positions = REQUIRED_SECTIONS.map(name => names.indexOf(name));
-	t.deepEqual(REQUIRED_SECTIONS.filter((_, i) => positions[i] === -1), [], 'missing sections');
-	t.deepEqual(positions, [...positions].sort((a, b) => a - b), 'sections out of order');
+	t.deepEqual(
+		REQUIRED_SECTIONS.filter((_, i) => positions[i] === -1),
+		[],
+		'missing sections',
+	);
+	t.deepEqual(
+		positions,
+		[...positions].sort((a, b) => a - b),
+		'sections out of order',
+	);
 });
 
 test('every command verb has its own subsection under COMMANDS', t => {
 	const documented = new Set(split(section('COMMANDS'), '.SS').map(s => s.name));
 	const wanted = new Set<string>([...VERB_NAMES, ...VERBS_1_1]);
-	t.deepEqual([...wanted].filter(verb => !documented.has(verb)), [], 'verbs without a subsection');
-	t.deepEqual([...documented].filter(verb => !wanted.has(verb)), [], 'subsections that are not verbs');
+	t.deepEqual(
+		[...wanted].filter(verb => !documented.has(verb)),
+		[],
+		'verbs without a subsection',
+	);
+	t.deepEqual(
+		[...documented].filter(verb => !wanted.has(verb)),
+		[],
+		'subsections that are not verbs',
+	);
 });
 
 test('every 1.1 option is described under OPTIONS', t => {
@@ -131,7 +214,8 @@ test('every 1.1 option is described under OPTIONS', t => {
 	for (const option of BUILTIN_OPTIONS) {
 		const tag = option.short === null ? `--${option.long}` : `-${option.short}, --${option.long}`;
 		t.true(options.includes(tag), `option ${tag}`);
-		if (option.valueName !== null) t.true(options.includes(`--${option.long} ${option.valueName}`), `value of --${option.long}`);
+		if (option.valueName !== null)
+			t.true(options.includes(`--${option.long} ${option.valueName}`), `value of --${option.long}`);
 	}
 });
 
@@ -140,7 +224,7 @@ test('every event type and service state is described under EVENTS', t => {
 	for (const event of Object.values(SAMPLE_EVENTS)) {
 		const fields = formatEvent(event).split('\t');
 		// fd.deleted is `fd.state\tNAME\tdeleted`: its third field is what tells it apart.
-		const shown = event.type === 'fd.deleted' ? `${fields[0]}\\tNAME\\t${fields[2]}` : fields[0] ?? '';
+		const shown = event.type === 'fd.deleted' ? `${fields[0]}\\tNAME\\t${fields[2]}` : (fields[0] ?? '');
 		t.true(events.includes(shown), `event ${event.type}`);
 	}
 	for (const state of ['start', 'up', 'down', 'deleted']) t.true(events.includes(`${state}\\t`), `state ${state}`);
@@ -152,14 +236,20 @@ test('every fixed 1.1 error text appears', t => {
 });
 
 test('every error text of this implementation appears', t => {
-	for (const [key, text] of Object.entries(EXT_MSG)) t.true(page.includes(asDocumented(text)), `EXT_MSG.${key}: ${text}`);
+	for (const [key, text] of Object.entries(EXT_MSG))
+		t.true(page.includes(asDocumented(text)), `EXT_MSG.${key}: ${text}`);
 	const templates = [
-		unknownFlag(MARK), unknownOption(MARK),
+		unknownFlag(MARK),
+		unknownOption(MARK),
 		cantKill(MARK, 1, false, MARK).replace('(pid 1)', `(pid ${MARK})`),
-		cantKill(MARK, 1, true, MARK).replace('(pgid 1)', `(pgid ${MARK})`), fdNotYetDefinedWarning(MARK),
-		fdDoesNotExistWarning(MARK), cannotExecute(MARK, 'No such file or directory'),
+		cantKill(MARK, 1, true, MARK).replace('(pgid 1)', `(pgid ${MARK})`),
+		fdNotYetDefinedWarning(MARK),
+		fdDoesNotExistWarning(MARK),
+		cannotExecute(MARK, 'No such file or directory'),
 		cannotExecute(MARK, 'Permission denied'),
-		...(['socketpair()', 'pipe()', 'fcntl(O_NONBLOCK)', 'open', 'chdir'] satisfies FailedCall[]).map(call => callFailed(call, MARK)),
+		...(['socketpair()', 'pipe()', 'fcntl(O_NONBLOCK)', 'open', 'chdir'] satisfies FailedCall[]).map(call =>
+			callFailed(call, MARK),
+		),
 	];
 	for (const template of templates) {
 		for (const part of fixedParts(template)) t.true(page.includes(asDocumented(part)), `template part: ${part}`);
@@ -177,12 +267,18 @@ test('the documented limits are those of the code', t => {
 	const kib = (bytes: number): string => `${bytes / 1024} KiB`;
 	t.true(page.includes(`at most ${MAX_LINE_BYTES} bytes`), `line limit ${MAX_LINE_BYTES}`);
 	t.true(page.includes(`Up to ${DEFAULT_MAX_CONTROLLERS} controllers`), `controller limit ${DEFAULT_MAX_CONTROLLERS}`);
-	t.true(page.includes(`more than ${kib(COMMAND_HIGH_WATER_BYTES)}`), `command high-water mark ${COMMAND_HIGH_WATER_BYTES}`);
+	t.true(
+		page.includes(`more than ${kib(COMMAND_HIGH_WATER_BYTES)}`),
+		`command high-water mark ${COMMAND_HIGH_WATER_BYTES}`,
+	);
 	t.true(page.includes(`more than ${EVENT_LIMIT_BYTES / 1024 / 1024} MiB`), `event limit ${EVENT_LIMIT_BYTES}`);
 	t.true(page.includes(`up to ${MAX_QUEUED_FDS} per connection`), `received fds ${MAX_QUEUED_FDS}`);
 	t.true(page.includes(`a ${kib(DEFAULT_LOG_BUFFER_BYTES)} buffer`), `log buffer ${DEFAULT_LOG_BUFFER_BYTES}`);
 });
 
 test('no placeholder for unbuilt work is left in the page', t => {
-	t.deepEqual(roff.split('\n').filter(line => /\bTODO\b/.test(line)), []);
+	t.deepEqual(
+		roff.split('\n').filter(line => /\bTODO\b/.test(line)),
+		[],
+	);
 });

@@ -16,21 +16,33 @@ const roff = readFileSync(new URL('../../../../man/dpctl.1', import.meta.url), '
 
 /** Roff to the words a reader sees: comments dropped, fonts and escapes resolved. */
 function plain(text: string): string {
-	return text.split('\n').filter((l) => !l.startsWith('.\\"')).map((l) => l.replace(/^\.[A-Za-z]+\s?/, '')).join(' ')
-		.replace(/\\f[BIRP]/g, '').replace(/\\-/g, '-').replace(/\\e/g, '\\').replace(/\\\(aq/g, "'").replace(/\\&/g, '').replace(/\s+/g, ' ');
+	return text
+		.split('\n')
+		.filter(l => !l.startsWith('.\\"'))
+		.map(l => l.replace(/^\.[A-Za-z]+\s?/, ''))
+		.join(' ')
+		.replace(/\\f[BIRP]/g, '')
+		.replace(/\\-/g, '-')
+		.replace(/\\e/g, '\\')
+		.replace(/\\\(aq/g, "'")
+		.replace(/\\&/g, '')
+		.replace(/\s+/g, ' ');
 }
 
 function section(name: string): string {
 	const parts = roff.split(/^\.SH /m);
-	const found = parts.find((p) => p.startsWith(`${name}\n`));
+	const found = parts.find(p => p.startsWith(`${name}\n`));
 	if (!found) throw new Error(`dpctl.1 has no section ${name}`);
 	return found;
 }
 
-const subsections = new Set([...section('COMMANDS').matchAll(/^\.SS (.+)$/gm)].map((m) => m[1]));
+const subsections = new Set([...section('COMMANDS').matchAll(/^\.SS (.+)$/gm)].map(m => m[1]));
 const page = plain(roff);
 
-interface Handler { original: string; builder: Record<string, OptionSpec> }
+interface Handler {
+	original: string;
+	builder: Record<string, OptionSpec>;
+}
 
 /** The parts of yargs' parser that describe what it was given (public API, missing from @types/yargs 17). */
 interface Introspectable {
@@ -44,17 +56,29 @@ async function yargsDefinitions() {
 	return { handlers: Object.values(handlers), options: parser.getOptions() };
 }
 
-test('the page has the sections of a command manual, and lints clean by construction', (t) => {
-	for (const name of ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'OPTIONS', 'COMMANDS', 'STATUS OUTPUT', 'EXIT STATUS', 'ENVIRONMENT', 'FILES', 'EXAMPLES', 'SEE ALSO']) {
+test('the page has the sections of a command manual, and lints clean by construction', t => {
+	for (const name of [
+		'NAME',
+		'SYNOPSIS',
+		'DESCRIPTION',
+		'OPTIONS',
+		'COMMANDS',
+		'STATUS OUTPUT',
+		'EXIT STATUS',
+		'ENVIRONMENT',
+		'FILES',
+		'EXAMPLES',
+		'SEE ALSO',
+	]) {
 		t.notThrows(() => section(name), name);
 	}
 });
 
-test('every yargs command has a subsection under COMMANDS, and every option is described', async (t) => {
+test('every yargs command has a subsection under COMMANDS, and every option is described', async t => {
 	const { handlers } = await yargsDefinitions();
 	t.true(handlers.length >= 9);
 	for (const h of handlers) {
-		const name = h.original.split(' ')[0] === '$0' ? 'verb' : h.original.split(' ')[0] ?? '';
+		const name = h.original.split(' ')[0] === '$0' ? 'verb' : (h.original.split(' ')[0] ?? '');
 		t.true(subsections.has(name), `command ${name}`);
 		for (const [key, spec] of Object.entries(h.builder)) {
 			t.true(page.includes(`--${key}`), `option --${key} of ${name}`);
@@ -64,26 +88,28 @@ test('every yargs command has a subsection under COMMANDS, and every option is d
 	t.true(subsections.has('console'), 'the console');
 });
 
-test('every global option is described under OPTIONS', async (t) => {
+test('every global option is described under OPTIONS', async t => {
 	const { options } = await yargsDefinitions();
 	const text = plain(section('OPTIONS'));
 	const aliases = new Set(Object.values(options.alias).flat());
 	for (const key of Object.keys(options.key)) {
 		if (aliases.has(key)) continue;
 		t.true(text.includes(`--${key}`), `--${key}`);
-		for (const alias of options.alias[key] ?? []) if (alias.length === 1) t.true(text.includes(`-${alias}, --${key}`), `-${alias}`);
+		for (const alias of options.alias[key] ?? [])
+			if (alias.length === 1) t.true(text.includes(`-${alias}, --${key}`), `-${alias}`);
 	}
 });
 
-test('every protocol verb is named', (t) => {
+test('every protocol verb is named', t => {
 	for (const verb of PROTOCOL_VERBS) t.true(page.includes(verb), verb);
 });
 
-test('every exit status, environment variable, status column and the default socket', (t) => {
+test('every exit status, environment variable, status column and the default socket', t => {
 	const exits = section('EXIT STATUS');
 	for (const code of Object.values(EXIT)) t.true(exits.includes(`.B ${code}\n`), `exit ${code}`);
 	const env = section('ENVIRONMENT');
-	for (const name of [SOCKET_ENV, PROTOCOL_ENV, 'DPCTL_HISTORY', 'XDG_STATE_HOME', 'NO_COLOR']) t.true(env.includes(`.B ${name}\n`), name);
+	for (const name of [SOCKET_ENV, PROTOCOL_ENV, 'DPCTL_HISTORY', 'XDG_STATE_HOME', 'NO_COLOR'])
+		t.true(env.includes(`.B ${name}\n`), name);
 	const status = section('STATUS OUTPUT');
 	for (const column of TSV_COLUMNS) t.true(status.includes(`.B ${column}\n`), `column ${column}`);
 	t.true(page.includes(DEFAULT_SOCKET_PATH));

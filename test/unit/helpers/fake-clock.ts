@@ -39,7 +39,11 @@ export class FakeClock implements Clock {
 		for (;;) {
 			let next: Timer | undefined;
 			for (const timer of this.#timers) {
-				if (timer.due <= target && (!next || timer.due < next.due || (timer.due === next.due && timer.order < next.order))) next = timer;
+				if (
+					timer.due <= target &&
+					(!next || timer.due < next.due || (timer.due === next.due && timer.order < next.order))
+				)
+					next = timer;
 			}
 			if (!next) break;
 			this.#timers.delete(next);

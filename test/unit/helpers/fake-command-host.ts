@@ -42,7 +42,10 @@ function fakeProcess(): FakeProcess {
 	return {
 		guard: 0n,
 		execOnExit: null,
-		exits, chdirs, sockets, logTargets,
+		exits,
+		chdirs,
+		sockets,
+		logTargets,
 		requestExit: (status, message) => void exits.push([status, message]),
 		chdir: path => (chdirs.push(path), path === '/nonexistent' ? 'No such file or directory' : null),
 		followLog: name => (logTargets.push(name), name === 'known'),
@@ -108,22 +111,39 @@ export class FakeCommandHost implements CommandHost {
 			log: this.log,
 			emit: (event: DaemonEvent) => this.#publish(event),
 		});
-		this.supervisor.handles.seed({ name: 'null', fd: 999, type: 'special', flags: 'read,write', description: '/dev/null', constant: true, peer: null });
+		this.supervisor.handles.seed({
+			name: 'null',
+			fd: 999,
+			type: 'special',
+			flags: 'read,write',
+			description: '/dev/null',
+			constant: true,
+			peer: null,
+		});
 	}
 
 	/**
 	 * A connection whose commands run with `role` (null: none); `room` bounds what its peer's
 	 * buffer holds before output queues, `limits` its back-pressure (default: unbounded, 1.1's).
 	 */
-	connect(role: Role | null = 'admin', options: { kind?: ControllerKind; room?: number; limits?: OutputLimits } = {}): Connection {
+	connect(
+		role: Role | null = 'admin',
+		options: { kind?: ControllerKind; room?: number; limits?: OutputLimits } = {},
+	): Connection {
 		const stream = new MemoryStream(this.clock, options.room);
-		const controller = new Controller(this.#nextId++, options.kind ?? 'socket', {
-			execute: (c, line) => runRequest(this.#commands, this, c, line),
-			lineTooLong() {},
-			closeFd() {},
-			log: this.log,
-			closed() {},
-		}, { pid: 4242, uid: 1000, gid: 100 }, options.limits);
+		const controller = new Controller(
+			this.#nextId++,
+			options.kind ?? 'socket',
+			{
+				execute: (c, line) => runRequest(this.#commands, this, c, line),
+				lineTooLong() {},
+				closeFd() {},
+				log: this.log,
+				closed() {},
+			},
+			{ pid: 4242, uid: 1000, gid: 100 },
+			options.limits,
+		);
 		stream.connect(controller);
 		controller.attach({ input: stream, output: stream, release() {} });
 		this.#roles.set(controller, role);

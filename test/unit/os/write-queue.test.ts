@@ -92,46 +92,49 @@ test('many small messages sent one by one: order kept across compactions', t => 
 
 test('property: bytes out = bytes in, in order, however the writes are cut', t => {
 	const step = fc.oneof(
-		{ weight: 3, arbitrary: fc.record({ push: fc.integer({ min: 0, max: 3 * COALESCE_BYTES / 2 }) }) },
+		{ weight: 3, arbitrary: fc.record({ push: fc.integer({ min: 0, max: (3 * COALESCE_BYTES) / 2 }) }) },
 		{ weight: 3, arbitrary: fc.record({ send: fc.integer({ min: 0, max: 2 * COALESCE_BYTES }) }) },
 		{ weight: 1, arbitrary: fc.record({ tiny: fc.integer({ min: 1, max: 40 }) }) },
 	);
-	fc.assert(fc.property(fc.boolean(), fc.array(step, { maxLength: 60 }), (merge, steps) => {
-		const queue = new WriteQueue({ merge });
-		const sent: Buffer[] = [];
-		const pushed: Buffer[] = [];
-		let next = 0;
-		const make = (length: number): Buffer => {
-			const chunk = Buffer.alloc(length);
-			for (let i = 0; i < length; i++) chunk[i] = (next++ * 7) & 0xff;
-			return chunk;
-		};
-		const send = (limit: number): void => {
-			if (queue.pendingBytes === 0) return;
-			const head = queue.head();
-			const n = Math.min(limit, head.length);
-			sent.push(Buffer.from(head.subarray(0, n)));
-			queue.consume(n);
-		};
-		for (const s of steps) {
-			if ('push' in s) {
-				const chunk = make(s.push);
-				pushed.push(chunk);
-				queue.push(chunk);
-			} else if ('tiny' in s) {
-				for (let i = 0; i < s.tiny; i++) {
-					const chunk = make(3);
+	fc.assert(
+		fc.property(fc.boolean(), fc.array(step, { maxLength: 60 }), (merge, steps) => {
+			const queue = new WriteQueue({ merge });
+			const sent: Buffer[] = [];
+			const pushed: Buffer[] = [];
+			let next = 0;
+			const make = (length: number): Buffer => {
+				const chunk = Buffer.alloc(length);
+				for (let i = 0; i < length; i++) chunk[i] = (next++ * 7) & 0xff;
+				return chunk;
+			};
+			const send = (limit: number): void => {
+				if (queue.pendingBytes === 0) return;
+				const head = queue.head();
+				const n = Math.min(limit, head.length);
+				sent.push(Buffer.from(head.subarray(0, n)));
+				queue.consume(n);
+			};
+			for (const s of steps) {
+				if ('push' in s) {
+					const chunk = make(s.push);
 					pushed.push(chunk);
 					queue.push(chunk);
+				} else if ('tiny' in s) {
+					for (let i = 0; i < s.tiny; i++) {
+						const chunk = make(3);
+						pushed.push(chunk);
+						queue.push(chunk);
+					}
+				} else {
+					send(s.send);
 				}
-			} else {
-				send(s.send);
+				const total = (list: Buffer[]): number => list.reduce((sum, b) => sum + b.length, 0);
+				if (queue.pendingBytes !== total(pushed) - total(sent)) return false;
 			}
-			const total = (list: Buffer[]): number => list.reduce((sum, b) => sum + b.length, 0);
-			if (queue.pendingBytes !== total(pushed) - total(sent)) return false;
-		}
-		while (queue.pendingBytes > 0) send(Number.MAX_SAFE_INTEGER);
-		return Buffer.concat(sent).equals(Buffer.concat(pushed));
-	}), { seed: SEED, numRuns: 200 });
+			while (queue.pendingBytes > 0) send(Number.MAX_SAFE_INTEGER);
+			return Buffer.concat(sent).equals(Buffer.concat(pushed));
+		}),
+		{ seed: SEED, numRuns: 200 },
+	);
 	t.pass();
 });

@@ -12,7 +12,7 @@ import {
 	splitFields,
 } from '../../../src/protocol/fields.js';
 
-test('§2.1: empty fields are kept, a trailing TAB makes an empty last field', (t) => {
+test('§2.1: empty fields are kept, a trailing TAB makes an empty last field', t => {
 	t.deepEqual(splitFields('a\t\tb'), ['a', '', 'b']);
 	t.deepEqual(splitFields('service.args\tfoo'), ['service.args', 'foo']);
 	t.deepEqual(splitFields('service.args\tfoo\t'), ['service.args', 'foo', '']);
@@ -20,7 +20,7 @@ test('§2.1: empty fields are kept, a trailing TAB makes an empty last field', (
 	t.deepEqual(splitFields('echo\r'), ['echo\r']);
 });
 
-test('restOfLine returns the verbatim remainder after N fields', (t) => {
+test('restOfLine returns the verbatim remainder after N fields', t => {
 	t.is(restOfLine('echo\thello\tworld', 1), 'hello\tworld');
 	t.is(restOfLine('echo\t\t', 1), '\t');
 	t.is(restOfLine('echo', 1), undefined);
@@ -29,19 +29,19 @@ test('restOfLine returns the verbatim remainder after N fields', (t) => {
 	t.is(restOfLine('a\tb', 0), 'a\tb');
 });
 
-test('§2.3: comments and whitespace-only lines are ignored', (t) => {
+test('§2.3: comments and whitespace-only lines are ignored', t => {
 	for (const line of ['', '#', '# comment', '#\tx', ' ', '\t\t', ' \r', '\r', '\0', ' \t\r\0 ']) {
 		t.true(isIgnoredLine(line), JSON.stringify(line));
 	}
 });
 
-test('§2.3: leading whitespace before anything else is not ignored', (t) => {
+test('§2.3: leading whitespace before anything else is not ignored', t => {
 	for (const line of [' echo\tx', '\techo', 'echo', ' #', '\x0b', '\n', 'x#']) {
 		t.false(isIgnoredLine(line), JSON.stringify(line));
 	}
 });
 
-test('§2.4: the name rule', (t) => {
+test('§2.4: the name rule', t => {
 	t.is(MAX_NAME_BYTES, 31);
 	t.is(checkName(undefined), 'absent');
 	t.is(checkName(''), 'absent');
@@ -56,7 +56,7 @@ test('§2.4: the name rule', (t) => {
 	t.is(checkName('__proto__'), 'ok');
 });
 
-test('§2.4: integers', (t) => {
+test('§2.4: integers', t => {
 	t.is(parseInteger('0'), 0n);
 	t.is(parseInteger('-0'), 0n);
 	t.is(parseInteger('007'), 7n);
@@ -68,13 +68,13 @@ test('§2.4: integers', (t) => {
 	}
 });
 
-test('§2.4: out-of-range integers are rejected instead of wrapping (1.1 accident fixed)', (t) => {
+test('§2.4: out-of-range integers are rejected instead of wrapping (1.1 accident fixed)', t => {
 	t.is(parseInteger('9223372036854775808'), null);
 	t.is(parseInteger('-9223372036854775809'), null);
 	t.is(parseInteger('1'.repeat(1000)), null);
 });
 
-test('control bytes are all bytes below 32 except TAB', (t) => {
+test('control bytes are all bytes below 32 except TAB', t => {
 	t.false(hasControlBytes('a\tb é\x7f'));
 	t.true(hasControlBytes('a\rb'));
 	t.true(hasControlBytes('\0'));

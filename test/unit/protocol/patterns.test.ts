@@ -13,7 +13,7 @@ function p(src: string): Pattern {
 	return c;
 }
 
-test('topic-only patterns match every subject, including none', (t) => {
+test('topic-only patterns match every subject, including none', t => {
 	t.true(matches(p('fd.state'), 'fd.state', 'x'));
 	t.true(matches(p('signal'), 'signal', 'SIGHUP'));
 	t.true(matches(p('overflow'), 'overflow', undefined));
@@ -24,7 +24,7 @@ test('topic-only patterns match every subject, including none', (t) => {
 	t.false(matches(p('service.*'), 'signal', 'SIGHUP'));
 });
 
-test('TOPIC:NAME patterns', (t) => {
+test('TOPIC:NAME patterns', t => {
 	const nginx = p('service.state:nginx*');
 	t.true(matches(nginx, 'service.state', 'nginx'));
 	t.true(matches(nginx, 'service.state', 'nginx-2'));
@@ -37,13 +37,13 @@ test('TOPIC:NAME patterns', (t) => {
 	t.false(matches(p('fd.state:*.log'), 'fd.state', 'app.logx'));
 });
 
-test('invalid patterns do not compile', (t) => {
+test('invalid patterns do not compile', t => {
 	for (const bad of ['', ':', 'service.state:', ':web', 'a:b:c', 'a b', 'a?', 'sig[n]al', 'x'.repeat(129), 'a\tb']) {
 		t.is(compilePattern(bad), null, JSON.stringify(bad));
 	}
 });
 
-test('glob matching with several stars', (t) => {
+test('glob matching with several stars', t => {
 	const g = (s: string): readonly string[] => s.split('*');
 	t.true(globMatch(g('a*b*c'), 'abc'));
 	t.true(globMatch(g('a*b*c'), 'aXbYbZc'));
@@ -57,7 +57,7 @@ test('glob matching with several stars', (t) => {
 	t.false(globMatch(g('x'), 'xx'));
 });
 
-test('adversarial globs stay fast', (t) => {
+test('adversarial globs stay fast', t => {
 	const glob = `${'a*'.repeat(60)}b`;
 	const subject = 'a'.repeat(5000);
 	const start = process.hrtime.bigint();
@@ -65,7 +65,7 @@ test('adversarial globs stay fast', (t) => {
 	t.true(Number(process.hrtime.bigint() - start) < 50e6);
 });
 
-test('matchesAny over a subscription set', (t) => {
+test('matchesAny over a subscription set', t => {
 	const set = [p('fd.state'), p('service.state:web')];
 	t.true(matchesAny(set, 'fd.state', 'x'));
 	t.true(matchesAny(set, 'service.state', 'web'));

@@ -27,7 +27,7 @@ function linesArb(max: number): fc.Arbitrary<Uint8Array> {
 		fc.integer({ min: 0, max: 3 * max }),
 	);
 	const line = fc.record({ len, hash: fc.boolean(), lf: fc.boolean(), fill: fc.integer({ min: 0x20, max: 0xff }) });
-	return fc.array(line, { maxLength: 8 }).map((ls) => {
+	return fc.array(line, { maxLength: 8 }).map(ls => {
 		const parts: number[] = [];
 		for (const l of ls) {
 			for (let i = 0; i < l.len; i++) {
@@ -43,14 +43,16 @@ function linesArb(max: number): fc.Arbitrary<Uint8Array> {
 
 /** Cuts data at random positions. */
 function chunksArb(data: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8Array[]> {
-	return data.chain((d) => fc.uniqueArray(fc.integer({ min: 0, max: d.length }), { maxLength: 12 }).map((cuts) => {
-		const points = [0, ...cuts.sort((a, b) => a - b), d.length];
-		const out: Uint8Array[] = [];
-		for (let i = 1; i < points.length; i++) {
-			out.push(d.subarray(points[i - 1], points[i]));
-		}
-		return out;
-	}));
+	return data.chain(d =>
+		fc.uniqueArray(fc.integer({ min: 0, max: d.length }), { maxLength: 12 }).map(cuts => {
+			const points = [0, ...cuts.sort((a, b) => a - b), d.length];
+			const out: Uint8Array[] = [];
+			for (let i = 1; i < points.length; i++) {
+				out.push(d.subarray(points[i - 1], points[i]));
+			}
+			return out;
+		}),
+	);
 }
 
 /** Reference model of spec §2.2 over the whole input at once. */
@@ -69,7 +71,11 @@ function model(data: Uint8Array, max: number): { items: SplitItem[]; rest: strin
 	return { items, rest: last.length > 0 && last.length <= max ? last : null };
 }
 
-function runSplitter(chunks: readonly Uint8Array[], max: number, t: { true(v: boolean): void }): { items: SplitItem[]; rest: string | null } {
+function runSplitter(
+	chunks: readonly Uint8Array[],
+	max: number,
+	t: { true(v: boolean): void },
+): { items: SplitItem[]; rest: string | null } {
 	const s = new LineSplitter(max);
 	const items: SplitItem[] = [];
 	for (const c of chunks) {
@@ -79,82 +85,152 @@ function runSplitter(chunks: readonly Uint8Array[], max: number, t: { true(v: bo
 	return { items, rest: s.finish() };
 }
 
-test('LineSplitter agrees with the §2.2 model for any chunking (default limit)', (t) => {
-	fc.assert(fc.property(chunksArb(linesArb(MAX_LINE_BYTES)), (chunks) => {
-		const got = runSplitter(chunks, MAX_LINE_BYTES, t);
-		t.deepEqual(got, model(Buffer.concat(chunks), MAX_LINE_BYTES));
-	}), { seed: SEED, numRuns: RUNS });
+test('LineSplitter agrees with the §2.2 model for any chunking (default limit)', t => {
+	fc.assert(
+		fc.property(chunksArb(linesArb(MAX_LINE_BYTES)), chunks => {
+			const got = runSplitter(chunks, MAX_LINE_BYTES, t);
+			t.deepEqual(got, model(Buffer.concat(chunks), MAX_LINE_BYTES));
+		}),
+		{ seed: SEED, numRuns: RUNS },
+	);
 });
 
-test('LineSplitter agrees with the model on random bytes with a small limit', (t) => {
-	fc.assert(fc.property(fc.integer({ min: 1, max: 10 }), chunksArb(fc.array(byte, { maxLength: 200 }).map((a) => Uint8Array.from(a))), (max, chunks) => {
-		const got = runSplitter(chunks, max, t);
-		t.deepEqual(got, model(Buffer.concat(chunks), max));
-	}), { seed: SEED, numRuns: RUNS * 3 });
+test('LineSplitter agrees with the model on random bytes with a small limit', t => {
+	fc.assert(
+		fc.property(
+			fc.integer({ min: 1, max: 10 }),
+			chunksArb(fc.array(byte, { maxLength: 200 }).map(a => Uint8Array.from(a))),
+			(max, chunks) => {
+				const got = runSplitter(chunks, max, t);
+				t.deepEqual(got, model(Buffer.concat(chunks), max));
+			},
+		),
+		{ seed: SEED, numRuns: RUNS * 3 },
+	);
 });
 
-test('lines of at most 1023 bytes always come back intact', (t) => {
-	const lineArb = fc.array(fc.integer({ min: 0, max: 255 }).filter((b) => b !== 0x0a), { maxLength: MAX_LINE_BYTES })
-		.map((a) => Buffer.from(a).toString('latin1'));
-	fc.assert(fc.property(fc.array(lineArb, { maxLength: 4 }), fc.integer({ min: 1, max: 700 }), (ls, step) => {
-		const data = Buffer.from(ls.map((l) => `${l}\n`).join(''), 'latin1');
-		const s = new LineSplitter();
-		const got: string[] = [];
-		for (let i = 0; i < data.length; i += step) {
-			for (const item of s.push(data.subarray(i, i + step))) {
-				t.is(item.kind, 'line');
-				if (item.kind === 'line') {
-					got.push(item.line);
+test('lines of at most 1023 bytes always come back intact', t => {
+	const lineArb = fc
+		.array(
+			fc.integer({ min: 0, max: 255 }).filter(b => b !== 0x0a),
+			{ maxLength: MAX_LINE_BYTES },
+		)
+		.map(a => Buffer.from(a).toString('latin1'));
+	fc.assert(
+		fc.property(fc.array(lineArb, { maxLength: 4 }), fc.integer({ min: 1, max: 700 }), (ls, step) => {
+			const data = Buffer.from(ls.map(l => `${l}\n`).join(''), 'latin1');
+			const s = new LineSplitter();
+			const got: string[] = [];
+			for (let i = 0; i < data.length; i += step) {
+				for (const item of s.push(data.subarray(i, i + step))) {
+					t.is(item.kind, 'line');
+					if (item.kind === 'line') {
+						got.push(item.line);
+					}
 				}
 			}
-		}
-		t.deepEqual(got, ls);
-	}), { seed: SEED, numRuns: 100 });
+			t.deepEqual(got, ls);
+		}),
+		{ seed: SEED, numRuns: 100 },
+	);
 });
 
 /** Strings built from protocol-ish tokens reach deep into the parsers. */
-const tokenLine = fc.array(fc.oneof(
-	fc.constantFrom('service.state', 'service.args', 'service.fds', 'service.tags', 'service.auto_up', 'fd.state',
-		'signal', 'overflow', 'deleted', 'start', 'up', 'down', 'exit', 'file', 'pipe', 'socket', 'special',
-		'SIGHUP', '-', '0', '-0', '01', '17', '-3', '99999999999999999999', '\t', '\t', '\t', ':', ':t1', '#', '*', ''),
-	fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)),
-), { maxLength: 14 }).map((a) => a.join(''));
+const tokenLine = fc
+	.array(
+		fc.oneof(
+			fc.constantFrom(
+				'service.state',
+				'service.args',
+				'service.fds',
+				'service.tags',
+				'service.auto_up',
+				'fd.state',
+				'signal',
+				'overflow',
+				'deleted',
+				'start',
+				'up',
+				'down',
+				'exit',
+				'file',
+				'pipe',
+				'socket',
+				'special',
+				'SIGHUP',
+				'-',
+				'0',
+				'-0',
+				'01',
+				'17',
+				'-3',
+				'99999999999999999999',
+				'\t',
+				'\t',
+				'\t',
+				':',
+				':t1',
+				'#',
+				'*',
+				'',
+			),
+			fc.integer({ min: 0, max: 255 }).map(c => String.fromCharCode(c)),
+		),
+		{ maxLength: 14 },
+	)
+	.map(a => a.join(''));
 
-const latin1String = fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 300 }).map((a) => String.fromCharCode(...a));
+const latin1String = fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 300 }).map(a => String.fromCharCode(...a));
 
-test('no line makes the parsers throw; parsed events format back to the same bytes', (t) => {
-	fc.assert(fc.property(fc.oneof(tokenLine, latin1String), (line) => {
-		splitFields(line);
-		parseRequestTag(line);
-		const p = compilePattern(line);
-		if (p !== null) {
-			matches(p, line, line);
-		}
-		const e = parseEvent(line);
-		if (e !== null) {
-			t.is(formatEvent(e), line);
-		}
-	}), { seed: SEED, numRuns: RUNS * 10 });
+test('no line makes the parsers throw; parsed events format back to the same bytes', t => {
+	fc.assert(
+		fc.property(fc.oneof(tokenLine, latin1String), line => {
+			splitFields(line);
+			parseRequestTag(line);
+			const p = compilePattern(line);
+			if (p !== null) {
+				matches(p, line, line);
+			}
+			const e = parseEvent(line);
+			if (e !== null) {
+				t.is(formatEvent(e), line);
+			}
+		}),
+		{ seed: SEED, numRuns: RUNS * 10 },
+	);
 });
 
-const field = fc.array(fc.integer({ min: 0x20, max: 0xff }), { maxLength: 6 }).map((a) => String.fromCharCode(...a));
+const field = fc.array(fc.integer({ min: 0x20, max: 0xff }), { maxLength: 6 }).map(a => String.fromCharCode(...a));
 const int = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
 const nullable = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | null> => fc.option(a, { nil: null });
 
 const eventArb: fc.Arbitrary<DaemonEvent> = fc.oneof(
 	fc.record({
-		type: fc.constant('service.state' as const), name: field,
+		type: fc.constant('service.state' as const),
+		name: field,
 		state: fc.constantFrom('start' as const, 'up' as const, 'down' as const, 'deleted' as const),
-		ts: nullable(int), pid: nullable(int), reason: nullable(fc.constantFrom('exit' as const, 'signal' as const)),
-		value: nullable(field.filter((s) => s !== '-')), uptime: nullable(int), downtime: nullable(int),
+		ts: nullable(int),
+		pid: nullable(int),
+		reason: nullable(fc.constantFrom('exit' as const, 'signal' as const)),
+		value: nullable(field.filter(s => s !== '-')),
+		uptime: nullable(int),
+		downtime: nullable(int),
 	}),
 	fc.record({ type: fc.constant('service.args' as const), name: field, args: fc.array(field, { maxLength: 4 }) }),
 	fc.record({ type: fc.constant('service.fds' as const), name: field, fds: fc.array(field, { maxLength: 4 }) }),
 	fc.record({ type: fc.constant('service.tags' as const), name: field, tags: fc.array(field, { maxLength: 4 }) }),
-	fc.record({ type: fc.constant('service.auto_up' as const), name: field, interval: int, triggers: fc.array(field, { maxLength: 3 }) }),
 	fc.record({
-		type: fc.constant('fd.state' as const), name: field,
-		fdType: fc.constantFrom('file' as const, 'pipe' as const, 'socket' as const, 'special' as const), flags: field, description: field,
+		type: fc.constant('service.auto_up' as const),
+		name: field,
+		interval: int,
+		triggers: fc.array(field, { maxLength: 3 }),
+	}),
+	fc.record({
+		type: fc.constant('fd.state' as const),
+		name: field,
+		fdType: fc.constantFrom('file' as const, 'pipe' as const, 'socket' as const, 'special' as const),
+		flags: field,
+		description: field,
 	}),
 	fc.record({ type: fc.constant('fd.deleted' as const), name: field }),
 	fc.record({ type: fc.constant('signal' as const), signal: field, ts: int, count: int }),
@@ -177,10 +253,13 @@ function normalise(e: DaemonEvent): DaemonEvent {
 	}
 }
 
-test('parse(format(event)) gives the event back, up to what the wire carries', (t) => {
-	fc.assert(fc.property(eventArb, (e) => {
-		const line = formatEvent(e);
-		t.false(line.includes('\n'));
-		t.deepEqual(parseEvent(line), normalise(e));
-	}), { seed: SEED, numRuns: RUNS * 3 });
+test('parse(format(event)) gives the event back, up to what the wire carries', t => {
+	fc.assert(
+		fc.property(eventArb, e => {
+			const line = formatEvent(e);
+			t.false(line.includes('\n'));
+			t.deepEqual(parseEvent(line), normalise(e));
+		}),
+		{ seed: SEED, numRuns: RUNS * 3 },
+	);
 });

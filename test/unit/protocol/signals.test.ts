@@ -10,7 +10,7 @@ import {
 	signalNumber,
 } from '../../../src/protocol/signals.js';
 
-test('Appendix A: names with or without SIG, case-sensitive', (t) => {
+test('Appendix A: names with or without SIG, case-sensitive', t => {
 	t.is(signalNumber('HUP'), 1);
 	t.is(signalNumber('SIGHUP'), 1);
 	t.is(signalNumber('USR1'), 10);
@@ -26,7 +26,7 @@ test('Appendix A: names with or without SIG, case-sensitive', (t) => {
 	t.is(signalNumber('constructor'), undefined);
 });
 
-test('Appendix A: output names use the alphabetically first synonym', (t) => {
+test('Appendix A: output names use the alphabetically first synonym', t => {
 	t.is(signalName(6), 'SIGABRT');
 	t.is(signalName(17), 'SIGCHLD');
 	t.is(signalName(29), 'SIGIO');
@@ -37,13 +37,13 @@ test('Appendix A: output names use the alphabetically first synonym', (t) => {
 	t.is(signalName(-1), 'SIG-?');
 });
 
-test('every name maps back to a name of the same number', (t) => {
+test('every name maps back to a name of the same number', t => {
 	for (let n = 1; n <= 31; n++) {
 		t.is(signalNumber(signalName(n)), n);
 	}
 });
 
-test('§2.4: signal argument', (t) => {
+test('§2.4: signal argument', t => {
 	t.deepEqual(parseSignalArgument(undefined), { ok: false, message: 'Expected signal argument' });
 	t.deepEqual(parseSignalArgument(''), { ok: false, message: 'Expected signal argument' });
 	t.deepEqual(parseSignalArgument('CONT'), { ok: true, signal: 18 });
@@ -56,13 +56,13 @@ test('§2.4: signal argument', (t) => {
 	}
 });
 
-test('§2.4: an unknown signal name is rejected (1.1 accident fixed: it meant signal 0)', (t) => {
+test('§2.4: an unknown signal name is rejected (1.1 accident fixed: it meant signal 0)', t => {
 	for (const bad of ['FOO', 'usr1', '-1', ' 1', 'SIG', 'SIG-?']) {
 		t.deepEqual(parseSignalArgument(bad), { ok: false, message: 'Invalid signal argument' }, bad);
 	}
 });
 
-test('§2.4: trigger names', (t) => {
+test('§2.4: trigger names', t => {
 	t.is(parseTriggerName('always'), 'always');
 	t.is(parseTriggerName('HUP'), 1);
 	t.is(parseTriggerName('SIGUSR1'), 10);
@@ -73,7 +73,7 @@ test('§2.4: trigger names', (t) => {
 	t.is(parseTriggerName(undefined), undefined);
 });
 
-test('§11.1: the counted signals', (t) => {
+test('§11.1: the counted signals', t => {
 	t.deepEqual([...COUNTED_SIGNALS].sort(), ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2']);
 	for (const name of COUNTED_SIGNALS) {
 		t.not(signalNumber(name), undefined);

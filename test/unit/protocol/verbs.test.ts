@@ -3,7 +3,7 @@
 import test from 'ava';
 import { isVerb, VERB_NAMES, VERBS, verbSpec } from '../../../src/protocol/verbs.js';
 
-test('lookups: a verb has its row; anything else, `__proto__` included, has none', (t) => {
+test('lookups: a verb has its row; anything else, `__proto__` included, has none', t => {
 	t.true(isVerb('service.start'));
 	t.is(verbSpec('service.start')?.class, 'control');
 	t.is(verbSpec('conn.event_timeout')?.class, 'read');
@@ -13,12 +13,18 @@ test('lookups: a verb has its row; anything else, `__proto__` included, has none
 	}
 });
 
-test('rows: lower-case verbs, one summary line each; only exit and terminate close, only fd.take passes a descriptor', (t) => {
+test('rows: lower-case verbs, one summary line each; only exit and terminate close, only fd.take passes a descriptor', t => {
 	t.deepEqual(VERB_NAMES, [...VERBS.keys()]);
 	for (const [verb, spec] of VERBS) {
 		t.regex(verb, /^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*$/, verb);
 		t.true(spec.summary.length > 0 && !/[\t\n]/.test(spec.summary + spec.usage), verb);
 	}
-	t.deepEqual(VERB_NAMES.filter((verb) => verbSpec(verb)?.closes), ['exit', 'terminate']);
-	t.deepEqual(VERB_NAMES.filter((verb) => verbSpec(verb)?.passesFd), ['fd.take']);
+	t.deepEqual(
+		VERB_NAMES.filter(verb => verbSpec(verb)?.closes),
+		['exit', 'terminate'],
+	);
+	t.deepEqual(
+		VERB_NAMES.filter(verb => verbSpec(verb)?.passesFd),
+		['fd.take'],
+	);
 });

@@ -4,19 +4,39 @@
 
 import test from 'ava';
 import {
-	checkRuleSpec, makeRule, parseGroup, parsePasswd, ruleFromSpec, type Accounts,
+	checkRuleSpec,
+	makeRule,
+	parseGroup,
+	parsePasswd,
+	ruleFromSpec,
+	type Accounts,
 } from '../../../src/server/auth-accounts.js';
 import {
-	commandClass, decide, parseSelectorSpec, roleAllows, roleOf, ROLES,
-	type CommandClass, type Peer, type Policy, type Rule,
+	commandClass,
+	decide,
+	parseSelectorSpec,
+	roleAllows,
+	roleOf,
+	ROLES,
+	type CommandClass,
+	type Peer,
+	type Policy,
+	type Rule,
 } from '../../../src/server/auth-policy.js';
 
 const OWNER = 1000;
 const peer = (uid: number, gid = uid, pid = 4242): Peer => ({ pid, uid, gid });
 const policy = (...rules: Rule[]): Policy => ({ ownerUid: OWNER, rules });
-const uidRule = (role: Rule['role'], uid: number): Rule => ({ role, selector: { kind: 'uid', uid }, source: `${role}:uid=${uid}` });
-const gidRule = (role: Rule['role'], gid: number, members: number[] = []): Rule =>
-	({ role, selector: { kind: 'gid', gid, members: new Set(members) }, source: `${role}:gid=${gid}` });
+const uidRule = (role: Rule['role'], uid: number): Rule => ({
+	role,
+	selector: { kind: 'uid', uid },
+	source: `${role}:uid=${uid}`,
+});
+const gidRule = (role: Rule['role'], gid: number, members: number[] = []): Rule => ({
+	role,
+	selector: { kind: 'gid', gid, members: new Set(members) },
+	source: `${role}:gid=${gid}`,
+});
 
 const CLASSES: CommandClass[] = ['read', 'control', 'admin'];
 
@@ -58,12 +78,22 @@ test('the highest matching role wins, whatever the rule order; rules never take 
 });
 
 test('the command table: reads, controls, and admin for the rest and for unknown verbs', t => {
-	for (const verb of ['echo', 'statedump', 'conn.whoami', 'events.subscribe', 'events.unsubscribe', 'events.seq', 'events.resume', 'exit']) {
+	for (const verb of [
+		'echo',
+		'statedump',
+		'conn.whoami',
+		'events.subscribe',
+		'events.unsubscribe',
+		'events.seq',
+		'events.resume',
+		'exit',
+	]) {
 		t.is(commandClass(verb), 'read', verb);
 	}
 	t.is(commandClass('service.start'), 'control');
 	t.is(commandClass('service.signal'), 'control');
-	for (const verb of ['fd.open', 'service.args', 'terminate', 'conn.allow', 'socket.create', 'log.filter']) t.is(commandClass(verb), 'admin', verb);
+	for (const verb of ['fd.open', 'service.args', 'terminate', 'conn.allow', 'socket.create', 'log.filter'])
+		t.is(commandClass(verb), 'admin', verb);
 	t.is(commandClass('some.future.verb'), 'admin', 'fail closed');
 	t.is(commandClass('__proto__'), 'admin');
 });
@@ -73,7 +103,21 @@ test('selector syntax', t => {
 	t.deepEqual(parseSelectorSpec('gid=4294967294'), { kind: 'gid', id: 4294967294 });
 	t.deepEqual(parseSelectorSpec('user=www-data'), { kind: 'user', name: 'www-data' });
 	t.deepEqual(parseSelectorSpec('group=adm'), { kind: 'group', name: 'adm' });
-	for (const bad of [undefined, '', 'uid', 'uid=', 'uid=-1', 'uid=4294967295', 'uid=1x', 'pid=3', 'user=', 'user=a:b', 'user=a b', 'group=-x', 'uid= 1']) {
+	for (const bad of [
+		undefined,
+		'',
+		'uid',
+		'uid=',
+		'uid=-1',
+		'uid=4294967295',
+		'uid=1x',
+		'pid=3',
+		'user=',
+		'user=a:b',
+		'user=a b',
+		'group=-x',
+		'uid= 1',
+	]) {
 		t.is(parseSelectorSpec(bad), null, String(bad));
 	}
 });

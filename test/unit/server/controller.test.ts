@@ -12,7 +12,12 @@ import { Supervisor } from '../../../src/supervisor/supervisor.js';
 import type { CommandHandler, CommandHost } from '../../../src/server/command-context.js';
 import { Controller, type ControllerHost, type ControllerKind } from '../../../src/server/controller.js';
 import { MAX_QUEUED_FDS, type OutputLimits } from '../../../src/server/limits.js';
-import { INITIAL_STATE, step, type ControllerInput, type ControllerState } from '../../../src/server/controller-state.js';
+import {
+	INITIAL_STATE,
+	step,
+	type ControllerInput,
+	type ControllerState,
+} from '../../../src/server/controller-state.js';
 import { EventRing } from '../../../src/server/event-ring.js';
 import { runRequest } from '../../../src/server/request.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -73,7 +78,13 @@ function harness(options: HarnessOptions = {}) {
 	if (output !== input) output.connect(controller);
 	controller.attach({ input, output, release: () => releaseCalls++ });
 	return {
-		clock, controller, input, output, executed, log, closedFds,
+		clock,
+		controller,
+		input,
+		output,
+		executed,
+		log,
+		closedFds,
 		get tooLong() {
 			return tooLong;
 		},
@@ -115,7 +126,11 @@ test('state table: overflow lasts until a drain; a broken output stays broken', 
 	t.is(run('event-over-limit', 'write-failed').output, 'broken');
 	t.is(run('write-failed', 'drained').output, 'broken');
 	t.deepEqual(run('read-failed'), { phase: 'input-ended', output: 'broken' });
-	t.is(run('input-end', 'commands-done-output-queued', 'write-failed').output, 'flowing', 'a flushing connection ignores output errors');
+	t.is(
+		run('input-end', 'commands-done-output-queued', 'write-failed').output,
+		'flowing',
+		'a flushing connection ignores output errors',
+	);
 	t.is(step(INITIAL_STATE, 'commands-done'), INITIAL_STATE, 'no change: the same object');
 });
 
@@ -210,12 +225,36 @@ test('a tagged request: its streamed lines tagged, then one terminal line, all u
 	]);
 	const clock = new FakeClock();
 	const log = new Logger();
-	const supervisor = new Supervisor({ clock, host: { spawn: () => ({ ok: true, pid: 2 }), kill() {} }, closeFd() {}, log, emit() {} });
+	const supervisor = new Supervisor({
+		clock,
+		host: { spawn: () => ({ ok: true, pid: 2 }), kill() {} },
+		closeFd() {},
+		log,
+		emit() {},
+	});
 	const commandHost: CommandHost = {
-		log, supervisor, events: new EventRing(), streamId: 'run', roleOf: () => 'admin', addRule() {}, publishAudit() {},
-		process: { guard: 0n, execOnExit: null, requestExit() {}, chdir: () => null, followLog: () => true, openControlSocket: () => true, closeControlSocket() {} },
+		log,
+		supervisor,
+		events: new EventRing(),
+		streamId: 'run',
+		roleOf: () => 'admin',
+		addRule() {},
+		publishAudit() {},
+		process: {
+			guard: 0n,
+			execOnExit: null,
+			requestExit() {},
+			chdir: () => null,
+			followLog: () => true,
+			openControlSocket: () => true,
+			closeControlSocket() {},
+		},
 	};
-	const h = harness({ room: 16, limits: { highWaterBytes: 64, eventLimitBytes: 1000 }, execute: (c, line) => runRequest(commands, commandHost, c, line) });
+	const h = harness({
+		room: 16,
+		limits: { highWaterBytes: 64, eventLimitBytes: 1000 },
+		execute: (c, line) => runRequest(commands, commandHost, c, line),
+	});
 	h.input.type(':t1\tdump\n:t2\tnope\tx\n');
 	t.deepEqual(h.executed, [':t1\tdump']);
 	t.deepEqual(h.output.readLines(), [
@@ -360,7 +399,10 @@ test('received descriptors: queued up to the limit in order, the rest closed; le
 	const fds = Array.from({ length: MAX_QUEUED_FDS + 2 }, (_, i) => 100 + i);
 	h.input.type('', fds);
 	t.deepEqual(h.closedFds, [108, 109]);
-	t.deepEqual(h.log, ['error: No room for ancillary file descriptor 108', 'error: No room for ancillary file descriptor 109']);
+	t.deepEqual(h.log, [
+		'error: No room for ancillary file descriptor 108',
+		'error: No room for ancillary file descriptor 109',
+	]);
 	t.is(h.controller.takeFd(), 100);
 	t.is(h.controller.takeFd(), 101);
 	h.input.end();
@@ -414,7 +456,10 @@ test('a drain ends the blocked episode: the next one is warned about again', t =
 	h.input.type('say\tsecond\n');
 	clock.advance(15_000);
 	controller.checkBlocked(clock.now());
-	t.deepEqual(h.log, ['warning: controller 3 blocked pipe for 15 seconds', 'warning: controller 3 blocked pipe for 15 seconds']);
+	t.deepEqual(h.log, [
+		'warning: controller 3 blocked pipe for 15 seconds',
+		'warning: controller 3 blocked pipe for 15 seconds',
+	]);
 });
 
 test('conn.event_timeout settings apply, and a flushing controller is closed by the close timeout', t => {

@@ -17,22 +17,38 @@ import { FakeCommandHost } from '../helpers/fake-command-host.js';
 const standIns = (calls: string[]): ReadonlyArray<readonly [string, CommandHandler]> => [
 	['echo', ctx => ctx.reply(ctx.args.join(' '))], // read
 	['service.start', ctx => void calls.push(`start ${ctx.args[0] ?? ''}`)], // control
-	['service.args', ctx => { // admin
-		if (ctx.args[0] === 'bad') return ctx.fail('Invalid service name');
-		calls.push(`args ${ctx.args.join(' ')}`);
-		ctx.reply('warning: noted');
-	}],
+	[
+		'service.args',
+		ctx => {
+			// admin
+			if (ctx.args[0] === 'bad') return ctx.fail('Invalid service name');
+			calls.push(`args ${ctx.args.join(' ')}`);
+			ctx.reply('warning: noted');
+		},
+	],
 	['statedump', () => ['fd.state\tnull\tspecial\tread,write\t/dev/null', 'signal\tSIGHUP\t1\t1']], // read, streamed
-	['service.delete', () => { // admin
-		throw new Error('kaboom');
-	}],
-	['fd.delete', () => { // admin
-		throw new PoolFullError('Unable to allocate new file descriptor object');
-	}],
-	['events.resume', function* () { // read, streamed, fails half-way
-		yield 'one';
-		throw new Error('mid-stream');
-	}],
+	[
+		'service.delete',
+		() => {
+			// admin
+			throw new Error('kaboom');
+		},
+	],
+	[
+		'fd.delete',
+		() => {
+			// admin
+			throw new PoolFullError('Unable to allocate new file descriptor object');
+		},
+	],
+	[
+		'events.resume',
+		function* () {
+			// read, streamed, fails half-way
+			yield 'one';
+			throw new Error('mid-stream');
+		},
+	],
 ];
 
 function setup() {
@@ -60,10 +76,10 @@ test('a failure: the 1.1 error line untagged, the terminal error tagged; both lo
 	t.deepEqual(conn.send('service.args\tbad'), ['error\tInvalid service name, for command "service.args\tbad"']);
 	t.deepEqual(conn.send(':x\tservice.args\tbad'), [':x\terror\tInvalid service name']);
 	t.deepEqual(host.logLines, [
-		'error: controller[0] command failed: \'service.args\tbad\'',
-		'error:   with error: \'Invalid service name\'',
-		'error: controller[0] command failed: \'service.args\tbad\'',
-		'error:   with error: \'Invalid service name\'',
+		"error: controller[0] command failed: 'service.args\tbad'",
+		"error:   with error: 'Invalid service name'",
+		"error: controller[0] command failed: 'service.args\tbad'",
+		"error:   with error: 'Invalid service name'",
 	]);
 });
 
@@ -93,8 +109,12 @@ test('an unknown command, including names of Object.prototype', t => {
 
 test('an invalid request tag is answered untagged, and nothing runs', t => {
 	const { conn, calls } = setup();
-	t.deepEqual(conn.send(':bad tag\tservice.start\tweb'), ['error\tinvalid request tag, for command ":bad tag\tservice.start\tweb"']);
-	t.deepEqual(conn.send(`:${'t'.repeat(33)}\techo`), [`error\tinvalid request tag, for command ":${'t'.repeat(29)}..."`]);
+	t.deepEqual(conn.send(':bad tag\tservice.start\tweb'), [
+		'error\tinvalid request tag, for command ":bad tag\tservice.start\tweb"',
+	]);
+	t.deepEqual(conn.send(`:${'t'.repeat(33)}\techo`), [
+		`error\tinvalid request tag, for command ":${'t'.repeat(29)}..."`,
+	]);
 	t.deepEqual(calls, []);
 });
 
@@ -152,24 +172,38 @@ test('audit: every control and admin command, with its result; never a read', t 
 
 test('a handler that throws: the internal-error reply, its stack in the log, and the connection goes on', t => {
 	const { host, conn } = setup();
-	t.deepEqual(conn.send('service.delete\tweb'), ['error\tinternal error (see the daemon log), for command "service.delete\tweb"']);
-	t.true(host.logLines.some(line => line.startsWith('error: command "service.delete" threw: Error: kaboom\\n    at ')), 'logged with its stack');
+	t.deepEqual(conn.send('service.delete\tweb'), [
+		'error\tinternal error (see the daemon log), for command "service.delete\tweb"',
+	]);
+	t.true(
+		host.logLines.some(line => line.startsWith('error: command "service.delete" threw: Error: kaboom\\n    at ')),
+		'logged with its stack',
+	);
 	t.deepEqual(conn.send(':t\tservice.delete\tweb'), [':t\terror\tinternal error (see the daemon log)']);
 	t.deepEqual(conn.send('echo\tstill here'), ['still here']);
 	t.is(conn.controller.state.phase, 'open');
 });
 
-test('a full pool thrown by a handler is that command\'s 1.1 error, not an internal error', t => {
+test("a full pool thrown by a handler is that command's 1.1 error, not an internal error", t => {
 	const { host, conn } = setup();
-	t.deepEqual(conn.send('fd.delete\tx'), ['error\tUnable to allocate new file descriptor object, for command "fd.delete\tx"']);
+	t.deepEqual(conn.send('fd.delete\tx'), [
+		'error\tUnable to allocate new file descriptor object, for command "fd.delete\tx"',
+	]);
 	t.false(host.logLines.some(line => line.includes('threw')));
 });
 
 test('streamed output: each line shaped for the issuer; a throw half-way ends it with the error', t => {
 	const { conn } = setup();
 	t.deepEqual(conn.send('statedump'), ['fd.state\tnull\tspecial\tread,write\t/dev/null', 'signal\tSIGHUP\t1\t1']);
-	t.deepEqual(conn.send(':d\tstatedump'), [':d\tfd.state\tnull\tspecial\tread,write\t/dev/null', ':d\tsignal\tSIGHUP\t1\t1', ':d\tok']);
-	t.deepEqual(conn.send('events.resume\t0'), ['one', 'error\tinternal error (see the daemon log), for command "events.resume\t0"']);
+	t.deepEqual(conn.send(':d\tstatedump'), [
+		':d\tfd.state\tnull\tspecial\tread,write\t/dev/null',
+		':d\tsignal\tSIGHUP\t1\t1',
+		':d\tok',
+	]);
+	t.deepEqual(conn.send('events.resume\t0'), [
+		'one',
+		'error\tinternal error (see the daemon log), for command "events.resume\t0"',
+	]);
 	t.deepEqual(conn.send(':r\tevents.resume\t0'), [':r\tone', ':r\terror\tinternal error (see the daemon log)']);
 });
 

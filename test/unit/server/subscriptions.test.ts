@@ -14,7 +14,8 @@ function compiled(...sources: string[]): Pattern[] {
 test('a new connection gets every topic except audit (the 1.1 stream)', t => {
 	const s = new Subscriptions();
 	t.deepEqual(s.sources, ['*']);
-	for (const topic of ['service.state', 'service.args', 'fd.state', 'signal', 'some.new.topic']) t.true(s.matches(topic, 'x'), topic);
+	for (const topic of ['service.state', 'service.args', 'fd.state', 'signal', 'some.new.topic'])
+		t.true(s.matches(topic, 'x'), topic);
 	t.true(s.matches('service.state', undefined));
 	t.false(s.matches('audit', 'service.start'));
 });
@@ -64,5 +65,8 @@ test('duplicates are kept once; clear drops everything; the limit is all or noth
 test('compile reports the first invalid pattern', t => {
 	t.is(Subscriptions.compile(['signal', 'bad pattern', '']), 'invalid pattern "bad pattern"');
 	t.is(Subscriptions.compile(['']), 'invalid pattern ""');
-	t.deepEqual((Subscriptions.compile(['a:b']) as Pattern[]).map(p => p.source), ['a:b']);
+	t.deepEqual(
+		(Subscriptions.compile(['a:b']) as Pattern[]).map(p => p.source),
+		['a:b'],
+	);
 });

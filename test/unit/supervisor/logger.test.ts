@@ -48,7 +48,7 @@ function withSink(options: ConstructorParameters<typeof Logger>[0] = {}): { log:
 	return { log, sink };
 }
 
-test('§12.1: one line per message, "<level>: <text>" + LF, latin1 bytes unchanged', (t) => {
+test('§12.1: one line per message, "<level>: <text>" + LF, latin1 bytes unchanged', t => {
 	const { log, sink } = withSink();
 	log.info('daemonproxy exiting');
 	log.warning('a\tb \xe9\xff');
@@ -57,13 +57,13 @@ test('§12.1: one line per message, "<level>: <text>" + LF, latin1 bytes unchang
 	t.is(log.pendingBytes, 0);
 });
 
-test('§12.1: an LF inside a message cannot start a forged line', (t) => {
+test('§12.1: an LF inside a message cannot start a forged line', t => {
 	const { log, sink } = withSink();
 	log.error('Unexpected argument "x\nfatal: boom"');
 	t.is(sink.lines.length, 1);
 });
 
-test('§12.2: default filter debug writes info and above only', (t) => {
+test('§12.2: default filter debug writes info and above only', t => {
 	const { log, sink } = withSink();
 	t.is(log.filter, 'debug');
 	log.trace('t');
@@ -72,21 +72,28 @@ test('§12.2: default filter debug writes info and above only', (t) => {
 	log.warning('w');
 	log.error('e');
 	log.fatal('f');
-	t.deepEqual(sink.lines.map((l) => l.split(':')[0]), ['info', 'warning', 'error', 'fatal']);
+	t.deepEqual(
+		sink.lines.map(l => l.split(':')[0]),
+		['info', 'warning', 'error', 'fatal'],
+	);
 });
 
-test('§12.2: each filter writes exactly the levels above it; fatal is never hidden', (t) => {
+test('§12.2: each filter writes exactly the levels above it; fatal is never hidden', t => {
 	const levels = ['trace', 'debug', 'info', 'warning', 'error', 'fatal'] as const;
 	for (const filter of LOG_LEVELS) {
 		const { log, sink } = withSink({ filter });
 		for (const level of levels) log.log(level, 'x');
-		const expected = levels.filter((l) => LOG_LEVELS.indexOf(l) > LOG_LEVELS.indexOf(filter) || l === 'fatal');
-		t.deepEqual(sink.lines.map((l) => l.split(':')[0]), [...expected], filter);
+		const expected = levels.filter(l => LOG_LEVELS.indexOf(l) > LOG_LEVELS.indexOf(filter) || l === 'fatal');
+		t.deepEqual(
+			sink.lines.map(l => l.split(':')[0]),
+			[...expected],
+			filter,
+		);
 		t.is(log.enabled('trace'), filter === 'none');
 	}
 });
 
-test('§7.19: adjust steps by one and saturates at none and fatal', (t) => {
+test('§7.19: adjust steps by one and saturates at none and fatal', t => {
 	const log = new Logger();
 	log.adjust(1);
 	t.is(log.filter, 'info');
@@ -102,15 +109,21 @@ test('§7.19: adjust steps by one and saturates at none and fatal', (t) => {
 	t.is(log.filter, 'none');
 	log.filter = 'warning';
 	t.is(log.filter, 'warning');
-	t.throws(() => { log.filter = 'warn' as never; }, { instanceOf: RangeError });
+	t.throws(
+		() => {
+			log.filter = 'warn' as never;
+		},
+		{ instanceOf: RangeError },
+	);
 });
 
-test('§7.19: parseLogLevel accepts the exact lower-case names only', (t) => {
+test('§7.19: parseLogLevel accepts the exact lower-case names only', t => {
 	for (const level of LOG_LEVELS) t.is(parseLogLevel(level), level);
-	for (const bad of ['warn', 'INFO', 'Info', '', ' info', 'info ', '__proto__', 'toString']) t.is(parseLogLevel(bad), undefined);
+	for (const bad of ['warn', 'INFO', 'Info', '', ' info', 'info ', '__proto__', 'toString'])
+		t.is(parseLogLevel(bad), undefined);
 });
 
-test('§12.3: paused (no sink) messages accumulate and are written in order on resume', (t) => {
+test('§12.3: paused (no sink) messages accumulate and are written in order on resume', t => {
 	const log = new Logger();
 	log.info('one');
 	log.info('two');
@@ -126,7 +139,7 @@ test('§12.3: paused (no sink) messages accumulate and are written in order on r
 	t.deepEqual(sink.lines, ['info: one', 'info: two', 'info: three']);
 });
 
-test('§12.3: overflow drops whole messages, counts them, and reports the count first', (t) => {
+test('§12.3: overflow drops whole messages, counts them, and reports the count first', t => {
 	const log = new Logger({ maxBufferBytes: 64 });
 	for (let i = 0; i < 10; i++) log.info(`message ${i}`); // 16 bytes each: 4 fit
 	t.is(log.pendingBytes, 64);
@@ -134,7 +147,10 @@ test('§12.3: overflow drops whole messages, counts them, and reports the count 
 	const sink = new FakeSink();
 	log.setSink(sink);
 	t.deepEqual(sink.lines, [
-		'info: message 0', 'info: message 1', 'info: message 2', 'info: message 3',
+		'info: message 0',
+		'info: message 1',
+		'info: message 2',
+		'info: message 3',
 		'warning: lost 6 log messages',
 	]);
 	log.info('after');
@@ -143,7 +159,7 @@ test('§12.3: overflow drops whole messages, counts them, and reports the count 
 	t.is(log.pendingBytes, 0);
 });
 
-test('§12.3: the lost line goes before newer messages, and newer ones wait for it', (t) => {
+test('§12.3: the lost line goes before newer messages, and newer ones wait for it', t => {
 	const log = new Logger({ maxBufferBytes: 64 });
 	const sink = new FakeSink();
 	sink.budget = 0; // blocked
@@ -157,13 +173,17 @@ test('§12.3: the lost line goes before newer messages, and newer ones wait for 
 	sink.release();
 	log.info('late');
 	t.deepEqual(sink.lines, [
-		'info: message 0', 'info: message 1', 'info: message 2', 'info: message 3',
-		'warning: lost 3 log messages', 'info: late',
+		'info: message 0',
+		'info: message 1',
+		'info: message 2',
+		'info: message 3',
+		'warning: lost 3 log messages',
+		'info: late',
 	]);
 	t.is(log.droppedCount, 3);
 });
 
-test('§12.3: the lost line is queued once space frees up, without waiting for a new message', (t) => {
+test('§12.3: the lost line is queued once space frees up, without waiting for a new message', t => {
 	const log = new Logger({ maxBufferBytes: 64 });
 	for (let i = 0; i < 5; i++) log.info(`message ${i}`);
 	const sink = new FakeSink();
@@ -171,14 +191,14 @@ test('§12.3: the lost line is queued once space frees up, without waiting for a
 	t.is(sink.lines.at(-1), 'warning: lost 1 log messages');
 });
 
-test('a message larger than the whole buffer is counted as lost', (t) => {
+test('a message larger than the whole buffer is counted as lost', t => {
 	const { log, sink } = withSink({ maxBufferBytes: 64 });
 	log.info('x'.repeat(100));
 	t.is(log.droppedCount, 1);
 	t.deepEqual(sink.lines, ['warning: lost 1 log messages']);
 });
 
-test('partial writes keep the remainder queued; lines arrive whole and in order', (t) => {
+test('partial writes keep the remainder queued; lines arrive whole and in order', t => {
 	const { log, sink } = withSink();
 	sink.budget = 5;
 	log.info('hello');
@@ -197,7 +217,7 @@ test('partial writes keep the remainder queued; lines arrive whole and in order'
 	t.is(sink.waiting.length, 0);
 });
 
-test('would-block waits for onWritable and never spins', (t) => {
+test('would-block waits for onWritable and never spins', t => {
 	const { log, sink } = withSink();
 	sink.budget = 0;
 	for (let i = 0; i < 100; i++) log.info(`m${i}`);
@@ -211,7 +231,7 @@ test('would-block waits for onWritable and never spins', (t) => {
 	t.true(sink.writes < 10, `coalesced into few writes, got ${sink.writes}`);
 });
 
-test('a line partly written to one sink is not continued on another; it counts as lost', (t) => {
+test('a line partly written to one sink is not continued on another; it counts as lost', t => {
 	const log = new Logger();
 	const first = new FakeSink();
 	first.budget = 4;
@@ -228,7 +248,7 @@ test('a line partly written to one sink is not continued on another; it counts a
 	t.is(log.pendingBytes, 0);
 });
 
-test('pausing keeps a partly written line for the same sink', (t) => {
+test('pausing keeps a partly written line for the same sink', t => {
 	const { log, sink } = withSink();
 	sink.budget = 5;
 	log.info('hello');
@@ -240,16 +260,21 @@ test('pausing keeps a partly written line for the same sink', (t) => {
 	t.is(log.droppedCount, 0);
 });
 
-test('a throwing sink is detached instead of throwing into the caller', (t) => {
+test('a throwing sink is detached instead of throwing into the caller', t => {
 	const log = new Logger();
-	log.setSink({ write: () => { throw new Error('EBADF'); }, onWritable: () => {} });
+	log.setSink({
+		write: () => {
+			throw new Error('EBADF');
+		},
+		onWritable: () => {},
+	});
 	t.notThrows(() => log.error('x'));
 	const sink = new FakeSink();
 	log.setSink(sink);
 	t.deepEqual(sink.lines, ['error: x']);
 });
 
-test('a sink that logs from inside write neither recurses nor loops forever', (t) => {
+test('a sink that logs from inside write neither recurses nor loops forever', t => {
 	const log = new Logger();
 	const lines: string[] = [];
 	let writes = 0;
@@ -271,7 +296,7 @@ test('a sink that logs from inside write neither recurses nor loops forever', (t
 	t.true(log.pendingBytes > 0 && log.pendingBytes < 64);
 });
 
-test('constructor rejects buffers too small for the lost line', (t) => {
+test('constructor rejects buffers too small for the lost line', t => {
 	t.throws(() => new Logger({ maxBufferBytes: 10 }), { instanceOf: RangeError });
 	t.notThrows(() => new Logger({ maxBufferBytes: 64 }));
 });

@@ -3,8 +3,13 @@
 
 import test from 'ava';
 import {
-	FORK_RETRY_MS, MIN_RESPAWN_INTERVAL_MS, newService, restartTime, transition,
-	type ServiceInput, type ServiceRecord,
+	FORK_RETRY_MS,
+	MIN_RESPAWN_INTERVAL_MS,
+	newService,
+	restartTime,
+	transition,
+	type ServiceInput,
+	type ServiceRecord,
 } from '../../../src/supervisor/service-machine.js';
 
 function run(record: ServiceRecord, steps: Array<[ServiceInput, number]>): ServiceRecord {
@@ -18,11 +23,17 @@ test('request from down schedules a start and emits one state line', t => {
 	const { record, effects } = transition(newService('web'), { kind: 'request', at: 5000 }, 1000);
 	t.is(record.phase, 'start');
 	t.is(record.startAt, 5000);
-	t.deepEqual(effects, [{ kind: 'emitState', record }, { kind: 'schedule', at: 5000 }]);
+	t.deepEqual(effects, [
+		{ kind: 'emitState', record },
+		{ kind: 'schedule', at: 5000 },
+	]);
 });
 
 test('request while up is ignored (a trigger never starts a running service)', t => {
-	const up = run(newService('web'), [[{ kind: 'request', at: 0 }, 0], [{ kind: 'spawned', pid: 42 }, 10]]);
+	const up = run(newService('web'), [
+		[{ kind: 'request', at: 0 }, 0],
+		[{ kind: 'spawned', pid: 42 }, 10],
+	]);
 	t.is(up.phase, 'up');
 	t.deepEqual(kinds(up, { kind: 'request', at: 20 }, 20), []);
 });
@@ -43,7 +54,10 @@ test('cancel returns a pending start to down and forgets the previous exit', t =
 	const { record, effects } = transition(exited, { kind: 'cancel' }, 6000);
 	t.is(record.phase, 'down');
 	t.is(record.exit, null);
-	t.deepEqual(effects.map(e => e.kind), ['unschedule', 'emitState']);
+	t.deepEqual(
+		effects.map(e => e.kind),
+		['unschedule', 'emitState'],
+	);
 });
 
 test('exit without auto-start reports down with exit info and the last pid', t => {
@@ -74,9 +88,15 @@ test('interval 0 never makes a tight loop: at least MIN_RESPAWN_INTERVAL_MS betw
 });
 
 test('an automatic restart reports the down state, then exactly one start line (1.1 emitted two)', t => {
-	const up = run(newService('web'), [[{ kind: 'request', at: 0 }, 0], [{ kind: 'spawned', pid: 7 }, 0]]);
+	const up = run(newService('web'), [
+		[{ kind: 'request', at: 0 }, 0],
+		[{ kind: 'spawned', pid: 7 }, 0],
+	]);
 	const { effects } = transition(up, { kind: 'exited', reason: 'exit', value: '0', autoStart: true }, 100);
-	t.deepEqual(effects.map(effect => effect.kind), ['unschedule', 'emitState', 'emitState', 'schedule']);
+	t.deepEqual(
+		effects.map(effect => effect.kind),
+		['unschedule', 'emitState', 'emitState', 'schedule'],
+	);
 	const phases = effects.flatMap(effect => (effect.kind === 'emitState' ? [effect.record.phase] : []));
 	t.deepEqual(phases, ['down', 'start']);
 });

@@ -14,7 +14,9 @@ import { FakeClock } from '../helpers/fake-clock.js';
 const SIGUSR1 = 10;
 const NULL_FD = 999;
 
-function harness(outcome: (plan: SpawnPlan) => SpawnOutcome = () => ({ ok: true, pid: 100 + Math.floor(Math.random() * 1000) })) {
+function harness(
+	outcome: (plan: SpawnPlan) => SpawnOutcome = () => ({ ok: true, pid: 100 + Math.floor(Math.random() * 1000) }),
+) {
 	const clock = new FakeClock();
 	const closed: number[] = [];
 	const events: string[] = [];
@@ -36,9 +38,22 @@ function harness(outcome: (plan: SpawnPlan) => SpawnOutcome = () => ({ ok: true,
 		emit: (event: DaemonEvent) => events.push(formatEvent(event)),
 	});
 	// A stand-in descriptor number: nothing in these tests closes or uses it.
-	supervisor.handles.seed({ name: 'null', fd: NULL_FD, type: 'special', flags: 'read,write', description: '/dev/null', constant: true, peer: null });
+	supervisor.handles.seed({
+		name: 'null',
+		fd: NULL_FD,
+		type: 'special',
+		flags: 'read,write',
+		description: '/dev/null',
+		constant: true,
+		peer: null,
+	});
 	return {
-		supervisor, events, spawned, killed, closed, clock,
+		supervisor,
+		events,
+		spawned,
+		killed,
+		closed,
+		clock,
 		/** One loop turn: what is due now runs (a start requested for now spawns). */
 		tick() {
 			clock.advance(0);
@@ -145,7 +160,10 @@ test('signalService targets the pid, or the process group with `group`', t => {
 	h.tick();
 	h.supervisor.signalService('web', 15, false);
 	h.supervisor.signalService('web', 9, true);
-	t.deepEqual(h.killed, [[300, 15], [-300, 9]]);
+	t.deepEqual(h.killed, [
+		[300, 15],
+		[-300, 9],
+	]);
 });
 
 test('delete forgets the service and cancels its pending start', t => {

@@ -8,25 +8,34 @@ import { LineSplitter } from '../../../../src/protocol/line-splitter.js';
 import { commandError, unknownCommand } from '../../../../src/protocol/replies.js';
 import { parseRequestTag, tagLine, terminalLine } from '../../../../src/protocol/request-tag.js';
 import {
-	SEQ_OFF_LINE, gapLine, liveLine, seqOnLine, sequencedLine, statedumpEndLine,
+	SEQ_OFF_LINE,
+	gapLine,
+	liveLine,
+	seqOnLine,
+	sequencedLine,
+	statedumpEndLine,
 } from '../../../../src/protocol/stream-lines.js';
 import { compilePattern, matchesAny, type Pattern } from '../../../../src/protocol/patterns.js';
 
 /** Two connected in-memory streams: what one writes, the other reads; end() is seen as EOF. */
 export function duplexPair(): [Duplex, Duplex] {
 	const sides: Duplex[] = [];
-	const make = (other: () => Duplex): Duplex => new Duplex({
-		read() {},
-		write(chunk: Buffer, _enc, cb) {
-			other().push(chunk);
-			cb();
-		},
-		final(cb) {
-			other().push(null);
-			cb();
-		},
-	});
-	sides.push(make(() => sides[1] as Duplex), make(() => sides[0] as Duplex));
+	const make = (other: () => Duplex): Duplex =>
+		new Duplex({
+			read() {},
+			write(chunk: Buffer, _enc, cb) {
+				other().push(chunk);
+				cb();
+			},
+			final(cb) {
+				other().push(null);
+				cb();
+			},
+		});
+	sides.push(
+		make(() => sides[1] as Duplex),
+		make(() => sides[0] as Duplex),
+	);
 	return [sides[0] as Duplex, sides[1] as Duplex];
 }
 
@@ -44,8 +53,14 @@ export class FakeDaemon {
 	readonly events: Array<{ seq: number; line: string }> = [];
 	seq = 0;
 	/** The statedump body lines (without seq). */
-	dump: string[] = ['fd.state\tnull\tspecial\tread,write\t/dev/null', 'service.state\tweb\tup\t5\t42\t-\t-\t0\t-',
-		'service.tags\tweb\t', 'service.args\tweb\t/bin/sleep\t9', 'service.fds\tweb\tnull\tnull\tnull', 'service.auto_up\tweb\t-'];
+	dump: string[] = [
+		'fd.state\tnull\tspecial\tread,write\t/dev/null',
+		'service.state\tweb\tup\t5\t42\t-\t-\t0\t-',
+		'service.tags\tweb\t',
+		'service.args\tweb\t/bin/sleep\t9',
+		'service.fds\tweb\tnull\tnull\tnull',
+		'service.auto_up\tweb\t-',
+	];
 
 	constructor(options: FakeOptions) {
 		this.options = options;
@@ -149,7 +164,8 @@ export class FakeConnection {
 				break;
 			case 'fd.open':
 				// The 1.1 accident (spec §5.1): the message holds an LF, so the error comes in two lines.
-				if (tag === null) this.write(`error\tunknown flag "${args[1] ?? ''}"\n, for command "${parsed.rest.slice(0, 30)}..."`);
+				if (tag === null)
+					this.write(`error\tunknown flag "${args[1] ?? ''}"\n, for command "${parsed.rest.slice(0, 30)}..."`);
 				else fail(`unknown flag "${args[1] ?? ''}"`);
 				break;
 			case 'events.seq':
@@ -157,10 +173,10 @@ export class FakeConnection {
 				reply(this.seqMode ? seqOnLine(this.#daemon.seq, this.#daemon.options.streamId ?? 'run1') : SEQ_OFF_LINE);
 				break;
 			case 'events.subscribe':
-				this.patterns = [...(this.patterns ?? []), ...args.map((a) => compilePattern(a) as Pattern)];
+				this.patterns = [...(this.patterns ?? []), ...args.map(a => compilePattern(a) as Pattern)];
 				break;
 			case 'events.unsubscribe':
-				this.patterns = args.length === 0 ? [] : (this.patterns ?? []).filter((p) => !args.includes(p.source));
+				this.patterns = args.length === 0 ? [] : (this.patterns ?? []).filter(p => !args.includes(p.source));
 				break;
 			case 'events.resume': {
 				const after = Number(args[0]);
@@ -174,7 +190,8 @@ export class FakeConnection {
 				}
 				for (const e of events) {
 					const [topic, subject] = topicOf(e.line);
-					if (e.seq > after && (this.patterns === null || matchesAny(this.patterns, topic, subject))) reply(sequencedLine(e.seq, e.line));
+					if (e.seq > after && (this.patterns === null || matchesAny(this.patterns, topic, subject)))
+						reply(sequencedLine(e.seq, e.line));
 				}
 				reply(liveLine(this.#daemon.seq));
 				break;

@@ -24,5 +24,7 @@ test('conn.allow: a role and a selector are both needed; nothing is granted othe
 		t.deepEqual(conn.send(line), [`error\texpected role and selector, for command "${line}"`], line);
 	}
 	t.deepEqual(host.rules, []);
-	t.deepEqual(host.connect('operator').send('conn.allow\tadmin\tuid=5'), ['error\tpermission denied (role operator), for command "conn.allow\tadmin\tuid=5"']);
+	t.deepEqual(host.connect('operator').send('conn.allow\tadmin\tuid=5'), [
+		'error\tpermission denied (role operator), for command "conn.allow\tadmin\tuid=5"',
+	]);
 });

@@ -16,7 +16,9 @@ function setup() {
 	return { host, conn: host.connect('admin'), process: host.process };
 }
 
-const err = (message: string, line: string): string[] => [`error\t${message}, for command "${line.length <= 30 ? line : `${line.slice(0, 30)}...`}"`];
+const err = (message: string, line: string): string[] => [
+	`error\t${message}, for command "${line.length <= 30 ? line : `${line.slice(0, 30)}...`}"`,
+];
 
 test('echo: the rest of the line verbatim, TABs included; nothing for a bare echo', t => {
 	const { conn } = setup();
@@ -72,7 +74,7 @@ test('log.dest: checks, then the handle is followed; a missing one is a warning'
 	t.deepEqual(process.logTargets, ['known', 'later']);
 });
 
-test('conn.event_timeout: integers in range, reset not above close; sets this connection\'s timeouts', t => {
+test("conn.event_timeout: integers in range, reset not above close; sets this connection's timeouts", t => {
 	const { host, conn } = setup();
 	const line = (rest: string): string => `conn.event_timeout\t${rest}`;
 	t.deepEqual(conn.send('conn.event_timeout\t5'), err('Expected integer', 'conn.event_timeout\t5'));
@@ -83,7 +85,11 @@ test('conn.event_timeout: integers in range, reset not above close; sets this co
 	t.deepEqual(conn.controller.timeouts, { resetSec: 15, closeSec: 30 }, 'unchanged by failures');
 	t.deepEqual(conn.send(line('0\t2147483647')), []);
 	t.deepEqual(conn.controller.timeouts, { resetSec: 0, closeSec: 2147483647 });
-	t.deepEqual(host.connect().controller.timeouts, { resetSec: 15, closeSec: 30 }, 'another connection keeps the defaults');
+	t.deepEqual(
+		host.connect().controller.timeouts,
+		{ resetSec: 15, closeSec: 30 },
+		'another connection keeps the defaults',
+	);
 });
 
 test('signal.clear: signal and count checked; subtracts from the pending count', t => {
@@ -95,7 +101,10 @@ test('signal.clear: signal and count checked; subtracts from the pending count',
 	t.deepEqual(conn.send('signal.clear\tUSR1'), err('Expected integer', 'signal.clear\tUSR1'));
 	t.deepEqual(conn.send('signal.clear\tUSR1\t-1'), err('invalid count (must be 0 or more)', 'signal.clear\tUSR1\t-1'));
 	t.deepEqual(conn.send('signal.clear\tSIGUSR1\t2'), []);
-	t.deepEqual(signals.pendingList().map(c => [c.signal, c.count]), [[SIGUSR1, 1]]);
+	t.deepEqual(
+		signals.pendingList().map(c => [c.signal, c.count]),
+		[[SIGUSR1, 1]],
+	);
 	t.deepEqual(conn.send('signal.clear\t10\t5'), []);
 	t.deepEqual(signals.pendingList(), []);
 });
@@ -131,11 +140,17 @@ test('terminate: an 8-bit exit status; with a guard, its code and an exec-on-exi
 	t.deepEqual(conn.send('terminate'), err('Expected integer', 'terminate'));
 	conn.send('terminate\t-1');
 	conn.send('terminate\t300');
-	t.deepEqual(process.exits, [[255, 'terminated normally'], [44, 'terminated normally']]);
+	t.deepEqual(process.exits, [
+		[255, 'terminated normally'],
+		[44, 'terminated normally'],
+	]);
 	conn.send('terminate.guard\t+\t42');
 	t.deepEqual(conn.send('terminate\t0'), err('terminate guard code required', 'terminate\t0'));
 	t.deepEqual(conn.send('terminate\t0\t41'), err('incorrect terminate guard code', 'terminate\t0\t41'));
-	t.deepEqual(conn.send('terminate\t0\t42'), err('cannot exit, and exec-on-exit is not configured', 'terminate\t0\t42'));
+	t.deepEqual(
+		conn.send('terminate\t0\t42'),
+		err('cannot exit, and exec-on-exit is not configured', 'terminate\t0\t42'),
+	);
 	conn.send('terminate.exec_args\t/sbin/init');
 	t.deepEqual(conn.send('terminate\t3\t42'), []);
 	t.deepEqual(process.exits.at(-1), [3, 'terminated normally']);
@@ -154,8 +169,14 @@ test('socket.create, socket.delete: options and path checked, then the control s
 	const { process, conn } = setup();
 	t.deepEqual(conn.send('socket.create'), err('missing argument', 'socket.create'));
 	t.deepEqual(conn.send('socket.create\t-'), err('missing argument', 'socket.create\t-'));
-	t.deepEqual(conn.send('socket.create\tmode=600\t/run/x.sock'), err('Invalid options', 'socket.create\tmode=600\t/run/x.sock'));
-	t.deepEqual(conn.send('socket.create\t-\t/nonexistent/x.sock'), err('Failed to create control socket', 'socket.create\t-\t/nonexistent/x.sock'));
+	t.deepEqual(
+		conn.send('socket.create\tmode=600\t/run/x.sock'),
+		err('Invalid options', 'socket.create\tmode=600\t/run/x.sock'),
+	);
+	t.deepEqual(
+		conn.send('socket.create\t-\t/nonexistent/x.sock'),
+		err('Failed to create control socket', 'socket.create\t-\t/nonexistent/x.sock'),
+	);
 	t.deepEqual(conn.send('socket.create\t\t/run/x.sock'), []);
 	t.deepEqual(conn.send('socket.delete'), []);
 	t.deepEqual(process.sockets, ['/nonexistent/x.sock', '/run/x.sock', null]);

@@ -12,14 +12,19 @@ function setup() {
 	return { host, conn: host.connect('admin') };
 }
 
-const err = (message: string, line: string): string[] => [`error\t${message}, for command "${line.length <= 30 ? line : `${line.slice(0, 30)}...`}"`];
+const err = (message: string, line: string): string[] => [
+	`error\t${message}, for command "${line.length <= 30 ? line : `${line.slice(0, 30)}...`}"`,
+];
 
 test('events.subscribe: patterns compiled first, then added; a bad one changes nothing', t => {
 	const { conn } = setup();
 	const { subscriptions } = conn.controller;
 	t.deepEqual(conn.send('events.subscribe'), err('expected pattern', 'events.subscribe'));
 	t.deepEqual(conn.send('events.subscribe\t'), err('expected pattern', 'events.subscribe\t'));
-	t.deepEqual(conn.send('events.subscribe\tservice.state:web\t:bad'), err('invalid pattern ":bad"', 'events.subscribe\tservice.state:web\t:bad'));
+	t.deepEqual(
+		conn.send('events.subscribe\tservice.state:web\t:bad'),
+		err('invalid pattern ":bad"', 'events.subscribe\tservice.state:web\t:bad'),
+	);
 	t.deepEqual(subscriptions.sources, ['*']);
 	t.deepEqual(conn.send('events.subscribe\tservice.state:web\t*'), []);
 	t.deepEqual(subscriptions.sources, ['*', 'service.state:web'], 'a pattern held already is not added twice');
@@ -31,8 +36,14 @@ test('events.subscribe: patterns compiled first, then added; a bad one changes n
 test('events.subscribe: audit events are for admins only', t => {
 	const { host } = setup();
 	const operator = host.connect('operator');
-	t.deepEqual(operator.send('events.subscribe\taudit'), err('permission denied (role operator)', 'events.subscribe\taudit'));
-	t.deepEqual(operator.send('events.subscribe\taudit:service.*'), err('permission denied (role operator)', 'events.subscribe\taudit:service.*'));
+	t.deepEqual(
+		operator.send('events.subscribe\taudit'),
+		err('permission denied (role operator)', 'events.subscribe\taudit'),
+	);
+	t.deepEqual(
+		operator.send('events.subscribe\taudit:service.*'),
+		err('permission denied (role operator)', 'events.subscribe\taudit:service.*'),
+	);
 	t.deepEqual(operator.send('events.subscribe\tau*'), [], 'a glob is allowed: it never matches audit');
 	t.false(operator.controller.wants('audit', 'service.start'));
 	const admin = host.connect('admin');
@@ -102,7 +113,11 @@ test('events.resume: a gap when the numbers are gone, from another run, or in th
 	const { host, conn } = setup();
 	for (let i = 1; i <= 20; i++) host.events.publish('signal', 'SIGHUP', `line ${i}`); // the ring keeps 16
 	t.deepEqual(conn.send('events.resume\t2'), ['events.gap\t5\t20']);
-	t.deepEqual(conn.send('events.resume\t4'), ['@5\tline 5', ...Array.from({ length: 15 }, (_, i) => `@${i + 6}\tline ${i + 6}`), 'events.live\t20']);
+	t.deepEqual(conn.send('events.resume\t4'), [
+		'@5\tline 5',
+		...Array.from({ length: 15 }, (_, i) => `@${i + 6}\tline ${i + 6}`),
+		'events.live\t20',
+	]);
 	t.deepEqual(conn.send('events.resume\t20\totherrun'), ['events.gap\t5\t20']);
 	t.deepEqual(conn.send('events.resume\t21'), ['events.gap\t5\t20']);
 	t.true(conn.controller.delivery.seqMode, 'a gap turns seq mode on too');
