@@ -1,20 +1,12 @@
-// ESLint: type-aware rules from typescript-eslint, the layer boundaries of ARCHITECTURE.md (the
-// same table as test/unit/architecture/layering.test.ts, which checks them without a linter) and
+// ESLint: type-aware rules from typescript-eslint, the layer boundaries of ARCHITECTURE.md
+// (src/layers.json, which test/unit/architecture/layering.test.ts also checks, without a linter) and
 // no import cycles. Formatting is prettier's (.prettierrc.json), not ESLint's.
 import js from '@eslint/js';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+import architecture from './src/layers.json' with { type: 'json' };
 
-/** Each layer of src/ and the layers it may import (besides itself). */
-const LAYERS = {
-	protocol: [],
-	os: ['protocol'],
-	supervisor: ['protocol'],
-	server: ['protocol', 'os', 'supervisor'],
-	daemon: ['protocol', 'os', 'supervisor', 'server'],
-	client: ['protocol'],
-	dpctl: ['protocol', 'client'],
-};
+const LAYERS = architecture.layers;
 
 const boundaries = Object.entries(LAYERS).map(([layer, allowed]) => ({
 	target: `./src/${layer}`,

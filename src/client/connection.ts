@@ -7,6 +7,7 @@
 
 import type { Duplex } from 'node:stream';
 import { LineSplitter } from '../protocol/line-splitter.js';
+import { EVENT_TOPICS } from '../protocol/topics.js';
 import { parseTerminal, parseUnknownTagReply } from '../protocol/request-tag.js';
 import { ConnectionError, DaemonError } from './errors.js';
 import {
@@ -67,22 +68,8 @@ interface Pending {
 	cleanup(): void;
 }
 
-/**
- * First fields of event lines (daemonproxy(8), EVENTS). With echo barriers, a line in a
- * reply window that starts so is also passed on as an event. (Not protocol/events.ts: this is
- * on dpctl's startup path and needs no more than the topic.)
- */
-const EVENT_TOPICS: ReadonlySet<string> = new Set([
-	'service.state',
-	'service.args',
-	'service.fds',
-	'service.tags',
-	'service.auto_up',
-	'fd.state',
-	'signal',
-	'audit',
-	'overflow',
-]);
+/** With echo barriers, a line in a reply window that starts with an event topic is also passed on as an event. */
+const EVENT_TOPIC_SET: ReadonlySet<string> = new Set(EVENT_TOPICS);
 
 /** Verbs whose output is a reply even when it looks like an event (so it is never forwarded). */
 export const REPLY_ONLY_VERBS: ReadonlySet<string> = new Set(['statedump', 'echo', 'events.resume']);
@@ -259,7 +246,7 @@ export class Connection {
 			p.lines.push(line);
 			// A 1.1 daemon cannot say which lines are events: forward those that look like one.
 			const tab = line.indexOf('\t');
-			if (!REPLY_ONLY_VERBS.has(p.verb) && EVENT_TOPICS.has(tab < 0 ? line : line.slice(0, tab))) {
+			if (!REPLY_ONLY_VERBS.has(p.verb) && EVENT_TOPIC_SET.has(tab < 0 ? line : line.slice(0, tab))) {
 				this.#options.onEvent?.(classifyLine(line));
 			}
 		}

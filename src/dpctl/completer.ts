@@ -5,6 +5,7 @@
 import { COUNTED_SIGNALS } from '../protocol/signals.js';
 import type { Snapshot } from '../client/snapshot.js';
 import { sortedNames } from '../client/snapshot.js';
+import { EVENT_TOPICS } from '../protocol/topics.js';
 import { verbSpec, type FieldKind } from '../protocol/verbs.js';
 import { PROTOCOL_VERBS } from './verbs.js';
 
@@ -14,18 +15,7 @@ const FRIENDLY = ['status', 'start', 'stop', 'restart', 'signal', 'whoami'] as c
 type Kind = FieldKind | 'verb';
 
 const SIGNALS = ['TERM', 'KILL', 'HUP', 'INT', 'QUIT', 'USR1', 'USR2', 'CONT', 'STOP', ...COUNTED_SIGNALS];
-const TOPICS = [
-	'service.state',
-	'service.args',
-	'service.fds',
-	'service.tags',
-	'service.auto_up',
-	'fd.state',
-	'signal',
-	'audit',
-	'overflow',
-	'*',
-];
+const TOPICS = [...EVENT_TOPICS, '*'];
 
 type Fields = { readonly at: readonly Kind[]; readonly rest?: Kind };
 

@@ -3,6 +3,8 @@
 // Invariants: formatEvent returns one line without LF; parseEvent is strict, so whenever it
 // returns an event, formatEvent of it gives back the same bytes. Must never throw on input.
 
+import type { StreamTopic } from './topics.js';
+
 export type ServiceStateName = 'start' | 'up' | 'down' | 'deleted';
 export type ExitReason = 'exit' | 'signal';
 export type FdType = 'file' | 'pipe' | 'socket' | 'special';
@@ -76,15 +78,8 @@ export type DaemonEvent =
 	| SignalEvent
 	| OverflowEvent;
 
-export type EventTopic =
-	| 'service.state'
-	| 'service.args'
-	| 'service.fds'
-	| 'service.tags'
-	| 'service.auto_up'
-	| 'fd.state'
-	| 'signal'
-	| 'overflow';
+/** The topic of a DaemonEvent: every stream topic but `audit`, which the control plane publishes itself. */
+export type EventTopic = Exclude<StreamTopic, 'audit'>;
 
 const DASH = '-';
 

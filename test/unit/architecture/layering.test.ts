@@ -10,19 +10,13 @@ import test from 'ava';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 
-/** Each layer and the layers it may import (besides itself and node: built-ins). */
-const LAYERS: Readonly<Record<string, readonly string[]>> = {
-	protocol: [],
-	os: ['protocol'],
-	supervisor: ['protocol'],
-	server: ['protocol', 'os', 'supervisor'],
-	daemon: ['protocol', 'os', 'supervisor', 'server'],
-	client: ['protocol'],
-	dpctl: ['protocol', 'client'],
+/** src/layers.json: each layer and the layers it may import, and the packages a layer may import. */
+const architecture = JSON.parse(readFileSync(join(root, 'src', 'layers.json'), 'utf8')) as {
+	layers: Record<string, readonly string[]>;
+	packages: Record<string, readonly string[]>;
 };
-
-/** Packages a layer may import at run time. */
-const PACKAGES: Readonly<Record<string, readonly string[]>> = { dpctl: ['yargs'] };
+const LAYERS = architecture.layers;
+const PACKAGES = architecture.packages;
 
 function sources(dir: string): string[] {
 	return readdirSync(dir, { withFileTypes: true }).flatMap(e => {
