@@ -5,7 +5,7 @@
 
 import {readdirSync, readFileSync} from 'node:fs';
 import type {ExecutionContext} from 'ava';
-import {daemonBin, descendants, pollUntil, procStatFields, startDaemon, type Daemon, type LineReader} from './helpers/daemon.js';
+import {daemonBin, DEFAULT_TIMEOUT_MS, descendants, pollUntil, procStatFields, startDaemon, type Daemon, type LineReader} from './helpers/daemon.js';
 
 /** USER_HZ: the unit of utime/stime in /proc/PID/stat (100 on every Linux we run on). */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -69,12 +69,13 @@ export async function startAsPid1(t: ExecutionContext, args: string[], env?: Rec
 	const d = await startDaemon(t, ['--pid', '--fork', '--mount-proc', daemonBin, '-i', ...args],
 		{bin: 'unshare', interactive: false, ...(env === undefined ? {} : {env})});
 	try {
-		for (let i = 0; i < 6; i++) t.regex(await d.stdout.next(10_000), /^info\t/);
+		for (let i = 0; i < 6; i++) t.regex(await d.stdout.next(), /^info\t/);
 	} catch (error: unknown) {
 		await d.stop();
 		await d.stderr.ended;
 		throw new Error(`startAsPid1: no banner: ${(error as Error).message}\nstderr: ${d.stderr.seen.slice(-10).join('\n  ')}`);
 	}
+	// Only /proc tells the host pid of unshare's child; after the banner the first look finds it.
 	const hostPid = await pollUntil(() => childrenOf(d.pid)[0], 'the daemon under unshare');
 	return {d, hostPid};
 }
@@ -88,6 +89,6 @@ export function canUnshare(): boolean {
  * Waits until some line received so far matches, without consuming anything: for events of
  * several services whose relative order is not defined.
  */
-export function received(reader: LineReader, pattern: RegExp, timeoutMs = 5000): Promise<string> {
-	return pollUntil(() => reader.seen.find((line) => pattern.test(line)), `a line matching ${String(pattern)} from ${reader.name}`, timeoutMs);
+export function received(reader: LineReader, pattern: RegExp, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string> {
+	return reader.find(pattern, 0, timeoutMs);
 }

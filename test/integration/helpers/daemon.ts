@@ -11,7 +11,7 @@ import {DEFAULT_TIMEOUT_MS} from './poll.js';
 import {killGroup, killProcessTree} from './processes.js';
 
 export {commandVia, LineReader, LineReaderError, type LinePredicate, type LineReaderErrorCode} from './line-reader.js';
-export {daemonBin, dpctlBin, fixture, repoRoot, tempDir, waitForPath} from './paths.js';
+export {daemonBin, dpctlBin, fixture, repoRoot, tempDir, waitForPath, watchPath} from './paths.js';
 export {DEFAULT_TIMEOUT_MS, POLL_INTERVAL_MS, pollUntil} from './poll.js';
 export {descendants, killGroup, killProcessTree, listFds, monotonicSeconds, processGone, procStatFields} from './processes.js';
 export {EventScan, pidOf, processState, readText} from './services.js';

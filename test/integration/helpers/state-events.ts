@@ -3,7 +3,7 @@
 // service (independent of d.command()).
 
 import type {Daemon} from './daemon.js';
-import {pollUntil} from './poll.js';
+import {DEFAULT_TIMEOUT_MS} from './poll.js';
 
 /** The fields of a `service.state` line after the name: [state, ts, pid, reason, value, uptime, downtime]. */
 export function fields(line: string): string[] {
@@ -21,11 +21,11 @@ export type Cursors = Map<string, number>;
  * Waits for the next `state` event of `name` after the previous one this test waited for; returns
  * its fields and the service's state lines up to it.
  */
-export async function next(d: Daemon, cursors: Cursors, name: string, state: string, timeoutMs = 5000): Promise<{f: string[]; lines: string[]}> {
+export async function next(d: Daemon, cursors: Cursors, name: string, state: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<{f: string[]; lines: string[]}> {
 	const re = stateRe(name, state);
 	const prefix = `service.state\t${name}\t`;
 	const lines: string[] = [];
-	return pollUntil(() => {
+	return d.stdout.until(() => {
 		let index = cursors.get(name) ?? 0;
 		try {
 			while (index < d.stdout.seen.length) {
@@ -38,5 +38,5 @@ export async function next(d: Daemon, cursors: Cursors, name: string, state: str
 		} finally {
 			cursors.set(name, index);
 		}
-	}, `no ${state} event for ${name}`, timeoutMs);
+	}, `the ${state} event of ${name}`, timeoutMs);
 }
