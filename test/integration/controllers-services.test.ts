@@ -6,11 +6,11 @@
 import {join} from 'node:path';
 import test from 'ava';
 import * as sys from '../../src/os/sys.js';
-import {descendants, EventScan, fixture, listFds, pidOf, pollUntil, processState, readText, SocketClient, startDaemon, tempDir, type Daemon} from './helpers/daemon.js';
+import {descendants, EventScan, fixture, listFds, pidOf, pollUntil, processState, readText, SocketClient, startDaemon, tempDir, watchPath, type Daemon} from './helpers/daemon.js';
 
-/** Polls until the file at `path` has a line matching `pattern`; returns all its lines. */
+/** Waits until the file at `path` has a line matching `pattern`; returns all its lines. */
 function fileHasLine(path: string, pattern: RegExp, what: string): Promise<string[]> {
-	return pollUntil(() => {
+	return watchPath(path, () => {
 		const lines = readText(path).split('\n');
 		return lines.some((line) => pattern.test(line)) ? lines : undefined;
 	}, () => `${what}: ${JSON.stringify(readText(path).slice(-300))}`);

@@ -7,7 +7,7 @@ import {readFileSync, readlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import test, {type ExecutionContext} from 'ava';
 import {execa} from 'execa';
-import {daemonBin, killProcessTree, pollUntil, SocketClient, startDaemon, tempDir, waitForPath} from './helpers/daemon.js';
+import {daemonBin, killProcessTree, readText, SocketClient, startDaemon, tempDir, watchPath} from './helpers/daemon.js';
 import {procStat} from './init-support.js';
 
 /** Runs `command` to completion (its pipes closed by everyone); a daemon it leaves is killed at teardown. */
@@ -64,7 +64,7 @@ test('-D: the log is held until log.dest, then delivered', async (t) => {
 	const logFile = join(dir, 'daemon.log');
 	await client.command(`fd.open\tlog\twrite,create,append\t${logFile}`);
 	await client.command('log.dest\tfd\tlog');
-	await pollUntil(() => readFileSync(logFile, 'latin1').includes('error: controller[0] sent unknown command no.such.command') ? true : undefined,
+	await watchPath(logFile, () => readFileSync(logFile, 'latin1').includes('error: controller[0] sent unknown command no.such.command') ? true : undefined,
 		'the held log line in the log file');
 	t.pass();
 });
@@ -85,8 +85,9 @@ test('-D: exec-on-exit during startup replaces the daemon; the command prints it
 	const {result, pid} = await launch(t, daemonBin, ['-D', '-E', program, '-S', '/nonexistent/dir/ctl.sock']);
 	t.is(result.exitCode, 3);
 	t.not(pid, null);
-	await waitForPath(out);
-	t.is(readFileSync(out, 'latin1'), `${pid} 3 Can't create controller socket\n`);
+	// The program is no child of ours (the launcher's, detached): its whole line in the file is the sign.
+	const line = await watchPath(out, () => (readText(out).endsWith('\n') ? readText(out) : undefined), `${out} written`);
+	t.is(line, `${pid} 3 Can't create controller socket\n`);
 });
 
 test('-D with -i is ignored with the 1.1 warning', async (t) => {
