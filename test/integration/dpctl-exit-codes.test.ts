@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import test from 'ava';
 import { execa } from 'execa';
-import { dpctlBin, killProcessTree, LineReader, pollUntil, startDaemon, tempDir } from './helpers/daemon.js';
+import { dpctlBin, killProcessTree, LineReader, pollUntil, SocketClient, startDaemon, tempDir } from './helpers/daemon.js';
 import { dpctl, dpctlFor, MODES, startSocketDaemon } from './dpctl-helpers.js';
 
 for (const mode of MODES) {
@@ -72,11 +72,15 @@ test('111: the connection lost while watching', async (t) => {
 	t.teardown(() => watching.kill('SIGKILL'));
 	const lines = new LineReader(watching.stdout, 'dpctl watch');
 	const errors = streamText(watching.stderr);
-	// An event the watcher prints shows it is connected.
+	// An event the watcher prints shows it is connected; nothing else does, and an event sent
+	// before that is lost, so probes go out (over one connection of ours) until one is printed.
+	const prober = await SocketClient.connect(socket);
+	t.teardown(() => prober.close());
 	await pollUntil(async () => {
-		await dpctl(socket, ['service.tags', 'probe', 'x']);
+		await prober.command('service.tags\tprobe\tx');
 		return lines.seen.includes('service.tags\tprobe\tx') ? true : undefined;
 	}, 'dpctl watch printing events');
+	prober.close();
 	killProcessTree(daemon.pid);
 	const result = await watching;
 	t.is(result.exitCode, 111);
@@ -90,12 +94,19 @@ async function streamText(stream: NodeJS.ReadableStream | null): Promise<string>
 }
 
 test('99: nothing happened before --timeout', async (t) => {
-	const { socket } = await startSocketDaemon(t);
+	const { socket, daemon } = await startSocketDaemon(t, ['-v']); // -v: the log names each connection's pid
 	const started = performance.now();
-	const result = await dpctl(socket, ['--timeout', '0.3', 'wait', 'service.state:never', 'up']);
+	const waiter = execa(process.execPath, [dpctlBin, '--timeout', '0.3', 'wait', 'service.state:never', 'up'],
+		{ env: { DAEMONPROXY_SOCKET: socket, NO_COLOR: '', DPCTL_PROTOCOL: '' }, reject: false, timeout: 15_000, encoding: 'latin1', stdin: 'ignore' });
+	// Starting Node can take seconds on a loaded machine: how long the wait lasted is measured from
+	// the daemon's accepting dpctl (its deadline runs from before that, so the wait is shorter).
+	await daemon.stderr.find(new RegExp(`: connection from pid ${waiter.pid ?? 0} `));
+	const connected = performance.now();
+	const result = await waiter;
 	t.is(result.exitCode, 99);
 	t.is(result.stderr, 'dpctl: timed out after 0.3 s');
-	t.true(performance.now() - started < 5000);
+	t.true(performance.now() - started >= 300, 'not before its deadline');
+	t.true(performance.now() - connected < 5000, 'at its deadline, not long after');
 });
 
 // Node's net module cannot reach an exact-length abstract address; dpctl used to go through socat.
@@ -151,8 +162,7 @@ asRoot('111: a user without a role is refused (EACCES on a path, the daemon says
 	t.is(path.exitCode, 111);
 	t.regex(String(path.stderr), /: EACCES \(permission denied: run as a user the daemon grants a role, or as root\)$/);
 	const name = `@dpctl-refuse-${process.pid}-${Date.now()}`;
-	await startDaemon(t, ['-S', name], { interactive: false });
-	await pollUntil(async () => ((await dpctl(name, ['echo', 'up'])).exitCode === 0 ? true : undefined), `daemon on ${name}`);
+	await startDaemon(t, ['-S', name]); // its banner comes after the socket listens
 	const abstract = await execa(process.execPath, [dpctlBin, '-S', name, 'statedump'], nobody);
 	t.is(abstract.exitCode, 111);
 	t.is(String(abstract.stderr), 'dpctl: fatal: daemonproxy closed the connection: permission denied for uid 65534');
