@@ -72,7 +72,7 @@ for (const scenario of SCENARIOS) {
 		const left = await pollUntil(() => {
 			const running = processesWithTmpdir(tmp);
 			return running.length === 0 ? running : undefined;
-		}, () => `processes left running: ${JSON.stringify(processesWithTmpdir(tmp))}`, 5000).catch(() => processesWithTmpdir(tmp));
+		}, () => `processes left running: ${JSON.stringify(processesWithTmpdir(tmp))}`).catch(() => processesWithTmpdir(tmp));
 		t.deepEqual(left, [], 'processes left running');
 	});
 }

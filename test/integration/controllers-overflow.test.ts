@@ -7,7 +7,7 @@ import {readFileSync} from 'node:fs';
 import {type Socket} from 'node:net';
 import {join} from 'node:path';
 import test from 'ava';
-import {pollUntil, processState, readText, SocketClient, startDaemon, tempDir, watchPath} from './helpers/daemon.js';
+import {DEFAULT_TIMEOUT_MS, pollUntil, processState, readText, SocketClient, startDaemon, tempDir, watchPath} from './helpers/daemon.js';
 
 const PAD = 'x'.repeat(980);
 const floodLine = (i: number): string => `service.args\tflood\t${i}\t${PAD}`;
@@ -57,7 +57,7 @@ class Flooder {
 	}
 
 	/** Sends `line` and an echo barrier; resolves when the barrier comes back. */
-	async command(line: string, timeoutMs = 10_000): Promise<void> {
+	async command(line: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
 		const token = `flooder-sync\t${Math.random()}`;
 		const reached = this.#expect(token, timeoutMs);
 		this.socket.write(`${line}\necho\t${token}\n`, 'latin1');
@@ -154,7 +154,7 @@ test('stuck readers (a client that stops reading, a SIGSTOPped controller servic
 
 	// The client reads again: a prefix of the flood, one `overflow`, and it is served afterwards.
 	stuck.socket.resume();
-	await stuck.lines.waitFor('overflow', 10_000);
+	await stuck.lines.waitFor('overflow');
 	t.deepEqual(await stuck.command('echo\tafter'), ['after']);
 	const problem = checkOverflowShape(stuck.lines.seen.slice(stuckFrom, -1));
 	t.is(problem, undefined);
@@ -206,6 +206,6 @@ test('a stalled reader is closed only after its close timeout; one with the defa
 	// The default-timeout reader, stalled as long, is still there.
 	t.false(patient.lines.done, 'the reader with default timeouts was not closed');
 	patient.socket.resume();
-	await patient.lines.waitFor('overflow', 10_000);
+	await patient.lines.waitFor('overflow');
 	t.deepEqual(await patient.command('echo\tafter'), ['after']);
 });

@@ -72,6 +72,7 @@ test('path socket: uid 65534 is refused with one error line, and nothing leaks',
 	t.deepEqual(await runClient(AS_NOBODY, path, ['conn.whoami', 'service.args\tx\t/bin/true']), [REFUSED]);
 	await daemon.stderr.waitFor(new RegExp(`^warning: refused control connection from pid \\d+ uid ${NOBODY} gid ${NOBODY}: no role granted$`));
 	t.false((await daemon.command('statedump')).some((line) => line.includes('\tx\t')));
+	// A descriptor closed is announced nowhere: /proc shows it.
 	await pollUntil(() => listFds(daemon.pid).length === fdsBefore.length ? true : undefined, 'fd count back to baseline');
 	// Root is admin by default.
 	const root = await SocketClient.connect(path);
