@@ -83,6 +83,7 @@ test('with triggers but no interval, a failing service restarts at most once a s
 test('a run longer than the interval is restarted at once', async (t) => {
 	const d = await startDaemon(t, []);
 	const c: Cursors = new Map();
+	// The service's own sleep is what is tested (a run longer than the interval), not a wait.
 	await d.command('service.args\tlong\t/bin/sh\t-c\tsleep 1.2');
 	d.send('service.auto_up\tlong\t1\talways');
 	const up1 = await next(d, c, 'long', 'up');
