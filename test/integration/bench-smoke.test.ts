@@ -81,7 +81,6 @@ for (const scenario of SCENARIOS) {
 				return running.length === 0 ? running : undefined;
 			},
 			() => `processes left running: ${JSON.stringify(processesWithTmpdir(tmp))}`,
-			5000,
 		).catch(() => processesWithTmpdir(tmp));
 		t.deepEqual(left, [], 'processes left running');
 	});

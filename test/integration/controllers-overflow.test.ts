@@ -7,7 +7,16 @@ import { readFileSync } from 'node:fs';
 import { type Socket } from 'node:net';
 import { join } from 'node:path';
 import test from 'ava';
-import { pollUntil, processState, readText, SocketClient, startDaemon, tempDir } from './helpers/daemon.js';
+import {
+	DEFAULT_TIMEOUT_MS,
+	pollUntil,
+	processState,
+	readText,
+	SocketClient,
+	startDaemon,
+	tempDir,
+	watchPath,
+} from './helpers/daemon.js';
 
 const PAD = 'x'.repeat(980);
 const floodLine = (i: number): string => `service.args\tflood\t${i}\t${PAD}`;
@@ -57,7 +66,7 @@ class Flooder {
 	}
 
 	/** Sends `line` and an echo barrier; resolves when the barrier comes back. */
-	async command(line: string, timeoutMs = 10_000): Promise<void> {
+	async command(line: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
 		const token = `flooder-sync\t${Math.random()}`;
 		const reached = this.#expect(token, timeoutMs);
 		this.socket.write(`${line}\necho\t${token}\n`, 'latin1');
@@ -121,9 +130,14 @@ test('stuck readers (a client that stops reading, a SIGSTOPped controller servic
 	await flooder.command('service.args\tsvc\t/bin/sh\t-c\tprintf "echo\\tS-ready\\n" >&3; exec cat 3>&-');
 	await flooder.command('service.fds\tsvc\tcontrol.socket\tsout\tstderr\tcontrol.socket');
 	await flooder.command('service.start\tsvc');
-	await pollUntil(() => (readText(out).includes('\nS-ready\n') ? true : undefined), 'the service controller ready');
+	await watchPath(
+		out,
+		() => (readText(out).includes('\nS-ready\n') ? true : undefined),
+		'the service controller ready',
+	);
 	const svcPid = Number(readText(out).split('\n')[0]?.split('\t')[4]);
 	await flooder.command('service.signal\tsvc\tSTOP');
+	// Nothing announces a stop (the daemon reports deaths only): /proc shows it.
 	await pollUntil(() => (processState(svcPid) === 'T' ? true : undefined), 'the service stopped');
 	const svcBefore = readText(out).length;
 	// A socket client that stops reading.
@@ -156,7 +170,7 @@ test('stuck readers (a client that stops reading, a SIGSTOPped controller servic
 
 	// The client reads again: a prefix of the flood, one `overflow`, and it is served afterwards.
 	stuck.socket.resume();
-	await stuck.lines.waitFor('overflow', 10_000);
+	await stuck.lines.waitFor('overflow');
 	t.deepEqual(await stuck.command('echo\tafter'), ['after']);
 	const problem = checkOverflowShape(stuck.lines.seen.slice(stuckFrom, -1));
 	t.is(problem, undefined);
@@ -164,14 +178,15 @@ test('stuck readers (a client that stops reading, a SIGSTOPped controller servic
 
 	// The service continues: the same shape in its file.
 	await flooder.command('service.signal\tsvc\tCONT');
-	await pollUntil(
+	await watchPath(
+		out,
 		() => (readText(out).endsWith('\noverflow\n') ? true : undefined),
 		() => `the service drained (${readText(out).length} bytes)`,
-		10_000,
 	);
 	// Events from now on reach it again.
 	await flooder.command('fd.pipe\tmark.r\tmark.w');
-	await pollUntil(
+	await watchPath(
+		out,
 		() => (readText(out).includes('\nfd.state\tmark.w\tpipe\tto\tmark.r\n') ? true : undefined),
 		'the service got the next event',
 	);
@@ -202,7 +217,7 @@ test('a stalled reader is closed only after its close timeout; one with the defa
 	await flooder.flood(4000); // ~4 MB: both readers block
 	// Both stay paused: the close is seen in the daemon's log (a paused socket reads no EOF).
 	const closing = /^error: controller \d+ blocked pipe for \d+ seconds, closing connection$/;
-	const closed = await pollUntil(() => d.stderr.seen.find(line => closing.test(line)), 'a reader closed', 6000);
+	const closed = await d.stderr.find(closing);
 	const elapsed = performance.now() - start;
 	t.true(elapsed >= 1900, `closed ${Math.round(elapsed)} ms after the flood began (close timeout 2 s)`);
 	t.regex(closed, /blocked pipe for 2 seconds, closing connection$/);
@@ -216,6 +231,6 @@ test('a stalled reader is closed only after its close timeout; one with the defa
 	// The default-timeout reader, stalled as long, is still there.
 	t.false(patient.lines.done, 'the reader with default timeouts was not closed');
 	patient.socket.resume();
-	await patient.lines.waitFor('overflow', 10_000);
+	await patient.lines.waitFor('overflow');
 	t.deepEqual(await patient.command('echo\tafter'), ['after']);
 });

@@ -18,12 +18,14 @@ import {
 	SocketClient,
 	startDaemon,
 	tempDir,
+	watchPath,
 	type Daemon,
 } from './helpers/daemon.js';
 
-/** Polls until the file at `path` has a line matching `pattern`; returns all its lines. */
+/** Waits until the file at `path` has a line matching `pattern`; returns all its lines. */
 function fileHasLine(path: string, pattern: RegExp, what: string): Promise<string[]> {
-	return pollUntil(
+	return watchPath(
+		path,
 		() => {
 			const lines = readText(path).split('\n');
 			return lines.some(line => pattern.test(line)) ? lines : undefined;
@@ -66,6 +68,7 @@ test('a restarter controller service restarts services on down, survives being k
 	// Freeze the controller, kill b (the controller cannot react), then kill the controller: the
 	// event about b dies with it. Its successor (auto_up) must find b down through statedump.
 	await d.command('service.signal\tctl\tSTOP');
+	// Nothing announces a stop (the daemon reports deaths only): /proc shows it.
 	await pollUntil(() => (processState(ctlPid) === 'T' ? true : undefined), 'the controller stopped');
 	await d.command('service.signal\tb\tKILL');
 	await b.next(/^service\.state\tb\tdown\t\d+\t\d+\tsignal\tSIGKILL\t/);
@@ -165,6 +168,7 @@ test('complete commands from a peer that has already gone are all executed', asy
 	const d = await startDaemon(t, ['-S', path]);
 	// The peer writes and goes away while the daemon is stopped, so the daemon finds both the
 	// commands and the peer's end together (otherwise it may answer before the peer has gone).
+	// Nothing announces a stop: /proc shows it.
 	const stopped = (): Promise<true> =>
 		pollUntil(() => (processState(d.pid) === 'T' ? true : undefined), 'the daemon stopped');
 	process.kill(d.pid, 'SIGSTOP');
@@ -188,23 +192,21 @@ test('complete commands from a peer that has already gone are all executed', asy
 	// /proc, not on the event: the daemon stopped, then its one child (the service) a zombie.
 	await stopped();
 	await pollUntil(() => {
+		// the daemon is stopped: only /proc can tell
 		const children = descendants(d.pid);
 		return children.length > 0 && children.every(child => processState(child) === 'Z') ? true : undefined;
 	}, 'the service exited');
 	process.kill(d.pid, 'SIGCONT');
 	pidOf(await scan.next(/^service\.state\tq\tup\t/));
-	const dump = await pollUntil(
-		async () => {
-			const lines = await d.command('statedump');
-			return lines.some(line => line.startsWith('fd.state\tgone.r\t')) &&
-				lines.some(line => line.startsWith('fd.state\tsvc.r\t'))
-				? lines
-				: undefined;
-		},
-		() => `gone.r and svc.r created; log: ${JSON.stringify(d.stderr.seen.slice(-4))}`,
-		2000,
+	// Each fd.pipe is broadcast to this session too, in whichever order the two peers are read.
+	await d.stdout.find(/^fd\.state\tgone\.r\t/);
+	await d.stdout.find(/^fd\.state\tsvc\.r\t/);
+	await d.command('# drain the events: what follows is the dump alone');
+	const dump = await d.command('statedump');
+	t.true(
+		dump.some(line => line.startsWith('fd.state\tgone.r\t')) && dump.some(line => line.startsWith('fd.state\tsvc.r\t')),
+		`gone.r and svc.r created; log: ${JSON.stringify(d.stderr.seen.slice(-4))}`,
 	);
-	t.truthy(dump);
 });
 
 test('a socket peer that closes in the middle of a line: earlier commands are answered, the partial one is discarded', async t => {
@@ -261,6 +263,7 @@ test('fd accounting: 1,000 restarts of controller services return the daemon to 
 			started++;
 		}
 	}
+	// A descriptor closed is announced nowhere: /proc shows it.
 	await pollUntil(
 		() => (listFds(d.pid).length === baseline ? true : undefined),
 		() => `daemon fds back to ${baseline} (now ${listFds(d.pid).length})`,

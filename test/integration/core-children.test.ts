@@ -13,6 +13,7 @@ import {
 	processGone,
 	startDaemon,
 	tempDir,
+	watchPath,
 	type Daemon,
 } from './helpers/daemon.js';
 
@@ -24,13 +25,7 @@ function fields(line: string): string[] {
 }
 
 function waitState(d: Daemon, name: string, state: string, from = 0): Promise<string> {
-	return pollUntil(
-		() =>
-			d.stdout.seen
-				.slice(from)
-				.find(line => STATE.test(line) && line.split('\t')[1] === name && line.split('\t')[2] === state),
-		`no ${state} event for ${name}`,
-	);
+	return d.stdout.find(line => STATE.test(line) && line.split('\t')[1] === name && line.split('\t')[2] === state, from);
 }
 
 function statusField(pid: number, field: string): string {
@@ -119,6 +114,7 @@ test('a child killed from outside is reported too; signal dispositions were rese
 		const up = await waitState(d, name, 'up');
 		const pid = Number(fields(up)[2]);
 		// Once it is `sleep` (the fixture execs it): nothing ignored, nothing blocked (Node ignores SIGPIPE).
+		// Nothing announces the exec: /proc shows it.
 		await pollUntil(
 			() => readFileSync(`/proc/${pid}/comm`, 'latin1') === 'sleep\n' || undefined,
 			`${pid} never became sleep`,
@@ -170,7 +166,8 @@ test('service.signal … group signals the process group a service leads; withou
 		await d.command(`service.args\t${name}\t${fixture('group-leader.sh')}\t${join(dir, name)}`);
 		await d.command(`service.start\t${name}`);
 		const pid = Number(fields(await waitState(d, name, 'up'))[2]);
-		const text = await pollUntil(
+		const text = await watchPath(
+			join(dir, name),
 			() => readFile(join(dir, name), 'latin1').catch(() => undefined),
 			`${name} wrote no pids`,
 		);
@@ -193,6 +190,7 @@ test('service.signal … group signals the process group a service leads; withou
 	);
 	t.deepEqual(fields(await waitState(d, 'grouped', 'down')).slice(3, 5), ['signal', 'SIGTERM']);
 	const groupedChild = members.get('grouped')?.[1] ?? 0;
+	// Not our child, nor the daemon's: only /proc shows it gone.
 	await pollUntil(() => processGone(groupedChild) || undefined, 'a member of the signalled group survived');
 
 	await d.command('service.signal\talone\tTERM');

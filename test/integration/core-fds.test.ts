@@ -6,11 +6,11 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { fixture, pollUntil, processGone, SocketClient, startDaemon, tempDir, type Daemon } from './helpers/daemon.js';
+import { fixture, processGone, SocketClient, startDaemon, tempDir, type Daemon } from './helpers/daemon.js';
 
 function waitState(d: Daemon, name: string, state: string): Promise<string> {
 	const prefix = `service.state\t${name}\t${state}\t`;
-	return pollUntil(() => d.stdout.seen.find(line => line.startsWith(prefix)), `no ${state} event for ${name}`);
+	return d.stdout.find(line => line.startsWith(prefix));
 }
 
 test("null, stdout, stderr: the child has fds 0-2 and nothing of the daemon's other descriptors", async t => {
@@ -52,10 +52,7 @@ test('- closes a position; an empty entry does too (our fix); nothing beyond the
 		await d.command(`service.fds\tp\t${list}`);
 		const from = d.stdout.seen.length;
 		d.send('service.start\tp');
-		await pollUntil(
-			() => d.stdout.seen.slice(from).find(line => /^service\.state\tp\tdown\t\d+\t\d+\texit\t0\t/.test(line)),
-			`print-fds with ${JSON.stringify(list)} did not exit 0`,
-		);
+		await d.stdout.find(/^service\.state\tp\tdown\t\d+\t\d+\texit\t0\t/, from);
 		const lines = (await readFile(file, 'latin1'))
 			.split('\n')
 			.filter(line => line !== '')

@@ -5,7 +5,7 @@
 
 import { join } from 'node:path';
 import test from 'ava';
-import { fixture, pollUntil, SocketClient, startDaemon, tempDir, type Daemon } from './helpers/daemon.js';
+import { fixture, SocketClient, startDaemon, tempDir, type Daemon } from './helpers/daemon.js';
 
 async function withObserver(t: Parameters<typeof startDaemon>[0]): Promise<{ d: Daemon; observer: SocketClient }> {
 	const path = join(await tempDir(t), 'ctl.sock');
@@ -132,8 +132,8 @@ test('service.auto_up with always: the start event comes before the auto_up line
 	}
 	// The fork follows asynchronously, and is broadcast too.
 	const up = /^service\.state\tau\tup\t\d+\t\d+\t-\t-\t\d+\t-$/;
-	await pollUntil(() => d.stdout.seen.some(line => up.test(line)) || undefined, 'no up event on -i');
-	await pollUntil(() => observer.lines.seen.some(line => up.test(line)) || undefined, 'no up event on the socket');
+	await d.stdout.find(up);
+	await observer.lines.find(up);
 	t.pass();
 });
 

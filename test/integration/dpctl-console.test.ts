@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
-import { dpctlBin, fixture, pollUntil, SocketClient } from './helpers/daemon.js';
+import { dpctlBin, fixture, pollUntil, SocketClient, watchPath } from './helpers/daemon.js';
 import { dpctl, startSocketDaemon } from './dpctl-helpers.js';
 
 class Tmux {
@@ -62,7 +62,11 @@ class Tmux {
 			.filter((l, i, all) => l !== '' || all.slice(i).some(x => x !== ''));
 	}
 
-	/** Polls the screen until `predicate` holds; the error shows the screen. */
+	/**
+	 * Polls the screen until `predicate` holds; the error shows the screen. A terminal's screen
+	 * announces no change to a test (only a tmux client attached to it would see output, and one
+	 * would resize the pane), so this is one of the few waits that poll.
+	 */
 	async until(what: string, predicate: (lines: string[]) => boolean): Promise<string[]> {
 		let last: string[] = [];
 		return pollUntil(
@@ -71,7 +75,6 @@ class Tmux {
 				return predicate(last) ? last : undefined;
 			},
 			() => `${what}; the screen:\n${last.join('\n')}`,
-			8000,
 		);
 	}
 }
@@ -129,7 +132,8 @@ test('the console: prompt, output, completion, live events above the line, escap
 	await console1.until('help', l => l.some(x => x.startsWith('service.signal NAME SIGNAL')));
 	await console1.type('quit');
 	await console1.keys('Enter');
-	await pollUntil(
+	await watchPath(
+		history,
 		async () => ((await readFile(history, 'utf8').catch(() => '')).includes('quit') ? true : undefined),
 		'history written',
 	);

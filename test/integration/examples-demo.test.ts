@@ -22,10 +22,10 @@ test('examples/demo.conf: services run, a restart follows a failure, SIGINT ends
 	const client = await SocketClient.connect(socket);
 	t.teardown(() => client.close());
 	// The clock's date lines cross the pipe to the logger, which writes them to the daemon's stderr.
-	await d.stderr.waitFor(/^\[logger\] \S/, 10_000);
-	const up = await client.lines.waitFor(/^service\.state\tflaky\tup\t/, 10_000);
-	await client.lines.waitFor(/^service\.state\tflaky\tdown\t\d+\t\d+\texit\t1\t/, 10_000);
-	const again = await client.lines.waitFor(/^service\.state\tflaky\tup\t/, 10_000);
+	await d.stderr.waitFor(/^\[logger\] \S/);
+	const up = await client.lines.waitFor(/^service\.state\tflaky\tup\t/);
+	await client.lines.waitFor(/^service\.state\tflaky\tdown\t\d+\t\d+\texit\t1\t/);
+	const again = await client.lines.waitFor(/^service\.state\tflaky\tup\t/);
 	t.not(again.split('\t')[4], up.split('\t')[4], 'a new flaky process');
 	const dump = await client.command('statedump');
 	for (const name of ['clock', 'logger'])

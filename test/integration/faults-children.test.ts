@@ -64,8 +64,8 @@ test('a program that vanished or lost its execute bit: exit 3 and a log line per
 		d.send(`service.args\t${name}\t${path}`);
 		d.send(`service.auto_up\t${name}\t1\talways`);
 	}
-	await d.stderr.waitFor(`error: exec(${gone}, ...) failed: No such file or directory`, 8000);
-	await d.stderr.waitFor(`error: exec(${noexec}, ...) failed: Permission denied`, 8000);
+	await d.stderr.waitFor(`error: exec(${gone}, ...) failed: No such file or directory`);
+	await d.stderr.waitFor(`error: exec(${noexec}, ...) failed: Permission denied`);
 	const dump = await d.command('statedump');
 	t.true(
 		dump.some(line => /^service\.state\tgone\t(down\t\d+\t\d+\texit\t3|start)\t/.test(line)),
@@ -109,7 +109,7 @@ test('EMFILE at start: the error line and a retry 3 s later, which succeeds once
 	await d.stderr.waitFor('info: will retry in 3 seconds');
 	t.true((await d.command('echo\tstill alive')).includes('still alive'));
 	await execa('prlimit', ['--pid', String(d.pid), `--nofile=${saved}`]);
-	await d.stdout.waitFor(/^service\.state\tctl\tup\t/, 6000);
+	await d.stdout.waitFor(/^service\.state\tctl\tup\t/);
 	t.pass();
 });
 
@@ -168,6 +168,6 @@ test('EAGAIN at start (pids cgroup full): fork failed, a retry 3 s later, which 
 	await d.stderr.waitFor('info: will retry in 3 seconds');
 	writeFileSync(join(cgroup.dir, 'pids.max'), 'max');
 	t.true((await d.command('echo\tstill alive')).includes('still alive'));
-	await d.stdout.waitFor(/^service\.state\tworker\tup\t/, 6000);
+	await d.stdout.waitFor(/^service\.state\tworker\tup\t/);
 	t.pass();
 });

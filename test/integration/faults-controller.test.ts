@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import test from 'ava';
 import { execa } from 'execa';
-import { LineReader, pollUntil, startDaemon, tempDir } from './helpers/daemon.js';
+import { LineReader, startDaemon, tempDir } from './helpers/daemon.js';
 import { rssKiB } from './init-support.js';
 
 const EVENTS = 50_000;
@@ -36,6 +36,7 @@ test('SIGSTOP on a controller during 50,000 events: one overflow, bounded memory
 
 	const rssBefore = rssKiB(d.pid);
 	let rssMax = rssBefore;
+	// Sampling RSS on a timer is the measurement here (the peak during the flood), not a wait.
 	const sampler = setInterval(() => {
 		rssMax = Math.max(rssMax, rssKiB(d.pid));
 	}, 50);
@@ -60,5 +61,5 @@ test('SIGSTOP on a controller during 50,000 events: one overflow, bounded memory
 	t.is(overflows, 1);
 	t.true(floodEvents < EVENTS, 'events were dropped for it');
 	t.true(lines.includes(`service.args\tflood\t${EVENTS - 1}`), 'the statedump shows the final state');
-	await pollUntil(() => (rssKiB(d.pid) > 0 ? true : undefined), 'the daemon alive');
+	t.true(rssKiB(d.pid) > 0, 'the daemon is alive');
 });

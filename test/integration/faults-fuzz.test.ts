@@ -157,8 +157,8 @@ test('random and mutated command streams at random boundaries: no crash, bounded
 			]);
 			// Whatever came before, a fresh line must be understood by both controllers.
 			const [interactive, socket] = await Promise.all([
-				d.command(`\necho\trun ${run}`, 10_000),
-				client.command(`\necho\trun ${run}`, 10_000),
+				d.command(`\necho\trun ${run}`),
+				client.command(`\necho\trun ${run}`),
 			]);
 			return interactive.includes(`run ${run}`) && socket.includes(`run ${run}`) && d.proc.exitCode === null;
 		}),

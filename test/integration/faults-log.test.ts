@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { setTimeout as delay } from 'node:timers/promises';
-import { pollUntil, startDaemon, tempDir, type Daemon } from './helpers/daemon.js';
+import { startDaemon, tempDir, watchPath, type Daemon } from './helpers/daemon.js';
 import { cpuSeconds } from './init-support.js';
 
 const IDLE_MS = 1000;
@@ -61,20 +61,20 @@ test('log.dest on a pipe nobody reads: bounded, no spinning, and the loss is rep
 	d.send('service.start\treader');
 	await d.stdout.waitFor(/^service\.state\treader\tup\t/);
 	// Logged only once the backlog has drained (earlier it would be dropped and counted too).
-	await pollUntil(
+	await watchPath(
+		out,
 		() => (readFileSync(out, 'latin1').includes('warning: lost ') ? true : undefined),
 		'the lost line',
-		10_000,
 	);
 	d.send('after.drain');
-	const text = await pollUntil(
+	const text = await watchPath(
+		out,
 		() => {
 			const content = readFileSync(out, 'latin1');
 			return content.includes('sent unknown command after.drain') ? content : undefined;
 		},
 		() =>
 			`the log after the drain (file: ${readFileSync(out, 'latin1').slice(-300)}, stderr: ${d.stderr.seen.slice(-3).join(' | ')})`,
-		10_000,
 	);
 	const lost = [...text.matchAll(/^warning: lost (\d+) log messages$/gm)].map(match => Number(match[1]));
 	const written = text

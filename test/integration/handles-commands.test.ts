@@ -9,7 +9,16 @@ import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import * as sys from '../../src/os/sys.js';
-import { fixture, listFds, pollUntil, SocketClient, startDaemon, tempDir, type Daemon } from './helpers/daemon.js';
+import {
+	DEFAULT_TIMEOUT_MS,
+	fixture,
+	listFds,
+	pollUntil,
+	SocketClient,
+	startDaemon,
+	tempDir,
+	type Daemon,
+} from './helpers/daemon.js';
 
 /** §5.1: `error\tMESSAGE, for command "CONTEXT"`, the context cut to 30 bytes plus `...`. */
 function err(message: string, line: string): string {
@@ -53,7 +62,7 @@ function connects(options: { path: string } | { host: string; port: number }): P
 		const timer = setTimeout(() => {
 			socket.destroy();
 			reject(new Error(`connect to ${JSON.stringify(options)} timed out`));
-		}, 5000);
+		}, DEFAULT_TIMEOUT_MS);
 		socket.once('connect', () => {
 			clearTimeout(timer);
 			socket.destroy();
@@ -481,6 +490,7 @@ test('fd accounting: 1,000 fd.pipe/fd.delete cycles (and fd.socket, fd.open) ret
 		lines.find(line => line.startsWith('error')) ?? '',
 	);
 	t.is(lines.filter(line => line.endsWith('\tdeleted')).length, CYCLES * 2 + (CYCLES / 10) * 2 + 1);
+	// A descriptor closed is announced nowhere: /proc shows it.
 	await pollUntil(
 		() => (listFds(d.pid).length === baseline ? true : undefined),
 		() => `daemon fds back to ${baseline} (now ${listFds(d.pid).length})`,

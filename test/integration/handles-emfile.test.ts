@@ -70,7 +70,7 @@ test('EMFILE: every fd command answers with an error line, the daemon lives, and
 	t.deepEqual(await d.command('fd.socket\ts\t'), ['fd.state\ts\tsocket\tunix,stream\t']);
 	t.deepEqual(await d.command('fd.open\tx\twrite,create\tx.txt'), ['fd.state\tx\tfile\twrite,create\tx.txt']);
 	// The retry (3 s later) now succeeds.
-	await d.stdout.waitFor(/^service\.state\tctl\tup\t/, 8000);
+	await d.stdout.waitFor(/^service\.state\tctl\tup\t/);
 	const dump = await d.command('statedump');
 	t.true(dump.includes('fd.state\th1\tfile\tread\t/dev/null'));
 	t.false(
@@ -91,7 +91,7 @@ test('EMFILE: a connection arriving at the limit is accepted once handles are fr
 	// Some work for the daemon while the connection waits (a correct daemon logs once meanwhile).
 	for (let i = 0; i < 20; i++) await d.command('statedump');
 	await free(d, opened, 10);
-	t.is(await client.lines.waitFor('served', 8000), 'served');
+	t.is(await client.lines.waitFor('served'), 'served');
 	const acceptErrors = d.stderr.seen.filter(line => line.startsWith('error: accept(control socket')).length;
 	t.is(acceptErrors, 1, `${acceptErrors} accept errors logged while one connection waited`);
 });

@@ -17,7 +17,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { EventScan, fixture, pidOf, pollUntil, processState, startDaemon, tempDir } from './helpers/daemon.js';
+import {
+	EventScan,
+	fixture,
+	pidOf,
+	pollUntil,
+	processState,
+	startDaemon,
+	tempDir,
+	watchPath,
+} from './helpers/daemon.js';
 
 test('logger chain: writer and logger killed and restarted repeatedly; no line lost or duplicated by the chain', async t => {
 	const dir = await tempDir(t);
@@ -72,9 +81,11 @@ test('logger chain: writer and logger killed and restarted repeatedly; no line l
 	/** Stops the writer and waits until the logger has appended everything up to S-1; returns S. */
 	const stopWriterAndDrain = async (): Promise<number> => {
 		await send('service.signal\tw\tSTOP');
+		// Nothing announces a stop (the daemon reports deaths only): /proc shows it.
 		await pollUntil(() => (processState(writerPid) === 'T' ? true : undefined), 'the writer stopped');
 		const next = readState();
-		await pollUntil(
+		await watchPath(
+			logFile,
 			() => (lastLogged() >= next - 1 ? true : undefined),
 			() => `the logger caught up with ${next - 1} (at ${lastLogged()})`,
 		);
@@ -82,7 +93,7 @@ test('logger chain: writer and logger killed and restarted repeatedly; no line l
 	};
 
 	// Let some lines flow first.
-	await pollUntil(() => (lastLogged() >= 50 ? true : undefined), 'the first 50 lines logged');
+	await watchPath(logFile, () => (lastLogged() >= 50 ? true : undefined), 'the first 50 lines logged');
 	const loggerKillMarks: number[] = [];
 	let writerRestarts = 0;
 	let writtenWhileLoggerDown = 0;
@@ -107,7 +118,7 @@ test('logger chain: writer and logger killed and restarted repeatedly; no line l
 		await wEvents.next(new RegExp(`^service\\.state\\tw\\tdown\\t\\d+\\t\\d+\\tsignal\\tSIG${signal}\\t`));
 		writerRestarts++;
 		writerPid = pidOf(await wEvents.next(/^service\.state\tw\tup\t/));
-		await pollUntil(() => (readState() > 1 ? true : undefined), 'the new writer writing');
+		await watchPath(stateFile, () => (readState() > 1 ? true : undefined), 'the new writer writing');
 	};
 
 	await killLogger(false);

@@ -1,16 +1,59 @@
 // fd.take over a real control socket (spec §7.16, §4.8): the test is a client that passes
 // descriptors with SCM_RIGHTS (through sys.ts, the one module that touches raw fds), then checks
 // the probed fd.state, every error in order, the per-connection queue, and that services read and
-// write through taken handles. Every wait polls under a deadline; test-side fds are always closed.
+// write through taken handles. Every read waits for its fd to be readable (sys.Watcher), under a
+// deadline; test-side fds are always closed.
 
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import * as sys from '../../src/os/sys.js';
-import { listFds, pollUntil, startDaemon, tempDir, type Daemon } from './helpers/daemon.js';
+import { DEFAULT_TIMEOUT_MS, listFds, pollUntil, startDaemon, tempDir, type Daemon } from './helpers/daemon.js';
 
 function err(message: string, line: string): string {
 	const context = line.length <= 30 ? line : `${line.slice(0, 30)}...`;
 	return `error\t${message}, for command "${context}"`;
+}
+
+/**
+ * Runs `attempt` now and whenever the non-blocking `fd` becomes readable (EOF and errors
+ * included), until it returns true; rejects with what it throws, or at the deadline.
+ */
+function whenReadable(
+	fd: number,
+	attempt: () => boolean,
+	what: () => string,
+	timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<void> {
+	return new Promise((resolve, reject) => {
+		// eslint-disable-next-line prefer-const -- settle() may run (through check()) before the watcher exists
+		let watcher: sys.Watcher | undefined;
+		let settled = false;
+		const settle = (error?: unknown): void => {
+			if (settled) return;
+			settled = true;
+			clearTimeout(timer);
+			watcher?.close();
+			if (error === undefined) resolve();
+			else reject(error);
+		};
+		const check = (): void => {
+			try {
+				if (attempt()) settle();
+			} catch (error: unknown) {
+				settle(error);
+			}
+		};
+		const timer = setTimeout(() => settle(new Error(`${what()} within ${timeoutMs} ms`)), timeoutMs);
+		check();
+		if (settled) return;
+		// An error event stops the watcher: the next read shows the cause, and want() restarts it.
+		watcher = new sys.Watcher(fd, () => {
+			check();
+			watcher?.want(true, false);
+		});
+		watcher.want(true, false);
+		check(); // what arrived while the watcher was being set up
+	});
 }
 
 /** Test-side descriptors, closed at teardown unless closed before. */
@@ -82,7 +125,8 @@ class RawClient {
 		this.send(line, fds);
 		this.send(`echo\t${token}`);
 		const start = this.#cursor;
-		await pollUntil(
+		await whenReadable(
+			this.fd,
 			() => {
 				this.#pump();
 				const at = this.lines.indexOf(token, this.#cursor);
@@ -92,9 +136,9 @@ class RawClient {
 				}
 				if (this.#eof)
 					throw new Error(`EOF before ${JSON.stringify(token)}; got ${JSON.stringify(this.lines.slice(start))}`);
-				return undefined;
+				return false;
 			},
-			`RawClient: reply to ${JSON.stringify(line)}`,
+			() => `RawClient: reply to ${JSON.stringify(line)} (got ${JSON.stringify(this.lines.slice(start))})`,
 		);
 		return this.lines.slice(start, this.#cursor - 1);
 	}
@@ -126,22 +170,20 @@ async function readUntil(fd: number, done: (text: string, eof: boolean) => boole
 	sys.setNonblock(fd, true);
 	let text = '';
 	let eof = false;
-	await pollUntil(
+	await whenReadable(
+		fd,
 		() => {
-			for (;;) {
+			while (!eof) {
 				const got = sys.recv(fd, 65536);
 				if (got === null) break;
-				if (got.data.length === 0) {
-					eof = true;
-					break;
-				}
-				text += got.data.toString('latin1');
+				if (got.data.length === 0) eof = true;
+				else text += got.data.toString('latin1');
 			}
 			if (done(text, eof)) return true;
 			if (eof) throw new Error(`${what}: EOF after ${JSON.stringify(text)}`);
-			return undefined;
+			return false;
 		},
-		`${what} (read so far: ${JSON.stringify(text)})`,
+		() => `${what} (read so far: ${JSON.stringify(text)})`,
 	);
 	return text;
 }
@@ -277,6 +319,9 @@ test('received descriptors: 8 queued at most, extras closed and logged; fd.take 
 	await c.command('service.fds\tw0\tnull\tq0\tstderr');
 	d.send('service.start\tw0');
 	t.is(await readUntil(pipes[0]?.[0] ?? -1, text => text.includes('\n'), 'q0 is the oldest descriptor'), 'first\n');
+	// w0's `down` goes to every connection open when it comes: let it come before the next one
+	// connects, whose echo reply must be all it receives.
+	await d.stdout.waitFor(/^service\.state\tw0\tdown\t\d+\t\d+\texit\t0\t/);
 	// Descriptors nobody took are closed (and logged) when their connection ends.
 	const other = new RawClient(t, join(dir, 'ctl.sock'));
 	const [l1r, l1w] = fds.pipe();
@@ -307,6 +352,7 @@ test('fd accounting: 200 fd.take/fd.delete cycles return the daemon to its fd ba
 		fds.close(r, w);
 	}
 	await c.command('fd.delete\tkeep');
+	// Nothing announces a descriptor closed: /proc is the only place to see it.
 	await pollUntil(
 		() => (listFds(d.pid).length === baseline ? true : undefined),
 		() => `daemon fds back to ${baseline} (now ${listFds(d.pid).length})`,

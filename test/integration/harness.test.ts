@@ -22,6 +22,7 @@ import {
 	startDaemon,
 	tempDir,
 	waitForPath,
+	watchPath,
 } from './helpers/daemon.js';
 
 // A stand-in for a control socket: `echo\tTEXT` answers TEXT (nothing when TEXT is empty),
@@ -236,6 +237,55 @@ test('waitForPath resolves when the path appears and rejects at its deadline', a
 	await t.throwsAsync(waitForPath(join(dir, 'never'), 30), { message: /did not appear within 30 ms/ });
 });
 
+test('watchPath re-checks on every change in the directory, by any process; an error rejects at once', async t => {
+	const dir = await tempDir(t);
+	const path = join(dir, 'grows');
+	let checks = 0;
+	const waiting = watchPath(
+		path,
+		async () => {
+			checks++;
+			const text = await readFile(path, 'latin1').catch(() => '');
+			return text.split('\n').length > 3 ? text : undefined;
+		},
+		'three lines',
+	);
+	for (let i = 1; i <= 3; i++) await execa('/bin/sh', ['-c', `echo ${i} >> ${path}`]);
+	t.is(await waiting, '1\n2\n3\n');
+	t.true(checks >= 2, `${checks} checks`);
+	await t.throwsAsync(
+		watchPath(
+			path,
+			() => {
+				throw new Error('unreadable');
+			},
+			'never',
+		),
+		{ message: 'unreadable' },
+	);
+	await t.throwsAsync(
+		watchPath(path, () => undefined, 'nothing', 30),
+		{ message: 'nothing within 30 ms' },
+	);
+});
+
+test('LineReader.until and find wait beside a pending read, consume nothing, and end at EOF', async t => {
+	const stream = new PassThrough();
+	const reader = new LineReader(stream, 'shared');
+	const read = reader.next();
+	const second = reader.find(/^b/);
+	const fromTwo = reader.find(/^a/, 2);
+	const counted = reader.until(() => (reader.seen.length >= 3 ? reader.seen.length : undefined), 'three lines');
+	stream.write('a1\nb1\na2\n');
+	t.deepEqual(await Promise.all([read, second, fromTwo, counted]), ['a1', 'b1', 'a2', 3]);
+	t.is(await reader.next(), 'b1', 'find consumed nothing');
+	const error = await t.throwsAsync(reader.find('never', 0, 30), { instanceOf: LineReaderError });
+	t.is(error?.code, 'ETIMEDOUT');
+	const pending = reader.find('never');
+	stream.end();
+	t.is((await t.throwsAsync(pending, { instanceOf: LineReaderError }))?.code, 'EOF');
+});
+
 test('listFds, processGone and monotonicSeconds', t => {
 	const fds = listFds(process.pid);
 	t.true([0, 1, 2].every(fd => fds.includes(fd)));
@@ -336,10 +386,14 @@ test('fixtures: ignore-sigterm.sh survives TERM and says so', async t => {
 test('fixtures: stamp.sh appends its pid and uptime, then stays up', async t => {
 	const file = join(await tempDir(t), 'stamps');
 	const proc = runFixture(t, 'stamp.sh', [file]);
-	const line = await pollUntil(async () => {
-		const text = await readFile(file, 'latin1').catch(() => '');
-		return text.endsWith('\n') ? text : undefined;
-	}, 'no stamp');
+	const line = await watchPath(
+		file,
+		async () => {
+			const text = await readFile(file, 'latin1').catch(() => '');
+			return text.endsWith('\n') ? text : undefined;
+		},
+		'no stamp',
+	);
 	t.regex(line, new RegExp(`^${proc.pid} \\d+\\.\\d+\\n$`));
 	t.is(proc.exitCode, null);
 });

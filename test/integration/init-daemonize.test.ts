@@ -10,11 +10,11 @@ import { execa } from 'execa';
 import {
 	daemonBin,
 	killProcessTree,
-	pollUntil,
+	readText,
 	SocketClient,
 	startDaemon,
 	tempDir,
-	waitForPath,
+	watchPath,
 } from './helpers/daemon.js';
 import { procStat } from './init-support.js';
 
@@ -80,7 +80,8 @@ test('-D: the log is held until log.dest, then delivered', async t => {
 	const logFile = join(dir, 'daemon.log');
 	await client.command(`fd.open\tlog\twrite,create,append\t${logFile}`);
 	await client.command('log.dest\tfd\tlog');
-	await pollUntil(
+	await watchPath(
+		logFile,
 		() =>
 			readFileSync(logFile, 'latin1').includes('error: controller[0] sent unknown command no.such.command')
 				? true
@@ -106,8 +107,9 @@ test('-D: exec-on-exit during startup replaces the daemon; the command prints it
 	const { result, pid } = await launch(t, daemonBin, ['-D', '-E', program, '-S', '/nonexistent/dir/ctl.sock']);
 	t.is(result.exitCode, 3);
 	t.not(pid, null);
-	await waitForPath(out);
-	t.is(readFileSync(out, 'latin1'), `${pid} 3 Can't create controller socket\n`);
+	// The program is no child of ours (the launcher's, detached): its whole line in the file is the sign.
+	const line = await watchPath(out, () => (readText(out).endsWith('\n') ? readText(out) : undefined), `${out} written`);
+	t.is(line, `${pid} 3 Can't create controller socket\n`);
 });
 
 test('-D with -i is ignored with the 1.1 warning', async t => {

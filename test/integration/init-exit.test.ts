@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { repoRoot, SocketClient, startDaemon, tempDir, waitForPath } from './helpers/daemon.js';
+import { repoRoot, SocketClient, startDaemon, tempDir, type Daemon } from './helpers/daemon.js';
 
 interface ExecRecord {
 	pid: number;
@@ -20,7 +20,7 @@ interface ExecRecord {
 /** A program for -E that records what it inherited, then exits 0. */
 async function recorder(
 	t: ExecutionContext,
-): Promise<{ program: string; out: string; read: () => Promise<ExecRecord> }> {
+): Promise<{ program: string; out: string; read: (d: Daemon) => Promise<ExecRecord> }> {
 	const dir = await tempDir(t);
 	const out = join(dir, 'exec.out');
 	const program = join(dir, 'on-exit.sh');
@@ -33,8 +33,10 @@ mv ${out}.tmp ${out}
 `,
 		{ mode: 0o755 },
 	);
-	const read = async (): Promise<ExecRecord> => {
-		await waitForPath(out);
+	// The program replaces the daemon (same pid, our child) and renames its record into place
+	// before it exits: the exit says the record is complete.
+	const read = async (d: Daemon): Promise<ExecRecord> => {
+		await d.proc;
 		const lines = readFileSync(out, 'latin1').split('\n');
 		const field = (name: string): string =>
 			lines.find(line => line.startsWith(`${name}=`))?.slice(name.length + 1) ?? '';
@@ -85,7 +87,7 @@ test('terminate execs the -E program: same pid, the environment of §13.6, handl
 	t.true(connectionFds.size >= 1);
 	d.send('terminate\t9');
 	await d.stderr.waitFor(`warning: daemonproxy exec_on_exit to '${program}'`);
-	const record = await read();
+	const record = await read(d);
 	t.is(record.pid, d.pid, 'the process image was replaced: same pid');
 	t.is(record.code, '9');
 	t.is(record.error, 'terminated normally');
@@ -100,7 +102,7 @@ test('the end of the interactive session execs with status 0', async t => {
 	const { program, read } = await recorder(t);
 	const d = await startDaemon(t, ['-E', program]);
 	d.closeStdin();
-	const record = await read();
+	const record = await read(d);
 	t.deepEqual([record.pid, record.code, record.error], [d.pid, '0', 'terminated normally']);
 });
 
@@ -119,7 +121,7 @@ for (const [what, args, code, error] of STARTUP_CASES) {
 	test(`${what} execs the -E program (code ${code})`, async t => {
 		const { program, read } = await recorder(t);
 		const d = await startDaemon(t, args(program), { interactive: false });
-		const record = await read();
+		const record = await read(d);
 		t.deepEqual([record.pid, record.code, record.error], [d.pid, code, error]);
 	});
 }
@@ -160,7 +162,7 @@ test('a fatal signal execs the -E program with code 4; under a guard it is survi
 	const { program, read } = await recorder(t);
 	const d = await startDaemon(t, ['-E', program]);
 	process.kill(d.pid, 'SIGBUS');
-	const record = await read();
+	const record = await read(d);
 	t.deepEqual([record.pid, record.code, record.error], [d.pid, '4', 'Received signal SIGBUS (7)']);
 
 	const guarded = await startDaemon(t, ['--exit-guard', '5']);
@@ -175,20 +177,32 @@ test('a fatal signal execs the -E program with code 4; under a guard it is survi
 	t.deepEqual(await guarded.command('echo\tsurvived'), ['survived']);
 });
 
-/** A daemon started through a script that calls main() and then misbehaves as `crash` says. */
+/**
+ * A daemon started through a script that calls main() and then misbehaves as `crash` says, once
+ * the daemon is up: after its banner, the test creates the file the script waits for (inotify;
+ * watched before main() runs, since main() writes the banner before it returns).
+ */
 async function crashingDaemon(t: ExecutionContext, crash: string, args: string[]) {
 	const dir = await tempDir(t);
+	const trigger = join(dir, 'crash-now');
 	// A .js file (the harness runs those with node); CommonJS here, so the module is imported dynamically.
 	const script = join(dir, 'crash.js');
 	writeFileSync(
 		script,
 		`import(${JSON.stringify(join(repoRoot, 'build/src/daemon/main.js'))}).then(({main}) => {
+	const fs = require('node:fs');
+	const watcher = fs.watch(${JSON.stringify(dir)}, () => {
+		if (!fs.existsSync(${JSON.stringify(trigger)})) return;
+		watcher.close();
+		${crash}
+	});
 	main(process.argv.slice(2));
-	setTimeout(() => { ${crash} }, 300);
 });
 `,
 	);
-	return startDaemon(t, args, { bin: script });
+	const d = await startDaemon(t, args, { bin: script });
+	writeFileSync(trigger, '');
+	return d;
 }
 
 test('an uncaught exception: its stack in the log, then the fatal path (exit 4)', async t => {
@@ -201,7 +215,7 @@ test('an uncaught exception: its stack in the log, then the fatal path (exit 4)'
 test('an uncaught exception execs the -E program; under a guard the daemon carries on', async t => {
 	const { program, read } = await recorder(t);
 	const d = await crashingDaemon(t, 'Promise.reject(new Error("lost promise"))', ['-E', program]);
-	const record = await read();
+	const record = await read(d);
 	t.deepEqual([record.pid, record.code, record.error], [d.pid, '4', 'Uncaught exception: Error: lost promise']);
 
 	const guarded = await crashingDaemon(t, 'throw new Error("boom")', ['--exit-guard', '1']);
@@ -220,6 +234,6 @@ test('a fault the daemon raises itself is handled natively: the fatal line, then
 
 	const { program, read } = await recorder(t);
 	const execs = await crashingDaemon(t, 'process.kill(process.pid, "SIGFPE")', ['-E', program]);
-	const record = await read();
+	const record = await read(execs);
 	t.deepEqual([record.pid, record.code, record.error], [execs.pid, '4', 'Received signal SIGFPE (8)']);
 });

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { ExecutionContext } from 'ava';
 import {
 	daemonBin,
+	DEFAULT_TIMEOUT_MS,
 	descendants,
 	pollUntil,
 	procStatFields,
@@ -84,7 +85,7 @@ export async function startAsPid1(
 		...(env === undefined ? {} : { env }),
 	});
 	try {
-		for (let i = 0; i < 6; i++) t.regex(await d.stdout.next(10_000), /^info\t/);
+		for (let i = 0; i < 6; i++) t.regex(await d.stdout.next(), /^info\t/);
 	} catch (error: unknown) {
 		await d.stop();
 		await d.stderr.ended;
@@ -93,6 +94,7 @@ export async function startAsPid1(
 			{ cause: error },
 		);
 	}
+	// Only /proc tells the host pid of unshare's child; after the banner the first look finds it.
 	const hostPid = await pollUntil(() => childrenOf(d.pid)[0], 'the daemon under unshare');
 	return { d, hostPid };
 }
@@ -106,10 +108,6 @@ export function canUnshare(): boolean {
  * Waits until some line received so far matches, without consuming anything: for events of
  * several services whose relative order is not defined.
  */
-export function received(reader: LineReader, pattern: RegExp, timeoutMs = 5000): Promise<string> {
-	return pollUntil(
-		() => reader.seen.find(line => pattern.test(line)),
-		`a line matching ${String(pattern)} from ${reader.name}`,
-		timeoutMs,
-	);
+export function received(reader: LineReader, pattern: RegExp, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string> {
+	return reader.find(pattern, 0, timeoutMs);
 }

@@ -82,6 +82,7 @@ test('path socket: uid 65534 is refused with one error line, and nothing leaks',
 		new RegExp(`^warning: refused control connection from pid \\d+ uid ${NOBODY} gid ${NOBODY}: no role granted$`),
 	);
 	t.false((await daemon.command('statedump')).some(line => line.includes('\tx\t')));
+	// A descriptor closed is announced nowhere: /proc shows it.
 	await pollUntil(
 		() => (listFds(daemon.pid).length === fdsBefore.length ? true : undefined),
 		'fd count back to baseline',

@@ -24,6 +24,7 @@ function withTimeout<T>(promise: Promise<T>, what: string, ms = WAIT_MS): Promis
 	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** One turn of the event loop: lets a callback that must NOT come show itself (never a wait for one that must). */
 function nextTurn(): Promise<void> {
 	return new Promise(resolve => setImmediate(resolve));
 }

@@ -17,7 +17,7 @@ export {
 	type LinePredicate,
 	type LineReaderErrorCode,
 } from './line-reader.js';
-export { daemonBin, dpctlBin, fixture, repoRoot, tempDir, waitForPath } from './paths.js';
+export { daemonBin, dpctlBin, fixture, repoRoot, tempDir, waitForPath, watchPath } from './paths.js';
 export { DEFAULT_TIMEOUT_MS, POLL_INTERVAL_MS, pollUntil } from './poll.js';
 export {
 	descendants,

@@ -2,6 +2,8 @@
 // Bytes are decoded as latin1 (one char per byte, nothing lost) and split on LF only; every line
 // ever received stays in `seen`, and a cursor marks what the reader's callers have consumed.
 // Every wait has a deadline, and its error names the stream and shows the last lines seen.
+// Waits wake on the arrival of lines, never on a timer: one consuming read (next, waitFor,
+// collectUntil) at a time, and any number of non-consuming ones (until, find) beside it.
 
 import { DEFAULT_TIMEOUT_MS } from './poll.js';
 
@@ -50,6 +52,7 @@ export class LineReader {
 	#done = false;
 	#failure: Error | undefined;
 	#wake: (() => void) | undefined;
+	readonly #watchers = new Set<() => void>();
 
 	constructor(stream: NodeJS.ReadableStream, name = 'stream') {
 		this.name = name;
@@ -62,7 +65,7 @@ export class LineReader {
 			this.#done = true;
 			this.#failure = error;
 			resolveEnded();
-			this.#wake?.();
+			this.#notify();
 		};
 		stream.on('data', (chunk: Buffer | string) => {
 			const text = this.#partial + (typeof chunk === 'string' ? chunk : chunk.toString('latin1'));
@@ -70,7 +73,7 @@ export class LineReader {
 			this.#partial = parts.pop() ?? '';
 			if (parts.length === 0) return;
 			for (const line of parts) this.seen.push(line);
-			this.#wake?.();
+			this.#notify();
 		});
 		stream.on('end', () => finish());
 		stream.on('close', () => finish());
@@ -117,6 +120,68 @@ export class LineReader {
 			}
 			return undefined;
 		});
+	}
+
+	/**
+	 * Waits, consuming nothing, until `attempt` returns a value: it runs now and again whenever
+	 * lines arrive. Rejects at the deadline, or when the stream ends first. For scans with cursors
+	 * of their own over `seen` (several services' events, in an order that is not defined).
+	 */
+	until<T>(attempt: () => T | undefined, what: string | (() => string), timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
+		const describeWait = (): string => (typeof what === 'string' ? what : what());
+		return new Promise<T>((resolve, reject) => {
+			const settle = (): void => {
+				clearTimeout(timer);
+				this.#watchers.delete(check);
+			};
+			const timer = setTimeout(() => {
+				settle();
+				reject(this.#error('ETIMEDOUT', `timed out after ${timeoutMs} ms waiting for ${describeWait()}`));
+			}, timeoutMs);
+			const check = (): void => {
+				let result: T | undefined;
+				try {
+					result = attempt();
+				} catch (error: unknown) {
+					settle();
+					reject(error);
+					return;
+				}
+				if (result !== undefined) {
+					settle();
+					resolve(result);
+				} else if (this.#done) {
+					settle();
+					const cause = this.#failure ? ` (${this.#failure.message})` : '';
+					reject(this.#error('EOF', `stream ended${cause} while waiting for ${describeWait()}`));
+				}
+			};
+			this.#watchers.add(check);
+			check();
+		});
+	}
+
+	/** The first line of `seen` from index `from` on that matches; waits for it, consuming nothing. */
+	find(predicate: LinePredicate, from = 0, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string> {
+		const matches = matcher(predicate);
+		let index = from;
+		return this.until(
+			() => {
+				while (index < this.seen.length) {
+					const line = this.seen[index++] ?? '';
+					if (matches(line)) return line;
+				}
+				return undefined;
+			},
+			describe(predicate),
+			timeoutMs,
+		);
+	}
+
+	// Wakes the pending read and every `until`.
+	#notify(): void {
+		this.#wake?.();
+		for (const check of [...this.#watchers]) check();
 	}
 
 	// Runs `attempt` now and after every new line, until it returns a value, the stream ends, or

@@ -1,10 +1,17 @@
-// The harness's clocks: default deadlines, and pollUntil for conditions no event announces
-// (a file appearing, a socket accepting, a process vanishing). Polling a condition under a
-// deadline is fine; sleeping a fixed time as synchronisation is not, so there is no sleep here.
+// The harness's clocks: default deadlines, and pollUntil for the conditions nothing announces:
+// what /proc shows of a process that is not our child (stopped, reparented, gone, its descriptor
+// count), a terminal's screen, a listener on an abstract socket name. Lines are awaited with
+// LineReader and files with watchPath (inotify), both woken by the event itself. Sleeping a fixed
+// time as synchronisation is never fine, so there is no sleep here.
 
 import { setTimeout as delay } from 'node:timers/promises';
 
-export const DEFAULT_TIMEOUT_MS = 5000;
+/**
+ * A safety net, not a synchronisation: waits end as soon as what they wait for happens, so this
+ * only decides how long a broken test hangs. Generous, because a loaded machine (two busy CPUs
+ * beside the suite) can take seconds to start a Node process.
+ */
+export const DEFAULT_TIMEOUT_MS = 20_000;
 export const POLL_INTERVAL_MS = 10;
 
 /**

@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { LineReader } from './line-reader.js';
-import { pollUntil } from './poll.js';
+import { DEFAULT_TIMEOUT_MS } from './poll.js';
 import { procStatFields } from './processes.js';
 
 /** Scans everything a LineReader has seen, with its own cursor (never consumes the reader's lines). */
@@ -28,9 +28,9 @@ export class EventScan {
 		return this.#index;
 	}
 
-	/** The next line from here on that matches; waits for it. */
-	next(pattern: RegExp, timeoutMs = 8000): Promise<string> {
-		return pollUntil(
+	/** The next line from here on that matches; waits for it (woken by each line that arrives). */
+	next(pattern: RegExp, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string> {
+		return this.#reader.until(
 			() => {
 				const { seen } = this.#reader;
 				while (this.#index < seen.length) {

@@ -3,7 +3,7 @@
 // service (independent of d.command()).
 
 import type { Daemon } from './daemon.js';
-import { pollUntil } from './poll.js';
+import { DEFAULT_TIMEOUT_MS } from './poll.js';
 
 /** The fields of a `service.state` line after the name: [state, ts, pid, reason, value, uptime, downtime]. */
 export function fields(line: string): string[] {
@@ -26,12 +26,12 @@ export async function next(
 	cursors: Cursors,
 	name: string,
 	state: string,
-	timeoutMs = 5000,
+	timeoutMs = DEFAULT_TIMEOUT_MS,
 ): Promise<{ f: string[]; lines: string[] }> {
 	const re = stateRe(name, state);
 	const prefix = `service.state\t${name}\t`;
 	const lines: string[] = [];
-	return pollUntil(
+	return d.stdout.until(
 		() => {
 			let index = cursors.get(name) ?? 0;
 			try {
@@ -46,7 +46,7 @@ export async function next(
 				cursors.set(name, index);
 			}
 		},
-		`no ${state} event for ${name}`,
+		`the ${state} event of ${name}`,
 		timeoutMs,
 	);
 }
