@@ -6,7 +6,7 @@ import {readFile, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import test from 'ava';
 import {execa} from 'execa';
-import {daemonBin, fixture, SocketClient, startDaemon, tempDir} from './helpers/daemon.js';
+import {daemonBin, DEFAULT_TIMEOUT_MS, fixture, SocketClient, startDaemon, tempDir} from './helpers/daemon.js';
 
 const CONFIG = [
 	'# a comment',
@@ -91,7 +91,7 @@ test('the log is never on stdout: under -i every stdout line is a protocol line'
 });
 
 test('-c - reads the commands from stdin', async (t) => {
-	const result = await execa(daemonBin, ['-c', '-'], {input: 'bogus\nservice.tags\tx\nterminate\t4\n', reject: false, timeout: 10_000, killSignal: 'SIGKILL'});
+	const result = await execa(daemonBin, ['-c', '-'], {input: 'bogus\nservice.tags\tx\nterminate\t4\n', reject: false, timeout: DEFAULT_TIMEOUT_MS, killSignal: 'SIGKILL'});
 	t.is(result.exitCode, 4);
 	t.is(result.stdout, '');
 	t.regex(result.stderr, /^error: controller\[\d+\] sent unknown command bogus$/m);
@@ -102,7 +102,7 @@ test('a log on a regular file (stderr redirected to a file) is written there', a
 	await writeFile(join(dir, 'daemon.conf'), 'bogus\nterminate\t3\n');
 	const log = join(dir, 'daemon.log');
 	const result = await execa(daemonBin, ['-c', join(dir, 'daemon.conf')],
-		{stdin: 'ignore', stdout: 'pipe', stderr: {file: log}, reject: false, timeout: 10_000, killSignal: 'SIGKILL'});
+		{stdin: 'ignore', stdout: 'pipe', stderr: {file: log}, reject: false, timeout: DEFAULT_TIMEOUT_MS, killSignal: 'SIGKILL'});
 	t.is(result.exitCode, 3);
 	t.is(result.stdout, '');
 	const lines = (await readFile(log, 'latin1')).split('\n');

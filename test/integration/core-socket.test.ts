@@ -8,7 +8,7 @@ import {createConnection} from 'node:net';
 import {join} from 'node:path';
 import test from 'ava';
 import {execa} from 'execa';
-import {daemonBin, dpctlBin, SocketClient, startDaemon, tempDir, waitForPath} from './helpers/daemon.js';
+import {daemonBin, DEFAULT_TIMEOUT_MS, dpctlBin, SocketClient, startDaemon, tempDir, waitForPath} from './helpers/daemon.js';
 
 /** One connect(2), no retry: 'connected' or the error code. */
 function connectOnce(path: string): Promise<string> {
@@ -23,7 +23,7 @@ function connectOnce(path: string): Promise<string> {
 }
 
 async function runToEnd(args: string[]): Promise<{code: number | undefined; stderr: string}> {
-	const result = await execa(daemonBin, args, {stdin: 'ignore', reject: false, timeout: 10_000, killSignal: 'SIGKILL'});
+	const result = await execa(daemonBin, args, {stdin: 'ignore', reject: false, timeout: DEFAULT_TIMEOUT_MS, killSignal: 'SIGKILL'});
 	return {code: result.exitCode, stderr: result.stderr};
 }
 
@@ -171,7 +171,7 @@ test('a non-ASCII socket path or abstract name is its UTF-8 bytes: socat, Node a
 	const path = join(dir, 'ctl-é€.sock');
 	await startDaemon(t, ['-S', path]); // its banner comes after the socket listens
 	t.deepEqual(await readdir(Buffer.from(dir), {encoding: 'buffer'}), [Buffer.from('ctl-é€.sock', 'utf8')]);
-	const viaSocat = await execa('socat', ['-', `UNIX-CONNECT:${path}`], {input: 'echo\tsocat\n', timeout: 10_000});
+	const viaSocat = await execa('socat', ['-', `UNIX-CONNECT:${path}`], {input: 'echo\tsocat\n', timeout: DEFAULT_TIMEOUT_MS});
 	t.is(viaSocat.stdout, 'socat');
 	const client = await SocketClient.connect(path);
 	t.teardown(() => client.close());
@@ -179,9 +179,9 @@ test('a non-ASCII socket path or abstract name is its UTF-8 bytes: socat, Node a
 
 	const name = `@dpt-é€-${process.pid}-${Date.now()}`;
 	await startDaemon(t, ['-S', name]);
-	const abstract = await execa('socat', ['-', `ABSTRACT-CONNECT:${name.slice(1)}`], {input: 'echo\tabstract\n', timeout: 10_000});
+	const abstract = await execa('socat', ['-', `ABSTRACT-CONNECT:${name.slice(1)}`], {input: 'echo\tabstract\n', timeout: DEFAULT_TIMEOUT_MS});
 	t.is(abstract.stdout, 'abstract');
-	const dpctl = await execa(process.execPath, [dpctlBin, '-S', name, 'echo', 'dpctl'], {reject: false, timeout: 15_000, stdin: 'ignore'});
+	const dpctl = await execa(process.execPath, [dpctlBin, '-S', name, 'echo', 'dpctl'], {reject: false, timeout: DEFAULT_TIMEOUT_MS, stdin: 'ignore'});
 	t.is(dpctl.exitCode, 0, dpctl.stderr);
 	t.is(dpctl.stdout, 'dpctl');
 

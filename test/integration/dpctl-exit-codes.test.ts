@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import test from 'ava';
 import { execa } from 'execa';
-import { dpctlBin, killProcessTree, LineReader, pollUntil, SocketClient, startDaemon, tempDir } from './helpers/daemon.js';
+import { DEFAULT_TIMEOUT_MS, dpctlBin, killProcessTree, LineReader, pollUntil, SocketClient, startDaemon, tempDir } from './helpers/daemon.js';
 import { dpctl, dpctlFor, MODES, startSocketDaemon } from './dpctl-helpers.js';
 
 for (const mode of MODES) {
@@ -119,7 +119,7 @@ test('an abstract socket (@name): dpctl connects by itself, with no socat on PAT
 	t.deepEqual(result.lines, ['abstract']);
 	t.is((await dpctl('/nonexistent', ['-S', name, 'echo', 'x'], { env: noSocat })).exitCode, 0, 'with -S');
 	// The daemon's peer is dpctl itself, not a helper process in between.
-	const whoami = execa(process.execPath, [dpctlBin, '-S', name, '--json', 'whoami'], { env: noSocat, reject: false, timeout: 15_000, stdin: 'ignore' });
+	const whoami = execa(process.execPath, [dpctlBin, '-S', name, '--json', 'whoami'], { env: noSocat, reject: false, timeout: DEFAULT_TIMEOUT_MS, stdin: 'ignore' });
 	const who = await whoami;
 	t.is(who.exitCode, 0, String(who.stderr));
 	const { pid } = JSON.parse(String(who.stdout)) as { pid: number | undefined };
