@@ -5,14 +5,22 @@
 import { join } from 'node:path';
 import test from 'ava';
 import { execa } from 'execa';
-import { daemonBin, fixture, processGone, SocketClient, startDaemon, tempDir } from './helpers/daemon.js';
+import {
+	daemonBin,
+	DEFAULT_TIMEOUT_MS,
+	fixture,
+	processGone,
+	SocketClient,
+	startDaemon,
+	tempDir,
+} from './helpers/daemon.js';
 
 /** Runs the daemon to its end (it should end at once); no stdin. */
 async function run(args: string[]): Promise<{ code: number | undefined; stdout: string; stderr: string }> {
 	const result = await execa(daemonBin, args, {
 		stdin: 'ignore',
 		reject: false,
-		timeout: 10_000,
+		timeout: DEFAULT_TIMEOUT_MS,
 		killSignal: 'SIGKILL',
 	});
 	return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };

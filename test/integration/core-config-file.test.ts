@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
 import { execa } from 'execa';
-import { daemonBin, fixture, SocketClient, startDaemon, tempDir } from './helpers/daemon.js';
+import { daemonBin, DEFAULT_TIMEOUT_MS, fixture, SocketClient, startDaemon, tempDir } from './helpers/daemon.js';
 
 const CONFIG = [
 	'# a comment',
@@ -114,7 +114,7 @@ test('-c - reads the commands from stdin', async t => {
 	const result = await execa(daemonBin, ['-c', '-'], {
 		input: 'bogus\nservice.tags\tx\nterminate\t4\n',
 		reject: false,
-		timeout: 10_000,
+		timeout: DEFAULT_TIMEOUT_MS,
 		killSignal: 'SIGKILL',
 	});
 	t.is(result.exitCode, 4);
@@ -131,7 +131,7 @@ test('a log on a regular file (stderr redirected to a file) is written there', a
 		stdout: 'pipe',
 		stderr: { file: log },
 		reject: false,
-		timeout: 10_000,
+		timeout: DEFAULT_TIMEOUT_MS,
 		killSignal: 'SIGKILL',
 	});
 	t.is(result.exitCode, 3);

@@ -8,7 +8,15 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import test from 'ava';
 import { execa } from 'execa';
-import { daemonBin, dpctlBin, SocketClient, startDaemon, tempDir, waitForPath } from './helpers/daemon.js';
+import {
+	daemonBin,
+	DEFAULT_TIMEOUT_MS,
+	dpctlBin,
+	SocketClient,
+	startDaemon,
+	tempDir,
+	waitForPath,
+} from './helpers/daemon.js';
 
 /** One connect(2), no retry: 'connected' or the error code. */
 function connectOnce(path: string): Promise<string> {
@@ -26,7 +34,7 @@ async function runToEnd(args: string[]): Promise<{ code: number | undefined; std
 	const result = await execa(daemonBin, args, {
 		stdin: 'ignore',
 		reject: false,
-		timeout: 10_000,
+		timeout: DEFAULT_TIMEOUT_MS,
 		killSignal: 'SIGKILL',
 	});
 	return { code: result.exitCode, stderr: result.stderr };
@@ -183,7 +191,10 @@ test('a non-ASCII socket path or abstract name is its UTF-8 bytes: socat, Node a
 	const path = join(dir, 'ctl-é€.sock');
 	await startDaemon(t, ['-S', path]); // its banner comes after the socket listens
 	t.deepEqual(await readdir(Buffer.from(dir), { encoding: 'buffer' }), [Buffer.from('ctl-é€.sock', 'utf8')]);
-	const viaSocat = await execa('socat', ['-', `UNIX-CONNECT:${path}`], { input: 'echo\tsocat\n', timeout: 10_000 });
+	const viaSocat = await execa('socat', ['-', `UNIX-CONNECT:${path}`], {
+		input: 'echo\tsocat\n',
+		timeout: DEFAULT_TIMEOUT_MS,
+	});
 	t.is(viaSocat.stdout, 'socat');
 	const client = await SocketClient.connect(path);
 	t.teardown(() => client.close());
@@ -193,12 +204,12 @@ test('a non-ASCII socket path or abstract name is its UTF-8 bytes: socat, Node a
 	await startDaemon(t, ['-S', name]);
 	const abstract = await execa('socat', ['-', `ABSTRACT-CONNECT:${name.slice(1)}`], {
 		input: 'echo\tabstract\n',
-		timeout: 10_000,
+		timeout: DEFAULT_TIMEOUT_MS,
 	});
 	t.is(abstract.stdout, 'abstract');
 	const dpctl = await execa(process.execPath, [dpctlBin, '-S', name, 'echo', 'dpctl'], {
 		reject: false,
-		timeout: 15_000,
+		timeout: DEFAULT_TIMEOUT_MS,
 		stdin: 'ignore',
 	});
 	t.is(dpctl.exitCode, 0, dpctl.stderr);

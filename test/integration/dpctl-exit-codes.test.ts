@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { execa } from 'execa';
 import {
+	DEFAULT_TIMEOUT_MS,
 	dpctlBin,
 	killProcessTree,
 	LineReader,
@@ -150,7 +151,7 @@ test('an abstract socket (@name): dpctl connects by itself, with no socat on PAT
 	const whoami = execa(process.execPath, [dpctlBin, '-S', name, '--json', 'whoami'], {
 		env: noSocat,
 		reject: false,
-		timeout: 15_000,
+		timeout: DEFAULT_TIMEOUT_MS,
 		stdin: 'ignore',
 	});
 	const who = await whoami;

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { execa } from 'execa';
-import { dpctlBin, startDaemon, tempDir, waitForPath, type Daemon } from './helpers/daemon.js';
+import { DEFAULT_TIMEOUT_MS, dpctlBin, startDaemon, tempDir, waitForPath, type Daemon } from './helpers/daemon.js';
 
 export interface SocketDaemon {
 	readonly daemon: Daemon;
@@ -39,7 +39,7 @@ export async function dpctl(socket: string, args: readonly string[], options: Dp
 	const result = await execa(process.execPath, [dpctlBin, ...args], {
 		env: { DAEMONPROXY_SOCKET: socket, NO_COLOR: '', DPCTL_PROTOCOL: '', ...options.env },
 		reject: false,
-		timeout: options.timeoutMs ?? 15_000,
+		timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
 		encoding: 'latin1',
 		stdin: 'ignore',
 	});
@@ -50,6 +50,23 @@ export async function dpctl(socket: string, args: readonly string[], options: Dp
 		stderr: String(result.stderr),
 		lines: stdout === '' ? [] : stdout.replace(/\n$/, '').split('\n'),
 	};
+}
+
+/**
+ * A --timeout value (text, in seconds): `seconds` beyond what `dpctl ARGS` (a Node start, a
+ * connection, a statedump for `status`) takes here and now. --timeout is dpctl's whole budget,
+ * connecting included, and on a loaded machine that part alone can outlast a fraction of a second.
+ */
+export async function timeoutBeyond(
+	socket: string,
+	seconds: number,
+	args: readonly string[] = ['echo'],
+): Promise<string> {
+	const started = performance.now();
+	const result = await dpctl(socket, args);
+	if (result.exitCode !== 0)
+		throw new Error(`dpctl ${args.join(' ')}: exit ${String(result.exitCode)}: ${result.stderr}`);
+	return ((performance.now() - started) / 1000 + seconds).toFixed(1);
 }
 
 /** A dpctl bound to one socket and protocol mode. */

@@ -116,7 +116,7 @@ test('examples/controller-policy.js starts in dependency order and restarts with
 	const log = new LineReader(controller.stderr, 'controller');
 	t.is(await log.next(), 'controller: starting db');
 	t.is(await log.next(), 'controller: starting app (after db)');
-	t.is((await dpctl(socket, ['--timeout', '5', 'wait', 'service.state:app', 'up'])).exitCode, 0);
+	t.is((await dpctl(socket, ['--timeout', '10', 'wait', 'service.state:app', 'up'])).exitCode, 0);
 	const client = await connect(socket);
 	t.teardown(() => client.destroy());
 	const events = client.events(['service.state:app']);

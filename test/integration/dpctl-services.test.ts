@@ -6,11 +6,11 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
 import { fixture, processGone } from './helpers/daemon.js';
-import { dpctlFor, startSocketDaemon } from './dpctl-helpers.js';
+import { dpctlFor, startSocketDaemon, timeoutBeyond } from './dpctl-helpers.js';
 
 async function withServices(t: Parameters<typeof startSocketDaemon>[0], mode = 'auto') {
 	const { socket, daemon } = await startSocketDaemon(t);
-	const run = Object.assign(dpctlFor(socket, mode), { daemon });
+	const run = Object.assign(dpctlFor(socket, mode), { daemon, socket });
 	for (const args of [
 		['service.args', 'web', fixture('sleep-forever.sh')],
 		['service.args', 'stubborn', fixture('ignore-sigterm.sh')],
@@ -108,10 +108,13 @@ test('stop turns automatic starts off (unless --keep-auto-up) and escalates with
 	t.is((await run(['start', 'stubborn'])).exitCode, 0);
 	// Its trap is set once it says so (on the daemon's stderr); until then TERM would kill it.
 	await run.daemon.stderr.waitFor(/^ignore-sigterm: ready /);
-	const timedOut = await run(['--timeout', '0.5', 'stop', 'stubborn']);
+	// The wait gets 0.5 s beyond connecting and reading the state (a `dpctl status` does both).
+	const timeout = await timeoutBeyond(run.socket, 0.5, ['status', 'stubborn']);
+	const timedOut = await run(['--timeout', timeout, 'stop', 'stubborn']);
 	t.is(timedOut.exitCode, 99);
 	t.regex(timedOut.stderr, /timed out waiting for stubborn to stop \(try --kill\)/);
-	const killed = await run(['--timeout', '0.5', 'stop', '--kill', 'stubborn']);
+	await run.daemon.stderr.waitFor('ignore-sigterm: got SIGTERM');
+	const killed = await run(['--timeout', timeout, 'stop', '--kill', 'stubborn']);
 	t.is(killed.exitCode, 0, killed.stderr);
 	t.deepEqual(tsv((await run(['status', 'stubborn'])).lines[0]).slice(5, 7), ['signal', 'SIGKILL']);
 });
@@ -128,7 +131,7 @@ test('restart: a new process, up; signal: delivered, or exit 1 when not running'
 	t.true(processGone(before));
 
 	t.is((await run(['signal', 'KILL', 'web'])).exitCode, 0);
-	const down = await run(['--timeout', '5', 'wait', 'service.state:web', 'down']);
+	const down = await run(['--timeout', '10', 'wait', 'service.state:web', 'down']);
 	t.is(down.exitCode, 0);
 	t.deepEqual(tsv(down.lines[0]).slice(5, 7), ['signal', 'SIGKILL']);
 	const notRunning = await run(['signal', 'TERM', 'web']);

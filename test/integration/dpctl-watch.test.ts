@@ -5,7 +5,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
 import { dpctlBin, fixture, LineReader, pollUntil, SocketClient } from './helpers/daemon.js';
-import { dpctl, dpctlFor, startSocketDaemon } from './dpctl-helpers.js';
+import { dpctl, dpctlFor, startSocketDaemon, timeoutBeyond } from './dpctl-helpers.js';
 
 /** `dpctl ARGS…` left running, its stdout as lines; killed at teardown. */
 function background(t: ExecutionContext, socket: string, args: string[], env: Record<string, string> = {}) {
@@ -101,7 +101,7 @@ test('watch --json: one object per event, with sequence numbers from a daemon th
 
 test('watch --timeout ends normally (0)', async t => {
 	const { socket } = await startSocketDaemon(t);
-	const result = await dpctl(socket, ['--timeout', '0.3', 'watch']);
+	const result = await dpctl(socket, ['--timeout', await timeoutBeyond(socket, 0.3), 'watch']);
 	t.is(result.exitCode, 0, result.stderr);
 });
 
@@ -110,7 +110,7 @@ test('wait: the current state matches at once; --no-current waits for the next e
 	const run = dpctlFor(socket);
 	await run(['service.args', 'web', fixture('sleep-forever.sh')]);
 	await run(['start', 'web']);
-	const now = await run(['--timeout', '5', 'wait', 'service.state:web', 'up']);
+	const now = await run(['--timeout', '10', 'wait', 'service.state:web', 'up']);
 	t.is(now.exitCode, 0, now.stderr);
 	t.regex(now.lines[0] ?? '', /^service\.state\tweb\tup\t\d+\t\d+\t/);
 	t.is((await run(['--timeout', '0.3', 'wait', 'service.state:web', 'down'])).exitCode, 99);
@@ -123,7 +123,7 @@ test('wait: the current state matches at once; --no-current waits for the next e
 	t.deepEqual(lines.seen, ['service.tags\tweb\tgo']);
 	// Field globs on the fields after the name: STATE TS PID REASON VALUE.
 	await run(['signal', 'USR2', 'web']);
-	const down = await run(['--timeout', '5', 'wait', 'service.state:w*', 'down', '*', '*', 'signal', 'SIGUSR*']);
+	const down = await run(['--timeout', '10', 'wait', 'service.state:w*', 'down', '*', '*', 'signal', 'SIGUSR*']);
 	t.is(down.exitCode, 0, down.stderr);
 	t.regex(down.lines[0] ?? '', /^service\.state\tweb\tdown\t\d+\t\d+\tsignal\tSIGUSR2\t/);
 	const json = await run(['--json', 'wait', 'service.state:web']);

@@ -9,6 +9,7 @@ import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
 import {
 	daemonBin,
+	DEFAULT_TIMEOUT_MS,
 	killProcessTree,
 	readText,
 	SocketClient,
@@ -20,7 +21,12 @@ import { procStat } from './init-support.js';
 
 /** Runs `command` to completion (its pipes closed by everyone); a daemon it leaves is killed at teardown. */
 async function launch(t: ExecutionContext, file: string, args: string[]) {
-	const subprocess = execa(file, args, { reject: false, timeout: 10_000, encoding: 'latin1', stdin: 'ignore' });
+	const subprocess = execa(file, args, {
+		reject: false,
+		timeout: DEFAULT_TIMEOUT_MS,
+		encoding: 'latin1',
+		stdin: 'ignore',
+	});
 	const result = await subprocess;
 	const pid = /^\d+$/.test(result.stdout) ? Number(result.stdout) : null;
 	if (pid !== null) t.teardown(() => killProcessTree(pid));

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
-import { daemonBin, startDaemon, tempDir, type Daemon } from './helpers/daemon.js';
+import { daemonBin, DEFAULT_TIMEOUT_MS, startDaemon, tempDir, type Daemon } from './helpers/daemon.js';
 import { fdCount } from './init-support.js';
 
 function err(message: string, line: string): string {
@@ -105,7 +105,7 @@ test('--fd-pool: inherited descriptors that do not fit are fatal at startup (exi
 	const result = await execa(
 		'/bin/sh',
 		['-c', `exec 3</dev/null 4</dev/null 5</dev/null; exec ${daemonBin} --fd-pool 9 -S @dpt-pool-${process.pid}`],
-		{ reject: false, timeout: 10_000, encoding: 'latin1', stdin: 'ignore' },
+		{ reject: false, timeout: DEFAULT_TIMEOUT_MS, encoding: 'latin1', stdin: 'ignore' },
 	);
 	t.is(result.exitCode, 2);
 	t.regex(result.stderr, /^fatal: Not enough FD objects to register all open FDs$/m);

@@ -110,7 +110,7 @@ test('tagged requests from 10 clients on a busy daemon always get their own repl
 		}
 		client.send(`:done${i}\techo`);
 	}
-	await Promise.all(clients.map(async (client, i) => client.lines.waitFor(`:done${i}\tok`, 15_000)));
+	await Promise.all(clients.map(async (client, i) => client.lines.waitFor(`:done${i}\tok`)));
 
 	for (const [i, client] of clients.entries()) {
 		const seen = client.lines.seen.slice(starts[i]);

@@ -11,7 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
  * only decides how long a broken test hangs. Generous, because a loaded machine (two busy CPUs
  * beside the suite) can take seconds to start a Node process.
  */
-export const DEFAULT_TIMEOUT_MS = 20_000;
+export const DEFAULT_TIMEOUT_MS = 30_000;
 export const POLL_INTERVAL_MS = 10;
 
 /**
