@@ -5,7 +5,13 @@
 // subscribed to it; nothing here blocks on a reader; every controller and fd it creates is
 // released exactly once.
 
-import { auditLine, tooManyControllersLine, type AuditResult } from '../protocol/access-lines.js';
+import {
+	auditLine,
+	sharedSlotsFullLine,
+	tooManyControllersLine,
+	tooManyForUidLine,
+	type AuditResult,
+} from '../protocol/access-lines.js';
 import type { DaemonEvent } from '../protocol/events.js';
 import { eventSubject, eventTopic, formatEvent } from '../protocol/events.js';
 import { logLineTooLong, LINE_TOO_LONG } from '../protocol/replies.js';
@@ -19,7 +25,17 @@ import { roleOf, type Peer, type Policy, type Role, type Rule } from '../server/
 import { ControlSocket, type ControlSocketOptions } from '../server/control-socket.js';
 import type { Controller, ControllerHost, ControllerKind } from '../server/controller.js';
 import { ControllerTable } from '../server/controller-table.js';
-import { DEFAULT_MAX_CONTROLLERS, DEFAULT_OUTPUT_LIMITS, type OutputLimits } from '../server/limits.js';
+import {
+	DEFAULT_ADMIN_CONTROLLERS,
+	DEFAULT_MAX_CONTROLLERS,
+	DEFAULT_MAX_CONTROLLERS_PER_UID,
+	DEFAULT_OUTPUT_LIMITS,
+	REFUSAL_LOG_INTERVAL_MS,
+	REFUSAL_LOG_MAX_UIDS,
+	type OutputLimits,
+} from '../server/limits.js';
+import { RefusalLog } from '../server/refusal-log.js';
+import type { SlotRefusal } from '../server/socket-slots.js';
 import type { CommandHost, ProcessControl } from '../server/command-context.js';
 import { executeLine } from '../server/dispatch.js';
 import { EventRing } from '../server/event-ring.js';
@@ -35,7 +51,12 @@ export interface DaemonSettings {
 	readonly clock: Clock;
 	readonly host: ProcessHost;
 	readonly closeFd: CloseFd;
+	/** Control-socket connections at once (`--max-controllers`). */
 	readonly maxControllers?: number;
+	/** The same per uid below role admin (`--max-controllers-per-uid`). */
+	readonly maxControllersPerUid?: number;
+	/** Of maxControllers, slots only admins may take (`--admin-controllers`). */
+	readonly adminControllers?: number;
 	readonly socketOptions?: ControlSocketOptions;
 	/** Grant rules from the command line (`--allow`); more come with `conn.allow`. */
 	readonly rules?: readonly Rule[];
@@ -61,6 +82,8 @@ export class Daemon implements ControllerHost, CommandHost {
 	readonly ownPeer: Peer = { pid: process.pid, uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
 	readonly #rules: Rule[];
 	readonly #door: ConnectionDoor;
+	/** Refused connections and denied commands, logged once per uid per interval. */
+	readonly #refusals: RefusalLog;
 	readonly #controllers: ControllerTable;
 	readonly #socketOptions: ControlSocketOptions;
 	#controlSocket: ControlSocket | null = null;
@@ -70,13 +93,21 @@ export class Daemon implements ControllerHost, CommandHost {
 		this.log = settings.log;
 		this.#controllers = new ControllerTable(
 			this,
-			settings.maxControllers ?? DEFAULT_MAX_CONTROLLERS,
+			{
+				max: settings.maxControllers ?? DEFAULT_MAX_CONTROLLERS,
+				perUid: settings.maxControllersPerUid ?? DEFAULT_MAX_CONTROLLERS_PER_UID,
+				adminReserve: settings.adminControllers ?? DEFAULT_ADMIN_CONTROLLERS,
+			},
 			settings.outputLimits ?? DEFAULT_OUTPUT_LIMITS,
 		);
+		this.#refusals = new RefusalLog(text => settings.log.warning(text), settings.clock, {
+			intervalMs: REFUSAL_LOG_INTERVAL_MS,
+			maxUids: REFUSAL_LOG_MAX_UIDS,
+		});
 		this.#socketOptions = settings.socketOptions ?? {};
 		this.#rules = [...(settings.rules ?? [])];
 		this.events = new EventRing(settings.eventHistory);
-		this.#door = new ConnectionDoor(settings.log);
+		this.#door = new ConnectionDoor(settings.log, this.#refusals);
 		this.exits = new ExitPaths(settings.log);
 		this.exits.attach(this.#exitHost());
 		this.process = this.#processControl();
@@ -117,7 +148,8 @@ export class Daemon implements ControllerHost, CommandHost {
 		const { id, peer } = controller;
 		const who = role ?? '-';
 		this.#publish('audit', tab < 0 ? line : line.slice(0, tab), auditLine(id, peer, who, result, line));
-		if (result === 'denied') this.log.warning(auditLogText(id, peer, who, result, line));
+		// Denied commands are refusals: an observer repeating one must not flood the log.
+		if (result === 'denied') this.#refusals.refused(peer.uid, auditLogText(id, peer, who, result, line));
 		else if (controller.kind === 'socket') this.log.info(auditLogText(id, peer, who, result, line));
 	}
 
@@ -168,17 +200,20 @@ export class Daemon implements ControllerHost, CommandHost {
 		this.#rules.push(rule);
 	}
 
-	/** A controller over raw fds we own (ControllerTable.open); null when the maximum is reached. */
+	/**
+	 * A controller over raw fds we own (ControllerTable.open). Only socket connections are
+	 * limited, and #accepted checks first: the daemon's own controllers are never refused.
+	 */
 	addController(
 		kind: ControllerKind,
 		inputFd: number | null,
 		outputFd: number | null,
 		onClosed?: () => void,
 		peer: Peer = this.ownPeer,
-	): Controller | null {
+	): Controller {
 		const controller = this.#controllers.open(kind, inputFd, outputFd, peer, onClosed);
 		// A service controller hears of pending signals after its own `up` line: see spawned().
-		if (controller?.hasOutput && kind !== 'service') this.#deliverSignalsTo(controller);
+		if (controller.hasOutput && kind !== 'service') this.#deliverSignalsTo(controller);
 		return controller;
 	}
 
@@ -201,11 +236,6 @@ export class Daemon implements ControllerHost, CommandHost {
 		const [ours, theirs] = ends;
 		if (!events) sys.shutdown(ours, 'write');
 		const controller = this.addController('service', ours, events ? ours : null);
-		if (!controller) {
-			sys.close(ours);
-			sys.close(theirs);
-			return null;
-		}
 		if (!commands) controller.ignoreCommands();
 		this.log.debug(`controller[${controller.id}] for service '${service}'`);
 		return {
@@ -259,7 +289,10 @@ export class Daemon implements ControllerHost, CommandHost {
 		this.#controlSocket = null;
 	}
 
-	/** Credentials and role first, before any line is read; then the slot limit. */
+	/**
+	 * Credentials and role first, before any line is read; then the slots (daemonproxy(8),
+	 * CONTROLLERS): the total, the slots kept for admins, the cap per uid.
+	 */
 	#accepted(fd: number): void {
 		if (this.exits.exiting) {
 			sys.close(fd);
@@ -267,13 +300,18 @@ export class Daemon implements ControllerHost, CommandHost {
 		}
 		const peer = this.#door.admit(fd, this.policy);
 		if (peer === null) return;
-		const controller = this.addController('socket', fd, fd, undefined, peer);
-		if (controller) {
+		const refusal = this.#controllers.refusal(peer.uid, roleOf(this.policy, peer) === 'admin');
+		if (refusal === null) {
+			const controller = this.addController('socket', fd, fd, undefined, peer);
 			this.log.debug(`${controller.label}: connection from pid ${peer.pid} uid ${peer.uid} gid ${peer.gid}`);
 			return;
 		}
-		this.log.warning(`refused control connection: ${this.#controllers.max} controllers connected`);
-		this.#door.refuse(fd, tooManyControllersLine(this.#controllers.max));
+		const line = slotRefusalLine(refusal);
+		this.#refusals.refused(
+			peer.uid,
+			`refused control connection from pid ${peer.pid} uid ${peer.uid} gid ${peer.gid}: ${line.slice('error\t'.length)}`,
+		);
+		this.#door.refuse(fd, line);
 	}
 
 	// ---- process-wide state ---------------------------------------------------------------
@@ -354,8 +392,15 @@ export class Daemon implements ControllerHost, CommandHost {
 			beforeExit: () => {
 				this.deleteControlSocket();
 				this.#door.closeAll();
+				this.#refusals.flush();
 				clearInterval(this.#blockedCheck);
 			},
 		};
 	}
+}
+
+/** The one line a connection without a slot receives: the limit and the option that sets it. */
+function slotRefusalLine(refusal: SlotRefusal): string {
+	if (refusal.limit === 'per-uid') return tooManyForUidLine(refusal.uid, refusal.count);
+	return refusal.limit === 'shared' ? sharedSlotsFullLine(refusal.count) : tooManyControllersLine(refusal.count);
 }

@@ -12,7 +12,13 @@ import * as sys from '../os/sys.js';
 import { checkRuleSpec, loadAccounts, ruleFromSpec } from '../server/auth-accounts.js';
 import type { ExtensionOption } from './cli-option-table.js';
 import { parseCommandLine, type DaemonOptions } from './cli-options.js';
-import { COMMAND_HIGH_WATER_BYTES, DEFAULT_MAX_CONTROLLERS, EVENT_LIMIT_BYTES } from '../server/limits.js';
+import {
+	COMMAND_HIGH_WATER_BYTES,
+	DEFAULT_ADMIN_CONTROLLERS,
+	DEFAULT_MAX_CONTROLLERS,
+	DEFAULT_MAX_CONTROLLERS_PER_UID,
+	EVENT_LIMIT_BYTES,
+} from '../server/limits.js';
 import { Daemon, type DaemonSettings } from './daemon.js';
 import { launch, Readiness, takeReadinessFd } from './daemonize.js';
 import { DEFAULT_EVENT_HISTORY, MAX_EVENT_HISTORY } from '../server/event-ring.js';
@@ -57,8 +63,20 @@ export const SERVER_OPTIONS: readonly ExtensionOption[] = [
 	{
 		long: 'max-controllers',
 		valueName: 'N',
-		description: `At most N controllers at once (default ${DEFAULT_MAX_CONTROLLERS})`,
+		description: `At most N control-socket connections at once (default ${DEFAULT_MAX_CONTROLLERS})`,
 		validate: integerIn('max-controllers', 1, MAX_CONTROLLERS_LIMIT),
+	},
+	{
+		long: 'max-controllers-per-uid',
+		valueName: 'N',
+		description: `At most N connections per uid below role admin (default ${DEFAULT_MAX_CONTROLLERS_PER_UID})`,
+		validate: integerIn('max-controllers-per-uid', 1, MAX_CONTROLLERS_LIMIT),
+	},
+	{
+		long: 'admin-controllers',
+		valueName: 'N',
+		description: `Keep N of the connections for admins (default ${DEFAULT_ADMIN_CONTROLLERS})`,
+		validate: integerIn('admin-controllers', 0, MAX_CONTROLLERS_LIMIT),
 	},
 	{
 		long: 'event-history',
@@ -99,9 +117,13 @@ function lastNumber(options: DaemonOptions, name: string, radix = 10): number | 
 function serverSettings(options: DaemonOptions): Omit<DaemonSettings, 'log' | 'clock' | 'host' | 'closeFd'> {
 	const mode = lastNumber(options, 'socket-mode', 8);
 	const maxControllers = lastNumber(options, 'max-controllers');
+	const maxControllersPerUid = lastNumber(options, 'max-controllers-per-uid');
+	const adminControllers = lastNumber(options, 'admin-controllers');
 	const eventHistory = lastNumber(options, 'event-history');
 	return {
 		...(maxControllers === undefined ? {} : { maxControllers }),
+		...(maxControllersPerUid === undefined ? {} : { maxControllersPerUid }),
+		...(adminControllers === undefined ? {} : { adminControllers }),
 		...(eventHistory === undefined ? {} : { eventHistory }),
 		...(mode === undefined ? {} : { socketOptions: { mode } }),
 		outputLimits: {
@@ -212,7 +234,7 @@ function start(
 			const output = openPrivateWriter(1);
 			replaceWithNull(supervisor.handles, ['stdin', 'stdout']);
 			const controller = daemon.addController('interactive', input, output);
-			for (const line of banner()) controller?.send(line);
+			for (const line of banner()) controller.send(line);
 		} catch (error: unknown) {
 			log.error(`interactive setup: ${(error as Error).message}`);
 			fatal(daemon, EXIT_STATUS.environment, 'stdin/stdout are not usable!');

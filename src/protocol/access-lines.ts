@@ -105,14 +105,28 @@ export function parseConnectionRefusedLine(line: string): number | null {
 	return m ? Number(m[1]) : null;
 }
 
-/** The one line a connection receives when the controller limit is reached. */
+/**
+ * The one line a connection receives when the controller limit is reached: the limit, and the
+ * daemon option that changes it (daemonproxy(8), CONTROLLERS).
+ */
 export function tooManyControllersLine(limit: number): string {
-	return `error\ttoo many controllers connected (limit ${limit})`;
+	return `error\ttoo many controllers connected (limit ${limit}, --max-controllers)`;
 }
 
-const TOO_MANY_RE = /^error\ttoo many controllers connected \(limit ([0-9]{1,10})\)$/;
+/** When the slots left are kept for admins: `limit` is how many the other roles share. */
+export function sharedSlotsFullLine(limit: number): string {
+	return `error\ttoo many controllers connected (limit ${limit} below role admin, --admin-controllers)`;
+}
 
-/** The limit of a too-many-controllers line, or null. */
+/** When the peer's uid has `limit` connections already. */
+export function tooManyForUidLine(uid: number, limit: number): string {
+	return `error\ttoo many controllers connected for uid ${uid} (limit ${limit}, --max-controllers-per-uid)`;
+}
+
+const TOO_MANY_RE =
+	/^error\ttoo many controllers connected(?: for uid [0-9]{1,10})? \(limit ([0-9]{1,10})(?: below role admin)?(?:, --[a-z-]+)?\)$/;
+
+/** The limit of any of the three too-many-controllers lines, or null. */
 export function parseTooManyControllersLine(line: string): number | null {
 	const m = TOO_MANY_RE.exec(line);
 	return m ? Number(m[1]) : null;

@@ -9,6 +9,7 @@ import * as sys from '../os/sys.js';
 import { connectionRefusedLine } from '../protocol/access-lines.js';
 import { roleOf, type Peer, type Policy } from './auth-policy.js';
 import { EXT_MSG } from './messages.js';
+import type { RefusalLog } from './refusal-log.js';
 
 /** How long a refused connection is read (and discarded) before it is closed. */
 const LINGER_MS = 2000;
@@ -27,10 +28,12 @@ const DONE = -1;
 
 export class ConnectionDoor {
 	readonly #log: Logger;
+	readonly #refusals: RefusalLog;
 	readonly #lingering = new Map<number, Lingering>();
 
-	constructor(log: Logger) {
+	constructor(log: Logger, refusals: RefusalLog) {
 		this.#log = log;
+		this.#refusals = refusals;
 	}
 
 	/** The peer, admitted; or null when it was refused (the fd is then ours no more). */
@@ -44,7 +47,8 @@ export class ConnectionDoor {
 			return null;
 		}
 		if (roleOf(policy, peer) !== null) return peer;
-		this.#log.warning(
+		this.#refusals.refused(
+			peer.uid,
 			`refused control connection from pid ${peer.pid} uid ${peer.uid} gid ${peer.gid}: no role granted`,
 		);
 		this.refuse(fd, connectionRefusedLine(peer.uid));

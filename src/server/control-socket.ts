@@ -9,6 +9,12 @@ import { accept, bindUnix, close, connectUnix, createSocket, listen, SysError, W
 
 export const MAX_SOCKET_PATH_BYTES = 107;
 const LISTEN_BACKLOG = 128;
+/**
+ * Connections accepted per readiness callback. The poll is level-triggered, so the rest are
+ * accepted on the next loop turn, after other controllers' I/O: a peer that connects and closes
+ * in a loop cannot hold the loop in accept (daemonproxy(8), CONTROLLERS).
+ */
+const MAX_ACCEPTS_PER_TURN = 16;
 /** While accept() fails (EMFILE), the listener pauses this long between tries. */
 const ACCEPT_RETRY_MS = 250;
 
@@ -37,7 +43,7 @@ export class ControlSocket {
 		this.#watcher = new Watcher(fd, (readable, _writable, error) => {
 			if (error) log.error(`control socket ${name}: ${error.message}`);
 			if (!readable) return;
-			for (;;) {
+			for (let accepted = 0; accepted < MAX_ACCEPTS_PER_TURN; accepted++) {
 				let client: number | null;
 				try {
 					client = accept(fd);

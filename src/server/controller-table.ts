@@ -1,6 +1,7 @@
-// The live controllers: their ids, the slot limit, and the raw descriptors
-// each one reads and writes, wrapped in FdStreams here. Invariants: a new controller takes the
-// lowest free id; its descriptors are closed exactly once, when it is released, and until then
+// The live controllers: their ids, the slots of socket connections (socket-slots.ts), and the raw
+// descriptors each one reads and writes, wrapped in FdStreams here. Invariants: a new controller
+// takes the lowest free id; only socket connections take slots (the daemon's own controllers are
+// never refused); its descriptors are closed exactly once, when it is released, and until then
 // are listed for the exec-on-exit program. Never routes events or runs commands (daemon.ts).
 // This is the one place the real OS stream is plugged into the controllers' ByteStream port.
 
@@ -9,24 +10,29 @@ import * as sys from '../os/sys.js';
 import type { Peer } from './auth-policy.js';
 import { Controller, type ControllerHost, type ControllerKind } from './controller.js';
 import type { OutputLimits } from './limits.js';
+import { SocketSlots, type SlotLimits, type SlotRefusal } from './socket-slots.js';
 
 export class ControllerTable implements Iterable<Controller> {
-	/** At most this many at once (`--max-controllers`). */
-	readonly max: number;
+	readonly #slots: SocketSlots;
 	readonly #host: ControllerHost;
 	readonly #outputLimits: OutputLimits;
 	readonly #controllers = new Map<number, Controller>();
 	/** Each controller's own descriptors, inherited by the exec-on-exit program. */
 	readonly #fds = new Map<number, readonly number[]>();
 
-	constructor(host: ControllerHost, max: number, outputLimits: OutputLimits) {
+	constructor(host: ControllerHost, slotLimits: SlotLimits, outputLimits: OutputLimits) {
 		this.#host = host;
-		this.max = max;
+		this.#slots = new SocketSlots(slotLimits);
 		this.#outputLimits = outputLimits;
 	}
 
 	get size(): number {
 		return this.#controllers.size;
+	}
+
+	/** Null when a socket connection of `uid` may be opened now; else why not. */
+	refusal(uid: number, admin: boolean): SlotRefusal | null {
+		return this.#slots.check(uid, admin);
 	}
 
 	[Symbol.iterator](): IterableIterator<Controller> {
@@ -35,7 +41,8 @@ export class ControllerTable implements Iterable<Controller> {
 
 	/**
 	 * Create a controller over raw fds we own: `inputFd` to read (null: none), `outputFd` to
-	 * write (null: none; may equal inputFd). Returns null when the maximum is reached.
+	 * write (null: none; may equal inputFd). A socket connection takes a slot: check refusal()
+	 * first; one opened regardless still counts.
 	 */
 	open(
 		kind: ControllerKind,
@@ -43,8 +50,7 @@ export class ControllerTable implements Iterable<Controller> {
 		outputFd: number | null,
 		peer: Peer,
 		onClosed?: () => void,
-	): Controller | null {
-		if (this.#controllers.size >= this.max) return null;
+	): Controller {
 		let id = 0;
 		while (this.#controllers.has(id)) id++;
 		const controller = new Controller(id, kind, this.#host, peer, this.#outputLimits);
@@ -70,6 +76,7 @@ export class ControllerTable implements Iterable<Controller> {
 			},
 		});
 		this.#controllers.set(id, controller);
+		if (kind === 'socket') this.#slots.take(peer.uid);
 		this.#fds.set(
 			id,
 			[inputFd, outputFd].filter((fd): fd is number => fd !== null),
@@ -79,7 +86,9 @@ export class ControllerTable implements Iterable<Controller> {
 
 	/** The controller has ended (ControllerHost.closed): its slot and id are free again. */
 	delete(controller: Controller): void {
+		if (this.#controllers.get(controller.id) !== controller) return;
 		this.#controllers.delete(controller.id);
+		if (controller.kind === 'socket') this.#slots.release(controller.peer.uid);
 	}
 
 	/** The descriptors of every controller not yet released, for the exec-on-exit program. */

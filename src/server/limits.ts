@@ -2,8 +2,20 @@
 // them, the daemon's options override them, and daemonproxy(8) documents them (the man-page
 // coverage test reads them from here).
 
-/** Controllers connected at once (`--max-controllers`). */
+/** Control-socket connections at once (`--max-controllers`). */
 export const DEFAULT_MAX_CONTROLLERS = 256;
+/**
+ * Control-socket connections at once per uid below role admin (`--max-controllers-per-uid`): an
+ * eighth of the total, so one granted user cannot take the slots others need, yet far more than
+ * a person or a monitoring script keeps open (s6-ipcserver allows 40 per client).
+ */
+export const DEFAULT_MAX_CONTROLLERS_PER_UID = 32;
+/** Of the total, slots only admins may take (`--admin-controllers`). */
+export const DEFAULT_ADMIN_CONTROLLERS = 16;
+/** Refusals (connections, denied commands) are logged once per uid per this interval. */
+export const REFUSAL_LOG_INTERVAL_MS = 10_000;
+/** Distinct uids whose refusals are logged per interval; those beyond it share one line. */
+export const REFUSAL_LOG_MAX_UIDS = 64;
 /** Above this much unsent output, command processing waits for the reader (daemonproxy(8) CONTROLLERS, Back-pressure and overflow). */
 export const COMMAND_HIGH_WATER_BYTES = 64 * 1024;
 /** Above this much unsent output, events are dropped and `overflow` follows (daemonproxy(8) CONTROLLERS, Back-pressure and overflow). */

@@ -3,6 +3,8 @@
 // Invariants: memory stays under maxBufferBytes; lines are whole and in order on one sink; a
 // blocked or absent sink never blocks or throws into the caller. Never does I/O except sink.write.
 
+import { escapeLogText } from '../protocol/log-escape.js';
+
 export const LOG_LEVELS = ['none', 'trace', 'debug', 'info', 'warning', 'error', 'fatal'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type MessageLevel = Exclude<LogLevel, 'none'>;
@@ -119,13 +121,14 @@ export class Logger {
 	}
 
 	/**
-	 * `<level>: <text>` + LF, text as latin1. An LF inside the text is written as `\n` so one
-	 * message is always one line (1.1's stray LF after "Unexpected argument" is an accident).
+	 * `<level>: <text>` + LF, text as latin1 and escaped (escapeLogText): an LF inside the text is
+	 * written as `\n` so one message is always one line (1.1's stray LF after "Unexpected argument"
+	 * is an accident), and no peer-supplied control byte reaches a terminal raw.
 	 */
 	log(level: MessageLevel, text: string): void {
 		if (!this.enabled(level)) return;
 		this.#reportLost();
-		const line = Buffer.from(`${level}: ${text.replaceAll('\n', '\\n')}\n`, 'latin1');
+		const line = Buffer.from(`${level}: ${escapeLogText(text)}\n`, 'latin1');
 		if (this.#unreported > 0 || !this.#enqueue(line)) this.#lose();
 		this.#flush();
 	}

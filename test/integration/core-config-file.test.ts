@@ -46,7 +46,7 @@ test('-c FILE: commands run, replies go nowhere, errors only to the log; nothing
 	const log = d.stderr.seen;
 	const at = (re: RegExp): number => log.findIndex(line => re.test(line));
 	t.true(at(/^error: controller\[\d+\] sent unknown command bogus$/) >= 0);
-	const failed = at(/^error: controller\[\d+\] command failed: 'service\.start\tnosuch'$/);
+	const failed = at(/^error: controller\[\d+\] command failed: 'service\.start\\tnosuch'$/);
 	t.true(failed >= 0);
 	t.is(log[failed + 1], "error:   with error: 'No such service'");
 	t.true(log.includes('warning: Command ends with EOF... processing anyway'));

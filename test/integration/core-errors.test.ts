@@ -188,8 +188,8 @@ test('error context: 29 and 30 bytes shown whole, 31 bytes cut to 30 plus "..." 
 		`error\tcannot execute "${program}": No such file or directory, for command "service.start\tlongpath"`,
 	]);
 	// The log gets the line (up to 90 bytes, then `'...`) and the message.
-	await d.stderr.waitFor("error: controller[0] command failed: 'service.start\tabcdefghijklmnop'");
+	await d.stderr.waitFor("error: controller[0] command failed: 'service.start\\tabcdefghijklmnop'");
 	t.is(await d.stderr.next(), "error:   with error: 'No such service'");
-	await d.stderr.waitFor(`error: controller[0] command failed: '${long.slice(0, 90)}'...`);
+	await d.stderr.waitFor(`error: controller[0] command failed: '${long.slice(0, 90).replace('\t', '\\t')}'...`);
 	t.is(await d.stderr.next(), "error:   with error: 'Invalid service name'");
 });

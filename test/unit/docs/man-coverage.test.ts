@@ -22,7 +22,11 @@ import { CLI_MESSAGES } from '../../../src/daemon/cli-messages.js';
 import { BUILTIN_OPTIONS } from '../../../src/daemon/cli-option-table.js';
 import {
 	COMMAND_HIGH_WATER_BYTES,
+	DEFAULT_ADMIN_CONTROLLERS,
 	DEFAULT_MAX_CONTROLLERS,
+	DEFAULT_MAX_CONTROLLERS_PER_UID,
+	REFUSAL_LOG_INTERVAL_MS,
+	REFUSAL_LOG_MAX_UIDS,
 	EVENT_LIMIT_BYTES,
 	MAX_QUEUED_FDS,
 } from '../../../src/server/limits.js';
@@ -267,6 +271,10 @@ test('the documented limits are those of the code', t => {
 	const kib = (bytes: number): string => `${bytes / 1024} KiB`;
 	t.true(page.includes(`at most ${MAX_LINE_BYTES} bytes`), `line limit ${MAX_LINE_BYTES}`);
 	t.true(page.includes(`Up to ${DEFAULT_MAX_CONTROLLERS} controllers`), `controller limit ${DEFAULT_MAX_CONTROLLERS}`);
+	t.true(page.includes(`the last ${DEFAULT_ADMIN_CONTROLLERS} are kept for admins`), 'admin slots');
+	t.true(page.includes(`may hold at most ${DEFAULT_MAX_CONTROLLERS_PER_UID}`), 'connections per uid');
+	t.true(page.includes(`at most once per uid in ${REFUSAL_LOG_INTERVAL_MS / 1000} seconds`), 'refusal log interval');
+	t.true(page.includes(`Past ${REFUSAL_LOG_MAX_UIDS} uids in one such interval`), 'refusal log uids');
 	t.true(
 		page.includes(`more than ${kib(COMMAND_HIGH_WATER_BYTES)}`),
 		`command high-water mark ${COMMAND_HIGH_WATER_BYTES}`,

@@ -12,6 +12,8 @@ import {
 	parseTooManyControllersLine,
 	parseWhoamiLine,
 	tooManyControllersLine,
+	sharedSlotsFullLine,
+	tooManyForUidLine,
 	whoamiLine,
 	type AuditResult,
 } from '../../../src/protocol/access-lines.js';
@@ -29,7 +31,15 @@ test('the exact bytes of each line', t => {
 		'audit\t3\t4711\t1000\t100\t-\tdenied\tservice.signal\tweb\tHUP',
 	);
 	t.is(connectionRefusedLine(65534), 'error\tpermission denied for uid 65534');
-	t.is(tooManyControllersLine(256), 'error\ttoo many controllers connected (limit 256)');
+	t.is(tooManyControllersLine(256), 'error\ttoo many controllers connected (limit 256, --max-controllers)');
+	t.is(
+		sharedSlotsFullLine(240),
+		'error\ttoo many controllers connected (limit 240 below role admin, --admin-controllers)',
+	);
+	t.is(
+		tooManyForUidLine(65534, 32),
+		'error\ttoo many controllers connected for uid 65534 (limit 32, --max-controllers-per-uid)',
+	);
 });
 
 test('every line round-trips', t => {
@@ -45,7 +55,9 @@ test('every line round-trips', t => {
 				JSON.stringify(parseAuditLine(audit)) ===
 					JSON.stringify({ conn, pid, uid, gid, role: r, result: res, command }) &&
 				parseConnectionRefusedLine(connectionRefusedLine(uid)) === uid &&
-				parseTooManyControllersLine(tooManyControllersLine(conn)) === conn
+				parseTooManyControllersLine(tooManyControllersLine(conn)) === conn &&
+				parseTooManyControllersLine(sharedSlotsFullLine(conn)) === conn &&
+				parseTooManyControllersLine(tooManyForUidLine(uid, conn)) === conn
 			);
 		}),
 		{ seed: SEED },

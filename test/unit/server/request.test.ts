@@ -76,9 +76,9 @@ test('a failure: the 1.1 error line untagged, the terminal error tagged; both lo
 	t.deepEqual(conn.send('service.args\tbad'), ['error\tInvalid service name, for command "service.args\tbad"']);
 	t.deepEqual(conn.send(':x\tservice.args\tbad'), [':x\terror\tInvalid service name']);
 	t.deepEqual(host.logLines, [
-		"error: controller[0] command failed: 'service.args\tbad'",
+		"error: controller[0] command failed: 'service.args\\tbad'",
 		"error:   with error: 'Invalid service name'",
-		"error: controller[0] command failed: 'service.args\tbad'",
+		"error: controller[0] command failed: 'service.args\\tbad'",
 		"error:   with error: 'Invalid service name'",
 	]);
 });

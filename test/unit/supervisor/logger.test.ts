@@ -51,9 +51,9 @@ function withSink(options: ConstructorParameters<typeof Logger>[0] = {}): { log:
 test('§12.1: one line per message, "<level>: <text>" + LF, latin1 bytes unchanged', t => {
 	const { log, sink } = withSink();
 	log.info('daemonproxy exiting');
-	log.warning('a\tb \xe9\xff');
-	t.deepEqual([...Buffer.concat(sink.written).subarray(-7)], [0x61, 0x09, 0x62, 0x20, 0xe9, 0xff, 0x0a]);
-	t.deepEqual(sink.lines, ['info: daemonproxy exiting', 'warning: a\tb \xe9\xff']);
+	log.warning('a b \xe9\xff');
+	t.deepEqual([...Buffer.concat(sink.written).subarray(-7)], [0x61, 0x20, 0x62, 0x20, 0xe9, 0xff, 0x0a]);
+	t.deepEqual(sink.lines, ['info: daemonproxy exiting', 'warning: a b \xe9\xff']);
 	t.is(log.pendingBytes, 0);
 });
 
@@ -61,6 +61,12 @@ test('§12.1: an LF inside a message cannot start a forged line', t => {
 	const { log, sink } = withSink();
 	log.error('Unexpected argument "x\nfatal: boom"');
 	t.is(sink.lines.length, 1);
+});
+
+test('log forgery (issue 12): control bytes and the backslash are escaped, TAB included', t => {
+	const { log, sink } = withSink();
+	log.warning('a\tb\r\x1b[2K\x00\x7f\\');
+	t.deepEqual(sink.lines, ['warning: a\\tb\\r\\x1b[2K\\x00\\x7f\\\\']);
 });
 
 test('§12.2: default filter debug writes info and above only', t => {
