@@ -356,6 +356,26 @@ static napi_value f_open(napi_env env, napi_callback_info info) {
 	return js_int(env, fd);
 }
 
+/* mkdir(path, mode): one directory, one attempt; the caller walks the path (os/make-directories.ts). */
+static napi_value f_mkdir(napi_env env, napi_callback_info info) {
+	napi_value argv[2];
+	int32_t mode;
+	bytes_t path;
+	if (get_args(env, info, 2, argv) || arg_int(env, argv[1], &mode))
+		return NULL;
+	if (get_cstr(env, argv[0], &path, "mkdir"))
+		return NULL;
+	int rc;
+	do
+		rc = mkdir(path.p, (mode_t)mode);
+	while (rc < 0 && errno == EINTR);
+	int err = errno;
+	free_bytes(&path);
+	if (rc < 0)
+		return throw_errno(env, err, "mkdir");
+	return NULL;
+}
+
 static napi_value f_close(napi_env env, napi_callback_info info) {
 	napi_value argv[1];
 	int32_t fd;
@@ -1807,6 +1827,7 @@ NAPI_MODULE_INIT() {
 		FN("socketpair", f_socketpair),
 		FN("open", f_open),
 		FN("close", f_close),
+		FN("mkdir", f_mkdir),
 		FN("dupCloexec", f_dup_cloexec),
 		FN("setNonblock", f_set_nonblock),
 		FN("setCloexec", f_set_cloexec),

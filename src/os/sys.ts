@@ -42,6 +42,7 @@ interface Native {
 	pipe(): [number, number];
 	socketpair(type: number): [number, number];
 	open(path: Bytes, flags: number, mode: number): number;
+	mkdir(path: Bytes, mode: number): void;
 	close(fd: number): void;
 	dupCloexec(fd: number, minFd: number): number;
 	setNonblock(fd: number, on: boolean): void;
@@ -126,7 +127,8 @@ export function monotonicMs(): number {
 
 /** Whether inet_pton(3) accepts `text` as an address of `family`: the parser bind will use. */
 export function isInetAddress(family: 'inet' | 'inet6', text: string): boolean {
-	return native.inetPton(DOMAINS[family], text);
+	// A NUL would make the addon refuse the string (EINVAL) instead of answering "not an address".
+	return !text.includes('\0') && native.inetPton(DOMAINS[family], text);
 }
 
 /** `n` (1..256) random bytes from getrandom(2); never blocks, even before the entropy pool is ready. */
@@ -153,14 +155,32 @@ export interface OpenFlags {
 	nonblock: boolean;
 }
 
-/** open(2) with O_CLOEXEC|O_NOCTTY added; `mode` (default 0o600) applies when creating. */
+/**
+ * open(2) with O_CLOEXEC|O_NOCTTY added; `mode` (default 0o600) applies when creating. Always
+ * opened with O_NONBLOCK, so that a FIFO without its other end cannot block the loop (reading: it
+ * opens at once; writing: ENXIO), then O_NONBLOCK is cleared again unless `flags.nonblock` asked
+ * for it: the handle's flags are those requested (daemonproxy(8), fd.open).
+ */
 export function openFile(path: Bytes, flags: OpenFlags, mode = 0o600): number {
 	let oflags = flags.read && flags.write ? C.O_RDWR : flags.write ? C.O_WRONLY : C.O_RDONLY;
 	if (flags.append) oflags |= C.O_APPEND;
 	if (flags.create) oflags |= C.O_CREAT;
 	if (flags.trunc) oflags |= C.O_TRUNC;
-	if (flags.nonblock) oflags |= C.O_NONBLOCK;
-	return native.open(path, oflags, mode);
+	const fd = native.open(path, oflags | C.O_NONBLOCK, mode);
+	if (!flags.nonblock) {
+		try {
+			native.setNonblock(fd, false);
+		} catch (error: unknown) {
+			native.close(fd);
+			throw error;
+		}
+	}
+	return fd;
+}
+
+/** mkdir(2), one attempt (no retry, no parents): EEXIST and every other failure throw. */
+export function mkdir(path: Bytes, mode: number): void {
+	native.mkdir(path, mode);
 }
 
 /** close(2). An active Watcher on `fd` is closed first (libuv must never poll a closed fd). */

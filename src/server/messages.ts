@@ -15,6 +15,7 @@ export const EXT_MSG = {
 	expectedOnOff: 'expected on or off',
 	invalidSequence: 'invalid sequence number',
 	expectedRoleAndSelector: 'expected role and selector',
+	nulInArgument: 'argument contains a NUL byte',
 } as const;
 
 export function cannotExecute(program: string, reason: string): string {

@@ -1,14 +1,26 @@
 // Seeded random and mutated command lines thrown at -i (style.md: no line, however broken, crashes
 // the daemon): afterwards echo still answers, a service started before is still up with the same
-// pid, and no command hit the dispatcher's "internal error" path. The PRNG is deterministic, so a
-// failure replays with the seed in the test title. Verbs that end the session or the daemon, and
-// anything that could reach files outside the test's folder, are left out (see `safe`).
+// pid, and no command hit the dispatcher's "internal error" path (no reply says so, no log line
+// says "threw"). The PRNG is deterministic, so a failure replays with the seed in the test title.
+// Verbs that end the session or the daemon, and anything that could reach files outside the
+// test's folder, are left out (see `safe`). The seeds, and every line that once failed, are kept
+// in test/fixtures/fuzz-regressions.json and replayed every run over stdin, a socket and -c.
 
-import test from 'ava';
-import { fixture, processGone, startDaemon, tempDir } from './helpers/daemon.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import { fixture, processGone, SocketClient, startDaemon, tempDir } from './helpers/daemon.js';
 
-const SEED = 0x5eed_2002;
+interface Regressions {
+	seeds: Record<string, number[]>;
+	lines: string[];
+}
+
+const REGRESSIONS = JSON.parse(readFileSync(fixture('fuzz-regressions.json'), 'utf8')) as Regressions;
+const SEEDS = REGRESSIONS.seeds['core-fuzz'] ?? [];
 const LINES = 4000;
+/** Lines of each seed after the first: together they keep the test within seconds. */
+const MORE_LINES = 1000;
 
 /** mulberry32: small, fast, deterministic. */
 function prng(seed: number): () => number {
@@ -47,19 +59,16 @@ const TEMPLATES: ReadonlyArray<(pick: <T>(items: readonly T[]) => T, int: () => 
 	pick => `log.dest\tfd\t${pick(HANDLES)}`,
 	(pick, int) => `signal.clear\t${pick(SIGNALS)}\t${pick([int(), '-1', 'x'])}`,
 	pick => `socket.create\t${pick(['', '-', 'x'])}\t${pick(['s.sock', ''])}`,
+	pick => `terminate.exec_args${pick(['', '\t', '\ttrue', '\ttrue\tx\0y', '\t\0', '\tsleep\t1'])}`,
+	pick => `service.args\t${pick(SERVICES)}\t${pick(['true', 'tr\0ue', 'sleep'])}\t${pick(['1', 'a\0b', '\0'])}`,
+	pick =>
+		`fd.socket\t${pick(HANDLES)}\t${pick(['inet6', 'inet', 'udp', 'mkdir'])}\t${pick(['*:0', '[::1\0]:0', '[\0]', '1.2\0:0'])}`,
 	() => 'socket.delete',
 	pick => pick(['# comment', '', ' ', '\t\r', 'bogus', ' echo\tx', '__proto__', 'constructor\tx']),
 ];
 
 /** Verbs (and verb-like first fields) never sent: they end the session or the daemon, or change cwd. */
-const UNSAFE_VERBS = new Set([
-	'exit',
-	'terminate',
-	'terminate.guard',
-	'terminate.exec_args',
-	'chdir',
-	'conn.event_timeout',
-]);
+const UNSAFE_VERBS = new Set(['exit', 'terminate', 'terminate.guard', 'chdir', 'conn.event_timeout']);
 
 function safe(line: string): boolean {
 	const verb = line.split('\t')[0] ?? '';
@@ -114,7 +123,21 @@ function generate(seed: number, count: number): string[] {
 	return lines;
 }
 
-test(`${LINES} seeded random and mutated lines (seed 0x${SEED.toString(16)}) leave the daemon answering`, async t => {
+/** No command reached the dispatcher's "internal error" path: no reply, no log line says so. */
+function assertNoInternalError(t: ExecutionContext, replies: readonly string[], log: readonly string[]): void {
+	t.deepEqual(
+		replies.filter(line => line.includes('internal error')),
+		[],
+	);
+	t.deepEqual(
+		log.filter(line => / threw: |internal error/.test(line)),
+		[],
+	);
+}
+
+const seedList = SEEDS.map(seed => `0x${seed.toString(16)}`).join(', ');
+
+test(`seeded random and mutated lines (seeds ${seedList}) leave the daemon answering`, async t => {
 	t.timeout(45_000);
 	const dir = await tempDir(t);
 	const d = await startDaemon(t, [], { cwd: dir });
@@ -123,7 +146,7 @@ test(`${LINES} seeded random and mutated lines (seed 0x${SEED.toString(16)}) lea
 	const up = await d.stdout.waitFor(/^service\.state\tkeeper\tup\t/);
 	const pid = Number(up.split('\t')[4]);
 
-	const lines = generate(SEED, LINES);
+	const lines = SEEDS.flatMap((seed, i) => generate(seed, i === 0 ? LINES : MORE_LINES));
 	d.sendRaw(Buffer.from(lines.map(line => `${line}\n`).join(''), 'latin1'));
 	// Everything the lines produced comes first (their echoes, errors, events), then our echo.
 	const replies = await d.command('echo\tstill answering', 30_000);
@@ -135,12 +158,57 @@ test(`${LINES} seeded random and mutated lines (seed 0x${SEED.toString(16)}) lea
 		'keeper is not up with its pid',
 	);
 	t.false(processGone(pid));
-	t.deepEqual(
-		d.stdout.seen.filter(line => line.includes('internal error')),
-		[],
+	assertNoInternalError(t, d.stdout.seen, d.stderr.seen);
+});
+
+// The kept failures, then the first seed's stream, over each of the three ways in.
+const replayed = (): string[] => [...REGRESSIONS.lines, ...generate(SEEDS[0] ?? 1, MORE_LINES)];
+
+test('the regression inputs over stdin: error lines, no internal error, still answering', async t => {
+	const dir = await tempDir(t);
+	const d = await startDaemon(t, [], { cwd: dir });
+	d.sendRaw(
+		Buffer.from(
+			replayed()
+				.map(line => `${line}\n`)
+				.join(''),
+			'latin1',
+		),
 	);
-	t.deepEqual(
-		d.stderr.seen.filter(line => / threw: /.test(line)),
-		[],
+	t.is((await d.command('echo\tstill answering', 30_000)).at(-1), 'still answering');
+	assertNoInternalError(t, d.stdout.seen, d.stderr.seen);
+});
+
+test('the regression inputs over a socket: error lines, no internal error, still answering', async t => {
+	const dir = await tempDir(t);
+	const sock = join(dir, 'ctl.sock');
+	const d = await startDaemon(t, ['-S', sock], { cwd: dir });
+	const client = await SocketClient.connect(sock);
+	t.teardown(() => client.close());
+	client.sendRaw(
+		Buffer.from(
+			replayed()
+				.map(line => `${line}\n`)
+				.join(''),
+			'latin1',
+		),
 	);
+	t.is((await client.command('echo\tstill answering', 30_000)).at(-1), 'still answering');
+	t.is((await d.command('echo\tand here')).at(-1), 'and here');
+	assertNoInternalError(t, client.lines.seen, d.stderr.seen);
+});
+
+test('the regression inputs in a config file (-c): logged errors, no internal error, the file read to its end', async t => {
+	const dir = await tempDir(t);
+	const config = join(dir, 'fuzz.conf');
+	// The last line announces the end of the file to the -i session.
+	writeFileSync(config, Buffer.from([...replayed(), 'service.tags\tconfig-read\tdone', ''].join('\n'), 'latin1'));
+	const d = await startDaemon(t, ['-c', config], { cwd: dir });
+	await d.stdout.waitFor('service.tags\tconfig-read\tdone', 30_000);
+	t.is((await d.command('echo\tstill answering')).at(-1), 'still answering');
+	t.true(
+		d.stderr.seen.some(line => line.startsWith('error: ')),
+		"the config file's errors are logged",
+	);
+	assertNoInternalError(t, d.stdout.seen, d.stderr.seen);
 });

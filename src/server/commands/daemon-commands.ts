@@ -91,6 +91,8 @@ function signalClear(ctx: CommandContext): void {
 }
 
 function terminateExecArgs(ctx: CommandContext): void {
+	// exec(2) cannot pass a NUL inside an argument: refused before anything changes.
+	if (ctx.args.some(arg => arg.includes('\0'))) return ctx.fail(EXT_MSG.nulInArgument);
 	ctx.host.process.execOnExit = listArgument(ctx.args).length === 0 ? null : [...ctx.args];
 }
 

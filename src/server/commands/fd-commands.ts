@@ -3,10 +3,9 @@
 // broadcasts (fd.socket lives in fd-socket.ts). A failed command leaves every existing handle
 // untouched, and never leaks a descriptor it created or received.
 
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { MSG, callFailed, unknownFlag } from '../../protocol/replies.js';
 import type { Handle } from '../../supervisor/handle-table.js';
+import { makeParentDirectories } from '../../os/make-directories.js';
 import * as sys from '../../os/sys.js';
 import type { Verb } from '../../protocol/verbs.js';
 import { checkAssignableFdName, type CommandContext, type CommandHandler } from '../command-context.js';
@@ -135,13 +134,8 @@ function fdOpen(ctx: CommandContext): void {
 		given.add(flag as OpenFlag);
 	}
 	const has = (flag: OpenFlag): boolean => given.has(flag);
-	if (has('mkdir')) {
-		try {
-			mkdirSync(Buffer.from(dirname(path), 'latin1'), { recursive: true, mode: 0o700 });
-		} catch {
-			// errors are ignored, as in 1.1: the open reports what matters
-		}
-	}
+	// Errors are ignored, as in 1.1: the open reports what matters.
+	if (has('mkdir')) makeParentDirectories(path, 0o700, sys.mkdir);
 	const write = has('write');
 	let fd: number;
 	try {

@@ -3,9 +3,9 @@
 // `:PORT`), then socket → SO_REUSEADDR → bind → listen → O_NONBLOCK through sys.ts.
 // Every argument is checked before any system call; a failed command leaves no fd behind.
 
-import { mkdirSync, unlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { unlinkSync } from 'node:fs';
 import { MSG, socketStepFailed, unknownFlag, type SocketStep } from '../../protocol/replies.js';
+import { makeParentDirectories } from '../../os/make-directories.js';
 import * as sys from '../../os/sys.js';
 import { checkAssignableFdName, type CommandContext } from '../command-context.js';
 
@@ -221,13 +221,8 @@ export function fdSocket(ctx: CommandContext): void {
 		return ctx.fail(MSG.expectedAddress);
 	}
 	if (extra !== undefined) return ctx.fail(MSG.unexpectedAfterAddress);
-	if (request.mkdir && address?.domain === 'unix') {
-		try {
-			mkdirSync(Buffer.from(dirname(address.path), 'latin1'), { recursive: true, mode: 0o700 });
-		} catch {
-			// errors are ignored, as in fd.open: bind reports what matters
-		}
-	}
+	// Errors are ignored, as in fd.open: bind reports what matters.
+	if (request.mkdir && address?.domain === 'unix') makeParentDirectories(address.path, 0o700, sys.mkdir);
 	let fd: number;
 	try {
 		fd = openSocket(domain, type, request, address);

@@ -13,7 +13,7 @@ import {
 	type CommandContext,
 	type CommandHandler,
 } from '../command-context.js';
-import { cannotExecute } from '../messages.js';
+import { EXT_MSG, cannotExecute } from '../messages.js';
 import { whyNotExecutable } from '../program-check.js';
 
 const MAX_INTERVAL_SECONDS = 2 ** 31 - 1;
@@ -27,6 +27,8 @@ function serviceTags(ctx: CommandContext): void {
 function serviceArgs(ctx: CommandContext): void {
 	const [name, ...args] = ctx.args;
 	if (!checkNewServiceName(ctx, name)) return;
+	// exec(2) cannot pass a NUL inside an argument: refused now, not as a failed start later.
+	if (args.some(arg => arg.includes('\0'))) return ctx.fail(EXT_MSG.nulInArgument);
 	ctx.supervisor.setArgs(name, listArgument(args));
 }
 

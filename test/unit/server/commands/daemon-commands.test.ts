@@ -120,6 +120,19 @@ test('terminate.exec_args: stores the argument vector; none clears it', t => {
 	t.is(process.execOnExit, null, 'one empty field is none');
 });
 
+test('terminate.exec_args: a NUL in an argument is refused and the vector kept', t => {
+	const { process, conn } = setup();
+	conn.send('terminate.exec_args\t/sbin/init\t--next');
+	for (const line of [
+		'terminate.exec_args\t/bin/true\ta\0b',
+		'terminate.exec_args\t\0',
+		'terminate.exec_args\t/sb\0in/x',
+	]) {
+		t.deepEqual(conn.send(line), err('argument contains a NUL byte', line));
+		t.deepEqual(process.execOnExit, ['/sbin/init', '--next']);
+	}
+});
+
 test('terminate.guard: set once, cleared only with its code', t => {
 	const { process, conn } = setup();
 	const line = (rest: string): string => `terminate.guard\t${rest}`;

@@ -65,6 +65,18 @@ test('service.args, service.tags: stored and announced; one empty field is an em
 	]);
 });
 
+test('service.args: a NUL in an argument is refused; the service is neither created nor changed', t => {
+	const { host, conn, supervisor } = setup();
+	const line = `service.args\tweb\t${PROGRAM}\ta\0b`;
+	t.deepEqual(conn.send(line), err('argument contains a NUL byte', line));
+	t.is(supervisor.service('web'), undefined);
+	conn.send(`service.args\tweb\t${PROGRAM}`);
+	const again = 'service.args\tweb\t/bin/tr\0ue';
+	t.deepEqual(conn.send(again), err('argument contains a NUL byte', again));
+	t.deepEqual(supervisor.service('web')?.args, [PROGRAM]);
+	t.deepEqual(host.emitted, [`service.args\tweb\t${PROGRAM}`]);
+});
+
 test('service.fds: names checked; each entry that is no handle now is a warning, and the list is still set', t => {
 	const { conn, supervisor } = setup();
 	t.deepEqual(
