@@ -155,7 +155,7 @@ export function main(argv: readonly string[] = process.argv.slice(2).map(wireFro
 		process.exit(stop.status);
 	}
 	// -D: this process only launches the daemon (the same command as a new session) and exits.
-	if (options.daemonize && !readiness.pending) launch(argv, inherited);
+	if (options.daemonize && !readiness.pending) launch(argv);
 	for (const warning of parsed.warnings) log.warning(warning);
 	for (const message of parsed.continuedFatals) log.fatal(`(attempting to continue) ${message}`);
 	start(daemon, options, isPid1, inherited, readiness);
