@@ -123,6 +123,7 @@ function banner(): string[] {
 }
 
 export function main(argv: readonly string[] = process.argv.slice(2).map(wireFromArg)): void {
+	nameProcess();
 	process.umask(0o077);
 	// Read once and removed, so that services do not inherit them.
 	const inherited = parseInheritedFds(process.env['DAEMONPROXY_INHERITED_FDS']);
@@ -159,6 +160,16 @@ export function main(argv: readonly string[] = process.argv.slice(2).map(wireFro
 	for (const warning of parsed.warnings) log.warning(warning);
 	for (const message of parsed.continuedFatals) log.fatal(`(attempting to continue) ${message}`);
 	start(daemon, options, isPid1, inherited, readiness);
+}
+
+/**
+ * Shows the process as 1.1 did: `daemonproxy ARGS…` in `ps -ef` (the title), and exactly
+ * `daemonproxy` in /proc/PID/comm for `ps -o comm`, `pidof` and `pgrep -x` (not `node`). The
+ * title first: libuv also sets comm from it, cut to 15 bytes.
+ */
+function nameProcess(): void {
+	process.title = ['daemonproxy', ...process.argv.slice(2)].join(' ');
+	sys.setProcessName('daemonproxy');
 }
 
 /** A fatal startup condition: exec-on-exit, else exit, unless a guard says carry on. */
