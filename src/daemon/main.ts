@@ -18,7 +18,7 @@ import { launch, Readiness, takeReadinessFd } from './daemonize.js';
 import { DEFAULT_EVENT_HISTORY, MAX_EVENT_HISTORY } from '../server/event-ring.js';
 import { EXIT_STATUS } from './exit-status.js';
 import { installSignalHandling } from './fatal-signals.js';
-import { helpText, versionText } from './help-text.js';
+import { helpText, versionText, type BuildInfo } from './help-text.js';
 import { openPrivateReader, openPrivateWriter } from '../os/private-writer.js';
 import { parseInheritedFds, replaceWithNull, seedStartupHandles } from './startup-handles.js';
 import { closeFd, systemClock, systemHost } from './system-ports.js';
@@ -26,6 +26,15 @@ import { closeFd, systemClock, systemHost } from './system-ports.js';
 export function version(): string {
 	const url = new URL('../../../package.json', import.meta.url);
 	return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+}
+
+/** What `npm run build` recorded (scripts/build-info.js), beside the compiled sources; null if nothing. */
+function buildInfo(): BuildInfo | null {
+	try {
+		return JSON.parse(readFileSync(new URL('../build-info.json', import.meta.url), 'utf8')) as BuildInfo;
+	} catch {
+		return null;
+	}
 }
 
 const MAX_CONTROLLERS_LIMIT = 65536;
@@ -151,7 +160,7 @@ export function main(argv: readonly string[] = process.argv.slice(2).map(wireFro
 			log.fatal(stop.message);
 		} else {
 			daemon.exits.tryExec(stop.status, '');
-			writeSync(1, stop.kind === 'help' ? helpText(version(), SERVER_OPTIONS) : versionText(version()));
+			writeSync(1, stop.kind === 'help' ? helpText(version(), SERVER_OPTIONS) : versionText(version(), buildInfo()));
 		}
 		process.exit(stop.status);
 	}
