@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Records what `daemonproxy --version` says about the build (daemonproxy(8), --version):
 // build/src/build-info.json with the build time (SOURCE_DATE_EPOCH when set, for reproducible
-// builds), the git revision and whether the tree had changes, and the years of the copyright.
+// builds) and as local time, the git revision and whether the tree had changes, and the years of the copyright.
 // Without git or a .git directory (a tarball) the revision is null, printed as `revision unknown`:
 // never a guess. Generated at every `npm run build`; never committed (build/ is not).
 import { execFileSync } from 'node:child_process';
@@ -23,8 +23,14 @@ const validRevision = revision !== null && /^[0-9a-f]{40}$/.test(revision) ? rev
 const dirty = validRevision !== null && (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '';
 const firstYear = Number((git('log', '--reverse', '--format=%ad', '--date=format:%Y') ?? '').split('\n')[0]);
 const buildYear = new Date(timestamp * 1000).getUTCFullYear();
+const date = new Date(timestamp * 1000);
+const pad = n => String(n).padStart(2, '0');
+const localTime =
+	`${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
+	`${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 const info = {
 	timestamp,
+	localTime,
 	revision: validRevision,
 	dirty,
 	firstYear: Number.isInteger(firstYear) && firstYear > 1970 && firstYear <= buildYear ? firstYear : buildYear,

@@ -4,7 +4,7 @@
 // Must never retry: whether to try again is the caller's decision (Client reconnects, dpctl not).
 // The only module of src/client that may load src/os/sys.ts.
 
-import { lstat } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import { createConnection, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { wireFromArg } from '../protocol/fields.js';
@@ -37,7 +37,7 @@ function unableToConnect(address: string, error: unknown): ConnectionError {
 async function dialPath(address: string, signal: AbortSignal | undefined, serverUid?: number): Promise<Socket> {
 	const socket = await connectPath(address, signal);
 	try {
-		checkServerUid(address, (await lstat(address)).uid, ownUid(), serverUid);
+		checkServerUid(address, lstatSync(address).uid, ownUid(), serverUid);
 	} catch (error: unknown) {
 		socket.destroy();
 		throw error instanceof ConnectionError ? error : unableToConnect(address, error);

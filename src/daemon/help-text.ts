@@ -33,21 +33,14 @@ export function helpText(version: string, extensions: readonly ExtensionOption[]
 export interface BuildInfo {
 	/** Unix time of the build. */
 	readonly timestamp: number;
+	/** The same as `YYYY-MM-DD HH:MM:SS` in the builder's local time, as 1.1 records it. */
+	readonly localTime: string;
 	/** The git revision built, or null (no git, no .git: a tarball). */
 	readonly revision: string | null;
 	/** Whether tracked files differed from the revision. */
 	readonly dirty: boolean;
 	readonly firstYear: number;
 	readonly lastYear: number;
-}
-
-const pad = (n: number): string => String(n).padStart(2, '0');
-
-/** `YYYY-MM-DD HH:MM:SS` in local time, as 1.1 prints it. */
-function localTime(seconds: number): string {
-	const d = new Date(seconds * 1000);
-	const date = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-	return `${date} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
 /**
@@ -60,7 +53,7 @@ export function versionText(version: string, build: BuildInfo | null): string {
 	if (build === null) {
 		lines.push(' build timestamp: unknown', ' git HEAD: revision unknown');
 	} else {
-		lines.push(` build timestamp: ${build.timestamp} (${localTime(build.timestamp)})`);
+		lines.push(` build timestamp: ${build.timestamp} (${build.localTime})`);
 		lines.push(
 			` git HEAD: ${build.revision === null ? 'revision unknown' : build.revision}${build.dirty ? ' (dirty)' : ''}`,
 		);
