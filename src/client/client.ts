@@ -26,6 +26,11 @@ export interface ConnectOptions {
 	readonly signal?: AbortSignal;
 	/** How to open the byte stream (default: the Unix socket at the address). */
 	readonly dial?: Dialer;
+	/**
+	 * The one uid, besides root and the caller's own, that the daemon may run as; any other owner
+	 * of the socket is refused with a ConnectionError (`code` EPEERUID) before anything is sent.
+	 */
+	readonly serverUid?: number;
 }
 
 export interface EventsOptions {
@@ -68,7 +73,7 @@ export class Client extends TypedCommands {
 	/** Use `connect()` from the package. */
 	static async open(address: string, options: ConnectOptions = {}): Promise<Client> {
 		const client = new Client(address, options);
-		client.#attach(await client.#dial(address, options.signal));
+		client.#attach(await client.#dial(address, options.signal, options.serverUid));
 		return client;
 	}
 
@@ -177,7 +182,7 @@ export class Client extends TypedCommands {
 			await new Promise(resolve => setTimeout(resolve, delayMs));
 			if (this.#closing) throw this.#lastError ?? new ConnectionError('ECLOSED', this.address, 'client closed');
 			try {
-				const conn = this.#attach(await this.#dial(this.address));
+				const conn = this.#attach(await this.#dial(this.address, undefined, this.#options.serverUid));
 				this.#reconnecting = null;
 				void this.#prepareStream(conn, 'reconnect').catch(() => {});
 				return conn;

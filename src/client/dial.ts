@@ -1,26 +1,51 @@
 // Opening the control socket: a filesystem path through node:net, or an `@name`
 // abstract socket through sys.ts, with any failure turned into a ConnectionError that names the
-// address and the errno. Must never retry: whether to try again is the caller's decision (Client
-// reconnects, dpctl not). The only module of src/client that may load src/os/sys.ts.
+// address and the errno; then checking who serves it (server-uid.ts) before a byte is sent.
+// Must never retry: whether to try again is the caller's decision (Client reconnects, dpctl not).
+// The only module of src/client that may load src/os/sys.ts.
 
+import { lstatSync } from 'node:fs';
 import { createConnection, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { wireFromArg } from '../protocol/fields.js';
 import { ConnectionError } from './errors.js';
+import { checkServerUid } from './server-uid.js';
 
-/** How a client gets its byte stream; tests substitute an in-memory one. */
-export type Dialer = (address: string, signal?: AbortSignal) => Promise<Duplex>;
+/**
+ * How a client gets its byte stream; tests substitute an in-memory one. `serverUid` is the one uid
+ * besides root and the caller's own that the server may run as.
+ */
+export type Dialer = (address: string, signal?: AbortSignal, serverUid?: number) => Promise<Duplex>;
 
-/** A path, or `@name` (a Linux abstract socket). */
-export const dialUnixSocket: Dialer = (address, signal) =>
-	address.startsWith('@') ? dialAbstract(address, signal) : dialPath(address, signal);
+/** A path, or `@name` (a Linux abstract socket); the server must run as a uid the caller trusts. */
+export const dialUnixSocket: Dialer = (address, signal, serverUid) =>
+	address.startsWith('@') ? dialAbstract(address, signal, serverUid) : dialPath(address, signal, serverUid);
+
+const ownUid = (): number => process.geteuid?.() ?? 0;
 
 function unableToConnect(address: string, error: unknown): ConnectionError {
 	const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
 	return new ConnectionError(code, address, `unable to connect to ${address}: ${code}`, { cause: error });
 }
 
-function dialPath(address: string, signal: AbortSignal | undefined): Promise<Socket> {
+/**
+ * A path socket: its owner is whoever bound it (a rename keeps the owner), so lstat after the
+ * connect tells who serves it without the addon (dpctl's fast path does not load it). Read after
+ * connecting, so a socket swapped in before the connect is seen; a swap between the two needs
+ * write access to the directory, which is the caller's to choose.
+ */
+async function dialPath(address: string, signal: AbortSignal | undefined, serverUid?: number): Promise<Socket> {
+	const socket = await connectPath(address, signal);
+	try {
+		checkServerUid(address, lstatSync(address).uid, ownUid(), serverUid);
+	} catch (error: unknown) {
+		socket.destroy();
+		throw error instanceof ConnectionError ? error : unableToConnect(address, error);
+	}
+	return socket;
+}
+
+function connectPath(address: string, signal: AbortSignal | undefined): Promise<Socket> {
 	return new Promise<Socket>((resolve, reject) => {
 		if (signal?.aborted) return reject(signal.reason);
 		const socket = createConnection({ path: address });
@@ -48,7 +73,7 @@ function dialPath(address: string, signal: AbortSignal | undefined): Promise<Soc
  * value and as socat and Node's own paths encode names. The connect is immediate (EAGAIN when the
  * daemon's backlog is full): there is nothing to abort once it has started.
  */
-async function dialAbstract(address: string, signal: AbortSignal | undefined): Promise<Socket> {
+async function dialAbstract(address: string, signal: AbortSignal | undefined, serverUid?: number): Promise<Socket> {
 	signal?.throwIfAborted();
 	if (address.length === 1) {
 		throw new ConnectionError(
@@ -69,6 +94,8 @@ async function dialAbstract(address: string, signal: AbortSignal | undefined): P
 		throw unableToConnect(address, error);
 	}
 	try {
+		// Anyone may bind an abstract name: SO_PEERCRED says who did, before anything is sent.
+		checkServerUid(address, sys.peerCred(fd).uid, ownUid(), serverUid);
 		return new Socket({ fd, readable: true, writable: true });
 	} catch (error: unknown) {
 		sys.close(fd);

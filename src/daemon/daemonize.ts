@@ -32,20 +32,21 @@ export function takeReadinessFd(): number | null {
 
 /**
  * The launcher: starts the daemon and exits with the verdict; never returns. `argv` are the
- * arguments as given, as wire strings (the daemon parses them again and knows its role from DAEMONIZE_FD_ENV);
- * `inherited` the descriptors bin/daemonproxy recorded, passed on at the same numbers.
+ * arguments as given, as wire strings (the daemon parses them again and knows its role from DAEMONIZE_FD_ENV).
+ * Only descriptors 0–2 go to the daemon, and those only until it is ready: a descriptor 3 or up
+ * of the caller (a pipe's write end a caller leaked, say) would keep `daemonproxy -D … | cat`
+ * waiting for the daemon's end, so the daemon has no fd_N handles (daemonproxy(8), -D).
  */
-export function launch(argv: readonly string[], inherited: readonly number[]): never {
-	const readyFd = Math.max(2, ...inherited) + 1;
+export function launch(argv: readonly string[]): never {
+	const readyFd = 3;
 	const fds: number[] = new Array<number>(readyFd + 1).fill(-1);
 	for (const fd of [0, 1, 2]) fds[fd] = sys.probe(fd) === null ? -1 : fd;
-	for (const fd of inherited) if (fd > 2 && fd < readyFd) fds[fd] = fd;
 	const [readEnd, writeEnd] = sys.pipe();
 	fds[readyFd] = writeEnd;
 	const env = Object.entries(process.env)
 		.filter(([key, value]) => value !== undefined && key !== DAEMONIZE_FD_ENV && key !== INHERITED_FDS_ENV)
 		.map(([key, value]) => Buffer.from(`${key}=${value ?? ''}`, 'utf8'));
-	env.push(Buffer.from(`${INHERITED_FDS_ENV}=${inherited.join(' ')}`), Buffer.from(`${DAEMONIZE_FD_ENV}=${readyFd}`));
+	env.push(Buffer.from(`${INHERITED_FDS_ENV}=`), Buffer.from(`${DAEMONIZE_FD_ENV}=${readyFd}`));
 	const script = process.argv[1] ?? '';
 	const node = wireFromArg(process.execPath);
 	let pid: number;

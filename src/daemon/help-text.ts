@@ -29,14 +29,41 @@ export function helpText(version: string, extensions: readonly ExtensionOption[]
 	return `${lines.join('\n')}\n\n`;
 }
 
-/** The version line, then build/about lines that no script should parse. */
-export function versionText(version: string, gitHead?: string): string {
+/** What `npm run build` recorded (scripts/build-info.js); null fields are not known. */
+export interface BuildInfo {
+	/** Unix time of the build. */
+	readonly timestamp: number;
+	/** The same as `YYYY-MM-DD HH:MM:SS` in the builder's local time, as 1.1 records it. */
+	readonly localTime: string;
+	/** The git revision built, or null (no git, no .git: a tarball). */
+	readonly revision: string | null;
+	/** Whether tracked files differed from the revision. */
+	readonly dirty: boolean;
+	readonly firstYear: number;
+	readonly lastYear: number;
+}
+
+/**
+ * The version line, then, as 1.1 shows them, the build timestamp, the git revision, the copyright
+ * with its years and where the licence is: lines no script should parse. `build` null: the build
+ * recorded nothing (a tree compiled without `npm run build`), said so rather than guessed.
+ */
+export function versionText(version: string, build: BuildInfo | null): string {
 	const lines = [`daemonproxy version ${version}`];
-	if (gitHead !== undefined && gitHead !== '') lines.push(` git HEAD: ${gitHead}`);
+	if (build === null) {
+		lines.push(' build timestamp: unknown', ' git HEAD: revision unknown');
+	} else {
+		lines.push(` build timestamp: ${build.timestamp} (${build.localTime})`);
+		lines.push(
+			` git HEAD: ${build.revision === null ? 'revision unknown' : build.revision}${build.dirty ? ' (dirty)' : ''}`,
+		);
+	}
+	const years = build === null || build.firstYear === build.lastYear ? '' : `${build.firstYear}-`;
 	lines.push(
 		' TypeScript reimplementation, wire- and command-line-compatible with daemonproxy 1.1',
-		' License GPL-2.0-or-later: this is free software, and there is NO WARRANTY,',
-		' to the extent permitted by law.',
+		` Copyright (C) ${years}${build === null ? '' : `${build.lastYear} `}the daemonproxy authors`,
+		' License GPL-2.0-or-later <https://www.gnu.org/licenses/old-licenses/gpl-2.0.html>:',
+		' this is free software, and there is NO WARRANTY, to the extent permitted by law.',
 	);
 	return `${lines.join('\n')}\n`;
 }

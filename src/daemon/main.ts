@@ -24,7 +24,7 @@ import { launch, Readiness, takeReadinessFd } from './daemonize.js';
 import { DEFAULT_EVENT_HISTORY, MAX_EVENT_HISTORY } from '../server/event-ring.js';
 import { EXIT_STATUS } from './exit-status.js';
 import { installSignalHandling } from './fatal-signals.js';
-import { helpText, versionText } from './help-text.js';
+import { helpText, versionText, type BuildInfo } from './help-text.js';
 import { openPrivateReader, openPrivateWriter } from '../os/private-writer.js';
 import { parseInheritedFds, replaceWithNull, seedStartupHandles } from './startup-handles.js';
 import { closeFd, systemClock, systemHost } from './system-ports.js';
@@ -32,6 +32,15 @@ import { closeFd, systemClock, systemHost } from './system-ports.js';
 export function version(): string {
 	const url = new URL('../../../package.json', import.meta.url);
 	return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+}
+
+/** What `npm run build` recorded (scripts/build-info.js), beside the compiled sources; null if nothing. */
+function buildInfo(): BuildInfo | null {
+	try {
+		return JSON.parse(readFileSync(new URL('../build-info.json', import.meta.url), 'utf8')) as BuildInfo;
+	} catch {
+		return null;
+	}
 }
 
 const MAX_CONTROLLERS_LIMIT = 65536;
@@ -145,6 +154,7 @@ function banner(): string[] {
 }
 
 export function main(argv: readonly string[] = process.argv.slice(2).map(wireFromArg)): void {
+	nameProcess();
 	process.umask(0o077);
 	// Read once and removed, so that services do not inherit them.
 	const inherited = parseInheritedFds(process.env['DAEMONPROXY_INHERITED_FDS']);
@@ -172,15 +182,25 @@ export function main(argv: readonly string[] = process.argv.slice(2).map(wireFro
 			log.fatal(stop.message);
 		} else {
 			daemon.exits.tryExec(stop.status, '');
-			writeSync(1, stop.kind === 'help' ? helpText(version(), SERVER_OPTIONS) : versionText(version()));
+			writeSync(1, stop.kind === 'help' ? helpText(version(), SERVER_OPTIONS) : versionText(version(), buildInfo()));
 		}
 		process.exit(stop.status);
 	}
 	// -D: this process only launches the daemon (the same command as a new session) and exits.
-	if (options.daemonize && !readiness.pending) launch(argv, inherited);
+	if (options.daemonize && !readiness.pending) launch(argv);
 	for (const warning of parsed.warnings) log.warning(warning);
 	for (const message of parsed.continuedFatals) log.fatal(`(attempting to continue) ${message}`);
 	start(daemon, options, isPid1, inherited, readiness);
+}
+
+/**
+ * Shows the process as 1.1 did: `daemonproxy ARGS…` in `ps -ef` (the title), and exactly
+ * `daemonproxy` in /proc/PID/comm for `ps -o comm`, `pidof` and `pgrep -x` (not `node`). The
+ * title first: libuv also sets comm from it, cut to 15 bytes.
+ */
+function nameProcess(): void {
+	process.title = ['daemonproxy', ...process.argv.slice(2)].join(' ');
+	sys.setProcessName('daemonproxy');
 }
 
 /** A fatal startup condition: exec-on-exit, else exit, unless a guard says carry on. */

@@ -39,6 +39,12 @@ export const GLOBAL_OPTIONS = {
 		describe:
 			'control socket: a path, or @NAME for an abstract socket (default: $DAEMONPROXY_SOCKET, else /run/daemonproxy.sock)',
 	},
+	'server-uid': {
+		type: 'string',
+		requiresArg: true,
+		describe:
+			'also trust a daemon running as UID (default: $DAEMONPROXY_SERVER_UID); root and your own uid are always trusted',
+	},
 	timeout: {
 		type: 'number',
 		requiresArg: true,

@@ -8,6 +8,7 @@ import type { Client } from '../client/client.js';
 import { Connection, type RequestMode } from '../client/connection.js';
 import { dialUnixSocket } from '../client/dial.js';
 import { ArgumentError, ConnectionError, DaemonError } from '../client/errors.js';
+import { resolveServerUid, SERVER_UID_ENV, UntrustedServerError } from '../client/server-uid.js';
 import { CliError, DeadlineError, EXIT, usageError } from './exit-codes.js';
 import type { CliArgs } from './options.js';
 import { displayWire, Output } from './output.js';
@@ -49,15 +50,29 @@ export function deadline(args: CliArgs, defaultSeconds: number | null): Deadline
 export async function openClient(args: CliArgs, signal?: AbortSignal, reconnect = false): Promise<Client> {
 	const address = resolveSocketAddress(args.socket);
 	const mode = requestMode();
+	const serverUid = serverUidOf(args);
 	const { Client } = await import('../client/client.js'); // not needed by `dpctl VERB`: keep it off that path
-	return Client.open(address, { encoding: 'latin1', reconnect, mode, ...(signal ? { signal } : {}) });
+	return Client.open(address, {
+		encoding: 'latin1',
+		reconnect,
+		mode,
+		...(signal ? { signal } : {}),
+		...(serverUid === undefined ? {} : { serverUid }),
+	});
 }
 
 /** A bare connection (no event streams, no typed commands): the fast path of `dpctl VERB`. */
 export async function openConnection(args: CliArgs, signal?: AbortSignal): Promise<Connection> {
 	const address = resolveSocketAddress(args.socket);
 	const mode = requestMode();
-	return new Connection(await dialUnixSocket(address, signal), { address, encoding: 'latin1', mode });
+	const stream = await dialUnixSocket(address, signal, serverUidOf(args));
+	return new Connection(stream, { address, encoding: 'latin1', mode });
+}
+
+/** --server-uid, else $DAEMONPROXY_SERVER_UID (dpctl(1)); a value that is not a uid is a usage error. */
+function serverUidOf(args: CliArgs): number | undefined {
+	const explicit = args['server-uid'];
+	return resolveServerUid(explicit === undefined ? undefined : String(explicit));
 }
 
 /** EAGAIN from connect(): the listener's backlog is full (node:net and sys.ts alike). */
@@ -101,6 +116,10 @@ export function describeFailure(error: unknown): { exitCode: number; message: st
 			exitCode: EXIT.daemon,
 			message: `dpctl: error: ${show(error.message)} (${show(shortCommand(error.command))})`,
 		};
+	}
+	if (error instanceof UntrustedServerError) {
+		const accept = `--server-uid ${error.serverUid} or ${SERVER_UID_ENV}=${error.serverUid}`;
+		return { exitCode: EXIT.system, message: `dpctl: fatal: ${show(error.message)} with ${accept}` };
 	}
 	if (error instanceof ConnectionError) {
 		const hint = connectHint(error);

@@ -1143,6 +1143,21 @@ static napi_value f_set_child_subreaper(napi_env env, napi_callback_info info) {
 	return NULL;
 }
 
+/* prctl(PR_SET_NAME): the name in /proc/PID/comm that ps -o comm, pidof and pgrep show; the
+ * kernel keeps at most 15 bytes. Called from the main thread, whose name is the process's. */
+static napi_value f_set_process_name(napi_env env, napi_callback_info info) {
+	napi_value argv[1];
+	bytes_t name;
+	if (get_args(env, info, 1, argv) || get_cstr(env, argv[0], &name, "prctl"))
+		return NULL;
+	int rc = prctl(PR_SET_NAME, (unsigned long)name.p, 0, 0, 0);
+	int err = errno;
+	free_bytes(&name);
+	if (rc)
+		return throw_errno(env, err, "prctl");
+	return NULL;
+}
+
 static napi_value f_mlockall(napi_env env, napi_callback_info info) {
 	(void)info;
 	if (mlockall(MCL_CURRENT | MCL_FUTURE))
@@ -1856,6 +1871,7 @@ NAPI_MODULE_INIT() {
 		FN("kill", f_kill),
 		FN("execvp", f_execvp),
 		FN("setChildSubreaper", f_set_child_subreaper),
+		FN("setProcessName", f_set_process_name),
 		FN("mlockall", f_mlockall),
 		FN("setsid", f_setsid),
 		FN("chdir", f_chdir),

@@ -72,6 +72,7 @@ interface Native {
 	kill(pid: number, signal: number): void;
 	execvp(file: Bytes, argv: Bytes[], env: Bytes[] | null): void;
 	setChildSubreaper(): void;
+	setProcessName(name: Bytes): void;
 	mlockall(): void;
 	setsid(): number;
 	chdir(path: Bytes): void;
@@ -466,6 +467,11 @@ export function execvp(file: Bytes, argv: Bytes[], env?: Bytes[]): never {
 /** prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are re-parented to us. */
 export function setChildSubreaper(): void {
 	native.setChildSubreaper();
+}
+
+/** prctl(PR_SET_NAME): the process's name in /proc/PID/comm (ps -o comm, pidof, pgrep -x); 15 bytes at most. */
+export function setProcessName(name: Bytes): void {
+	native.setProcessName(name);
 }
 
 /** mlockall(MCL_CURRENT|MCL_FUTURE). */

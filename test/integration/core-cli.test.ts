@@ -10,6 +10,7 @@ import {
 	DEFAULT_TIMEOUT_MS,
 	fixture,
 	processGone,
+	repoRoot,
 	SocketClient,
 	startDaemon,
 	tempDir,
@@ -50,6 +51,15 @@ test('--version prints "daemonproxy version V" first and exits 1', async t => {
 	const { code, stdout } = await run(['--version']);
 	t.is(code, 1);
 	t.regex(stdout.split('\n')[0] ?? '', /^daemonproxy version \d+\.\d+\.\d+\S*$/);
+	// What `npm run build` recorded, as 1.1 prints it (daemonproxy(8), --version).
+	const revision = (await execa('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, reject: false })).stdout;
+	t.regex(stdout.split('\n')[1] ?? '', /^ build timestamp: \d+ \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\)$/);
+	t.regex(
+		stdout.split('\n')[2] ?? '',
+		new RegExp(`^ git HEAD: ${/^[0-9a-f]{40}$/.test(revision) ? revision : 'revision unknown'}( \\(dirty\\))?$`),
+	);
+	t.regex(stdout, /\n Copyright \(C\) (\d{4}-)?\d{4} the daemonproxy authors\n/);
+	t.regex(stdout, /\n License GPL-2\.0-or-later <https:/);
 });
 
 test('option errors: exit 2, one fatal log line, nothing on stdout', async t => {

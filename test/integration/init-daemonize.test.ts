@@ -3,7 +3,7 @@
 // session leader with /dev/null on 0–2 and holds nothing of the caller's terminal or pipes (so
 // `pid=$(daemonproxy -D …)` returns); startup failures come back as the command's status.
 
-import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
@@ -59,9 +59,10 @@ test('-D prints the pid without a newline, exits 0, and leaves a detached sessio
 	const client = await SocketClient.connect(sock);
 	t.teardown(() => client.close());
 	const dump = await client.command('statedump');
-	t.true(
-		dump.includes('fd.state\tfd_7\tfile\tread\tunknown'),
-		'descriptors inherited by the launcher are handles of the daemon',
+	t.false(dump.includes('fd_7'), 'descriptors 3 and up of the caller are not handles of the daemon');
+	t.false(
+		readdirSync(`/proc/${pid}/fd`).some(fd => readlinkSync(`/proc/${pid}/fd/${fd}`) === inheritedFile),
+		'nor open in the daemon',
 	);
 	// The stdin/stdout/stderr handles are /dev/null now: a child given them writes nowhere visible.
 	await client.command(
@@ -72,6 +73,19 @@ test('-D prints the pid without a newline, exits 0, and leaves a detached sessio
 	client.send('service.start\tprobe');
 	await client.lines.waitFor(/^service\.state\tprobe\tdown\t/);
 	t.is(readFileSync(join(dir, 'probe.out'), 'latin1'), '/dev/null\n/dev/null\n');
+});
+
+// A caller that leaks a pipe's write end as descriptor 3: the pipeline ends when the launcher does.
+test('-D in a pipeline with a leaked pipe descriptor: `… | cat` returns once the launcher exits', async t => {
+	const dir = await tempDir(t);
+	const sock = join(dir, 'ctl.sock');
+	const { result, pid } = await launch(t, '/bin/sh', ['-c', `${daemonBin} -D -S ${sock} 3>&1 | cat`]);
+	t.is(result.exitCode, 0, result.stderr);
+	t.regex(result.stdout, /^\d+$/);
+	t.not(pid, null);
+	const client = await SocketClient.connect(sock);
+	t.teardown(() => client.close());
+	t.false((await client.command('statedump')).includes('fd_3'));
 });
 
 test('-D: the log is held until log.dest, then delivered', async t => {

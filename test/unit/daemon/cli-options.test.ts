@@ -424,10 +424,24 @@ test('§13.11: help layout: fixed columns, §13.3 order, extensions last, final 
 	t.is(helpText('1.1.0').split('\n').length, 2 + 13 + 2);
 });
 
-test('§13.11: version: the first line is stable; git HEAD optional', t => {
-	const text = versionText('1.1.0-ts.0', 'a'.repeat(40));
-	t.is(text.split('\n')[0], 'daemonproxy version 1.1.0-ts.0');
-	t.true(text.includes(` git HEAD: ${'a'.repeat(40)}`));
-	t.true(text.endsWith('\n'));
-	t.false(versionText('1.1.0').includes('git HEAD'));
+test('§13.11: version: the first line is stable, then build time, revision, copyright years and licence', t => {
+	const build = {
+		timestamp: 1_700_000_000,
+		localTime: '2023-11-14 22:13:20',
+		revision: 'a'.repeat(40),
+		dirty: false,
+		firstYear: 2024,
+		lastYear: 2026,
+	};
+	const lines = versionText('1.1.0-ts.0', build).split('\n');
+	t.is(lines[0], 'daemonproxy version 1.1.0-ts.0');
+	t.is(lines[1], ' build timestamp: 1700000000 (2023-11-14 22:13:20)');
+	t.is(lines[2], ` git HEAD: ${'a'.repeat(40)}`);
+	t.true(lines.includes(' Copyright (C) 2024-2026 the daemonproxy authors'));
+	t.true(lines.some(line => line.includes('GPL-2.0-or-later <https://www.gnu.org/licenses/')));
+	t.is(lines.at(-1), '');
+	t.true(versionText('1', { ...build, dirty: true }).includes(` git HEAD: ${'a'.repeat(40)} (dirty)\n`));
+	t.true(versionText('1', { ...build, revision: null }).includes(' git HEAD: revision unknown\n'));
+	t.true(versionText('1', { ...build, firstYear: 2026 }).includes(' Copyright (C) 2026 the daemonproxy authors\n'));
+	t.true(versionText('1', null).includes(' git HEAD: revision unknown\n'));
 });
