@@ -10,7 +10,7 @@ import test from 'ava';
 import { listFds, pollUntil, SocketClient, startDaemon, tempDir, type Daemon } from './helpers/daemon.js';
 
 const SERVICES = 2000;
-const ATTACKERS = 150;
+const ATTACKERS = 100;
 /** Attackers connected at once: enough dumps in flight to show a daemon that does them in one go. */
 const AT_ONCE = 50;
 
