@@ -45,7 +45,8 @@ type Table<S extends string> = { readonly [From in S]: { readonly [I in Controll
 const PHASES: Table<Phase> = {
 	open: { 'input-end': 'input-ended', 'read-failed': 'input-ended', destroy: 'closed' },
 	'input-ended': { 'commands-done': 'closed', 'commands-done-output-queued': 'flushing', destroy: 'closed' },
-	flushing: { drained: 'closed', destroy: 'closed' },
+	// The peer went away: what is queued can never drain (no close timeout would fire either).
+	flushing: { drained: 'closed', 'read-failed': 'closed', 'write-failed': 'closed', destroy: 'closed' },
 	closed: {},
 };
 

@@ -11,8 +11,9 @@ import { LineSplitter, type SplitItem } from '../protocol/line-splitter.js';
 import type { Peer } from './auth-policy.js';
 import type { ByteStream } from './byte-stream.js';
 import { INITIAL_STATE, isRunning, step, type ControllerInput, type ControllerState } from './controller-state.js';
-import { DEFAULT_OUTPUT_LIMITS, MAX_QUEUED_FDS, type OutputLimits } from './limits.js';
+import { DEFAULT_OUTPUT_LIMITS, MAX_QUEUED_FDS, STREAM_LINES_PER_TURN, type OutputLimits } from './limits.js';
 import { Subscriptions } from './subscriptions.js';
+import { TurnBudget } from './turn-budget.js';
 
 export type ControllerKind = 'config' | 'interactive' | 'socket' | 'service';
 
@@ -20,6 +21,9 @@ export type ControllerKind = 'config' | 'interactive' | 'socket' | 'service';
 const MAX_BACKLOG_ITEMS = 1024;
 
 const OVERFLOW_LINE = Buffer.from('overflow\n', 'latin1');
+
+/** One budget for every controller of the process: the loop turn is what they share. */
+const SHARED_BUDGET = new TurnBudget(STREAM_LINES_PER_TURN);
 
 /** Blocked-reader timeouts in seconds (`conn.event_timeout`; daemonproxy(8), Blocked-reader timeouts). */
 export interface ReaderTimeouts {
@@ -66,6 +70,7 @@ export class Controller {
 	readonly delivery: EventDelivery = { seqMode: false, liveHeld: false, signalMark: 0 };
 	readonly #limits: OutputLimits;
 	readonly #host: ControllerHost;
+	readonly #budget: TurnBudget;
 	readonly #splitter = new LineSplitter();
 	readonly #backlog: SplitItem[] = [];
 	readonly #receivedFds: number[] = [];
@@ -75,6 +80,8 @@ export class Controller {
 	#state: ControllerState = INITIAL_STATE;
 	#io: ControllerIo | null = null;
 	#reply: Iterator<string> | null = null;
+	/** Waiting for the next loop turn's budget to go on with #reply. */
+	#awaitingTurn = false;
 	/** Not part of the state: guards the command loop against re-entry from a command it runs. */
 	#pumping = false;
 	/** blockedSinceMs of the blocked episode already warned about (1.1 warned on every pass). */
@@ -86,12 +93,14 @@ export class Controller {
 		host: ControllerHost,
 		peer: Peer,
 		limits: OutputLimits = DEFAULT_OUTPUT_LIMITS,
+		budget: TurnBudget = SHARED_BUDGET,
 	) {
 		this.id = id;
 		this.kind = kind;
 		this.#host = host;
 		this.#peer = peer;
 		this.#limits = limits;
+		this.#budget = budget;
 	}
 
 	/** Attach the streams; the streams' handlers must call onData/onEnd/onDrain/onError/onWriteError. */
@@ -183,6 +192,7 @@ export class Controller {
 
 	/** A read error (or an error on a write-only stream): the peer is gone; run what it sent, then close. */
 	onError(error: Error): void {
+		if (this.#peerGoneWhileFlushing('read-failed')) return;
 		if (!isRunning(this.#state.phase)) return;
 		this.#host.log.error(`read(client[${this.id}])): ${error.message}`);
 		const before = this.#state.phase;
@@ -194,9 +204,11 @@ export class Controller {
 
 	/** The peer stopped reading for good (EPIPE): drop output, keep executing its commands to EOF. */
 	onWriteError(error: Error): void {
+		if (this.#peerGoneWhileFlushing('write-failed')) return;
 		if (!isRunning(this.#state.phase)) return;
 		this.#host.log.warning(`write(controller[${this.id}]): ${error.message}; discarding its output`);
 		this.#apply('write-failed');
+		this.#pump(); // drops a streamed reply nobody will read
 	}
 
 	/** A line for this controller alone (reply, error, warning): never dropped. */
@@ -261,6 +273,13 @@ export class Controller {
 		this.#finish();
 	}
 
+	/** Flushing when the peer goes away: what is queued can never drain, so release now. */
+	#peerGoneWhileFlushing(input: 'read-failed' | 'write-failed'): boolean {
+		if (this.#state.phase !== 'flushing') return false;
+		if (this.#apply(input)) this.#finish();
+		return true;
+	}
+
 	/** The one place the state changes; true when `input` changed it. */
 	#apply(input: ControllerInput): boolean {
 		const next = step(this.#state, input);
@@ -288,7 +307,17 @@ export class Controller {
 			while (isRunning(this.#state.phase)) {
 				const output = this.#io?.output;
 				if (output && output.pendingBytes > this.#limits.highWaterBytes) return; // resumed by onDrain
+				if (this.#reply && this.#state.output === 'broken') this.#dropReply(); // nobody will read it
 				if (this.#reply) {
+					if (this.#awaitingTurn) return; // resumed by the budget
+					if (!this.#budget.take()) {
+						this.#awaitingTurn = true;
+						this.#budget.wait(() => {
+							this.#awaitingTurn = false;
+							this.#pump();
+						});
+						return;
+					}
 					const next = this.#reply.next();
 					if (next.done) this.#reply = null;
 					else this.send(next.value);
@@ -322,7 +351,15 @@ export class Controller {
 		this.#finish();
 	}
 
+	/** Stops a streamed reply and lets it clean up (events.resume puts live delivery back). */
+	#dropReply(): void {
+		const reply = this.#reply;
+		this.#reply = null;
+		reply?.return?.();
+	}
+
 	#finish(): void {
+		this.#dropReply();
 		this.#io?.output?.destroy();
 		for (const fd of this.#receivedFds.splice(0)) {
 			this.#host.log.warning(`closing leftover ancillary file descriptor ${fd}`);

@@ -35,3 +35,6 @@ export const DEFAULT_OUTPUT_LIMITS: OutputLimits = {
 	highWaterBytes: COMMAND_HIGH_WATER_BYTES,
 	eventLimitBytes: EVENT_LIMIT_BYTES,
 };
+
+/** Streamed reply lines (statedump, events.resume) produced per loop turn across all controllers (daemonproxy(8) CONTROLLERS, Back-pressure and overflow). */
+export const STREAM_LINES_PER_TURN = 512;

@@ -29,6 +29,7 @@ import {
 	REFUSAL_LOG_MAX_UIDS,
 	EVENT_LIMIT_BYTES,
 	MAX_QUEUED_FDS,
+	STREAM_LINES_PER_TURN,
 } from '../../../src/server/limits.js';
 import { VERB_NAMES } from '../../../src/protocol/verbs.js';
 import { EXT_MSG, cannotExecute } from '../../../src/server/messages.js';
@@ -281,6 +282,7 @@ test('the documented limits are those of the code', t => {
 	);
 	t.true(page.includes(`more than ${EVENT_LIMIT_BYTES / 1024 / 1024} MiB`), `event limit ${EVENT_LIMIT_BYTES}`);
 	t.true(page.includes(`up to ${MAX_QUEUED_FDS} per connection`), `received fds ${MAX_QUEUED_FDS}`);
+	t.true(page.includes(`at most ${STREAM_LINES_PER_TURN} lines per turn`), `stream budget ${STREAM_LINES_PER_TURN}`);
 	t.true(page.includes(`a ${kib(DEFAULT_LOG_BUFFER_BYTES)} buffer`), `log buffer ${DEFAULT_LOG_BUFFER_BYTES}`);
 });
 

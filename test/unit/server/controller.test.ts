@@ -1,7 +1,8 @@
 // Unit tests of src/server/controller.ts and controller-state.ts over in-memory byte streams:
 // line framing, over-long lines, back-pressure (commands wait above the high-water mark, events
 // are dropped past the limit and one `overflow` follows), tagged requests, EOF and `exit`,
-// read and write errors, received descriptors, blocked-reader timeouts, and release exactly once.
+// read and write errors (also while flushing), received descriptors, blocked-reader timeouts, the
+// loop-turn budget of streamed replies and dropping them when the peer leaves, and release exactly once.
 // The controller reads no clock: checkBlocked() is given the time, and the stream's blocked-since
 // time comes from the fake clock. No addon, no socket, no sleep.
 
@@ -20,6 +21,7 @@ import {
 } from '../../../src/server/controller-state.js';
 import { EventRing } from '../../../src/server/event-ring.js';
 import { runRequest } from '../../../src/server/request.js';
+import { TurnBudget } from '../../../src/server/turn-budget.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { MemoryStream } from '../helpers/memory-stream.js';
 
@@ -44,6 +46,20 @@ interface HarnessOptions {
 	/** A separate output stream (config, interactive), instead of one socket for both. */
 	readonly separateOutput?: boolean;
 	readonly execute?: Execute;
+	/** The loop-turn budget of streamed lines (default: one that never runs out in a test). */
+	readonly budget?: TurnBudget;
+}
+
+/** A loop-turn budget whose next turn comes only when the test calls turn(). */
+function manualBudget(linesPerTurn: number) {
+	let pending: (() => void)[] = [];
+	const budget = new TurnBudget(linesPerTurn, run => pending.push(run));
+	const turn = (): void => {
+		const runs = pending;
+		pending = [];
+		for (const run of runs) run();
+	};
+	return { budget, turn };
 }
 
 function harness(options: HarnessOptions = {}) {
@@ -73,7 +89,8 @@ function harness(options: HarnessOptions = {}) {
 		},
 		closed: () => closedCalls++,
 	};
-	const controller = new Controller(3, options.kind ?? 'socket', host, PEER, options.limits);
+	const budget = options.budget ?? new TurnBudget(Number.MAX_SAFE_INTEGER, () => {});
+	const controller = new Controller(3, options.kind ?? 'socket', host, PEER, options.limits, budget);
 	input.connect(controller);
 	if (output !== input) output.connect(controller);
 	controller.attach({ input, output, release: () => releaseCalls++ });
@@ -126,11 +143,13 @@ test('state table: overflow lasts until a drain; a broken output stays broken', 
 	t.is(run('event-over-limit', 'write-failed').output, 'broken');
 	t.is(run('write-failed', 'drained').output, 'broken');
 	t.deepEqual(run('read-failed'), { phase: 'input-ended', output: 'broken' });
-	t.is(
-		run('input-end', 'commands-done-output-queued', 'write-failed').output,
-		'flowing',
-		'a flushing connection ignores output errors',
-	);
+	for (const error of ['write-failed', 'read-failed'] as ControllerInput[]) {
+		t.deepEqual(
+			run('input-end', 'commands-done-output-queued', error),
+			{ phase: 'closed', output: 'flowing' },
+			`${error} while flushing: the queue can never drain, so the connection is released`,
+		);
+	}
 	t.is(step(INITIAL_STATE, 'commands-done'), INITIAL_STATE, 'no change: the same object');
 });
 
@@ -389,6 +408,109 @@ test('a write error: output is discarded, commands still run to EOF', t => {
 	t.deepEqual(h.output.readLines(), []);
 	t.is(h.releaseCalls, 0);
 	h.input.end();
+	t.is(h.releaseCalls, 1);
+});
+
+test('the peer goes away while flushing: released at once, exactly once (no drain or timeout will come)', t => {
+	for (const leave of ['failWrite', 'fail'] as const) {
+		const h = harness({ room: 4 });
+		h.input.type('say\thello world\n');
+		h.input.end();
+		t.is(h.controller.state.phase, 'flushing');
+		h.input[leave]();
+		t.is(h.controller.state.phase, 'closed', leave);
+		t.is(h.releaseCalls, 1, leave);
+		t.is(h.closedCalls, 1, leave);
+		h.input.read();
+		h.controller.destroy();
+		t.is(h.releaseCalls, 1, `${leave}: nothing more afterwards`);
+	}
+});
+
+// ---- streamed replies: the loop-turn budget, and the peer leaving ---------------------------
+
+/** `dump N`: N lines produced lazily; counts what was pulled and whether the dump was stopped. */
+function countingDump() {
+	const seen = { pulled: 0, stopped: false };
+	const execute: Execute = (controller, line) => {
+		const [verb, arg = ''] = line.split('\t');
+		if (verb === 'say') controller.send(arg);
+		if (verb !== 'dump') return undefined;
+		return (function* () {
+			try {
+				for (let i = 0; i < Number(arg); i++) {
+					seen.pulled++;
+					yield `row ${i}`;
+				}
+			} finally {
+				seen.stopped = true;
+			}
+		})();
+	};
+	return { seen, execute };
+}
+
+test('streamed lines share one budget per loop turn across controllers; other commands are not held up', t => {
+	const { budget, turn } = manualBudget(4);
+	const a = countingDump();
+	const b = countingDump();
+	const ha = harness({ budget, execute: a.execute });
+	const hb = harness({ budget, execute: b.execute });
+	ha.input.type('dump\t10\nsay\ta-done\n');
+	hb.input.type('dump\t3\n');
+	t.is(a.seen.pulled, 4, 'the first dump takes the whole turn');
+	t.is(b.seen.pulled, 0, 'the second waits for the next turn');
+	hb.input.type('');
+	t.deepEqual(ha.output.readLines(), ['row 0', 'row 1', 'row 2', 'row 3']);
+	turn();
+	t.is(a.seen.pulled, 8);
+	t.is(b.seen.pulled, 0, 'waiters resume in arrival order');
+	turn();
+	t.deepEqual(ha.output.readLines(), ['row 4', 'row 5', 'row 6', 'row 7', 'row 8', 'row 9', 'a-done']);
+	t.deepEqual(hb.output.readLines(), ['row 0'], 'what the first left of this turn');
+	turn();
+	t.deepEqual(hb.output.readLines(), ['row 1', 'row 2']);
+	t.true(a.seen.stopped && b.seen.stopped);
+});
+
+test('a command on another connection is answered while a dump waits for its turn', t => {
+	const { budget } = manualBudget(2);
+	const a = countingDump();
+	const ha = harness({ budget, execute: a.execute });
+	const hb = harness({ budget });
+	ha.input.type('dump\t1000\n');
+	hb.input.type('say\tpong\n');
+	t.deepEqual(hb.output.readLines(), ['pong']);
+	t.is(a.seen.pulled, 2);
+});
+
+for (const leave of ['failWrite', 'fail'] as const) {
+	test(`a dump whose peer is gone (${leave}) stops at once, and nothing it would send is kept`, t => {
+		const d = countingDump();
+		const h = harness({ room: 0, limits: { highWaterBytes: 64, eventLimitBytes: 1000 }, execute: d.execute });
+		h.input.type('dump\t100000\n');
+		const pulled = d.seen.pulled;
+		t.true(pulled < 20, 'waits for the reader above the high-water mark');
+		h.input[leave]();
+		t.is(d.seen.pulled, pulled, 'not one more line produced');
+		t.true(d.seen.stopped, 'the dump was stopped (its finally ran)');
+		t.is(h.output.pendingBytes, 0);
+		if (leave === 'failWrite') {
+			h.input.type('say\tafter\n');
+			t.deepEqual(h.executed, ['dump\t100000', 'say\tafter'], 'later commands still run');
+		}
+	});
+}
+
+test('a dump waiting for its turn is stopped when the controller is destroyed', t => {
+	const { budget, turn } = manualBudget(3);
+	const d = countingDump();
+	const h = harness({ budget, execute: d.execute });
+	h.input.type('dump\t100\n');
+	h.controller.destroy();
+	t.true(d.seen.stopped);
+	turn();
+	t.is(d.seen.pulled, 3);
 	t.is(h.releaseCalls, 1);
 });
 
