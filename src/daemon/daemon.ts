@@ -42,6 +42,7 @@ import { EventRing } from '../server/event-ring.js';
 import { ExitPaths, type ExitHost } from './exit-paths.js';
 import { EXIT_STATUS } from './exit-status.js';
 import { LogDestination } from './log-destination.js';
+import { ServiceReadiness } from './service-readiness.js';
 import { auditLogText } from '../server/messages.js';
 
 const BLOCKED_CHECK_INTERVAL_MS = 500;
@@ -121,6 +122,7 @@ export class Daemon implements ControllerHost, CommandHost {
 			emit: event => this.broadcast(event),
 			signalArrived: counter => this.#signalArrived(counter),
 			control: { open: (service, uses) => this.#openServiceControl(service, uses) },
+			readiness: new ServiceReadiness(settings.log, () => this.supervisor),
 		});
 		// Also what keeps the process alive when nothing else would: 1.1 never ends on its own.
 		this.#blockedCheck = setInterval(() => {

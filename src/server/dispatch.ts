@@ -11,12 +11,14 @@ import { connCommands } from './commands/conn-commands.js';
 import { daemonCommands } from './commands/daemon-commands.js';
 import { eventsCommands } from './commands/events-commands.js';
 import { fdCommands } from './commands/fd-commands.js';
+import { lifecycleCommands } from './commands/lifecycle-commands.js';
 import { serviceCommands } from './commands/service-commands.js';
 import type { Controller } from './controller.js';
 import { runRequest } from './request.js';
 
 const HANDLERS: Readonly<Record<Verb, CommandHandler>> = {
 	...serviceCommands,
+	...lifecycleCommands,
 	...fdCommands,
 	...daemonCommands,
 	...connCommands,

@@ -13,6 +13,7 @@ import {
 	type CommandContext,
 	type CommandHandler,
 } from '../command-context.js';
+import { READY_FD } from '../../supervisor/service-machine.js';
 import { EXT_MSG, cannotExecute } from '../messages.js';
 import { whyNotExecutable } from '../program-check.js';
 
@@ -40,7 +41,8 @@ function serviceFds(ctx: CommandContext): void {
 	for (const entry of fds) {
 		// An empty entry is allowed (it closes that position); `-` is a valid name anyway.
 		if (entry !== '' && checkName(entry) !== 'ok') return ctx.fail(MSG.invalidFdNameEntry);
-		if (!handles.get(entry)) ctx.reply(fdNotYetDefinedWarning(entry));
+		// `ready` is the readiness pipe the daemon makes at each start, never a handle.
+		if (entry !== READY_FD && !handles.get(entry)) ctx.reply(fdNotYetDefinedWarning(entry));
 	}
 	ctx.supervisor.setFds(name, fds);
 }
