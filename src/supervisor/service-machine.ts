@@ -306,11 +306,9 @@ function settle(record: ServiceRecord, exit: ExitInfo, autoStart: boolean, now: 
 		ready: false,
 		deadline: null,
 	};
-	const reported: ServiceEffect[] = [
-		{ kind: 'unschedule' },
-		{ kind: 'deadline', at: null },
-		{ kind: 'emitState', record: down },
-	];
+	const reported: ServiceEffect[] = [{ kind: 'unschedule' }];
+	if (record.deadline) reported.push({ kind: 'deadline', at: null });
+	reported.push({ kind: 'emitState', record: down });
 	if (!autoStart) return { record: down, effects: reported };
 	const decision = decideRestart(down.backoff, down.restartLimit, baseDelayMs(down), down.history, exit.ranMs, now);
 	if (decision.kind === 'failed') {
