@@ -201,7 +201,6 @@ export function main(argv: readonly string[] = process.argv.slice(2).map(wireFro
 	}
 }
 
-
 /**
  * Shows the process as 1.1 did: `daemonproxy ARGS…` in `ps -ef` (the title), and exactly
  * `daemonproxy` in /proc/PID/comm for `ps -o comm`, `pidof` and `pgrep -x` (not `node`). The

@@ -142,9 +142,7 @@ export class ServiceReadiness implements ReadinessPort {
 		const now = sys.monotonicMs();
 		if (now - this.#lastRefusalLog < REFUSAL_LOG_MS) return;
 		this.#lastRefusalLog = now;
-		this.#log.warning(
-			`sd_notify message from pid ${pid} refused: not a process of a service with service.notify on`,
-		);
+		this.#log.warning(`sd_notify message from pid ${pid} refused: not a process of a service with service.notify on`);
 	}
 }
 

@@ -5,6 +5,10 @@
 import { MAX_STATUS_BYTES } from '../protocol/service-status.js';
 import type { Notification } from './service-machine.js';
 
+const CONTROL_BYTES_RE = /[\x00-\x1f\x7f]/g;
+
+const oneField = (text: string): string => text.replace(CONTROL_BYTES_RE, ' ');
+
 /** `text` is the datagram as latin1 (one char per byte). */
 export function parseNotifyMessage(text: string): Notification {
 	const note: { ready?: boolean; stopping?: boolean; watchdog?: boolean; status?: string } = {};
@@ -12,8 +16,7 @@ export function parseNotifyMessage(text: string): Notification {
 		if (line === 'READY=1') note.ready = true;
 		else if (line === 'STOPPING=1') note.stopping = true;
 		else if (line === 'WATCHDOG=1') note.watchdog = true;
-		// eslint-disable-next-line no-control-regex
-		else if (line.startsWith('STATUS=')) note.status = line.slice(7, 7 + MAX_STATUS_BYTES).replace(/[\x00-\x1f\x7f]/g, ' ');
+		else if (line.startsWith('STATUS=')) note.status = oneField(line.slice(7, 7 + MAX_STATUS_BYTES));
 	}
 	return note;
 }

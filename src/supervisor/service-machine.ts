@@ -23,7 +23,13 @@
 //   notified     up (same pid) → READY, STATUS, WATCHDOG, STOPPING as sd_notify means them.
 //   deadline     up → not ready in time, or watchdog silent: SIGTERM, and SIGKILL if it outlives
 //                KILL_GRACE_MS; the run is then reported with `killed`.
-import { decideRestart, FRESH_HISTORY, type Backoff, type RestartHistory, type RestartLimit } from './restart-policy.js';
+import {
+	decideRestart,
+	FRESH_HISTORY,
+	type Backoff,
+	type RestartHistory,
+	type RestartLimit,
+} from './restart-policy.js';
 
 export const MIN_RESPAWN_INTERVAL_MS = 1000;
 export const FORK_RETRY_MS = 3000;
@@ -273,7 +279,11 @@ function deadlinePassed(record: ServiceRecord, deadline: Deadline, pid: number, 
 		return {
 			record: { ...record, deadline: null },
 			effects: [
-				{ kind: 'log', level: 'warn', text: `service '${record.name}' outlived SIGTERM by ${seconds(KILL_GRACE_MS)}: SIGKILL` },
+				{
+					kind: 'log',
+					level: 'warn',
+					text: `service '${record.name}' outlived SIGTERM by ${seconds(KILL_GRACE_MS)}: SIGKILL`,
+				},
 				{ kind: 'signal', pid, signal: SIGKILL },
 			],
 		};
@@ -319,7 +329,11 @@ function settle(record: ServiceRecord, exit: ExitInfo, autoStart: boolean, now: 
 			record: failed,
 			effects: [
 				...reported,
-				{ kind: 'log', level: 'error', text: `service '${down.name}' failed (${why}): not restarting it until started` },
+				{
+					kind: 'log',
+					level: 'error',
+					text: `service '${down.name}' failed (${why}): not restarting it until started`,
+				},
 			],
 		};
 	}

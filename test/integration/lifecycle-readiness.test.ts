@@ -2,15 +2,15 @@
 // checked, the ready timeout, the watchdog, service.env, and the daemon's own READY=1 under a
 // systemd-like listener. Real children; every wait is for a line, an exit or a file, with a deadline.
 
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
 import { dpctl } from './dpctl-helpers.js';
 import { fixture, pollUntil, startDaemon, tempDir, waitForPath, type Daemon } from './helpers/daemon.js';
 
 /** An interactive daemon with a control socket, subscribed to service.status on stdin/stdout. */
-async function start(t: import('ava').ExecutionContext, extra: string[] = []): Promise<{ d: Daemon; socket: string }> {
+async function start(t: ExecutionContext, extra: string[] = []): Promise<{ d: Daemon; socket: string }> {
 	const dir = await tempDir(t);
 	const socket = join(dir, 'd.sock');
 	const d = await startDaemon(t, ['-S', socket, ...extra]);
@@ -56,13 +56,10 @@ test('an sd_notify service becomes ready and its STATUS shows; only its own proc
 	await d.command('service.start\tq');
 	const up = await d.stdout.waitFor(/^service\.state\tq\tup\t/);
 	const pid = Number(up.split('\t')[4]);
-	const environ = await pollUntil(
-		async () => {
-			const text = await readFile(`/proc/${pid}/environ`, 'latin1').catch(() => '');
-			return text.includes('NOTIFY_SOCKET=') ? text : undefined;
-		},
-		'the service environment',
-	);
+	const environ = await pollUntil(async () => {
+		const text = await readFile(`/proc/${pid}/environ`, 'latin1').catch(() => '');
+		return text.includes('NOTIFY_SOCKET=') ? text : undefined;
+	}, 'the service environment');
 	const address = /NOTIFY_SOCKET=([^\0]*)/.exec(environ)?.[1] ?? '';
 	t.regex(address, /^@daemonproxy\/notify\//);
 	const stranger = await execa('python3', [
@@ -146,7 +143,6 @@ test('under a systemd-like NOTIFY_SOCKET the daemon sends READY=1 after its conf
 	await waitForPath(address);
 	const out = join(dir, 'env');
 	const config = join(dir, 'conf');
-	const { writeFile } = await import('node:fs/promises');
 	await writeFile(config, `service.args\te\t/bin/sh\t-c\tenv > ${out}\nservice.start\te\n`);
 	await startDaemon(t, ['-c', config], { interactive: false, env: { NOTIFY_SOCKET: address } });
 	const result = await listener;

@@ -27,13 +27,22 @@ test('status fields round-trip through the line', t => {
 });
 
 test('no readiness method, no exit, no text: null', t => {
-	const s = readStatusFields(statusFields({ ready: null, restarts: 0, failed: false, lastExit: null, killed: null, status: null }));
+	const s = readStatusFields(
+		statusFields({ ready: null, restarts: 0, failed: false, lastExit: null, killed: null, status: null }),
+	);
 	t.deepEqual(s, { ready: null, restarts: 0, failed: false, lastExit: null, killed: null, status: null });
 });
 
 test('unknown keys are ignored and bad values read as defaults', t => {
 	const s = readStatusFields(['cpu=12', 'restarts=lots', 'ready=maybe', 'failed=yes', 'lastExit=exit:1']);
-	t.deepEqual(s, { ready: null, restarts: 0, failed: true, lastExit: { reason: 'exit', value: '1' }, killed: null, status: null });
+	t.deepEqual(s, {
+		ready: null,
+		restarts: 0,
+		failed: true,
+		lastExit: { reason: 'exit', value: '1' },
+		killed: null,
+		status: null,
+	});
 });
 
 test('a service.status line without KEY=VALUE fields is not an event', t => {

@@ -26,7 +26,10 @@ test('without backoff every short run waits one interval (1.1)', t => {
 });
 
 test('backoff doubles the delay after each short run, from the interval up to MAX', t => {
-	t.deepEqual(crashLoop({ maxMs: 10 * SECOND, resetMs: 10 * SECOND }, 6), [1, 2, 4, 8, 10, 10].map(s => s * SECOND));
+	t.deepEqual(
+		crashLoop({ maxMs: 10 * SECOND, resetMs: 10 * SECOND }, 6),
+		[1, 2, 4, 8, 10, 10].map(s => s * SECOND),
+	);
 });
 
 test('a run of at least RESET starts the doubling over (and restarts at once after a long run)', t => {

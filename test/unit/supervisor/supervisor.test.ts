@@ -38,7 +38,10 @@ function harness(
 		},
 		log: new Logger(),
 		// service.status lines (an opt-in topic) are kept apart: the 1.1 stream is what most tests check.
-		readiness: { openPipe: () => ({ childFd: READY_CHILD_FD, spawned() {}, failed() {} }), notifySocket: () => '@test' },
+		readiness: {
+			openPipe: () => ({ childFd: READY_CHILD_FD, spawned() {}, failed() {} }),
+			notifySocket: () => '@test',
+		},
 		emit: (event: DaemonEvent) => (event.type === 'service.status' ? statuses : events).push(formatEvent(event)),
 	});
 	// A stand-in descriptor number: nothing in these tests closes or uses it.
@@ -196,7 +199,10 @@ test('a notified READY=1 makes the run ready; a message for another pid changes 
 	h.supervisor.notified('web', 501, { ready: true });
 	t.is(readyFields(h.statuses.at(-1)), 'ready=no');
 	h.supervisor.notified('web', 500, { ready: true, status: 'serving' });
-	t.is(h.statuses.at(-1), 'service.status\tweb\tready=yes\trestarts=0\tfailed=no\tlastExit=-\tkilled=-\tstatus=serving');
+	t.is(
+		h.statuses.at(-1),
+		'service.status\tweb\tready=yes\trestarts=0\tfailed=no\tlastExit=-\tkilled=-\tstatus=serving',
+	);
 	t.deepEqual(h.spawned[0]?.env, ['NOTIFY_SOCKET=@test']);
 });
 
