@@ -21,6 +21,11 @@ export class ServiceReadiness implements ReadinessPort {
 	readonly #log: Logger;
 	readonly #supervisor: () => Supervisor;
 	#socket: { fd: number; address: string; watcher: sys.Watcher } | null = null;
+	/**
+	 * Closes the pipe still read for a service's earlier run (a descendant kept it open without
+	 * writing): at most one pipe per service is open, whatever its processes do.
+	 */
+	readonly #pipes = new Map<string, () => void>();
 	#lastRefusalLog = -Infinity;
 
 	constructor(log: Logger, supervisor: () => Supervisor) {
@@ -75,9 +80,12 @@ export class ServiceReadiness implements ReadinessPort {
 	#watchPipe(service: string, pid: number, fd: number): void {
 		let watcher: sys.Watcher | null = null;
 		const done = (): void => {
+			if (this.#pipes.get(service) === done) this.#pipes.delete(service);
 			watcher?.close();
 			sys.close(fd);
 		};
+		this.#pipes.get(service)?.();
+		this.#pipes.set(service, done);
 		try {
 			watcher = new sys.Watcher(fd, (readable, _writable, error) => {
 				if (error) return done();

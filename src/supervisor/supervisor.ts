@@ -171,6 +171,7 @@ export class Supervisor {
 
 	/** service.env: the entries (KEY=VALUE, checked) replace the previous ones; applies from the next start. */
 	setEnv(name: string, env: readonly string[]): void {
+		this.#checkSize(name, { env }, POOL_MESSAGES.env);
 		this.#configure(name, { env });
 	}
 
@@ -359,7 +360,7 @@ export class Supervisor {
 	/** The pool's object size bounds the service's stored text; creates nothing. */
 	#checkSize(
 		name: string,
-		change: Partial<Pick<ServiceRecord, 'args' | 'fds' | 'tags' | 'triggers'>>,
+		change: Partial<Pick<ServiceRecord, 'args' | 'fds' | 'tags' | 'triggers' | 'env'>>,
 		message: string,
 	): void {
 		if (this.#pool === null) return;
@@ -412,8 +413,9 @@ export class Supervisor {
 					else this.#deadlines.set(name, effect.at);
 					break;
 				case 'signal':
+					// Through signalService, so that the ready timeout and the watchdog reach what it reaches.
 					try {
-						this.#ports.host.kill(effect.pid, effect.signal);
+						this.signalService(name, effect.signal, false);
 					} catch (error: unknown) {
 						this.#ports.log.debug(`kill(${effect.pid}, ${effect.signal}): ${(error as Error).message}`);
 					}

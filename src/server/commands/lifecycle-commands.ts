@@ -1,7 +1,8 @@
 // The lifecycle extensions of services (daemonproxy(8), Readiness and restart policy):
 // service.env, service.notify, service.ready_timeout, service.backoff, service.restart_limit.
 // Each checks every field before it changes anything, then creates the service if needed
-// (SVC-new) and stores the setting; a setting applies from the next start. None emits a 1.1 event.
+// (SVC-new, through the setter) and stores the setting; a setting applies from the next start.
+// None emits a 1.1 event.
 
 import { parseInteger } from '../../protocol/fields.js';
 import type { Verb } from '../../protocol/verbs.js';
@@ -31,7 +32,6 @@ function serviceEnv(ctx: CommandContext): void {
 	const entries = listArgument(fields);
 	const bad = entries.find(entry => entry.indexOf('=') < 1 || entry.includes('\0'));
 	if (bad !== undefined) return ctx.fail(invalidEnvEntry(bad));
-	ctx.supervisor.ensure(name);
 	ctx.supervisor.setEnv(name, entries);
 }
 
@@ -45,7 +45,6 @@ function serviceNotify(ctx: CommandContext): void {
 		if (parsed === null) return ctx.fail(LIFECYCLE_MSG.expectedSeconds);
 		watchdog = parsed;
 	}
-	ctx.supervisor.ensure(name);
 	ctx.supervisor.setNotify(name, mode === 'on', watchdog * 1000);
 }
 
@@ -54,7 +53,6 @@ function serviceReadyTimeout(ctx: CommandContext): void {
 	if (!checkNewServiceName(ctx, name)) return;
 	const parsed = field === '-' ? 0 : seconds(field);
 	if (parsed === null) return ctx.fail(LIFECYCLE_MSG.expectedSeconds);
-	ctx.supervisor.ensure(name);
 	ctx.supervisor.setReadyTimeout(name, parsed * 1000);
 }
 
@@ -62,13 +60,11 @@ function serviceBackoff(ctx: CommandContext): void {
 	const [name, maxField, resetField] = ctx.args;
 	if (!checkNewServiceName(ctx, name)) return;
 	if (maxField === '-' && resetField === undefined) {
-		ctx.supervisor.ensure(name);
 		return ctx.supervisor.setBackoff(name, null);
 	}
 	const max = seconds(maxField);
 	const reset = resetField === undefined ? max : seconds(resetField);
 	if (max === null || reset === null) return ctx.fail(LIFECYCLE_MSG.expectedBackoff);
-	ctx.supervisor.ensure(name);
 	ctx.supervisor.setBackoff(name, { maxMs: max * 1000, resetMs: reset * 1000 });
 }
 
@@ -76,13 +72,11 @@ function serviceRestartLimit(ctx: CommandContext): void {
 	const [name, countField, windowField] = ctx.args;
 	if (!checkNewServiceName(ctx, name)) return;
 	if (countField === '-' && windowField === undefined) {
-		ctx.supervisor.ensure(name);
 		return ctx.supervisor.setRestartLimit(name, null);
 	}
 	const count = seconds(countField, 0n);
 	const window = seconds(windowField);
 	if (count === null || window === null) return ctx.fail(LIFECYCLE_MSG.expectedCount);
-	ctx.supervisor.ensure(name);
 	ctx.supervisor.setRestartLimit(name, { count, windowMs: window * 1000 });
 }
 
