@@ -53,7 +53,7 @@ test('an sd_notify service becomes ready and its STATUS shows; only its own proc
 	// A service that waits: a stranger's READY=1 is refused, the service's own later STATUS is taken.
 	await d.command(`service.args\tq\tpython3\t${fixture('sd-notify.py')}\twait`);
 	await d.command('service.notify\tq\ton');
-	await d.command('service.start\tq');
+	d.send('service.start\tq'); // not command(): its barrier would consume the up line
 	const up = await d.stdout.waitFor(/^service\.state\tq\tup\t/);
 	const pid = Number(up.split('\t')[4]);
 	const environ = await pollUntil(async () => {
@@ -99,7 +99,7 @@ test('a watchdog-silent service is stopped and restarted', async t => {
 	const { d } = await start(t);
 	await d.command(`service.args\tw\tpython3\t${fixture('sd-notify.py')}\twatchdog\t3`);
 	await d.command('service.notify\tw\ton\t2');
-	await d.command('service.auto_up\tw\t1\talways');
+	d.send('service.auto_up\tw\t1\talways'); // not command(): its barrier could consume the up line
 	const first = await d.stdout.waitFor(/^service\.state\tw\tup\t/);
 	await d.stdout.waitFor(statusRe('w', 'ready=yes\\t'));
 	await d.stdout.waitFor(statusRe('w', 'ready=no\\t.*\\tkilled=watchdog\\t'));
