@@ -45,7 +45,7 @@ export interface ReadyPipe {
 	failed(): void;
 }
 
-/** Readiness notification: the `ready` pipes and the sd_notify socket (src/daemon/readiness.ts). */
+/** Readiness notification: the `ready` pipes and the sd_notify socket (src/daemon/service-readiness.ts). */
 export interface ReadinessPort {
 	/** A pipe whose first line makes the run of `service` ready; null when none can be made (logged). */
 	openPipe(service: string): ReadyPipe | null;
@@ -159,7 +159,6 @@ export class Supervisor {
 		this.#checkSize(name, { triggers }, POOL_MESSAGES.triggers);
 		const record = this.#configure(name, { triggers, ...(interval === null ? {} : { interval }) });
 		if (this.#triggered(record)) this.#apply(name, { kind: 'request', at: this.now });
-		else this.#emitStatus(name);
 		const stored = this.#services.get(name) ?? record;
 		this.#ports.emit({ type: 'service.auto_up', name, interval: stored.interval, triggers: stored.triggers });
 	}

@@ -61,7 +61,7 @@ export function jsonService(s: ServiceStatus) {
 		ts: s.ts,
 		uptime: s.state === 'up' ? s.uptime : null,
 		downtime: s.state === 'down' ? s.downtime : null,
-		exit: s.exit === null ? null : { reason: s.exit.reason, value: jsonWire(s.exit.value) },
+		exit: exitJson(s.exit),
 		// From the service.status extension; null from a daemon without it.
 		ready: s.status?.ready ?? null,
 		restarts: s.status?.restarts ?? null,
