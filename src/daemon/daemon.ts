@@ -93,7 +93,8 @@ export class Daemon implements ControllerHost, CommandHost {
 	readonly #failures: PerUidLog;
 	readonly #controllers: ControllerTable;
 	readonly #socketOptions: ControlSocketOptions;
-	#controlSocket: ControlSocket | null = null;
+	/** The listeners: every -S (and the node:net alias of an abstract name), or socket.create's one. */
+	#controlSockets: ControlSocket[] = [];
 	readonly #blockedCheck: NodeJS.Timeout;
 
 	constructor(settings: DaemonSettings) {
@@ -298,15 +299,30 @@ export class Daemon implements ControllerHost, CommandHost {
 
 	// ---- control socket -----------------------------------------------------------------
 
+	/** `socket.create`: this one listener replaces every listener (1.1 had one). */
 	createControlSocket(name: string): boolean {
 		this.deleteControlSocket();
-		this.#controlSocket = ControlSocket.create(name, this.log, fd => this.#accepted(fd), this.#socketOptions);
-		return this.#controlSocket !== null;
+		return this.addControlSocket(name);
 	}
 
+	/**
+	 * One more listener (each `-S`); an abstract name also listens under the padded form node:net
+	 * connects to (ControlSocket.createNodeAlias), so plain Node clients reach it too.
+	 */
+	addControlSocket(name: string): boolean {
+		const onConnection = (fd: number): void => this.#accepted(fd);
+		const socket = ControlSocket.create(name, this.log, onConnection, this.#socketOptions);
+		if (socket === null) return false;
+		this.#controlSockets.push(socket);
+		const alias = name.startsWith('@') ? ControlSocket.createNodeAlias(name, this.log, onConnection) : null;
+		if (alias !== null) this.#controlSockets.push(alias);
+		return true;
+	}
+
+	/** `socket.delete`: closes every listener. */
 	deleteControlSocket(): void {
-		this.#controlSocket?.close();
-		this.#controlSocket = null;
+		for (const socket of this.#controlSockets) socket.close();
+		this.#controlSockets = [];
 	}
 
 	/**
@@ -406,7 +422,7 @@ export class Daemon implements ControllerHost, CommandHost {
 				const fds: number[] = [];
 				for (const handle of this.supervisor.handles.sorted()) if (handle.fd !== null) fds.push(handle.fd);
 				fds.push(...this.#controllers.fds());
-				if (this.#controlSocket !== null) fds.push(this.#controlSocket.fd);
+				for (const socket of this.#controlSockets) fds.push(socket.fd);
 				return fds;
 			},
 			beforeExit: () => {

@@ -262,8 +262,8 @@ function start(
 		else if (rule) daemon.addRule(rule);
 	}
 
-	if (options.socket !== null && !daemon.createControlSocket(options.socket)) {
-		fatal(daemon, EXIT_STATUS.environment, "Can't create controller socket");
+	for (const name of options.sockets) {
+		if (!daemon.addControlSocket(name)) fatal(daemon, EXIT_STATUS.environment, "Can't create controller socket");
 	}
 
 	if (options.interactive) {
