@@ -21,11 +21,13 @@ import {
 	PEER_LOG_INTERVAL_MS,
 	STREAM_LINES_PER_TURN,
 } from '../server/limits.js';
+import { COUNTED_SIGNALS, signalNumber } from '../protocol/signals.js';
+import { DEFAULT_STOP_TIMEOUT_SECONDS } from './shutdown.js';
 import { Daemon, type DaemonSettings } from './daemon.js';
 import { launch, Readiness, takeReadinessFd } from './daemonize.js';
 import { DEFAULT_EVENT_HISTORY, MAX_EVENT_HISTORY } from '../server/event-ring.js';
 import { EXIT_STATUS } from './exit-status.js';
-import { installSignalHandling } from './fatal-signals.js';
+import { EXTRA_COUNTED_SIGNALS, installSignalHandling } from './fatal-signals.js';
 import { helpText, versionText, type BuildInfo } from './help-text.js';
 import { openPrivateReader, openPrivateWriter } from '../os/private-writer.js';
 import { parseInheritedFds, replaceWithNull, seedStartupHandles } from './startup-handles.js';
@@ -54,6 +56,20 @@ function integerIn(name: string, low: number, high: number): (value: string) => 
 		/^[0-9]{1,10}$/.test(value) && Number(value) >= low && Number(value) <= high
 			? null
 			: `--${name} expects an integer from ${low} to ${high}, not "${value}"`;
+}
+
+/** `--shutdown-on TERM,INT`: signal numbers, each one daemonproxy counts; or the error text. */
+export function parseShutdownSignals(value: string): number[] | string {
+	const catchable = new Set<string>([...COUNTED_SIGNALS, ...EXTRA_COUNTED_SIGNALS]);
+	const signals: number[] = [];
+	for (const word of value.split(',')) {
+		const name = word.startsWith('SIG') ? word : `SIG${word}`;
+		const signal = signalNumber(name);
+		if (!catchable.has(name) || signal === undefined)
+			return `--shutdown-on expects signals from ${[...catchable].map(n => n.slice(3)).join(', ')}, not "${word}"`;
+		signals.push(signal);
+	}
+	return signals;
 }
 
 /** The control-server options, beyond those of 1.1 (daemonproxy(8), OPTIONS). */
@@ -120,6 +136,27 @@ export const SERVER_OPTIONS: readonly ExtensionOption[] = [
 		validate: integerIn('peer-log-interval', 1, 86_400),
 	},
 	{
+		long: 'shutdown-on',
+		valueName: 'SIG[,SIG…]',
+		description: 'On these signals stop every service (TERM, then KILL) and exit',
+		validate: value => {
+			const parsed = parseShutdownSignals(value);
+			return typeof parsed === 'string' ? parsed : null;
+		},
+	},
+	{
+		long: 'stop-timeout',
+		valueName: 'SECONDS',
+		description: `In a shutdown, SIGKILL what still runs after SECONDS (default ${DEFAULT_STOP_TIMEOUT_SECONDS})`,
+		validate: integerIn('stop-timeout', 0, 86_400),
+	},
+	{
+		long: 'allow-foreign-pidns',
+		valueName: '',
+		flag: true,
+		description: "Let peers outside daemonproxy's PID namespace (SO_PEERCRED pid 0) have roles",
+	},
+	{
 		long: 'subreaper',
 		valueName: '',
 		flag: true,
@@ -145,7 +182,13 @@ function serverSettings(options: DaemonOptions): Omit<DaemonSettings, 'log' | 'c
 	const eventHistory = lastNumber(options, 'event-history');
 	const streamLinesPerTurn = lastNumber(options, 'stream-lines-per-turn');
 	const peerLogSeconds = lastNumber(options, 'peer-log-interval');
+	const shutdownOn = lastValue(options, 'shutdown-on');
+	const shutdownSignals = shutdownOn === undefined ? [] : parseShutdownSignals(shutdownOn);
+	const stopTimeoutSeconds = lastNumber(options, 'stop-timeout');
 	return {
+		...(typeof shutdownSignals === 'string' ? {} : { shutdownSignals }),
+		...(stopTimeoutSeconds === undefined ? {} : { stopTimeoutSeconds }),
+		...(options.extensions.has('allow-foreign-pidns') ? { allowForeignPidns: true } : {}),
 		...(streamLinesPerTurn === undefined ? {} : { streamLinesPerTurn }),
 		...(peerLogSeconds === undefined ? {} : { peerLogIntervalMs: peerLogSeconds * 1000 }),
 		...(maxControllers === undefined ? {} : { maxControllers }),
@@ -240,7 +283,14 @@ function start(
 	if (options.fdPool && supervisor.handles.size > options.fdPool.count)
 		fatal(daemon, EXIT_STATUS.badOptions, POOL_MESSAGES.startupFds);
 
-	installSignalHandling({ log, exits: daemon.exits, counted: signal => supervisor.signalArrived(signal) });
+	installSignalHandling({
+		log,
+		exits: daemon.exits,
+		counted: signal => {
+			supervisor.signalArrived(signal); // the `signal` event first: controllers hear why
+			daemon.shutdown.signalArrived(signal);
+		},
+	});
 	sys.onChildExit(reaped => supervisor.childrenExited(reaped));
 	if (isPid1) {
 		log.info(`running as process 1: reaping orphans${daemon.guard !== 0n ? ', exit guard set' : ''}`);
