@@ -323,6 +323,11 @@ export class Daemon implements ControllerHost, CommandHost {
 		this.requestExit(EXIT_STATUS.normal, 'terminated normally');
 	}
 
+	/** Services that must be ready and are not (for /readyz): the essential ones not up. */
+	notReady(): string[] {
+		return this.shutdown.essentialNames().filter(name => this.supervisor.service(name)?.phase !== 'up');
+	}
+
 	// ---- control socket -----------------------------------------------------------------
 
 	/** `socket.create`: this one listener replaces every listener (1.1 had one). */

@@ -23,6 +23,7 @@ import {
 } from '../server/limits.js';
 import { COUNTED_SIGNALS, signalNumber } from '../protocol/signals.js';
 import { DEFAULT_STOP_TIMEOUT_SECONDS } from './shutdown.js';
+import { parseHealthListen, startHealthServer } from './health-server.js';
 import { Daemon, type DaemonSettings } from './daemon.js';
 import { launch, Readiness, takeReadinessFd } from './daemonize.js';
 import { DEFAULT_EVENT_HISTORY, MAX_EVENT_HISTORY } from '../server/event-ring.js';
@@ -149,6 +150,15 @@ export const SERVER_OPTIONS: readonly ExtensionOption[] = [
 		valueName: 'SECONDS',
 		description: `In a shutdown, SIGKILL what still runs after SECONDS (default ${DEFAULT_STOP_TIMEOUT_SECONDS})`,
 		validate: integerIn('stop-timeout', 0, 86_400),
+	},
+	{
+		long: 'health-listen',
+		valueName: '[ADDR:]PORT',
+		description: 'Serve HTTP /livez and /readyz there (loopback unless ADDR is given)',
+		validate: value => {
+			const parsed = parseHealthListen(value);
+			return typeof parsed === 'string' ? parsed : null;
+		},
 	},
 	{
 		long: 'allow-foreign-pidns',
@@ -355,12 +365,28 @@ function start(
 
 	if (options.mlockall) lockMemory(daemon);
 
+	const healthListen = options.extensions.get('health-listen')?.at(-1);
+	if (healthListen !== undefined) startProbes(daemon, healthListen);
+
 	// -D: /dev/null on descriptors 0–2 and on the stdin/stdout/stderr handles, the log
 	// held until log.dest, then the launcher hears `ready` and prints our pid.
 	readiness.ready(() => {
 		replaceWithNull(supervisor.handles, ['stdin', 'stdout', 'stderr']);
 		daemon.logDestination.pause();
 	});
+}
+
+/** `--health-listen`: the HTTP probes, loaded only now (health-server.ts imports node:http lazily). */
+function startProbes(daemon: Daemon, value: string): void {
+	const where = parseHealthListen(value);
+	if (typeof where === 'string') return; // validated with the options
+	const source = {
+		notReady: () => daemon.notReady(),
+		shuttingDown: () => daemon.shutdown.underWay,
+	};
+	startHealthServer(where, source, daemon.log).catch((error: unknown) =>
+		daemon.log.error(`health endpoint: ${(error as Error).message}`),
+	);
 }
 
 /**
