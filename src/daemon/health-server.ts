@@ -18,11 +18,11 @@ export interface HealthSource {
 	shuttingDown(): boolean;
 }
 
-/** `PORT`, `ADDR:PORT` or `[ADDR6]:PORT` → where to listen; a string is the error. */
+/** `PORT`, `ADDR:PORT` or `[ADDR6]:PORT` (port 0: any free one) → where to listen; a string is the error. */
 export function parseHealthListen(value: string): { host: string; port: number } | string {
 	const match = /^(?:(\[[0-9a-fA-F:.]+\]|[0-9.]+|localhost):)?([0-9]{1,5})$/.exec(value);
 	const port = Number(match?.[2]);
-	if (!match || port < 1 || port > 65535)
+	if (!match || port > 65535)
 		return `--health-listen expects PORT, ADDR:PORT or [ADDR6]:PORT (loopback by default), not "${value}"`;
 	const host = (match[1] ?? '127.0.0.1').replace(/^\[|\]$/g, '');
 	return { host, port };
@@ -59,9 +59,11 @@ export async function startHealthServer(
 	server.maxHeadersCount = 32;
 	server.on('error', (error: Error) => log.error(`health endpoint ${where.host}:${where.port}: ${error.message}`));
 	server.on('clientError', (_error, socket) => socket.destroy());
-	server.listen({ host: where.host, port: where.port }, () =>
-		log.info(`health endpoint listening on http://${where.host}:${where.port}/ (livez, readyz)`),
-	);
+	server.listen({ host: where.host, port: where.port }, () => {
+		// Port 0 picks a free one: the log says which.
+		const { port } = server.address() as { port: number };
+		log.info(`health endpoint listening on http://${where.host}:${port}/ (livez, readyz)`);
+	});
 	// The probe never keeps the daemon alive on its own, nor its exit waiting.
 	server.unref();
 	return server;

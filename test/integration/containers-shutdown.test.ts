@@ -3,7 +3,6 @@
 // --stop-timeout) and the daemon exits 0; an essential service's end is the daemon's exit status;
 // a peer outside the namespace is refused unless allowed; the HTTP probes answer.
 
-import { createServer } from 'node:net';
 import test from 'ava';
 import { fixture, SocketClient, startDaemon } from './helpers/daemon.js';
 import { canUnshare, received, startAsPid1 } from './init-support.js';
@@ -91,18 +90,10 @@ needsRoot('a peer outside the PID namespace (SO_PEERCRED pid 0) is refused, even
 	t.deepEqual(await allowed.command('echo\tfrom the host'), ['from the host']);
 });
 
-async function freePort(): Promise<number> {
-	const server = createServer();
-	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-	const { port } = server.address() as { port: number };
-	await new Promise(resolve => server.close(resolve));
-	return port;
-}
-
 test('--health-listen: /livez answers; /readyz is 503 naming an essential service until it is up', async t => {
-	const port = await freePort();
-	const d = await startDaemon(t, ['--health-listen', String(port)]);
-	await d.stderr.waitFor(new RegExp(`^info: health endpoint listening on http://127\\.0\\.0\\.1:${port}/`));
+	const d = await startDaemon(t, ['--health-listen', '0']); // port 0: a free one, which the log names
+	const listening = await d.stderr.waitFor(/^info: health endpoint listening on http:\/\/127\.0\.0\.1:\d+\//);
+	const port = Number(/:(\d+)\/ /.exec(listening)?.[1]);
 	const get = async (path: string): Promise<[number, string]> => {
 		const response = await fetch(`http://127.0.0.1:${port}${path}`);
 		return [response.status, (await response.text()).trim()];
