@@ -131,6 +131,12 @@ const ROWS = {
 	},
 	'events.seq': { class: 'read', usage: 'on|off', summary: 'sequence numbers on events' },
 	'events.resume': { class: 'read', usage: 'SEQ', summary: 'replay events after SEQ' },
+	'service.essential': {
+		class: 'admin',
+		usage: 'NAME on|off',
+		summary: 'its end for good stops everything and ends the daemon',
+		names: { at: ['service'] },
+	},
 } as const satisfies Readonly<Record<string, VerbSpec>>;
 
 export type Verb = keyof typeof ROWS;

@@ -28,6 +28,9 @@ export interface ProcessControl {
 	chdir(path: string): string | null;
 	/** Send the log to a handle from now on; false when it does not exist. */
 	followLog(handleName: string): boolean;
+	/** `service.essential`: when it ends for good, the daemon stops everything and exits with its status. */
+	setEssential(name: string, on: boolean): void;
+	isEssential(name: string): boolean;
 	/** Replace the control socket; false (logged) when it cannot be created. */
 	openControlSocket(path: string): boolean;
 	closeControlSocket(): void;

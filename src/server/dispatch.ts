@@ -9,6 +9,7 @@ import { VERB_NAMES, type Verb } from '../protocol/verbs.js';
 import type { CommandHandler, CommandHost } from './command-context.js';
 import { connCommands } from './commands/conn-commands.js';
 import { daemonCommands } from './commands/daemon-commands.js';
+import { essentialCommands } from './commands/essential-commands.js';
 import { eventsCommands } from './commands/events-commands.js';
 import { fdCommands } from './commands/fd-commands.js';
 import { serviceCommands } from './commands/service-commands.js';
@@ -21,6 +22,7 @@ const HANDLERS: Readonly<Record<Verb, CommandHandler>> = {
 	...daemonCommands,
 	...connCommands,
 	...eventsCommands,
+	...essentialCommands,
 };
 
 export const COMMANDS: ReadonlyMap<string, CommandHandler> = new Map(VERB_NAMES.map(verb => [verb, HANDLERS[verb]]));

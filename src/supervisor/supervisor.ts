@@ -50,6 +50,8 @@ export class Supervisor {
 	readonly #ports: SupervisorPorts;
 	/** `--service-pool`: null = no limit. */
 	#pool: PoolLimit | null = null;
+	/** Set by holdStarts() (shutdown): nothing starts any more. */
+	#startsHeld = false;
 
 	constructor(ports: SupervisorPorts) {
 		this.#ports = ports;
@@ -132,6 +134,15 @@ export class Supervisor {
 		if (this.#services.get(name)?.phase !== 'start') return false;
 		this.#apply(name, { kind: 'cancel' });
 		return true;
+	}
+
+	/**
+	 * The daemon is shutting down: no start from now on. Pending starts are cancelled; requests,
+	 * triggers and automatic restarts are ignored. Cannot be undone.
+	 */
+	holdStarts(): void {
+		this.#startsHeld = true;
+		for (const [name, record] of this.#services) if (record.phase === 'start') this.#apply(name, { kind: 'cancel' });
 	}
 
 	/** Send a signal to the running process (or its group); throws the host's error. */
@@ -307,13 +318,14 @@ export class Supervisor {
 
 	/** Auto-start applies: `always`, or a trigger signal is pending (daemonproxy(8), SERVICES). */
 	#triggered(record: ServiceRecord): boolean {
+		if (this.#startsHeld) return false;
 		if (record.triggers.includes('always')) return true;
 		return this.#triggerSignals(record).some(signal => this.signals.pending(signal) > 0);
 	}
 
 	#apply(name: string, input: ServiceInput): void {
 		const record = this.#services.get(name);
-		if (!record) return;
+		if (!record || (this.#startsHeld && input.kind === 'request')) return;
 		const { record: next, effects } = transition(record, input, this.now);
 		this.#services.set(name, next);
 		if (next.phase === 'up' && next.pid !== null) this.#byPid.set(next.pid, name);

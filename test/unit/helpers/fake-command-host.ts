@@ -32,6 +32,7 @@ export interface FakeProcess extends ProcessControl {
 	readonly chdirs: string[];
 	readonly sockets: Array<string | null>;
 	readonly logTargets: string[];
+	readonly essential: Set<string>;
 }
 
 function fakeProcess(): FakeProcess {
@@ -39,6 +40,7 @@ function fakeProcess(): FakeProcess {
 	const chdirs: string[] = [];
 	const sockets: Array<string | null> = [];
 	const logTargets: string[] = [];
+	const essential = new Set<string>();
 	return {
 		guard: 0n,
 		execOnExit: null,
@@ -46,6 +48,9 @@ function fakeProcess(): FakeProcess {
 		chdirs,
 		sockets,
 		logTargets,
+		essential,
+		setEssential: (name, on) => void (on ? essential.add(name) : essential.delete(name)),
+		isEssential: name => essential.has(name),
 		requestExit: (status, message) => void exits.push([status, message]),
 		chdir: path => (chdirs.push(path), path === '/nonexistent' ? 'No such file or directory' : null),
 		followLog: name => (logTargets.push(name), name === 'known'),

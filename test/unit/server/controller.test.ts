@@ -266,6 +266,8 @@ test('a tagged request: its streamed lines tagged, then one terminal line, all u
 			requestExit() {},
 			chdir: () => null,
 			followLog: () => true,
+			setEssential() {},
+			isEssential: () => false,
 			openControlSocket: () => true,
 			closeControlSocket() {},
 		},
