@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { wireFromArg } from '../protocol/fields.js';
 import { Logger } from '../supervisor/logger.js';
+import { DEFAULT_OUTPUT_LINES, MAX_OUTPUT_LINES } from '../supervisor/output-ring.js';
 import { POOL_MESSAGES } from '../supervisor/pools.js';
 import * as sys from '../os/sys.js';
 import { checkRuleSpec, loadAccounts, ruleFromSpec } from '../server/auth-accounts.js';
@@ -106,6 +107,12 @@ export const SERVER_OPTIONS: readonly ExtensionOption[] = [
 		validate: integerIn('event-queue-limit', MIN_OUTPUT_BYTES, MAX_OUTPUT_BYTES),
 	},
 	{
+		long: 'output-lines',
+		valueName: 'LINES',
+		description: `Captured output lines kept per service (default ${DEFAULT_OUTPUT_LINES})`,
+		validate: integerIn('output-lines', 1, MAX_OUTPUT_LINES),
+	},
+	{
 		long: 'subreaper',
 		valueName: '',
 		flag: true,
@@ -129,7 +136,9 @@ function serverSettings(options: DaemonOptions): Omit<DaemonSettings, 'log' | 'c
 	const maxControllersPerUid = lastNumber(options, 'max-controllers-per-uid');
 	const adminControllers = lastNumber(options, 'admin-controllers');
 	const eventHistory = lastNumber(options, 'event-history');
+	const outputLines = lastNumber(options, 'output-lines');
 	return {
+		...(outputLines === undefined ? {} : { outputLines }),
 		...(maxControllers === undefined ? {} : { maxControllers }),
 		...(maxControllersPerUid === undefined ? {} : { maxControllersPerUid }),
 		...(adminControllers === undefined ? {} : { adminControllers }),

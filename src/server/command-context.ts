@@ -10,6 +10,7 @@ import { checkName } from '../protocol/fields.js';
 import { MSG } from '../protocol/replies.js';
 import { isConstantName } from '../supervisor/handle-table.js';
 import type { Logger } from '../supervisor/logger.js';
+import type { OutputBook } from '../supervisor/output-book.js';
 import type { ServiceRecord } from '../supervisor/service-machine.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Role, Rule } from './auth-policy.js';
@@ -42,6 +43,8 @@ export interface CommandHost {
 	/** Names this run's numbering, so a resume across a daemon restart is a gap. */
 	readonly streamId: string;
 	readonly process: ProcessControl;
+	/** Captured service output: rings and settings (the daemon owns the pipes). */
+	readonly output: OutputBook;
 	/** The controller's role now (null: none). */
 	roleOf(controller: Controller): Role | null;
 	addRule(rule: Rule): void;

@@ -43,6 +43,8 @@ export interface EventDelivery {
 	liveHeld: boolean;
 	/** Arrival seq of the newest signal this controller was told about. */
 	signalMark: number;
+	/** Services whose captured output this connection follows (output.follow). */
+	readonly following: Set<string>;
 }
 
 export interface ControllerHost {
@@ -67,7 +69,7 @@ export class Controller {
 	readonly id: number;
 	readonly kind: ControllerKind;
 	readonly subscriptions = new Subscriptions();
-	readonly delivery: EventDelivery = { seqMode: false, liveHeld: false, signalMark: 0 };
+	readonly delivery: EventDelivery = { seqMode: false, liveHeld: false, signalMark: 0, following: new Set() };
 	readonly #limits: OutputLimits;
 	readonly #host: ControllerHost;
 	readonly #budget: TurnBudget;

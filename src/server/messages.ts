@@ -16,10 +16,17 @@ export const EXT_MSG = {
 	invalidSequence: 'invalid sequence number',
 	expectedRoleAndSelector: 'expected role and selector',
 	nulInArgument: 'argument contains a NUL byte',
+	invalidRingLines: 'invalid ring size (1 to 1000000 lines, or - for the default)',
+	expectedExit: 'expected exit or nothing',
 } as const;
 
 export function cannotExecute(program: string, reason: string): string {
 	return `cannot execute "${program}": ${reason}`;
+}
+
+/** A service.output_forward target that is neither HANDLE nor HANDLE:prefix. */
+export function invalidForwardTarget(field: string): string {
+	return `invalid forward target "${field}" (HANDLE or HANDLE:prefix)`;
 }
 
 /** A command the issuer's role may not run. */

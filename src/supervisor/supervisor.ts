@@ -28,6 +28,15 @@ export interface ControlPort {
 	open(service: string, uses: ReadonlySet<string>): ControlEnd | null;
 }
 
+/** The service's end of its output capture pipes (daemonproxy(8), SERVICE OUTPUT). */
+export interface OutputPort {
+	/** The fd to give the child at position 1 (stdout) or 2 (stderr); null (logged) on failure. */
+	childFd(service: string, stream: 'stdout' | 'stderr'): number | null;
+}
+
+/** The handle name that means "capture this stream" when no real handle has that name. */
+export const OUTPUT_HANDLE = 'output';
+
 export interface SupervisorPorts {
 	readonly clock: Clock;
 	readonly host: ProcessHost;
@@ -36,6 +45,7 @@ export interface SupervisorPorts {
 	readonly emit: (event: DaemonEvent) => void;
 	readonly signalArrived?: (counter: SignalCounter) => void;
 	readonly control?: ControlPort;
+	readonly output?: OutputPort;
 }
 
 /** Errnos of a spawn that may succeed later (the fork-retry path); the rest mean "cannot exec". */
@@ -367,6 +377,15 @@ export class Supervisor {
 		}
 	}
 
+	/** The capture pipe for `output` at `position`; only stdout and stderr can be captured. */
+	#outputFd(service: string, position: number): number | null {
+		if (position !== 1 && position !== 2) {
+			this.#ports.log.error(`service '${service}': handle "output" can only be at positions 1 and 2, not ${position}`);
+			return null;
+		}
+		return this.#ports.output?.childFd(service, position === 1 ? 'stdout' : 'stderr') ?? null;
+	}
+
 	/**
 	 * The child's descriptors. A missing handle cannot be fixed by waiting (exit 3); a missing
 	 * controller socket (limit reached, EMFILE) is retried like a failed fork.
@@ -393,6 +412,15 @@ export class Supervisor {
 				continue;
 			}
 			const handle: Handle | undefined = this.handles.get(entry);
+			if (entry === OUTPUT_HANDLE && !handle && this.#ports.output) {
+				const fd = this.#outputFd(record.name, fds.length);
+				if (fd === null) {
+					control?.failed();
+					return { retry: false };
+				}
+				fds.push(fd);
+				continue;
+			}
 			if (!handle || handle.fd === null) {
 				this.#ports.log.error(`file descriptor "${entry}" does not exist`);
 				control?.failed();

@@ -14,6 +14,7 @@ import { EventRing } from '../../../src/server/event-ring.js';
 import type { AuditResult } from '../../../src/protocol/access-lines.js';
 import { runRequest } from '../../../src/server/request.js';
 import { Logger } from '../../../src/supervisor/logger.js';
+import { OutputBook } from '../../../src/supervisor/output-book.js';
 import type { SpawnPlan } from '../../../src/supervisor/ports.js';
 import { Supervisor } from '../../../src/supervisor/supervisor.js';
 import { FakeClock } from './fake-clock.js';
@@ -71,6 +72,7 @@ export class FakeCommandHost implements CommandHost {
 	readonly events = new EventRing(16);
 	readonly streamId = 'fakestream';
 	readonly process = fakeProcess();
+	readonly output = new OutputBook();
 	readonly audits: Audit[] = [];
 	readonly rules: Rule[] = [];
 	/** Every event the supervisor emitted, formatted. */
