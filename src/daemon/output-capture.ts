@@ -14,7 +14,7 @@ import { openPrivateWriter } from '../os/private-writer.js';
 import * as sys from '../os/sys.js';
 import type { Handle } from '../supervisor/handle-table.js';
 import type { Logger } from '../supervisor/logger.js';
-import { LineAssembler, type AssembledLine } from '../supervisor/output-assembler.js';
+import { LineAssembler, type Assembled } from '../supervisor/output-assembler.js';
 import { OutputBook, type ForwardTarget } from '../supervisor/output-book.js';
 import type { OutputPort } from '../supervisor/supervisor.js';
 
@@ -104,7 +104,7 @@ export class OutputCapture implements OutputPort {
 		for (const capture of pipes.captures.values()) {
 			capture.reader.readNow();
 			const rest = capture.lines.flush();
-			if (rest) this.#take(service, capture.stream, [rest]);
+			if (rest) this.#take(service, capture.stream, rest);
 		}
 		this.book.markExit(service);
 	}
@@ -123,50 +123,43 @@ export class OutputCapture implements OutputPort {
 		for (const forwarder of pipes.forwarders.values()) closeWriter(forwarder);
 	}
 
-	#take(service: string, stream: OutputStream, assembled: readonly AssembledLine[]): void {
-		if (assembled.length === 0) return;
-		const lines = this.book.append(
-			service,
-			stream,
-			this.#host.now(),
-			assembled.map(line => line.text),
-		);
+	#take(service: string, stream: OutputStream, assembled: Assembled): void {
+		if (assembled.texts.length === 0) return;
+		const lines = this.book.append(service, stream, this.#host.now(), assembled.texts);
 		const targets = this.book.forwardTargets(service);
 		const pipes = this.#pipes.get(service);
 		if (pipes && (targets.length > 0 || pipes.forwarders.size > 0)) this.#forward(service, pipes, targets, assembled);
 		this.#host.captured(service, lines);
 	}
 
-	/** Whole lines to each target as long as they fit its queue; the rest is dropped and counted. */
-	#forward(service: string, pipes: Pipes, targets: readonly ForwardTarget[], lines: readonly AssembledLine[]): void {
+	/**
+	 * The lines to each target: as written (raw), or as `NAME | TEXT` (escaped text); dropped and
+	 * counted, all of them, when they do not fit the target's queue.
+	 */
+	#forward(service: string, pipes: Pipes, targets: readonly ForwardTarget[], assembled: Assembled): void {
 		for (const [name, forwarder] of pipes.forwarders) {
 			if (!targets.some(target => target.handle === name)) {
 				closeWriter(forwarder);
 				pipes.forwarders.delete(name);
 			}
 		}
+		let prefixed: Buffer | null = null;
 		for (const target of targets) {
 			const forwarder = this.#forwarder(service, pipes, target.handle);
 			const writer = forwarder?.writer ?? null;
 			if (forwarder === null || writer === null) {
-				if (forwarder) forwarder.dropped += lines.length;
+				if (forwarder) forwarder.dropped += assembled.texts.length;
 				continue;
 			}
-			const prefix = target.prefix ? Buffer.from(`${service} | `, 'latin1') : null;
-			const parts: Buffer[] = [];
-			let room = FORWARD_QUEUE_BYTES - writer.pendingBytes;
-			let taken = 0;
-			for (const line of lines) {
-				const size = line.raw.length + 1 + (prefix?.length ?? 0);
-				if (size > room) break;
-				if (prefix) parts.push(prefix);
-				parts.push(line.raw, NEWLINE);
-				room -= size;
-				taken++;
+			const bytes = target.prefix
+				? (prefixed ??= Buffer.from(assembled.texts.map(text => `${service} | ${text}\n`).join(''), 'latin1'))
+				: assembled.raw;
+			if (writer.pendingBytes + bytes.length > FORWARD_QUEUE_BYTES) {
+				forwarder.dropped += assembled.texts.length;
+				continue;
 			}
-			forwarder.dropped += lines.length - taken;
-			// One copy per batch: the queue must not keep the (64 KiB) read buffers alive.
-			if (taken > 0) writer.write(Buffer.concat(parts));
+			// A copy when queued: the queue must not keep the (64 KiB) read buffers alive.
+			writer.write(bytes === assembled.raw ? Buffer.from(bytes) : bytes);
 		}
 	}
 
@@ -207,8 +200,6 @@ export class OutputCapture implements OutputPort {
 		return forwarder;
 	}
 }
-
-const NEWLINE = Buffer.from('\n', 'latin1');
 
 function closeWriter(forwarder: Forwarder): void {
 	const writer = forwarder.writer;

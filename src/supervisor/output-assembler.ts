@@ -1,8 +1,10 @@
 // Cuts one captured stream's bytes into lines (daemonproxy(8), SERVICE OUTPUT): a line ends at LF;
-// a line longer than MAX_OUTPUT_LINE_BYTES is cut into pieces of that size; each line is kept both
-// as its raw bytes (for forwarding to a logger unchanged) and as escaped text (for the ring and
-// the wire). Invariant: the partial line held between chunks is shorter than MAX_OUTPUT_LINE_BYTES,
-// so memory is bounded whatever a service writes. Pure: no I/O.
+// a line longer than MAX_OUTPUT_LINE_BYTES is cut into pieces of that size; each line becomes
+// escaped text (for the ring and the wire), and the bytes of the lines completed by a chunk are
+// handed on as they were written (for forwarding to a logger unchanged).
+// Invariant: the partial line held between chunks is shorter than MAX_OUTPUT_LINE_BYTES, so memory
+// is bounded whatever a service writes. Pure: no I/O. Hot path: one scan per chunk when it needs
+// no escaping (the common case), then one string copy per line.
 
 import { isUtf8 } from 'node:buffer';
 
@@ -10,7 +12,7 @@ import { isUtf8 } from 'node:buffer';
 export const MAX_OUTPUT_LINE_BYTES = 2048;
 
 const LF = 0x0a;
-const NEEDS_ESCAPE_RE = /[\x00-\x1f\x7f\\\x80-\xff]/;
+const NEEDS_ESCAPE_RE = /[\x00-\x09\x0b-\x1f\x7f\\\x80-\xff]/;
 const CONTROL_RE = /[\x00-\x1f\x7f\\]/g;
 const HIGH_RE = /[\x80-\xff]/g;
 const NAMED: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\r': '\\r' };
@@ -24,38 +26,38 @@ function escapeByte(char: string): string {
  * `\r`, other controls and DEL as `\xHH`; bytes of 0x80 and up stay when the line is valid UTF-8,
  * else they are written `\xHH` too (binary output).
  */
-export function escapeOutput(bytes: Uint8Array): string {
-	const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+export function escapeOutput(bytes: Buffer): string {
+	const latin1 = bytes.toString('latin1');
 	if (!NEEDS_ESCAPE_RE.test(latin1)) return latin1;
 	const controls = latin1.replace(CONTROL_RE, escapeByte);
 	return isUtf8(bytes) ? controls : controls.replace(HIGH_RE, escapeByte);
 }
 
-export interface AssembledLine {
-	/** The line's bytes without its LF. */
+export interface Assembled {
+	/** The lines completed, escaped. */
+	readonly texts: string[];
+	/** Their bytes as written, LFs included (empty when no line was completed). */
 	readonly raw: Buffer;
-	readonly text: string;
 }
+
+const NONE: Assembled = { texts: [], raw: Buffer.alloc(0) };
 
 export class LineAssembler {
 	#partial: Buffer | null = null;
 
-	/** Whether part of a line is held, waiting for its end. */
-	get pending(): boolean {
-		return this.#partial !== null;
-	}
-
 	/** The complete lines in `chunk` (with what was held before it); keeps an unfinished end. */
-	push(chunk: Buffer): AssembledLine[] {
+	push(chunk: Buffer): Assembled {
 		const data = this.#partial === null ? chunk : Buffer.concat([this.#partial, chunk]);
 		this.#partial = null;
-		const lines: AssembledLine[] = [];
+		// A chunk with nothing to escape (LF aside) needs no escaping line by line.
+		const plain = !NEEDS_ESCAPE_RE.test(data.toString('latin1'));
+		const texts: string[] = [];
 		let start = 0;
 		while (start < data.length) {
 			const lf = data.indexOf(LF, start);
 			const end = lf < 0 ? data.length : lf;
 			if (end - start >= MAX_OUTPUT_LINE_BYTES) {
-				lines.push(line(data.subarray(start, start + MAX_OUTPUT_LINE_BYTES)));
+				texts.push(text(data, start, start + MAX_OUTPUT_LINE_BYTES, plain));
 				start += MAX_OUTPUT_LINE_BYTES;
 				continue;
 			}
@@ -64,20 +66,20 @@ export class LineAssembler {
 				this.#partial = Buffer.from(data.subarray(start));
 				break;
 			}
-			lines.push(line(data.subarray(start, lf)));
+			texts.push(text(data, start, lf, plain));
 			start = lf + 1;
 		}
-		return lines;
+		return texts.length === 0 ? NONE : { texts, raw: data.subarray(0, start) };
 	}
 
-	/** The held partial line as a line of its own (the writer exited, or is gone); null when none. */
-	flush(): AssembledLine | null {
+	/** The held partial line as a line of its own (the writer exited); null when none. */
+	flush(): Assembled | null {
 		const partial = this.#partial;
 		this.#partial = null;
-		return partial === null ? null : line(partial);
+		return partial === null ? null : { texts: [escapeOutput(partial)], raw: partial };
 	}
 }
 
-function line(raw: Buffer): AssembledLine {
-	return { raw, text: escapeOutput(raw) };
+function text(data: Buffer, start: number, end: number, plain: boolean): string {
+	return plain ? data.toString('latin1', start, end) : escapeOutput(data.subarray(start, end));
 }
