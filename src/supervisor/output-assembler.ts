@@ -3,8 +3,8 @@
 // escaped text (for the ring and the wire), and the bytes of the lines completed by a chunk are
 // handed on as they were written (for forwarding to a logger unchanged).
 // Invariant: the partial line held between chunks is shorter than MAX_OUTPUT_LINE_BYTES, so memory
-// is bounded whatever a service writes. Pure: no I/O. Hot path: one scan per chunk when it needs
-// no escaping (the common case), then one string copy per line.
+// is bounded whatever a service writes. Pure: no I/O. Hot path: one string copy and one regular
+// expression test per line when it needs no escaping (the common case).
 
 import { isUtf8 } from 'node:buffer';
 
@@ -12,7 +12,7 @@ import { isUtf8 } from 'node:buffer';
 export const MAX_OUTPUT_LINE_BYTES = 2048;
 
 const LF = 0x0a;
-const NEEDS_ESCAPE_RE = /[\x00-\x09\x0b-\x1f\x7f\\\x80-\xff]/;
+const NEEDS_ESCAPE_RE = /[\x00-\x1f\x7f\\\x80-\xff]/;
 const CONTROL_RE = /[\x00-\x1f\x7f\\]/g;
 const HIGH_RE = /[\x80-\xff]/g;
 const NAMED: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\r': '\\r' };
@@ -27,7 +27,11 @@ function escapeByte(char: string): string {
  * else they are written `\xHH` too (binary output).
  */
 export function escapeOutput(bytes: Buffer): string {
-	const latin1 = bytes.toString('latin1');
+	return escapeLatin1(bytes.toString('latin1'), bytes);
+}
+
+/** escapeOutput of a line already read as latin1 (`bytes` is consulted only when it has high bytes). */
+function escapeLatin1(latin1: string, bytes: Buffer): string {
 	if (!NEEDS_ESCAPE_RE.test(latin1)) return latin1;
 	const controls = latin1.replace(CONTROL_RE, escapeByte);
 	return isUtf8(bytes) ? controls : controls.replace(HIGH_RE, escapeByte);
@@ -49,15 +53,13 @@ export class LineAssembler {
 	push(chunk: Buffer): Assembled {
 		const data = this.#partial === null ? chunk : Buffer.concat([this.#partial, chunk]);
 		this.#partial = null;
-		// A chunk with nothing to escape (LF aside) needs no escaping line by line.
-		const plain = !NEEDS_ESCAPE_RE.test(data.toString('latin1'));
 		const texts: string[] = [];
 		let start = 0;
 		while (start < data.length) {
 			const lf = data.indexOf(LF, start);
 			const end = lf < 0 ? data.length : lf;
 			if (end - start >= MAX_OUTPUT_LINE_BYTES) {
-				texts.push(text(data, start, start + MAX_OUTPUT_LINE_BYTES, plain));
+				texts.push(text(data, start, start + MAX_OUTPUT_LINE_BYTES));
 				start += MAX_OUTPUT_LINE_BYTES;
 				continue;
 			}
@@ -66,7 +68,7 @@ export class LineAssembler {
 				this.#partial = Buffer.from(data.subarray(start));
 				break;
 			}
-			texts.push(text(data, start, lf, plain));
+			texts.push(text(data, start, lf));
 			start = lf + 1;
 		}
 		return texts.length === 0 ? NONE : { texts, raw: data.subarray(0, start) };
@@ -80,6 +82,7 @@ export class LineAssembler {
 	}
 }
 
-function text(data: Buffer, start: number, end: number, plain: boolean): string {
-	return plain ? data.toString('latin1', start, end) : escapeOutput(data.subarray(start, end));
+/** One string copy per line; the line's bytes are looked at again only when it needs escaping. */
+function text(data: Buffer, start: number, end: number): string {
+	return escapeLatin1(data.toString('latin1', start, end), data.subarray(start, end));
 }
