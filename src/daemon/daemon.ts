@@ -45,7 +45,7 @@ import { LogDestination } from './log-destination.js';
 import { OutputCapture } from './output-capture.js';
 import type { OutputBook } from '../supervisor/output-book.js';
 import { formatOutputLine, type OutputLine } from '../protocol/output-lines.js';
-import { auditLogText } from '../server/messages.js';
+import { auditLogText, cannotOpenLogFile, noLogFile } from '../server/messages.js';
 
 const BLOCKED_CHECK_INTERVAL_MS = 500;
 
@@ -405,6 +405,12 @@ export class Daemon implements ControllerHost, CommandHost {
 			requestExit: (status, message) => this.requestExit(status, message),
 			chdir: path => this.chdir(path),
 			followLog: name => this.logDestination.follow(name),
+			reopenLog: () => {
+				const path = this.logDestination.path;
+				if (path === null) return noLogFile();
+				const problem = this.logDestination.toFile(path);
+				return problem === null ? null : cannotOpenLogFile(path, problem);
+			},
 			openControlSocket: path => this.createControlSocket(path),
 			closeControlSocket: () => this.deleteControlSocket(),
 		};

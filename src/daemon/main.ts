@@ -113,6 +113,17 @@ export const SERVER_OPTIONS: readonly ExtensionOption[] = [
 		validate: integerIn('output-lines', 1, MAX_OUTPUT_LINES),
 	},
 	{
+		long: 'log-file',
+		valueName: 'PATH',
+		description: 'Log to this file (appended; log.reopen opens it again after a rotation)',
+	},
+	{
+		long: 'log-timestamps',
+		valueName: '',
+		flag: true,
+		description: 'Start every log line with the UTC time',
+	},
+	{
 		long: 'subreaper',
 		valueName: '',
 		flag: true,
@@ -179,7 +190,10 @@ export function main(argv: readonly string[] = process.argv.slice(2).map(wireFro
 	const { options, stop } = parsed;
 	log.adjust(options.logLevelDelta);
 	const daemon = new Daemon({ log, clock: systemClock, host: systemHost, closeFd, ...serverSettings(options) });
-	daemon.logDestination.toStderr();
+	if (options.extensions.has('log-timestamps')) log.setTimestamps(Date.now);
+	const logFile = lastValue(options, 'log-file');
+	const logFileProblem = logFile === undefined ? null : daemon.logDestination.toFile(logFile);
+	if (logFile === undefined || logFileProblem !== null) daemon.logDestination.toStderr();
 	daemon.guard = options.exitGuard;
 	daemon.execOnExit = options.exitExec;
 	// A daemon started by `-D` tells its launcher how its startup ended (daemonize.ts).
@@ -197,6 +211,8 @@ export function main(argv: readonly string[] = process.argv.slice(2).map(wireFro
 	}
 	// -D: this process only launches the daemon (the same command as a new session) and exits.
 	if (options.daemonize && !readiness.pending) launch(argv);
+	if (logFile !== undefined && logFileProblem !== null)
+		fatal(daemon, EXIT_STATUS.badOptions, `--log-file ${logFile}: ${logFileProblem}`);
 	for (const warning of parsed.warnings) log.warning(warning);
 	for (const message of parsed.continuedFatals) log.fatal(`(attempting to continue) ${message}`);
 	start(daemon, options, isPid1, inherited, readiness);

@@ -131,6 +131,7 @@ const ROWS = {
 	},
 	'events.seq': { class: 'read', usage: 'on|off', summary: 'sequence numbers on events' },
 	'events.resume': { class: 'read', usage: 'SEQ', summary: 'replay events after SEQ' },
+	'log.reopen': { class: 'admin', usage: '', summary: 'open the --log-file again (after a rotation)' },
 	'service.output_ring': {
 		class: 'admin',
 		usage: 'NAME LINES|-',

@@ -29,6 +29,8 @@ export interface ProcessControl {
 	chdir(path: string): string | null;
 	/** Send the log to a handle from now on; false when it does not exist. */
 	followLog(handleName: string): boolean;
+	/** log.reopen: open the --log-file again (after a rotation); an error message, or null. */
+	reopenLog(): string | null;
 	/** Replace the control socket; false (logged) when it cannot be created. */
 	openControlSocket(path: string): boolean;
 	closeControlSocket(): void;

@@ -135,6 +135,8 @@ export class Supervisor {
 
 	/** Schedule a start at `at` (monotonic ms); the caller has checked startability. */
 	requestStart(name: string, at: number): void {
+		const delayMs = at - this.now;
+		if (delayMs >= 1000) this.#ports.log.debug(`start service "${name}" in ${Math.floor(delayMs / 1000)} seconds`);
 		this.#apply(name, { kind: 'request', at });
 	}
 
@@ -148,6 +150,7 @@ export class Supervisor {
 	signalService(name: string, signal: number, group: boolean): void {
 		const pid = this.#running(name);
 		if (pid === null) throw new Error('service is not running');
+		this.#ports.log.debug(`Sending signal ${signal} to service "${name}" pid ${pid}`);
 		this.#ports.host.kill(group ? -pid : pid, signal);
 	}
 
@@ -360,6 +363,7 @@ export class Supervisor {
 			this.#apply(name, { kind: 'spawnFailed', retry: plan.retry, autoStart });
 			return;
 		}
+		log.debug(`start service "${name}" now`);
 		const outcome = this.#ports.host.spawn({ argv: record.args, fds: plan.fds });
 		if (outcome.ok) {
 			this.#apply(name, { kind: 'spawned', pid: outcome.pid });

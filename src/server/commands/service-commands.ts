@@ -38,15 +38,13 @@ function serviceFds(ctx: CommandContext): void {
 	if (!checkNewServiceName(ctx, name)) return;
 	const fds = listArgument(entries);
 	const { handles } = ctx.supervisor;
-	for (const entry of fds) {
+	for (const [position, entry] of fds.entries()) {
 		// An empty entry is allowed (it closes that position); `-` is a valid name anyway.
 		if (entry !== '' && checkName(entry) !== 'ok') return ctx.fail(MSG.invalidFdNameEntry);
-	}
-	fds.forEach((entry, position) => {
 		// `output` at stdout or stderr is the capture pipe (daemonproxy(8), SERVICE OUTPUT).
 		const captured = entry === OUTPUT_HANDLE && (position === 1 || position === 2);
 		if (!handles.get(entry) && !captured) ctx.reply(fdNotYetDefinedWarning(entry));
-	});
+	}
 	ctx.supervisor.setFds(name, fds);
 }
 

@@ -50,6 +50,7 @@ function fakeProcess(): FakeProcess {
 		requestExit: (status, message) => void exits.push([status, message]),
 		chdir: path => (chdirs.push(path), path === '/nonexistent' ? 'No such file or directory' : null),
 		followLog: name => (logTargets.push(name), name === 'known'),
+		reopenLog: () => null,
 		openControlSocket: path => (sockets.push(path), !path.startsWith('/nonexistent/')),
 		closeControlSocket: () => void sockets.push(null),
 	};

@@ -267,6 +267,7 @@ test('a tagged request: its streamed lines tagged, then one terminal line, all u
 			requestExit() {},
 			chdir: () => null,
 			followLog: () => true,
+			reopenLog: () => null,
 			openControlSocket: () => true,
 			closeControlSocket() {},
 		},
