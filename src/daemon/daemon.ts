@@ -188,7 +188,8 @@ export class Daemon implements ControllerHost, CommandHost {
 	#outputCaptured(service: string, lines: readonly OutputLine[]): void {
 		let encoded: Buffer | null = null;
 		for (const controller of this.#controllers) {
-			if (!controller.delivery.following.has(service)) continue;
+			// A follower in overflow loses these lines anyway: no need to encode them for it.
+			if (!controller.delivery.following.has(service) || !controller.acceptsEvents) continue;
 			encoded ??= Buffer.from(lines.map(line => formatOutputLine(line) + '\n').join(''), 'latin1');
 			controller.deliver(encoded);
 		}

@@ -229,6 +229,11 @@ export class Controller {
 		);
 	}
 
+	/** Whether deliver() would take a line now (not in overflow): lets a sender skip encoding. */
+	get acceptsEvents(): boolean {
+		return this.#io?.output != null && isRunning(this.#state.phase) && this.#state.output === 'flowing';
+	}
+
 	/** A broadcast line, already encoded with its LF; dropped while in overflow. */
 	deliver(encoded: Buffer): void {
 		const output = this.#io?.output;
