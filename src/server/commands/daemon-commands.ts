@@ -71,7 +71,8 @@ function logDest(ctx: CommandContext): void {
 }
 
 function logReopen(ctx: CommandContext): void {
-	if (ctx.args.length > 0 && !(ctx.args.length === 1 && ctx.args[0] === '')) return ctx.fail(EXT_MSG.unexpectedArguments);
+	if (ctx.args.length > 0 && !(ctx.args.length === 1 && ctx.args[0] === ''))
+		return ctx.fail(EXT_MSG.unexpectedArguments);
 	const problem = ctx.host.process.reopenLog();
 	if (problem !== null) ctx.fail(problem);
 }
