@@ -19,6 +19,8 @@ import {
 	DEFAULT_MAX_CONTROLLERS,
 	DEFAULT_MAX_CONTROLLERS_PER_UID,
 	EVENT_LIMIT_BYTES,
+	PEER_LOG_INTERVAL_MS,
+	STREAM_LINES_PER_TURN,
 } from '../server/limits.js';
 import { Daemon, type DaemonSettings } from './daemon.js';
 import { launch, Readiness, takeReadinessFd } from './daemonize.js';
@@ -124,6 +126,18 @@ export const SERVER_OPTIONS: readonly ExtensionOption[] = [
 		description: 'Start every log line with the UTC time',
 	},
 	{
+		long: 'stream-lines-per-turn',
+		valueName: 'N',
+		description: `Statedump/resume lines produced per loop turn, all connections together (default ${STREAM_LINES_PER_TURN})`,
+		validate: integerIn('stream-lines-per-turn', 1, 1 << 20),
+	},
+	{
+		long: 'peer-log-interval',
+		valueName: 'SECONDS',
+		description: `Log a uid's refusals and failed commands once per SECONDS, then a count (default ${PEER_LOG_INTERVAL_MS / 1000})`,
+		validate: integerIn('peer-log-interval', 1, 86_400),
+	},
+	{
 		long: 'subreaper',
 		valueName: '',
 		flag: true,
@@ -148,8 +162,12 @@ function serverSettings(options: DaemonOptions): Omit<DaemonSettings, 'log' | 'c
 	const adminControllers = lastNumber(options, 'admin-controllers');
 	const eventHistory = lastNumber(options, 'event-history');
 	const outputLines = lastNumber(options, 'output-lines');
+	const streamLinesPerTurn = lastNumber(options, 'stream-lines-per-turn');
+	const peerLogSeconds = lastNumber(options, 'peer-log-interval');
 	return {
 		...(outputLines === undefined ? {} : { outputLines }),
+		...(streamLinesPerTurn === undefined ? {} : { streamLinesPerTurn }),
+		...(peerLogSeconds === undefined ? {} : { peerLogIntervalMs: peerLogSeconds * 1000 }),
 		...(maxControllers === undefined ? {} : { maxControllers }),
 		...(maxControllersPerUid === undefined ? {} : { maxControllersPerUid }),
 		...(adminControllers === undefined ? {} : { adminControllers }),
