@@ -116,6 +116,10 @@ test('dpctl logs -f follows new lines across a restart of the service and of the
 	// A new daemon on the same socket: dpctl reconnects and follows the new run.
 	await daemon.stop();
 	await startDaemon(t, ['-S', socket], { interactive: false });
+	// The old daemon's socket file is still there: wait until the new one answers on it.
+	const probe = await SocketClient.connect(socket);
+	await probe.command('echo');
+	probe.close();
 	await define();
 	await errors.waitFor(/the daemon was restarted/);
 	await writeFifo(fifo, 'third');

@@ -220,6 +220,8 @@ export const logsCommand: DpctlCommand = {
 			for (;;) {
 				const gone = follower.closed();
 				try {
+					// A new connection gets every event (1.1): this one wants output lines only.
+					await conn.request(['events.unsubscribe']);
 					await follower.catchUp(conn);
 				} catch (error: unknown) {
 					if (!(error instanceof ConnectionError)) throw error;
