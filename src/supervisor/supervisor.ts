@@ -382,12 +382,14 @@ export class Supervisor {
 	}
 
 	/** The capture pipe for `output` at `position`; only stdout and stderr can be captured. */
-	#outputFd(service: string, position: number): number | null {
+	#outputFd(service: string, position: number): { fd: number } | { retry: boolean } {
 		if (position !== 1 && position !== 2) {
 			this.#ports.log.error(`service '${service}': handle "output" can only be at positions 1 and 2, not ${position}`);
-			return null;
+			return { retry: false };
 		}
-		return this.#ports.output?.childFd(service, position === 1 ? 'stdout' : 'stderr') ?? null;
+		const fd = this.#ports.output?.childFd(service, position === 1 ? 'stdout' : 'stderr') ?? null;
+		// No pipe (EMFILE…): like a failed fork, it may work later.
+		return fd === null ? { retry: true } : { fd };
 	}
 
 	/**
@@ -417,12 +419,12 @@ export class Supervisor {
 			}
 			const handle: Handle | undefined = this.handles.get(entry);
 			if (entry === OUTPUT_HANDLE && !handle && this.#ports.output) {
-				const fd = this.#outputFd(record.name, fds.length);
-				if (fd === null) {
+				const capture = this.#outputFd(record.name, fds.length);
+				if ('retry' in capture) {
 					control?.failed();
-					return { retry: false };
+					return capture;
 				}
-				fds.push(fd);
+				fds.push(capture.fd);
 				continue;
 			}
 			if (!handle || handle.fd === null) {
