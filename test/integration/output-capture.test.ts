@@ -227,3 +227,29 @@ function capturedAt(line: string): number {
 function peakRssKiB(pid: number): number {
 	return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1] ?? 'NaN');
 }
+
+test('dpctl logs with several names merges their lines by time, each with its name; --since filters', async t => {
+	const { socket } = await startSocketDaemon(t);
+	const client = await SocketClient.connect(socket);
+	t.teardown(() => client.close());
+	for (const name of ['web', 'db']) {
+		for (const args of [
+			['service.args', name, '/bin/sh', '-c', `echo "${name} one"; echo "${name} two"`],
+			['service.fds', name, 'null', 'output', 'output'],
+			['start', name],
+		])
+			t.is((await dpctl(socket, args)).exitCode, 0, args.join(' '));
+		await client.lines.waitFor(new RegExp(`^service\\.state\\t${name}\\tdown\\t`));
+	}
+	const result = await dpctl(socket, ['logs', 'web', 'db', '-n', '3']);
+	t.is(result.exitCode, 0, result.stderr);
+	t.deepEqual(
+		result.lines.map(line => line.slice(24)),
+		['web stdout web two', 'db stdout db one', 'db stdout db two'],
+	);
+	const since = await dpctl(socket, ['logs', 'web', 'db', '--since', '1h']);
+	t.is(since.lines.length, 4);
+	const bad = await dpctl(socket, ['logs', 'web', '--since', 'yesterday']);
+	t.is(bad.exitCode, 100);
+	t.regex(bad.stderr, /--since expects a duration/);
+});
