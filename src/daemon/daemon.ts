@@ -141,7 +141,7 @@ export class Daemon implements ControllerHost, CommandHost {
 			log: settings.log,
 			handle: name => this.supervisor.handles.get(name),
 			captured: (service, lines) => this.#outputCaptured(service, lines),
-			now: () => Date.now(),
+			now: sys.wallClockMs,
 		});
 		if (settings.outputLines !== undefined) this.capture.book.defaultLines = settings.outputLines;
 		this.supervisor = new Supervisor({

@@ -208,7 +208,7 @@ export function main(argv: readonly string[] = process.argv.slice(2).map(wireFro
 	const { options, stop } = parsed;
 	log.adjust(options.logLevelDelta);
 	const daemon = new Daemon({ log, clock: systemClock, host: systemHost, closeFd, ...serverSettings(options) });
-	if (options.extensions.has('log-timestamps')) log.setTimestamps(Date.now);
+	if (options.extensions.has('log-timestamps')) log.setTimestamps(sys.wallClockMs);
 	const logFile = lastValue(options, 'log-file');
 	const logFileProblem = logFile === undefined ? null : daemon.logDestination.toFile(logFile);
 	if (logFile === undefined || logFileProblem !== null) daemon.logDestination.toStderr();

@@ -17,7 +17,6 @@ import {
 	type CommandContext,
 	type CommandHandler,
 } from '../command-context.js';
-import type { Controller } from '../controller.js';
 import { EXT_MSG, invalidForwardTarget } from '../messages.js';
 
 /** output.tail without a count. */
@@ -97,7 +96,9 @@ function outputFollow(ctx: CommandContext): Iterable<string> | void {
 function* catchUp(ctx: CommandContext, service: string, after: number | null): Generator<string> {
 	const { controller, host } = ctx;
 	const ring = (): OutputRing | undefined => host.output.ring(service);
-	let cursor = after ?? ring()?.newestSeq ?? 0;
+	const newest = ring()?.newestSeq ?? 0;
+	// A number beyond the newest line (not of this run, or made up) means: from now on.
+	let cursor = after === null || after > newest ? newest : after;
 	// Lines captured while this is pulled under back-pressure are caught up with too.
 	for (;;) {
 		const current = ring();
@@ -110,12 +111,8 @@ function* catchUp(ctx: CommandContext, service: string, after: number | null): G
 		const line = current.get(++cursor);
 		if (line) yield formatOutputLine(line);
 	}
-	follow(controller, service);
-	yield formatOutputMark({ kind: 'live', service, newest: cursor, streamId: host.streamId });
-}
-
-function follow(controller: Controller, service: string): void {
 	controller.delivery.following.add(service);
+	yield formatOutputMark({ kind: 'live', service, newest: cursor, streamId: host.streamId });
 }
 
 function outputUnfollow(ctx: CommandContext): void {

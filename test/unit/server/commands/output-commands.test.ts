@@ -75,6 +75,11 @@ test('output.follow: catches up after a number, says where lines were lost, then
 		['output.gap', 'output', 'output', 'output', 'output.live'],
 		'another run of the daemon: every line kept, after the gap from 0',
 	);
+	t.deepEqual(
+		host.connect('observer').send('output.follow\tweb\t99\tfakestream'),
+		['output.live\tweb\t5\tfakestream'],
+		'a number beyond the newest: from now on',
+	);
 	t.regex(conn.send('output.follow\tweb\t-1')[0] ?? '', /^error\tinvalid sequence number/);
 	t.deepEqual(conn.send('output.unfollow\tweb'), []);
 	t.false(conn.controller.delivery.following.has('web'));
