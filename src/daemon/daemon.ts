@@ -44,7 +44,10 @@ import { DEFAULT_STOP_TIMEOUT_SECONDS, Shutdown } from './shutdown.js';
 import { ExitPaths, type ExitHost } from './exit-paths.js';
 import { EXIT_STATUS } from './exit-status.js';
 import { LogDestination } from './log-destination.js';
-import { auditLogText } from '../server/messages.js';
+import { OutputCapture } from './output-capture.js';
+import type { OutputBook } from '../supervisor/output-book.js';
+import { formatOutputLine, type OutputLine } from '../protocol/output-lines.js';
+import { auditLogText, cannotOpenLogFile, noLogFile } from '../server/messages.js';
 
 const BLOCKED_CHECK_INTERVAL_MS = 500;
 
@@ -65,6 +68,8 @@ export interface DaemonSettings {
 	/** Events retained for `events.resume` (`--event-history`). */
 	readonly eventHistory?: number;
 	readonly outputLimits?: OutputLimits;
+	/** Lines per service output ring unless set per service (`--output-lines`). */
+	readonly outputLines?: number;
 	/** Streamed reply lines per loop turn, all controllers together (`--stream-lines-per-turn`). */
 	readonly streamLinesPerTurn?: number;
 	/** Signals that stop every service and end the daemon (`--shutdown-on`). */
@@ -90,6 +95,12 @@ export class Daemon implements ControllerHost, CommandHost {
 	readonly events: EventRing;
 	/** Descriptor 2, nothing (-D) or the log.dest handle (log-destination.ts). */
 	readonly logDestination: LogDestination;
+	/** Captured service output: pipes and forwarding (output-capture.ts). */
+	readonly capture: OutputCapture;
+	/** Its rings and settings, as commands see them. */
+	get output(): OutputBook {
+		return this.capture.book;
+	}
 	/** Names this run's numbering, so a resume across a daemon restart is a gap. */
 	readonly streamId = sys.randomBytes(8).toString('hex');
 	/** Credentials of the daemon's own controllers (config, -i, services): the owner's. */
@@ -138,6 +149,13 @@ export class Daemon implements ControllerHost, CommandHost {
 		this.process = this.#processControl();
 		// Before the supervisor: every event it emits goes through broadcast(), which consults it.
 		this.logDestination = new LogDestination(settings.log, name => this.supervisor.handles.get(name));
+		this.capture = new OutputCapture({
+			log: settings.log,
+			handle: name => this.supervisor.handles.get(name),
+			captured: (service, lines) => this.#outputCaptured(service, lines),
+			now: sys.wallClockMs,
+		});
+		if (settings.outputLines !== undefined) this.capture.book.defaultLines = settings.outputLines;
 		this.supervisor = new Supervisor({
 			clock: settings.clock,
 			host: settings.host,
@@ -146,6 +164,7 @@ export class Daemon implements ControllerHost, CommandHost {
 			emit: event => this.broadcast(event),
 			signalArrived: counter => this.#signalArrived(counter),
 			control: { open: (service, uses) => this.#openServiceControl(service, uses) },
+			output: this.capture,
 		});
 		this.shutdown = new Shutdown(
 			{
@@ -172,6 +191,9 @@ export class Daemon implements ControllerHost, CommandHost {
 
 	broadcast(event: DaemonEvent): void {
 		if (event.type === 'fd.state' || event.type === 'fd.deleted') this.logDestination.handleChanged(event.name);
+		// Before the event goes out: whoever asks for the last lines on hearing `down` gets them all.
+		if (event.type === 'service.state' && event.state === 'down') this.capture.exited(event.name);
+		if (event.type === 'service.state' && event.state === 'deleted') this.capture.forget(event.name);
 		this.#publish(eventTopic(event), eventSubject(event), formatEvent(event));
 		// Created after the supervisor, whose first events (none at startup) would come before it.
 		if (event.type === 'service.state') this.shutdown?.serviceChanged(event);
@@ -199,6 +221,17 @@ export class Daemon implements ControllerHost, CommandHost {
 		for (const controller of this.#controllers) {
 			if (controller.wants(topic, subject))
 				controller.deliver(controller.delivery.seqMode ? event.sequenced : event.plain);
+		}
+	}
+
+	/** New output lines go to the connections following the service: encoded once for all. */
+	#outputCaptured(service: string, lines: readonly OutputLine[]): void {
+		let encoded: Buffer | null = null;
+		for (const controller of this.#controllers) {
+			// A follower in overflow loses these lines anyway: no need to encode them for it.
+			if (!controller.delivery.following.has(service) || !controller.acceptsEvents) continue;
+			encoded ??= Buffer.from(lines.map(line => formatOutputLine(line) + '\n').join(''), 'latin1');
+			controller.deliver(encoded);
 		}
 	}
 
@@ -442,6 +475,12 @@ export class Daemon implements ControllerHost, CommandHost {
 			followLog: name => this.logDestination.follow(name),
 			setEssential: (name, on) => this.shutdown.setEssential(name, on),
 			isEssential: name => this.shutdown.isEssential(name),
+			reopenLog: () => {
+				const path = this.logDestination.path;
+				if (path === null) return noLogFile();
+				const problem = this.logDestination.toFile(path);
+				return problem === null ? null : cannotOpenLogFile(path, problem);
+			},
 			openControlSocket: path => this.createControlSocket(path),
 			closeControlSocket: () => this.deleteControlSocket(),
 		};

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { wireFromArg } from '../protocol/fields.js';
 import { Logger } from '../supervisor/logger.js';
+import { DEFAULT_OUTPUT_LINES, MAX_OUTPUT_LINES } from '../supervisor/output-ring.js';
 import { POOL_MESSAGES } from '../supervisor/pools.js';
 import * as sys from '../os/sys.js';
 import { checkRuleSpec, loadAccounts, ruleFromSpec } from '../server/auth-accounts.js';
@@ -125,6 +126,23 @@ export const SERVER_OPTIONS: readonly ExtensionOption[] = [
 		validate: integerIn('event-queue-limit', MIN_OUTPUT_BYTES, MAX_OUTPUT_BYTES),
 	},
 	{
+		long: 'output-lines',
+		valueName: 'LINES',
+		description: `Captured output lines kept per service (default ${DEFAULT_OUTPUT_LINES})`,
+		validate: integerIn('output-lines', 1, MAX_OUTPUT_LINES),
+	},
+	{
+		long: 'log-file',
+		valueName: 'PATH',
+		description: 'Log to this file (appended; log.reopen opens it again after a rotation)',
+	},
+	{
+		long: 'log-timestamps',
+		valueName: '',
+		flag: true,
+		description: 'Start every log line with the UTC time',
+	},
+	{
 		long: 'stream-lines-per-turn',
 		valueName: 'N',
 		description: `Statedump/resume lines produced per loop turn, all connections together (default ${STREAM_LINES_PER_TURN})`,
@@ -190,6 +208,7 @@ function serverSettings(options: DaemonOptions): Omit<DaemonSettings, 'log' | 'c
 	const maxControllersPerUid = lastNumber(options, 'max-controllers-per-uid');
 	const adminControllers = lastNumber(options, 'admin-controllers');
 	const eventHistory = lastNumber(options, 'event-history');
+	const outputLines = lastNumber(options, 'output-lines');
 	const streamLinesPerTurn = lastNumber(options, 'stream-lines-per-turn');
 	const peerLogSeconds = lastNumber(options, 'peer-log-interval');
 	const shutdownOn = lastValue(options, 'shutdown-on');
@@ -199,6 +218,7 @@ function serverSettings(options: DaemonOptions): Omit<DaemonSettings, 'log' | 'c
 		...(typeof shutdownSignals === 'string' ? {} : { shutdownSignals }),
 		...(stopTimeoutSeconds === undefined ? {} : { stopTimeoutSeconds }),
 		...(options.extensions.has('allow-foreign-pidns') ? { allowForeignPidns: true } : {}),
+		...(outputLines === undefined ? {} : { outputLines }),
 		...(streamLinesPerTurn === undefined ? {} : { streamLinesPerTurn }),
 		...(peerLogSeconds === undefined ? {} : { peerLogIntervalMs: peerLogSeconds * 1000 }),
 		...(maxControllers === undefined ? {} : { maxControllers }),
@@ -241,7 +261,10 @@ export function main(argv: readonly string[] = process.argv.slice(2).map(wireFro
 	const { options, stop } = parsed;
 	log.adjust(options.logLevelDelta);
 	const daemon = new Daemon({ log, clock: systemClock, host: systemHost, closeFd, ...serverSettings(options) });
-	daemon.logDestination.toStderr();
+	if (options.extensions.has('log-timestamps')) log.setTimestamps(sys.wallClockMs);
+	const logFile = lastValue(options, 'log-file');
+	const logFileProblem = logFile === undefined ? null : daemon.logDestination.toFile(logFile);
+	if (logFile === undefined || logFileProblem !== null) daemon.logDestination.toStderr();
 	daemon.guard = options.exitGuard;
 	daemon.execOnExit = options.exitExec;
 	// A daemon started by `-D` tells its launcher how its startup ended (daemonize.ts).
@@ -259,6 +282,8 @@ export function main(argv: readonly string[] = process.argv.slice(2).map(wireFro
 	}
 	// -D: this process only launches the daemon (the same command as a new session) and exits.
 	if (options.daemonize && !readiness.pending) launch(argv);
+	if (logFile !== undefined && logFileProblem !== null)
+		fatal(daemon, EXIT_STATUS.badOptions, `--log-file ${logFile}: ${logFileProblem}`);
 	for (const warning of parsed.warnings) log.warning(warning);
 	for (const message of parsed.continuedFatals) log.fatal(`(attempting to continue) ${message}`);
 	start(daemon, options, isPid1, inherited, readiness);

@@ -12,6 +12,7 @@ import { daemonCommands } from './commands/daemon-commands.js';
 import { essentialCommands } from './commands/essential-commands.js';
 import { eventsCommands } from './commands/events-commands.js';
 import { fdCommands } from './commands/fd-commands.js';
+import { outputCommands } from './commands/output-commands.js';
 import { serviceCommands } from './commands/service-commands.js';
 import type { Controller } from './controller.js';
 import { runRequest } from './request.js';
@@ -23,6 +24,7 @@ const HANDLERS: Readonly<Record<Verb, CommandHandler>> = {
 	...connCommands,
 	...eventsCommands,
 	...essentialCommands,
+	...outputCommands,
 };
 
 export const COMMANDS: ReadonlyMap<string, CommandHandler> = new Map(VERB_NAMES.map(verb => [verb, HANDLERS[verb]]));

@@ -28,6 +28,15 @@ export interface ControlPort {
 	open(service: string, uses: ReadonlySet<string>): ControlEnd | null;
 }
 
+/** The service's end of its output capture pipes (daemonproxy(8), SERVICE OUTPUT). */
+export interface OutputPort {
+	/** The fd to give the child at position 1 (stdout) or 2 (stderr); null (logged) on failure. */
+	childFd(service: string, stream: 'stdout' | 'stderr'): number | null;
+}
+
+/** The handle name that means "capture this stream" when no real handle has that name. */
+export const OUTPUT_HANDLE = 'output';
+
 export interface SupervisorPorts {
 	readonly clock: Clock;
 	readonly host: ProcessHost;
@@ -36,6 +45,7 @@ export interface SupervisorPorts {
 	readonly emit: (event: DaemonEvent) => void;
 	readonly signalArrived?: (counter: SignalCounter) => void;
 	readonly control?: ControlPort;
+	readonly output?: OutputPort;
 }
 
 /** Errnos of a spawn that may succeed later (the fork-retry path); the rest mean "cannot exec". */
@@ -127,6 +137,8 @@ export class Supervisor {
 
 	/** Schedule a start at `at` (monotonic ms); the caller has checked startability. */
 	requestStart(name: string, at: number): void {
+		const delayMs = at - this.now;
+		if (delayMs >= 1000) this.#ports.log.debug(`start service "${name}" in ${Math.floor(delayMs / 1000)} seconds`);
 		this.#apply(name, { kind: 'request', at });
 	}
 
@@ -149,6 +161,7 @@ export class Supervisor {
 	signalService(name: string, signal: number, group: boolean): void {
 		const pid = this.#running(name);
 		if (pid === null) throw new Error('service is not running');
+		this.#ports.log.debug(`Sending signal ${signal} to service "${name}" pid ${pid}`);
 		this.#ports.host.kill(group ? -pid : pid, signal);
 	}
 
@@ -362,6 +375,7 @@ export class Supervisor {
 			this.#apply(name, { kind: 'spawnFailed', retry: plan.retry, autoStart });
 			return;
 		}
+		log.debug(`start service "${name}" now`);
 		const outcome = this.#ports.host.spawn({ argv: record.args, fds: plan.fds });
 		if (outcome.ok) {
 			this.#apply(name, { kind: 'spawned', pid: outcome.pid });
@@ -377,6 +391,17 @@ export class Supervisor {
 			log.error(`exec(${program}, ...) failed: ${outcome.message}`);
 			this.#apply(name, { kind: 'spawnFailed', retry: false, autoStart });
 		}
+	}
+
+	/** The capture pipe for `output` at `position`; only stdout and stderr can be captured. */
+	#outputFd(service: string, position: number): { fd: number } | { retry: boolean } {
+		if (position !== 1 && position !== 2) {
+			this.#ports.log.error(`service '${service}': handle "output" can only be at positions 1 and 2, not ${position}`);
+			return { retry: false };
+		}
+		const fd = this.#ports.output?.childFd(service, position === 1 ? 'stdout' : 'stderr') ?? null;
+		// No pipe (EMFILE…): like a failed fork, it may work later.
+		return fd === null ? { retry: true } : { fd };
 	}
 
 	/**
@@ -405,6 +430,15 @@ export class Supervisor {
 				continue;
 			}
 			const handle: Handle | undefined = this.handles.get(entry);
+			if (entry === OUTPUT_HANDLE && !handle && this.#ports.output) {
+				const capture = this.#outputFd(record.name, fds.length);
+				if ('retry' in capture) {
+					control?.failed();
+					return capture;
+				}
+				fds.push(capture.fd);
+				continue;
+			}
 			if (!handle || handle.fd === null) {
 				this.#ports.log.error(`file descriptor "${entry}" does not exist`);
 				control?.failed();
