@@ -236,7 +236,7 @@ test('dpctl logs with several names merges their lines by time, each with its na
 		for (const args of [
 			['service.args', name, '/bin/sh', '-c', `echo "${name} one"; echo "${name} two"`],
 			['service.fds', name, 'null', 'output', 'output'],
-			['start', name],
+			['service.start', name],
 		])
 			t.is((await dpctl(socket, args)).exitCode, 0, args.join(' '));
 		await client.lines.waitFor(new RegExp(`^service\\.state\\t${name}\\tdown\\t`));
