@@ -10,6 +10,7 @@ import {
 	type FdType,
 	type ServiceStateName,
 } from '../protocol/events.js';
+import { readStatusFields, type ServiceStatusFields } from '../protocol/service-status.js';
 
 export interface ServiceStatus {
 	readonly name: string;
@@ -31,6 +32,8 @@ export interface ServiceStatus {
 	tags: readonly string[];
 	/** Restart interval (seconds) and triggers; no triggers means no automatic start. */
 	autoUp: { interval: number; triggers: readonly string[] };
+	/** The service.status line (readiness, restarts, failed…); null when the dump had none (not asked for, or 1.1). */
+	status: ServiceStatusFields | null;
 }
 
 export interface HandleStatus {
@@ -74,6 +77,7 @@ function service(snap: Snapshot, name: string): ServiceStatus {
 			fds: ['null', 'null', 'null'],
 			tags: [],
 			autoUp: { interval: 0, triggers: [] },
+			status: null,
 		};
 		snap.services.set(name, s);
 	}
@@ -110,6 +114,9 @@ export function applyEvent(snap: Snapshot, e: DaemonEvent): boolean {
 			s.autoUp = { interval: e.triggers.length === 0 ? s.autoUp.interval : e.interval, triggers: e.triggers };
 			return true;
 		}
+		case 'service.status':
+			service(snap, e.name).status = readStatusFields(e.fields);
+			return true;
 		case 'fd.state':
 			snap.handles.set(e.name, { name: e.name, type: e.fdType, flags: e.flags, description: e.description });
 			return true;

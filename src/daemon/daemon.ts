@@ -44,6 +44,7 @@ import { DEFAULT_STOP_TIMEOUT_SECONDS, Shutdown } from './shutdown.js';
 import { ExitPaths, type ExitHost } from './exit-paths.js';
 import { EXIT_STATUS } from './exit-status.js';
 import { LogDestination } from './log-destination.js';
+import { ServiceReadiness } from './service-readiness.js';
 import { OutputCapture } from './output-capture.js';
 import type { OutputBook } from '../supervisor/output-book.js';
 import { formatOutputLine, type OutputLine } from '../protocol/output-lines.js';
@@ -164,6 +165,7 @@ export class Daemon implements ControllerHost, CommandHost {
 			emit: event => this.broadcast(event),
 			signalArrived: counter => this.#signalArrived(counter),
 			control: { open: (service, uses) => this.#openServiceControl(service, uses) },
+			readiness: new ServiceReadiness(settings.log, () => this.supervisor),
 			output: this.capture,
 		});
 		this.shutdown = new Shutdown(

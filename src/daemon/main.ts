@@ -10,6 +10,7 @@ import { Logger } from '../supervisor/logger.js';
 import { DEFAULT_OUTPUT_LINES, MAX_OUTPUT_LINES } from '../supervisor/output-ring.js';
 import { POOL_MESSAGES } from '../supervisor/pools.js';
 import * as sys from '../os/sys.js';
+import { sdNotify, takeNotifySocket } from './systemd-notify.js';
 import { checkRuleSpec, loadAccounts, ruleFromSpec } from '../server/auth-accounts.js';
 import type { ExtensionOption } from './cli-option-table.js';
 import { parseCommandLine, type DaemonOptions } from './cli-options.js';
@@ -250,6 +251,7 @@ export function main(argv: readonly string[] = process.argv.slice(2).map(wireFro
 	// Read once and removed, so that services do not inherit them.
 	const inherited = parseInheritedFds(process.env['DAEMONPROXY_INHERITED_FDS']);
 	delete process.env['DAEMONPROXY_INHERITED_FDS'];
+	const notifySocket = takeNotifySocket();
 	const readiness = new Readiness(takeReadinessFd());
 	const isPid1 = process.pid === 1;
 	const log = new Logger();
@@ -286,7 +288,13 @@ export function main(argv: readonly string[] = process.argv.slice(2).map(wireFro
 		fatal(daemon, EXIT_STATUS.badOptions, `--log-file ${logFile}: ${logFileProblem}`);
 	for (const warning of parsed.warnings) log.warning(warning);
 	for (const message of parsed.continuedFatals) log.fatal(`(attempting to continue) ${message}`);
-	start(daemon, options, isPid1, inherited, readiness);
+	const configRead = start(daemon, options, isPid1, inherited, readiness);
+	// systemd Type=notify: ready once the config file has been read to its end.
+	if (notifySocket !== null) {
+		const ready = (): void => sdNotify(notifySocket, 'READY=1', log);
+		if (configRead) configRead.then(ready, () => {});
+		else ready();
+	}
 }
 
 /**
@@ -310,8 +318,10 @@ function start(
 	isPid1: boolean,
 	inherited: readonly number[],
 	readiness: Readiness,
-): void {
+): Promise<void> | null {
 	const { log, supervisor } = daemon;
+	// Settles when the config controller has read its input to the end.
+	let configRead: Promise<void> | null = null;
 	supervisor.handles.setPool(options.fdPool);
 	supervisor.setServicePool(options.servicePool);
 	seedStartupHandles(supervisor.handles, inherited);
@@ -379,7 +389,7 @@ function start(
 							nonblock: true,
 						});
 			if (path === '-') replaceWithNull(supervisor.handles, ['stdin']);
-			daemon.addController('config', fd, null);
+			configRead = new Promise(resolve => daemon.addController('config', fd, null, resolve));
 		} catch (error: unknown) {
 			log.error(
 				path === '-' ? 'stdin not available' : `Failed to open config file "${path}": ${(error as Error).message}`,
@@ -399,6 +409,7 @@ function start(
 		replaceWithNull(supervisor.handles, ['stdin', 'stdout', 'stderr']);
 		daemon.logDestination.pause();
 	});
+	return configRead;
 }
 
 /** `--health-listen`: the HTTP probes, loaded only now (health-server.ts imports node:http lazily). */

@@ -3,6 +3,7 @@
 // interface for scripts; this wording may change.
 // Must never print a wire byte raw: every piece from the wire goes through displayWire.
 
+import { readStatusFields } from '../protocol/service-status.js';
 import type { DaemonEvent } from '../protocol/events.js';
 import type { EventItem } from '../client/event-stream.js';
 import { displayWire, formatDuration, type Colour, type Output } from './output.js';
@@ -48,6 +49,16 @@ function describeTyped(e: DaemonEvent, out: Output): string {
 			return e.triggers.length === 0
 				? `${w(e.name)} auto_up off`
 				: `${w(e.name)} auto_up ${w(e.triggers.join(','))} every ${e.interval}s`;
+		case 'service.status': {
+			const s = readStatusFields(e.fields);
+			const ready = s.ready === null ? '' : s.ready ? ' ready' : ' not ready';
+			const extra = [
+				s.failed ? ' FAILED' : '',
+				s.killed === null ? '' : ` (killed: ${s.killed})`,
+				s.status === null ? '' : ` "${w(s.status)}"`,
+			].join('');
+			return `${w(e.name)} status${ready}, ${s.restarts} restarts${extra}`;
+		}
 		case 'fd.state':
 			return `handle ${w(e.name)} ${e.fdType} ${w(e.flags)} ${w(e.description)}`;
 		case 'fd.deleted':

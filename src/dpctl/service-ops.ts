@@ -8,6 +8,7 @@ import type { Client } from '../client/client.js';
 import { DaemonError } from '../client/errors.js';
 import type { EventItem, StreamItem } from '../client/event-stream.js';
 import type { ServiceStatus, Snapshot } from '../client/snapshot.js';
+import { readStatusFields } from '../protocol/service-status.js';
 import { exitText } from './describe-event.js';
 import { CliError, DeadlineError, EXIT } from './exit-codes.js';
 
@@ -73,12 +74,14 @@ export async function waitForServices(
 						snap?.exit ? `${snap.exit.reason} ${snap.exit.value}` : (snap?.state ?? 'deleted'),
 					);
 				}
-			} else if (item.topic === 'service.state' && item.subject !== undefined) {
+			} else if ((item.topic === 'service.state' || item.topic === 'service.status') && item.subject !== undefined) {
 				const e = item.event;
 				decide(item.subject, judge(item.subject, item, null), () =>
-					e?.type !== 'service.state'
-						? item.line
-						: (exitText(e.reason, e.value) ?? (e.state === 'down' ? 'start cancelled' : e.state)),
+					e?.type === 'service.status'
+						? 'not ready within its ready timeout'
+						: e?.type !== 'service.state'
+							? item.line
+							: (exitText(e.reason, e.value) ?? (e.state === 'down' ? 'start cancelled' : e.state)),
 				);
 			}
 		}
@@ -88,9 +91,19 @@ export async function waitForServices(
 	return { pending, failed };
 }
 
-/** service.state patterns for these names. */
+/** service.state and service.status (readiness) patterns for these names. */
 export function statePatterns(names: readonly string[]): string[] {
-	return names.map(n => `service.state:${n}`);
+	return names.flatMap(n => [`service.state:${n}`, `service.status:${n}`]);
+}
+
+/**
+ * Asks for service.status lines on this connection (statedump included); a daemon without the
+ * extension (1.1) refuses the pattern and just has none.
+ */
+export async function withStatus(client: Client, signal?: AbortSignal): Promise<void> {
+	await client.subscribe(['service.status'], signal ? { signal } : {}).catch((error: unknown) => {
+		if (!(error instanceof DaemonError)) throw error;
+	});
 }
 
 /** Stops with a daemon-side error for any name the snapshot does not have. */
@@ -117,11 +130,27 @@ function reportedState(item: EventItem | null, snap: ServiceStatus | null): stri
 	return item.event?.type === 'service.state' ? item.event.state : null;
 }
 
-/** "up"; a service that goes down (it exited, failed to execute, or was cancelled) or is deleted failed. */
-export function judgeStarted(_name: string, item: EventItem | null, snap: ServiceStatus | null): Verdict {
-	const state = reportedState(item, snap);
-	if (state === 'up') return 'done';
-	return state === 'down' || state === 'deleted' ? 'failed' : null;
+/**
+ * "up", or for a service in `readiness` (it has a readiness method) "ready"; a service that goes
+ * down (it exited, failed to execute, or was cancelled), is deleted, or is stopped by the daemon
+ * for not being ready in time failed. Remembers which services it saw up, so a `killed` left
+ * from an earlier run is not taken for this one's.
+ */
+export function judgeStarted(readiness: ReadonlySet<string> = new Set()) {
+	const upSeen = new Set<string>();
+	return (name: string, item: EventItem | null, snap: ServiceStatus | null): Verdict => {
+		if (item?.event?.type === 'service.status') {
+			const status = readStatusFields(item.event.fields);
+			if (status.ready === true) return 'done';
+			return status.killed === 'ready_timeout' && upSeen.has(name) ? 'failed' : null;
+		}
+		const state = reportedState(item, snap);
+		if (state === 'up') {
+			upSeen.add(name);
+			return !readiness.has(name) || (item === null && snap?.status?.ready === true) ? 'done' : null;
+		}
+		return state === 'down' || state === 'deleted' ? 'failed' : null;
+	};
 }
 
 /** Down (or deleted): what stop waits for. */
@@ -153,13 +182,19 @@ export async function signalAndWaitDown(
 	}
 }
 
-/** Starts each service (already running is fine) and waits for `up`. */
+/**
+ * Starts each service (already running is fine) and waits for `up`, or for readiness when the
+ * service has a readiness method (its service.status says `ready` yes or no, not -).
+ */
 export async function startAndWaitUp(
 	client: Client,
 	stream: StreamReader,
 	names: readonly string[],
 	ms: number,
 ): Promise<void> {
+	await withStatus(client);
+	const before = (await client.statedump()).snapshot;
+	const readiness = new Set(names.filter(n => (before.services.get(n)?.status?.ready ?? null) !== null));
 	const asked: string[] = [];
 	for (const name of names) {
 		if (await tolerate(client.serviceStart(name), 'service is not startable')) asked.push(name);
@@ -170,11 +205,16 @@ export async function startAndWaitUp(
 		const stuck = already.filter(n => snapshot.services.get(n)?.state !== 'up');
 		if (stuck.length > 0)
 			throw new CliError(EXIT.daemon, `dpctl: error: service is not startable: ${stuck.join(', ')}`);
+		// Running but not ready yet: wait for it like for the others.
+		asked.push(...already.filter(n => readiness.has(n) && snapshot.services.get(n)?.status?.ready !== true));
 	}
-	const { pending, failed } = await waitForServices(stream, asked, ms, judgeStarted);
+	const { pending, failed } = await waitForServices(stream, asked, ms, judgeStarted(readiness));
 	if (failed.size > 0) {
 		const why = [...failed].map(([name, how]) => `${name} (${how})`).join(', ');
 		throw new CliError(EXIT.daemon, `dpctl: error: failed to start: ${why}`);
 	}
-	if (pending.size > 0) throw new DeadlineError(`timed out waiting for ${[...pending].join(', ')} to come up`);
+	if (pending.size > 0) {
+		const what = [...pending].some(n => readiness.has(n)) ? 'be ready' : 'come up';
+		throw new DeadlineError(`timed out waiting for ${[...pending].join(', ')} to ${what}`);
+	}
 }

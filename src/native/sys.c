@@ -745,6 +745,79 @@ static napi_value f_shutdown(napi_env env, napi_callback_info info) {
 	return NULL;
 }
 
+/* ---------- datagrams with the sender's credentials (sd_notify) ---------- */
+
+/* setPassCred(fd): SO_PASSCRED on, so that every datagram carries SCM_CREDENTIALS that the kernel
+ * filled in (a sender cannot forge another process's pid without CAP_SYS_ADMIN). */
+static napi_value f_set_passcred(napi_env env, napi_callback_info info) {
+	napi_value argv[1];
+	int32_t fd;
+	if (get_args(env, info, 1, argv) || arg_int(env, argv[0], &fd))
+		return NULL;
+	int one = 1;
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one))
+		return throw_errno(env, errno, "setsockopt");
+	return NULL;
+}
+
+/* recvCred(fd, maxBytes): one datagram as {data, pid, uid, gid} (-1 when no credentials came),
+ * null when none is queued. Any SCM_RIGHTS fds that came along are closed at once; a datagram
+ * longer than maxBytes is truncated. */
+static napi_value f_recv_cred(napi_env env, napi_callback_info info) {
+	napi_value argv[2];
+	int32_t fd, max;
+	if (get_args(env, info, 2, argv) || arg_int(env, argv[0], &fd) || arg_int(env, argv[1], &max))
+		return NULL;
+	if (max <= 0 || max > 4096)
+		return throw_errno(env, EINVAL, "recvmsg");
+	char buf[4096];
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * MAX_RIGHTS_FDS)];
+	} ctl;
+	struct iovec iov = {buf, (size_t)max};
+	struct msghdr msg;
+	memset(&msg, 0, sizeof msg);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = ctl.buf;
+	msg.msg_controllen = sizeof ctl.buf;
+	ssize_t n;
+	do
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return js_null(env);
+		return throw_errno(env, errno, "recvmsg");
+	}
+	struct ucred cr = {-1, (uid_t)-1, (gid_t)-1};
+	bool have = false;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET)
+			continue;
+		if (c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len >= CMSG_LEN(sizeof cr)) {
+			memcpy(&cr, CMSG_DATA(c), sizeof cr);
+			have = true;
+		} else if (c->cmsg_type == SCM_RIGHTS) {
+			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t i = 0; i < k; i++) {
+				int rfd;
+				memcpy(&rfd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+				close(rfd);
+			}
+		}
+	}
+	napi_value o, data;
+	if (napi_create_object(env, &o) != napi_ok || napi_create_buffer_copy(env, (size_t)n, buf, NULL, &data) != napi_ok)
+		return throw_errno(env, ENOMEM, "recvmsg");
+	napi_set_named_property(env, o, "data", data);
+	napi_set_named_property(env, o, "pid", js_int(env, have ? cr.pid : -1));
+	napi_set_named_property(env, o, "uid", js_int(env, have ? (int64_t)cr.uid : -1));
+	napi_set_named_property(env, o, "gid", js_int(env, have ? (int64_t)cr.gid : -1));
+	return o;
+}
+
 /* ---------- recv / send ---------- */
 
 static void close_fds(const int *fds, size_t n) {
@@ -1869,6 +1942,8 @@ NAPI_MODULE_INIT() {
 		FN("recv", f_recv),
 		FN("send", f_send),
 		FN("shutdown", f_shutdown),
+		FN("setPassCred", f_set_passcred),
+		FN("recvCred", f_recv_cred),
 		FN("watcherOpen", f_watcher_open),
 		FN("watcherStart", f_watcher_start),
 		FN("watcherClose", f_watcher_close),

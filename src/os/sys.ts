@@ -63,6 +63,8 @@ interface Native {
 	recv(fd: number, maxBytes: number, mode: number): NativeRecv | null;
 	send(fd: number, data: Uint8Array, fds: number[] | null, mode: number): number | null;
 	shutdown(fd: number, how: number): void;
+	setPassCred(fd: number): void;
+	recvCred(fd: number, maxBytes: number): CredDatagram | null;
 	watcherOpen(fd: number, cb: (readable: boolean, writable: boolean, errno: number) => void): WatcherHandle;
 	watcherStart(handle: WatcherHandle, read: boolean, write: boolean): void;
 	watcherClose(handle: WatcherHandle): void;
@@ -335,6 +337,27 @@ export function send(fd: number, data: Uint8Array, fds?: number[]): number | nul
 /** send() with the system call chosen by the caller. */
 export function sendAs(fd: number, data: Uint8Array, kind: IoKind, fds?: number[]): number | null {
 	return native.send(fd, data, fds ?? null, IO_MODE[kind]);
+}
+
+/** A datagram and its sender as the kernel saw it (SCM_CREDENTIALS); -1 when none came. */
+export interface CredDatagram {
+	readonly data: Buffer;
+	readonly pid: number;
+	readonly uid: number;
+	readonly gid: number;
+}
+
+/** setsockopt(SO_PASSCRED, 1): every datagram received from now on carries its sender. */
+export function setPassCred(fd: number): void {
+	native.setPassCred(fd);
+}
+
+/**
+ * One datagram (at most maxBytes ≤ 4096, longer ones truncated) with its sender's credentials;
+ * null when none is queued. Descriptors sent along are closed at once.
+ */
+export function recvCred(fd: number, maxBytes: number): CredDatagram | null {
+	return native.recvCred(fd, maxBytes);
 }
 
 /** shutdown(2). */

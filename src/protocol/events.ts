@@ -43,6 +43,15 @@ export interface ServiceAutoUpEvent {
 	interval: number;
 	triggers: readonly string[];
 }
+/**
+ * service.status (an extension, daemonproxy(8) service.status): `KEY=VALUE` fields, the known ones
+ * first in STATUS_KEYS order; a later daemon may add keys, which readers ignore.
+ */
+export interface ServiceStatusEvent {
+	type: 'service.status';
+	name: string;
+	fields: readonly string[];
+}
 /** fd.state of a live handle. */
 export interface FdStateEvent {
 	type: 'fd.state';
@@ -73,6 +82,7 @@ export type DaemonEvent =
 	| ServiceFdsEvent
 	| ServiceTagsEvent
 	| ServiceAutoUpEvent
+	| ServiceStatusEvent
 	| FdStateEvent
 	| FdDeletedEvent
 	| SignalEvent
@@ -108,6 +118,8 @@ export function formatEvent(e: DaemonEvent): string {
 				? `service.auto_up\t${e.name}\t-`
 				: `service.auto_up\t${e.name}\t${String(e.interval)}\t${triggers}`;
 		}
+		case 'service.status':
+			return `service.status\t${e.name}\t${e.fields.join('\t')}`;
 		case 'fd.state':
 			return `fd.state\t${e.name}\t${e.fdType}\t${e.flags}\t${e.description}`;
 		case 'fd.deleted':
@@ -242,6 +254,12 @@ export function parseEvent(line: string): DaemonEvent | null {
 		}
 		case 'service.auto_up':
 			return parseAutoUp(name, f);
+		case 'service.status': {
+			const fields = f.slice(2);
+			return fields.length > 0 && fields.every(field => field.includes('='))
+				? { type: 'service.status', name, fields }
+				: null;
+		}
 		case 'fd.state':
 			return parseFdState(name, f);
 		case 'signal':

@@ -8,6 +8,7 @@ export const EVENT_TOPICS = [
 	'service.fds',
 	'service.tags',
 	'service.auto_up',
+	'service.status',
 	'fd.state',
 	'signal',
 	'audit',

@@ -131,6 +131,36 @@ const ROWS = {
 	},
 	'events.seq': { class: 'read', usage: 'on|off', summary: 'sequence numbers on events' },
 	'events.resume': { class: 'read', usage: 'SEQ', summary: 'replay events after SEQ' },
+	'service.env': {
+		class: 'admin',
+		usage: 'NAME [KEY=VALUE…]',
+		summary: "variables added to the daemon's environment",
+		names: { at: ['service'] },
+	},
+	'service.notify': {
+		class: 'admin',
+		usage: 'NAME on|off [WATCHDOG_SECONDS]',
+		summary: 'sd_notify readiness (NOTIFY_SOCKET) and watchdog',
+		names: { at: ['service'] },
+	},
+	'service.ready_timeout': {
+		class: 'admin',
+		usage: 'NAME SECONDS|-',
+		summary: 'stop a start that is not ready in time',
+		names: { at: ['service'] },
+	},
+	'service.backoff': {
+		class: 'admin',
+		usage: 'NAME MAX [RESET]|-',
+		summary: 'restart delay doubling up to MAX seconds',
+		names: { at: ['service'] },
+	},
+	'service.restart_limit': {
+		class: 'admin',
+		usage: 'NAME COUNT WINDOW|-',
+		summary: 'more restarts within WINDOW seconds: failed',
+		names: { at: ['service'] },
+	},
 	'service.essential': {
 		class: 'admin',
 		usage: 'NAME on|off',

@@ -12,6 +12,7 @@ import { daemonCommands } from './commands/daemon-commands.js';
 import { essentialCommands } from './commands/essential-commands.js';
 import { eventsCommands } from './commands/events-commands.js';
 import { fdCommands } from './commands/fd-commands.js';
+import { lifecycleCommands } from './commands/lifecycle-commands.js';
 import { outputCommands } from './commands/output-commands.js';
 import { serviceCommands } from './commands/service-commands.js';
 import type { Controller } from './controller.js';
@@ -19,6 +20,7 @@ import { runRequest } from './request.js';
 
 const HANDLERS: Readonly<Record<Verb, CommandHandler>> = {
 	...serviceCommands,
+	...lifecycleCommands,
 	...fdCommands,
 	...daemonCommands,
 	...connCommands,

@@ -8,8 +8,14 @@ import { compilePattern, globMatch, type Pattern } from '../protocol/patterns.js
 /** Patterns one connection may hold; bounds the fan-out's cost per event. */
 export const MAX_PATTERNS = 64;
 
-/** Topics a glob never matches: they must be subscribed to by name. */
-export const EXPLICIT_TOPICS: ReadonlySet<string> = new Set(['audit']);
+/**
+ * Topics a glob never matches: they must be subscribed to by name. `service.status` is an
+ * extension a 1.1 client must never see; `audit` quotes other people's commands.
+ */
+export const EXPLICIT_TOPICS: ReadonlySet<string> = new Set(['audit', 'service.status']);
+
+/** Explicit topics only admins may subscribe to. */
+export const ADMIN_TOPICS: ReadonlySet<string> = new Set(['audit']);
 
 export const invalidPattern = (pattern: string): string => `invalid pattern "${pattern}"`;
 export const tooManyPatterns = (limit: number): string => `too many patterns (limit ${limit})`;
@@ -19,6 +25,11 @@ const EVERYTHING = compilePattern('*') as Pattern;
 /** Whether the pattern names an explicit-only topic literally (e.g. `audit`, `audit:service.*`). */
 export function namesExplicitTopic(pattern: Pattern): boolean {
 	return pattern.topic.length === 1 && EXPLICIT_TOPICS.has(pattern.topic[0] ?? '');
+}
+
+/** Whether the pattern names an admin-only topic literally. */
+export function namesAdminTopic(pattern: Pattern): boolean {
+	return pattern.topic.length === 1 && ADMIN_TOPICS.has(pattern.topic[0] ?? '');
 }
 
 export class Subscriptions {

@@ -22,6 +22,8 @@ export const POOL_MESSAGES = {
 	tags: MSG.unableToSetTags,
 	fds: MSG.unableToSetFds,
 	triggers: MSG.unableToSetTriggers,
+	/** service.env past the pool's object size (an extension: no 1.1 text). */
+	env: 'unable to set environment (service pool object size)',
 	/** Startup: the inherited descriptors need more handles than the pool has (exit 2). */
 	startupFds: 'Not enough FD objects to register all open FDs',
 } as const;
@@ -53,6 +55,8 @@ export interface ServiceData {
 	readonly fds: readonly string[];
 	readonly tags: readonly string[];
 	readonly triggers: readonly string[];
+	/** service.env entries (an extension; none for a 1.1 config). */
+	readonly env?: readonly string[];
 }
 
 /**
@@ -61,7 +65,7 @@ export interface ServiceData {
  */
 export function serviceDataBytes(data: ServiceData): number {
 	let total = 0;
-	for (const list of [data.args, data.fds, data.tags, data.triggers]) {
+	for (const list of [data.args, data.fds, data.tags, data.triggers, data.env ?? []]) {
 		for (const item of list) total += item.length + 1;
 	}
 	return total;

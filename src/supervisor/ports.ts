@@ -21,6 +21,8 @@ export interface SpawnPlan {
 	readonly argv: readonly string[];
 	/** fds[i] becomes the child's descriptor i; -1 = closed. */
 	readonly fds: readonly number[];
+	/** KEY=VALUE entries added to (or replacing in) the daemon's own environment. */
+	readonly env: readonly string[];
 }
 
 export type SpawnOutcome =

@@ -8,7 +8,17 @@ import { signalName, parseTriggerName } from '../protocol/signals.js';
 import { HandleTable, handleChangeEvent, type Handle } from './handle-table.js';
 import type { Logger } from './logger.js';
 import { PoolFullError, POOL_MESSAGES, serviceDataBytes, type PoolLimit } from './pools.js';
-import { newService, transition, runningPid, type ServiceInput, type ServiceRecord } from './service-machine.js';
+import {
+	newService,
+	transition,
+	runningPid,
+	READY_FD,
+	type Notification,
+	type ServiceInput,
+	type ServiceRecord,
+} from './service-machine.js';
+import type { Backoff, RestartLimit } from './restart-policy.js';
+import { serviceStatusEvent } from './service-status.js';
 import { SignalCounters, type SignalCounter } from './signal-counters.js';
 import { ServiceTimers } from './service-timers.js';
 import type { ChildExit, Clock, CloseFd, ProcessHost } from './ports.js';
@@ -28,6 +38,21 @@ export interface ControlPort {
 	open(service: string, uses: ReadonlySet<string>): ControlEnd | null;
 }
 
+/** The child's end of a readiness pipe (`ready` in service.fds); like ControlEnd. */
+export interface ReadyPipe {
+	readonly childFd: number;
+	spawned(pid: number): void;
+	failed(): void;
+}
+
+/** Readiness notification: the `ready` pipes and the sd_notify socket (src/daemon/service-readiness.ts). */
+export interface ReadinessPort {
+	/** A pipe whose first line makes the run of `service` ready; null when none can be made (logged). */
+	openPipe(service: string): ReadyPipe | null;
+	/** The NOTIFY_SOCKET address, the socket made on first use; null when it cannot be (logged). */
+	notifySocket(): string | null;
+}
+
 /** The service's end of its output capture pipes (daemonproxy(8), SERVICE OUTPUT). */
 export interface OutputPort {
 	/** The fd to give the child at position 1 (stdout) or 2 (stderr); null (logged) on failure. */
@@ -45,7 +70,17 @@ export interface SupervisorPorts {
 	readonly emit: (event: DaemonEvent) => void;
 	readonly signalArrived?: (counter: SignalCounter) => void;
 	readonly control?: ControlPort;
+	readonly readiness?: ReadinessPort;
 	readonly output?: OutputPort;
+}
+
+/** What a start needs besides the program: the child's descriptors and environment, and their owners. */
+interface SpawnResources {
+	readonly fds: number[];
+	/** KEY=VALUE entries added to the daemon's environment. */
+	readonly env: string[];
+	readonly control: ControlEnd | null;
+	readonly ready: ReadyPipe | null;
 }
 
 /** Errnos of a spawn that may succeed later (the fork-retry path); the rest mean "cannot exec". */
@@ -57,6 +92,10 @@ export class Supervisor {
 	readonly #services = new Map<string, ServiceRecord>();
 	readonly #byPid = new Map<number, string>();
 	readonly #timers: ServiceTimers;
+	/** Per service, the pending ready timeout, watchdog or SIGKILL (ServiceRecord.deadline). */
+	readonly #deadlines: ServiceTimers;
+	/** The service.status line last emitted per service: a status event only when it changes. */
+	readonly #statusSent = new Map<string, string>();
 	readonly #ports: SupervisorPorts;
 	/** `--service-pool`: null = no limit. */
 	#pool: PoolLimit | null = null;
@@ -67,6 +106,7 @@ export class Supervisor {
 		this.#ports = ports;
 		this.handles = new HandleTable(change => ports.emit(handleChangeEvent(change)), ports.closeFd);
 		this.#timers = new ServiceTimers(ports.clock, name => this.#due(name));
+		this.#deadlines = new ServiceTimers(ports.clock, name => this.#apply(name, { kind: 'deadline' }));
 	}
 
 	get now(): number {
@@ -135,11 +175,46 @@ export class Supervisor {
 		this.#ports.emit({ type: 'service.auto_up', name, interval: stored.interval, triggers: stored.triggers });
 	}
 
-	/** Schedule a start at `at` (monotonic ms); the caller has checked startability. */
+	/** Schedule a start at `at` (monotonic ms), by hand (clears `failed`); the caller has checked startability. */
 	requestStart(name: string, at: number): void {
 		const delayMs = at - this.now;
 		if (delayMs >= 1000) this.#ports.log.debug(`start service "${name}" in ${Math.floor(delayMs / 1000)} seconds`);
-		this.#apply(name, { kind: 'request', at });
+		this.#apply(name, { kind: 'request', at, manual: true });
+	}
+
+	/** service.env: the entries (KEY=VALUE, checked) replace the previous ones; applies from the next start. */
+	setEnv(name: string, env: readonly string[]): void {
+		this.#checkSize(name, { env }, POOL_MESSAGES.env);
+		this.#configure(name, { env });
+	}
+
+	/** service.notify; `watchdogMs` 0 = no watchdog. Applies from the next start. */
+	setNotify(name: string, notify: boolean, watchdogMs: number): void {
+		this.#configure(name, { notify, watchdogMs: notify ? watchdogMs : 0 });
+		this.#emitStatus(name);
+	}
+
+	/** service.ready_timeout; 0 = none. Applies from the next start. */
+	setReadyTimeout(name: string, ms: number): void {
+		this.#configure(name, { readyTimeoutMs: ms });
+	}
+
+	setBackoff(name: string, backoff: Backoff | null): void {
+		this.#configure(name, { backoff });
+	}
+
+	setRestartLimit(name: string, limit: RestartLimit | null): void {
+		this.#configure(name, { restartLimit: limit });
+	}
+
+	/** The service whose main process is `pid`, if any. */
+	serviceOfPid(pid: number): string | undefined {
+		return this.#byPid.get(pid);
+	}
+
+	/** A readiness message from the run whose main process is `pid` (the caller checked the sender). */
+	notified(name: string, pid: number, note: Notification): void {
+		this.#apply(name, { kind: 'notified', pid, note });
 	}
 
 	cancelStart(name: string): boolean {
@@ -171,7 +246,9 @@ export class Supervisor {
 
 	delete(name: string): void {
 		this.#timers.cancel(name);
+		this.#deadlines.cancel(name);
 		this.#services.delete(name);
+		this.#statusSent.delete(name);
 		this.#ports.emit({
 			type: 'service.state',
 			name,
@@ -274,16 +351,18 @@ export class Supervisor {
 		}
 	}
 
-	/** The five statedump lines of a service, in order. */
-	serviceDump(record: ServiceRecord): DaemonEvent[] {
+	/** The five statedump lines of a service, in order, and its service.status line when `withStatus`. */
+	serviceDump(record: ServiceRecord, withStatus = false): DaemonEvent[] {
 		const { name } = record;
-		return [
+		const lines: DaemonEvent[] = [
 			this.stateEvent(record),
 			{ type: 'service.tags', name, tags: record.tags },
 			{ type: 'service.args', name, args: record.args },
 			{ type: 'service.fds', name, fds: record.fds },
 			{ type: 'service.auto_up', name, interval: record.interval, triggers: record.triggers },
 		];
+		if (withStatus) lines.push(serviceStatusEvent(record));
+		return lines;
 	}
 
 	/** Pids of running services, for the exit log. */
@@ -304,7 +383,7 @@ export class Supervisor {
 	/** The pool's object size bounds the service's stored text; creates nothing. */
 	#checkSize(
 		name: string,
-		change: Partial<Pick<ServiceRecord, 'args' | 'fds' | 'tags' | 'triggers'>>,
+		change: Partial<Pick<ServiceRecord, 'args' | 'fds' | 'tags' | 'triggers' | 'env'>>,
 		message: string,
 	): void {
 		if (this.#pool === null) return;
@@ -353,8 +432,35 @@ export class Supervisor {
 				case 'unschedule':
 					this.#timers.cancel(name);
 					break;
+				case 'deadline':
+					if (effect.at === null) this.#deadlines.cancel(name);
+					else this.#deadlines.set(name, effect.at);
+					break;
+				case 'signal':
+					// Through signalService, so that the ready timeout and the watchdog reach what it reaches.
+					try {
+						this.signalService(name, effect.signal, false);
+					} catch (error: unknown) {
+						this.#ports.log.debug(`kill(${effect.pid}, ${effect.signal}): ${(error as Error).message}`);
+					}
+					break;
+				case 'log':
+					this.#ports.log[effect.level === 'warn' ? 'warning' : effect.level](effect.text);
+					break;
 			}
 		}
+		this.#emitStatus(name);
+	}
+
+	/** The service.status event (an explicit-only topic: 1.1 connections never see it), when it changed. */
+	#emitStatus(name: string): void {
+		const record = this.#services.get(name);
+		if (!record) return;
+		const event = serviceStatusEvent(record);
+		const key = event.fields.join('\t');
+		if (this.#statusSent.get(name) === key) return;
+		this.#statusSent.set(name, key);
+		this.#ports.emit(event);
 	}
 
 	/** A scheduled start is due: resolve the descriptor list and spawn. */
@@ -376,13 +482,15 @@ export class Supervisor {
 			return;
 		}
 		log.debug(`start service "${name}" now`);
-		const outcome = this.#ports.host.spawn({ argv: record.args, fds: plan.fds });
+		const outcome = this.#ports.host.spawn({ argv: record.args, fds: plan.fds, env: plan.env });
 		if (outcome.ok) {
 			this.#apply(name, { kind: 'spawned', pid: outcome.pid });
 			plan.control?.spawned(outcome.pid); // after the `up` event, which a controller hears first
+			plan.ready?.spawned(outcome.pid);
 			return;
 		}
 		plan.control?.failed();
+		plan.ready?.failed();
 		if (RETRYABLE_SPAWN_ERRORS.has(outcome.code)) {
 			log.error(`fork failed: ${outcome.message}`);
 			log.info('will retry in 3 seconds');
@@ -408,13 +516,26 @@ export class Supervisor {
 	 * The child's descriptors. A missing handle cannot be fixed by waiting (exit 3); a missing
 	 * controller socket (limit reached, EMFILE) is retried like a failed fork.
 	 */
-	#resolveFds(record: ServiceRecord): { fds: number[]; control?: ControlEnd } | { retry: boolean } {
+	#resolveFds(record: ServiceRecord): SpawnResources | { retry: boolean } {
+		const env = [...record.env];
+		if (record.notify) {
+			const address = this.#ports.readiness?.notifySocket() ?? null;
+			if (address === null) return { retry: true };
+			env.push(`NOTIFY_SOCKET=${address}`);
+			if (record.watchdogMs > 0) env.push(`WATCHDOG_USEC=${record.watchdogMs * 1000}`);
+		}
+		let ready: ReadyPipe | null = null;
+		if (record.fds.includes(READY_FD)) {
+			ready = this.#ports.readiness?.openPipe(record.name) ?? null;
+			if (!ready) return { retry: true };
+		}
 		const uses = new Set(record.fds.filter(entry => entry.startsWith('control.')));
 		let control: ControlEnd | null = null;
 		if (uses.size > 0) {
 			control = this.#ports.control?.open(record.name, uses) ?? null;
 			if (!control) {
 				this.#ports.log.error(`can't allocate controller object for service '${record.name}'`);
+				ready?.failed();
 				return { retry: true };
 			}
 		}
@@ -429,11 +550,16 @@ export class Supervisor {
 				fds.push(control.childFd);
 				continue;
 			}
+			if (ready && entry === READY_FD) {
+				fds.push(ready.childFd);
+				continue;
+			}
 			const handle: Handle | undefined = this.handles.get(entry);
 			if (entry === OUTPUT_HANDLE && !handle && this.#ports.output) {
 				const capture = this.#outputFd(record.name, fds.length);
 				if ('retry' in capture) {
 					control?.failed();
+					ready?.failed();
 					return capture;
 				}
 				fds.push(capture.fd);
@@ -442,10 +568,11 @@ export class Supervisor {
 			if (!handle || handle.fd === null) {
 				this.#ports.log.error(`file descriptor "${entry}" does not exist`);
 				control?.failed();
+				ready?.failed();
 				return { retry: false };
 			}
 			fds.push(handle.fd);
 		}
-		return control ? { fds, control } : { fds };
+		return { fds, env, control, ready };
 	}
 }

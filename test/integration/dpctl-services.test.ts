@@ -44,7 +44,7 @@ for (const mode of ['auto', 'echo'] as const) {
 		const pid = Number(web[2]);
 		t.true(pid > 1);
 		t.false(processGone(pid));
-		t.deepEqual(web.slice(4), ['-', '-', '-', '0', '-']);
+		t.deepEqual(web.slice(4), ['-', '-', '-', '0', '-', '-', '0', 'no']);
 		const json = await run(['--json', 'status', 'web']);
 		const [entry] = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
 		t.like(entry, {
@@ -103,7 +103,7 @@ test('stop turns automatic starts off (unless --keep-auto-up) and escalates with
 	await run(['wait', 'service.state:web', 'up']);
 	t.is((await run(['stop', 'web'])).exitCode, 0);
 	// Off: no triggers; the `-` form of service.auto_up does not carry the interval (spec §6.5).
-	t.deepEqual(tsv((await run(['status', 'web'])).lines[0]).slice(7), ['0', '-'], 'auto_up is off');
+	t.deepEqual(tsv((await run(['status', 'web'])).lines[0]).slice(7, 9), ['0', '-'], 'auto_up is off');
 
 	t.is((await run(['start', 'stubborn'])).exitCode, 0);
 	// Its trap is set once it says so (on the daemon's stderr); until then TERM would kill it.

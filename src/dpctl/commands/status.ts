@@ -12,6 +12,7 @@ import { exitText, stateColour } from '../describe-event.js';
 import { EXIT } from '../exit-codes.js';
 import type { DpctlCommand } from '../options.js';
 import { displayWire, formatDuration, formatTable, jsonWire, type Output } from '../output.js';
+import { withStatus } from '../service-ops.js';
 import { deadline, openClient, stderr, stdout } from '../session.js';
 import { jsonOutputLine, printLine } from '../output-line-view.js';
 
@@ -29,6 +30,9 @@ export const TSV_COLUMNS = [
 	'value',
 	'interval',
 	'triggers',
+	'ready',
+	'restarts',
+	'failed',
 ] as const;
 
 const dash = (v: string | number | null): string => (v === null || v === '' ? '-' : String(v));
@@ -44,7 +48,15 @@ export function tsvRow(s: ServiceStatus): string {
 		dash(s.exit?.value ?? null),
 		String(s.autoUp.interval),
 		s.autoUp.triggers.length === 0 ? '-' : s.autoUp.triggers.join(','),
+		s.status?.ready == null ? '-' : s.status.ready ? 'yes' : 'no',
+		dash(s.status?.restarts ?? null),
+		s.status === null ? '-' : s.status.failed ? 'yes' : 'no',
 	].join('\t');
+}
+
+/** How the last run ended: the status line's (kept through a crash loop), else the state line's. */
+function lastExit(s: ServiceStatus): { reason: string; value: string } | null {
+	return s.status?.lastExit ?? s.exit;
 }
 
 export function jsonService(s: ServiceStatus) {
@@ -56,7 +68,14 @@ export function jsonService(s: ServiceStatus) {
 		ts: s.ts,
 		uptime: s.state === 'up' ? s.uptime : null,
 		downtime: s.state === 'down' ? s.downtime : null,
-		exit: s.exit === null ? null : { reason: s.exit.reason, value: jsonWire(s.exit.value) },
+		exit: exitJson(s.exit),
+		// From the service.status extension; null from a daemon without it.
+		ready: s.status?.ready ?? null,
+		restarts: s.status?.restarts ?? null,
+		lastExit: exitJson(lastExit(s)),
+		failed: s.status?.failed ?? null,
+		killed: s.status?.killed ?? null,
+		statusText: s.status?.status == null ? null : jsonWire(s.status.status),
 		autoUp: { interval: s.autoUp.interval, triggers: s.autoUp.triggers.map(jsonWire) },
 		args: s.args.map(jsonWire),
 		fds: s.fds.map(jsonWire),
@@ -64,18 +83,29 @@ export function jsonService(s: ServiceStatus) {
 	};
 }
 
-/** The terminal table: NAME STATE PID UPTIME LAST-EXIT AUTO-UP. */
+function exitJson(exit: { reason: string; value: string } | null) {
+	return exit === null ? null : { reason: exit.reason, value: jsonWire(exit.value) };
+}
+
+/** The terminal table: NAME STATE PID UPTIME READY RESTARTS LAST-EXIT AUTO-UP. */
 export function tableLines(services: readonly ServiceStatus[], out: Output): string[] {
-	const header = ['NAME', 'STATE', 'PID', 'UPTIME', 'LAST EXIT', 'AUTO-UP'].map(h => out.paint('bold', h));
+	const header = ['NAME', 'STATE', 'PID', 'UPTIME', 'READY', 'RESTARTS', 'LAST EXIT', 'AUTO-UP'].map(h =>
+		out.paint('bold', h),
+	);
 	const rows = services.map(s => {
-		const last = exitText(s.exit?.reason ?? null, s.exit?.value ?? null);
+		const exit = lastExit(s);
+		const last = exitText(exit?.reason ?? null, exit?.value ?? null);
 		const ago = s.state === 'down' && s.downtime !== null && last !== null ? `, ${formatDuration(s.downtime)} ago` : '';
+		const killed = s.status?.killed ? ` (${s.status.killed.replace('_', ' ')})` : '';
+		const failed = s.state === 'down' && s.status?.failed === true;
 		return [
 			displayWire(s.name),
-			out.paint(stateColour(s.state, s.exit?.value ?? null), s.state),
+			failed ? out.paint('red', 'failed') : out.paint(stateColour(s.state, s.exit?.value ?? null), s.state),
 			s.pid === null ? '-' : String(s.pid),
 			s.state === 'up' && s.uptime !== null ? formatDuration(s.uptime) : '-',
-			last === null ? '-' : `${displayWire(last)}${ago}`,
+			s.status?.ready == null ? '-' : s.status.ready ? 'yes' : 'no',
+			s.status === null ? '-' : String(s.status.restarts),
+			last === null ? '-' : `${displayWire(last)}${killed}${ago}`,
 			s.autoUp.triggers.length === 0 ? 'off' : `${displayWire(s.autoUp.triggers.join(','))}/${s.autoUp.interval}s`,
 		];
 	});
@@ -107,6 +137,7 @@ export const statusCommand: DpctlCommand = {
 		// Named services also show the output kept with their down record (dpctl(1), STATUS OUTPUT).
 		const lastOutput = new Map<string, OutputLine[]>();
 		try {
+			await withStatus(client, signal);
 			const { services } = (await client.statedump({ signal })).snapshot;
 			const wanted = names.length === 0 ? sortedNames(services.keys()) : names;
 			missing = wanted.filter(n => !services.has(n));

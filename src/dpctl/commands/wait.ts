@@ -1,9 +1,11 @@
 // `dpctl wait PATTERN [FIELD…]`: exit 0 as soon as an event matches (e.g. `dpctl wait
 // service.state:web up`), printing it; 99 at --timeout. FIELDs are globs for the fields after
-// the name (for service.state: STATE, TS, PID, REASON, VALUE…). By default the current state
+// the name (for service.state: STATE, TS, PID, REASON, VALUE…; for readiness, `dpctl wait
+// service.status:web ready=yes`). By default the current state
 // counts too (a statedump is checked after subscribing, so nothing slips between); --no-current
 // waits for a new event only.
 
+import { DaemonError } from '../../client/errors.js';
 import { compilePatterns, eventItem, type EventItem } from '../../client/event-stream.js';
 import { globMatch, matchesAny, type Pattern } from '../../protocol/patterns.js';
 import { EXIT, usageError } from '../exit-codes.js';
@@ -39,6 +41,10 @@ export const waitCommand: DpctlCommand = {
 		try {
 			const stream = client.events([pattern], { signal: limit.signal });
 			if (args['current'] !== false) {
+				// Explicit-only topics (service.status) are in the dump only once subscribed to by name.
+				await client.subscribe([pattern], { signal: limit.signal }).catch((error: unknown) => {
+					if (!(error instanceof DaemonError)) throw error;
+				});
 				const { lines } = await client.statedump({ signal: limit.signal });
 				for (const line of lines) {
 					const item = eventItem(line, null, 'live');

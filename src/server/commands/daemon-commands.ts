@@ -20,7 +20,10 @@ function echo(ctx: CommandContext): void {
 	if (text) ctx.reply(text);
 }
 
-/** Handles, then five lines per service, then pending signals; produced lazily. */
+/**
+ * Handles, then five lines per service (six for a connection subscribed to service.status), then
+ * pending signals; produced lazily.
+ */
 function* statedump(ctx: CommandContext): Iterable<string> {
 	const { supervisor } = ctx;
 	for (const handle of supervisor.handles.sorted()) {
@@ -30,7 +33,8 @@ function* statedump(ctx: CommandContext): Iterable<string> {
 	for (const name of supervisor.serviceNames()) {
 		const record = supervisor.service(name);
 		if (!record) continue;
-		for (const event of supervisor.serviceDump(record)) yield formatEvent(event);
+		const withStatus = ctx.controller.subscriptions.matches('service.status', name);
+		for (const event of supervisor.serviceDump(record, withStatus)) yield formatEvent(event);
 	}
 	for (const counter of supervisor.signals.pendingList()) yield formatEvent(signalEvent(counter));
 	ctx.controller.delivery.signalMark = supervisor.signals.newestSeq;

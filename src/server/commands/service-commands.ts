@@ -13,6 +13,7 @@ import {
 	type CommandContext,
 	type CommandHandler,
 } from '../command-context.js';
+import { READY_FD } from '../../supervisor/service-machine.js';
 import { OUTPUT_HANDLE } from '../../supervisor/supervisor.js';
 import { EXT_MSG, cannotExecute } from '../messages.js';
 import { whyNotExecutable } from '../program-check.js';
@@ -41,9 +42,10 @@ function serviceFds(ctx: CommandContext): void {
 	for (const [position, entry] of fds.entries()) {
 		// An empty entry is allowed (it closes that position); `-` is a valid name anyway.
 		if (entry !== '' && checkName(entry) !== 'ok') return ctx.fail(MSG.invalidFdNameEntry);
-		// `output` at stdout or stderr is the capture pipe (daemonproxy(8), SERVICE OUTPUT).
+		// `ready` is the readiness pipe the daemon makes at each start, never a handle; `output` at
+		// stdout or stderr is the capture pipe (daemonproxy(8), SERVICE OUTPUT).
 		const captured = entry === OUTPUT_HANDLE && (position === 1 || position === 2);
-		if (!handles.get(entry) && !captured) ctx.reply(fdNotYetDefinedWarning(entry));
+		if (entry !== READY_FD && !handles.get(entry) && !captured) ctx.reply(fdNotYetDefinedWarning(entry));
 	}
 	ctx.supervisor.setFds(name, fds);
 }

@@ -56,8 +56,8 @@ test('events update it: latest line wins, deletions remove', t => {
 
 test('status TSV rows: stable columns, `-` for none', t => {
 	const snap = snapshotFromLines(DUMP);
-	t.is(tsvRow(snap.services.get('flaky') as never), 'flaky\tdown\t-\t-\t5\texit\t1\t3\talways');
-	t.is(tsvRow(snap.services.get('web') as never), 'web\tup\t42\t15\t-\t-\t-\t0\t-');
+	t.is(tsvRow(snap.services.get('flaky') as never), 'flaky\tdown\t-\t-\t5\texit\t1\t3\talways\t-\t-\t-');
+	t.is(tsvRow(snap.services.get('web') as never), 'web\tup\t42\t15\t-\t-\t-\t0\t-\t-\t-\t-');
 });
 
 test('a snapshot turns back into the statedump it came from', t => {
@@ -82,4 +82,14 @@ test('conn.whoami: CONN PID UID GID ROLE', t => {
 		fields: ['3', '4711', '1000', '100', 'operator'],
 	});
 	t.like(parseWhoami([]), { conn: null, role: null });
+});
+
+test('a service.status line fills the status, and the TSV row shows ready, restarts and failed', t => {
+	const snap = snapshotFromLines([
+		...DUMP,
+		'service.status\tweb\tready=yes\trestarts=3\tfailed=no\tlastExit=exit:1\tkilled=-\tstatus=serving',
+	]);
+	t.like(snap.services.get('web')?.status, { ready: true, restarts: 3, lastExit: { reason: 'exit', value: '1' } });
+	t.is(tsvRow(snap.services.get('web') as never), 'web\tup\t42\t15\t-\t-\t-\t0\t-\tyes\t3\tno');
+	t.is(snap.services.get('flaky')?.status, null);
 });

@@ -2,7 +2,7 @@
 // rule that `audit` is only ever delivered to a pattern naming it. Must never open a socket.
 
 import test from 'ava';
-import { MAX_PATTERNS, Subscriptions, namesExplicitTopic } from '../../../src/server/subscriptions.js';
+import { MAX_PATTERNS, Subscriptions, namesAdminTopic, namesExplicitTopic } from '../../../src/server/subscriptions.js';
 import type { Pattern } from '../../../src/protocol/patterns.js';
 
 function compiled(...sources: string[]): Pattern[] {
@@ -69,4 +69,16 @@ test('compile reports the first invalid pattern', t => {
 		(Subscriptions.compile(['a:b']) as Pattern[]).map(p => p.source),
 		['a:b'],
 	);
+});
+
+test('service.status is explicit like audit (a 1.1 connection never sees it) but not admin-only', t => {
+	const s = new Subscriptions();
+	t.false(s.matches('service.status', 'web'));
+	t.is(s.add(compiled('service.*')), null);
+	t.false(s.matches('service.status', 'web'));
+	t.is(s.add(compiled('service.status:w*')), null);
+	t.true(s.matches('service.status', 'web'));
+	const [pattern] = compiled('service.status');
+	t.true(pattern !== undefined && namesExplicitTopic(pattern));
+	t.false(pattern !== undefined && namesAdminTopic(pattern));
 });

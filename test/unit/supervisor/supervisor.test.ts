@@ -13,6 +13,7 @@ import { FakeClock } from '../helpers/fake-clock.js';
 
 const SIGUSR1 = 10;
 const NULL_FD = 999;
+const READY_CHILD_FD = 77;
 
 function harness(
 	outcome: (plan: SpawnPlan) => SpawnOutcome = () => ({ ok: true, pid: 100 + Math.floor(Math.random() * 1000) }),
@@ -20,6 +21,7 @@ function harness(
 	const clock = new FakeClock();
 	const closed: number[] = [];
 	const events: string[] = [];
+	const statuses: string[] = [];
 	const spawned: SpawnPlan[] = [];
 	const killed: Array<[number, number]> = [];
 	const supervisor = new Supervisor({
@@ -35,7 +37,12 @@ function harness(
 			},
 		},
 		log: new Logger(),
-		emit: (event: DaemonEvent) => events.push(formatEvent(event)),
+		// service.status lines (an opt-in topic) are kept apart: the 1.1 stream is what most tests check.
+		readiness: {
+			openPipe: () => ({ childFd: READY_CHILD_FD, spawned() {}, failed() {} }),
+			notifySocket: () => '@test',
+		},
+		emit: (event: DaemonEvent) => (event.type === 'service.status' ? statuses : events).push(formatEvent(event)),
 	});
 	// A stand-in descriptor number: nothing in these tests closes or uses it.
 	supervisor.handles.seed({
@@ -50,6 +57,7 @@ function harness(
 	return {
 		supervisor,
 		events,
+		statuses,
 		spawned,
 		killed,
 		closed,
@@ -173,6 +181,162 @@ test('delete forgets the service and cancels its pending start', t => {
 	h.supervisor.delete('web');
 	t.is(h.supervisor.service('web'), undefined);
 	t.is(h.events.at(-1), 'service.state\tweb\tdeleted\t-\t-\t-\t-\t-\t-');
+});
+
+// ---- lifecycle: readiness, deadlines, restart policy (issue 14) ----------------------------
+
+const SIGTERM = 15;
+const SIGKILL = 9;
+const readyFields = (line: string | undefined): string | undefined => line?.split('\t')[2];
+
+test('a notified READY=1 makes the run ready; a message for another pid changes nothing', t => {
+	const h = harness(() => ({ ok: true, pid: 500 }));
+	h.supervisor.setArgs('web', ['/bin/true']);
+	h.supervisor.setNotify('web', true, 0);
+	h.supervisor.requestStart('web', h.supervisor.now);
+	h.tick();
+	t.is(readyFields(h.statuses.at(-1)), 'ready=no');
+	h.supervisor.notified('web', 501, { ready: true });
+	t.is(readyFields(h.statuses.at(-1)), 'ready=no');
+	h.supervisor.notified('web', 500, { ready: true, status: 'serving' });
+	t.is(
+		h.statuses.at(-1),
+		'service.status\tweb\tready=yes\trestarts=0\tfailed=no\tlastExit=-\tkilled=-\tstatus=serving',
+	);
+	t.deepEqual(h.spawned[0]?.env, ['NOTIFY_SOCKET=@test']);
+});
+
+test('a service without a readiness method reports ready as -', t => {
+	const h = harness(() => ({ ok: true, pid: 500 }));
+	h.supervisor.setArgs('web', ['/bin/true']);
+	h.supervisor.requestStart('web', h.supervisor.now);
+	h.tick();
+	t.is(readyFields(h.statuses.at(-1)), 'ready=-');
+});
+
+test('not ready within the ready timeout: SIGTERM, SIGKILL after the grace, and the exit says why', t => {
+	const h = harness(() => ({ ok: true, pid: 600 }));
+	h.supervisor.setArgs('web', ['/bin/true']);
+	h.supervisor.setNotify('web', true, 0);
+	h.supervisor.setReadyTimeout('web', 5000);
+	h.supervisor.requestStart('web', h.supervisor.now);
+	h.tick();
+	h.advance(4999);
+	t.deepEqual(h.killed, []);
+	h.advance(1);
+	t.deepEqual(h.killed, [[600, SIGTERM]]);
+	h.advance(5000);
+	t.deepEqual(h.killed, [
+		[600, SIGTERM],
+		[600, SIGKILL],
+	]);
+	h.supervisor.childrenExited([{ pid: 600, code: null, signal: SIGKILL }]);
+	t.regex(h.statuses.at(-1) ?? '', /\tlastExit=signal:SIGKILL\tkilled=ready_timeout\t/);
+});
+
+test('ready in time cancels the ready timeout', t => {
+	const h = harness(() => ({ ok: true, pid: 601 }));
+	h.supervisor.setArgs('web', ['/bin/true']);
+	h.supervisor.setNotify('web', true, 0);
+	h.supervisor.setReadyTimeout('web', 5000);
+	h.supervisor.requestStart('web', h.supervisor.now);
+	h.tick();
+	h.advance(1000);
+	h.supervisor.notified('web', 601, { ready: true });
+	h.advance(60_000);
+	t.deepEqual(h.killed, []);
+});
+
+test('the watchdog: each WATCHDOG=1 rearms it; silence stops the service', t => {
+	const h = harness(() => ({ ok: true, pid: 700 }));
+	h.supervisor.setArgs('web', ['/bin/true']);
+	h.supervisor.setNotify('web', true, 2000);
+	h.supervisor.requestStart('web', h.supervisor.now);
+	h.tick();
+	h.supervisor.notified('web', 700, { ready: true });
+	for (let i = 0; i < 5; i++) {
+		h.advance(1500);
+		h.supervisor.notified('web', 700, { watchdog: true });
+	}
+	t.deepEqual(h.killed, []);
+	h.advance(2000);
+	t.deepEqual(h.killed, [[700, SIGTERM]]);
+	t.regex(h.statuses.at(-1) ?? '', /\tready=no\t.*\tkilled=watchdog\t/);
+});
+
+test('STOPPING=1 drops readiness and the watchdog', t => {
+	const h = harness(() => ({ ok: true, pid: 701 }));
+	h.supervisor.setArgs('web', ['/bin/true']);
+	h.supervisor.setNotify('web', true, 2000);
+	h.supervisor.requestStart('web', h.supervisor.now);
+	h.tick();
+	h.supervisor.notified('web', 701, { ready: true });
+	h.supervisor.notified('web', 701, { stopping: true });
+	h.advance(10_000);
+	t.deepEqual(h.killed, []);
+	t.is(readyFields(h.statuses.at(-1)), 'ready=no');
+});
+
+test('a crash loop with backoff: start times 1, 2, 4, 8 s after each exit, and restarts grows', t => {
+	let pid = 800;
+	const h = harness(() => ({ ok: true, pid: ++pid }));
+	h.supervisor.setArgs('web', ['/bin/false']);
+	h.supervisor.setBackoff('web', { maxMs: 30_000, resetMs: 30_000 });
+	h.supervisor.setAutoUp('web', 1, ['always']);
+	h.tick();
+	const gaps: number[] = [];
+	for (let i = 0; i < 4; i++) {
+		h.supervisor.childrenExited([{ pid, code: 1, signal: null }]);
+		const exitedAt = h.clock.now();
+		const before = h.spawned.length;
+		while (h.spawned.length === before) h.advance(100);
+		gaps.push(h.clock.now() - exitedAt);
+	}
+	t.deepEqual(gaps, [1000, 2000, 4000, 8000]);
+	t.regex(h.statuses.at(-1) ?? '', /\trestarts=4\t.*\tlastExit=exit:1\t/);
+});
+
+test('past the restart limit the service is failed: no trigger starts it, a start by hand does', t => {
+	let pid = 900;
+	const h = harness(() => ({ ok: true, pid: ++pid }));
+	h.supervisor.setArgs('web', ['/bin/false']);
+	h.supervisor.setRestartLimit('web', { count: 2, windowMs: 60_000 });
+	h.supervisor.setAutoUp('web', 1, ['always']);
+	h.tick();
+	for (let i = 0; i < 3; i++) {
+		h.supervisor.childrenExited([{ pid, code: 1, signal: null }]);
+		h.advance(1000);
+	}
+	t.is(h.supervisor.service('web')?.phase, 'down');
+	t.regex(h.statuses.at(-1) ?? '', /\trestarts=2\tfailed=yes\t/);
+	const spawns = h.spawned.length;
+	h.supervisor.setAutoUp('web', 1, ['always']);
+	h.advance(10_000);
+	t.is(h.spawned.length, spawns);
+	h.supervisor.requestStart('web', h.supervisor.now);
+	h.tick();
+	t.is(h.spawned.length, spawns + 1);
+	t.regex(h.statuses.at(-1) ?? '', /\tfailed=no\t/);
+});
+
+test('service.env entries reach the spawn plan; a watchdog adds WATCHDOG_USEC', t => {
+	const h = harness();
+	h.supervisor.setArgs('web', ['/bin/true']);
+	h.supervisor.setEnv('web', ['A=1', 'B=two words']);
+	h.supervisor.setNotify('web', true, 3000);
+	h.supervisor.requestStart('web', h.supervisor.now);
+	h.tick();
+	t.deepEqual(h.spawned[0]?.env, ['A=1', 'B=two words', 'NOTIFY_SOCKET=@test', 'WATCHDOG_USEC=3000000']);
+});
+
+test('`ready` in service.fds becomes the readiness pipe at its position', t => {
+	const h = harness();
+	h.supervisor.setArgs('web', ['/bin/true']);
+	h.supervisor.setFds('web', ['null', 'ready']);
+	h.supervisor.requestStart('web', h.supervisor.now);
+	h.tick();
+	t.deepEqual(h.spawned[0]?.fds, [NULL_FD, READY_CHILD_FD]);
+	t.is(readyFields(h.statuses.at(-1)), 'ready=no');
 });
 
 test('the output handle: the capture pipe at stdout and stderr; elsewhere, or a real handle named output', t => {
