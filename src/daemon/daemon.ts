@@ -40,6 +40,7 @@ import type { SlotRefusal } from '../server/socket-slots.js';
 import type { CommandHost, ProcessControl } from '../server/command-context.js';
 import { executeLine } from '../server/dispatch.js';
 import { EventRing } from '../server/event-ring.js';
+import { hasReadiness, type ServiceRecord } from '../supervisor/service-machine.js';
 import { DEFAULT_STOP_TIMEOUT_SECONDS, Shutdown } from './shutdown.js';
 import { ExitPaths, type ExitHost } from './exit-paths.js';
 import { EXIT_STATUS } from './exit-status.js';
@@ -358,9 +359,18 @@ export class Daemon implements ControllerHost, CommandHost {
 		this.requestExit(EXIT_STATUS.normal, 'terminated normally');
 	}
 
-	/** Services that must be ready and are not (for /readyz): the essential ones not up. */
+	/**
+	 * Services that must be ready and are not (for /readyz): every essential one, and every one with a
+	 * readiness method that runs or is meant to (auto_up always), until it is up and, with a readiness
+	 * method, has said it is ready.
+	 */
 	notReady(): string[] {
-		return this.shutdown.essentialNames().filter(name => this.supervisor.service(name)?.phase !== 'up');
+		const waiting: string[] = [];
+		for (const name of this.supervisor.serviceNames()) {
+			const record = this.supervisor.service(name);
+			if (record && mustBeReady(record, this.shutdown.isEssential(name)) && !isReady(record)) waiting.push(name);
+		}
+		return waiting;
 	}
 
 	// ---- control socket -----------------------------------------------------------------
@@ -514,4 +524,12 @@ export class Daemon implements ControllerHost, CommandHost {
 function slotRefusalLine(refusal: SlotRefusal): string {
 	if (refusal.limit === 'per-uid') return tooManyForUidLine(refusal.uid, refusal.count);
 	return refusal.limit === 'shared' ? sharedSlotsFullLine(refusal.count) : tooManyControllersLine(refusal.count);
+}
+
+function mustBeReady(record: ServiceRecord, essential: boolean): boolean {
+	return essential || (hasReadiness(record) && (record.phase !== 'down' || record.triggers.includes('always')));
+}
+
+function isReady(record: ServiceRecord): boolean {
+	return record.phase === 'up' && (!hasReadiness(record) || record.ready);
 }

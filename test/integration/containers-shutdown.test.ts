@@ -4,7 +4,7 @@
 // a peer outside the namespace is refused unless allowed; the HTTP probes answer.
 
 import test from 'ava';
-import { fixture, SocketClient, startDaemon } from './helpers/daemon.js';
+import { fixture, pollUntil, SocketClient, startDaemon } from './helpers/daemon.js';
 import { canUnshare, received, startAsPid1 } from './init-support.js';
 
 const needsRoot = canUnshare() ? test : test.skip;
@@ -107,10 +107,19 @@ test('--health-listen: /livez answers; /readyz is 503 naming an essential servic
 	d.send('service.start\tweb');
 	await d.stdout.waitFor(/^service\.state\tweb\tup\t/);
 	t.deepEqual(await get('/readyz'), [200, 'ok']);
+	// A service with a readiness method counts once it runs, until it says it is ready.
+	d.send('fd.pipe\tgate.r\tgate.w');
+	d.send('service.args\tdb\t/bin/sh\t-c\tread -r line; echo ready >&3; exec sleep infinity');
+	d.send('service.fds\tdb\tgate.r\tnull\tnull\tready');
+	d.send('service.start\tdb');
+	await d.stdout.waitFor(/^service\.state\tdb\tup\t/);
+	t.deepEqual(await get('/readyz'), [503, 'not ready: db']);
+	d.send('fd.delete\tgate.w'); // EOF for db's read: it writes its ready line
+	await pollUntil(async () => ((await get('/readyz'))[0] === 200 ? true : undefined), 'db ready in /readyz');
 	t.deepEqual(await get('/nope'), [404, 'not found: try /livez or /readyz']);
 	const post = await fetch(`http://127.0.0.1:${port}/livez`, { method: 'POST' });
 	t.is(post.status, 405);
-	t.is(await d.command('echo\tstill here').then(lines => lines.join()), 'still here');
+	t.is((await d.command('echo\tstill here')).at(-1), 'still here');
 });
 
 test('--shutdown-on and --health-listen refuse bad values (exit 2)', async t => {
