@@ -27,7 +27,8 @@ import { installSignalHandling } from './fatal-signals.js';
 import { helpText, versionText, type BuildInfo } from './help-text.js';
 import { openPrivateReader, openPrivateWriter } from '../os/private-writer.js';
 import { parseInheritedFds, replaceWithNull, seedStartupHandles } from './startup-handles.js';
-import { closeFd, systemClock, systemHost } from './system-ports.js';
+import { closeFd, systemClock, SystemHost } from './system-ports.js';
+import { CgroupTree, detectDelegatedCgroup } from '../os/cgroup.js';
 
 export function version(): string {
 	const url = new URL('../../../package.json', import.meta.url);
@@ -106,6 +107,15 @@ export const SERVER_OPTIONS: readonly ExtensionOption[] = [
 		validate: integerIn('event-queue-limit', MIN_OUTPUT_BYTES, MAX_OUTPUT_BYTES),
 	},
 	{
+		long: 'cgroup',
+		valueName: 'PATH',
+		description: 'Run each service in a cgroup v2 under PATH (auto: a delegated one; off: none)',
+		validate: value =>
+			value === 'auto' || value === 'off' || value.startsWith('/')
+				? null
+				: `--cgroup expects an absolute path, auto or off, not "${value}"`,
+	},
+	{
 		long: 'subreaper',
 		valueName: '',
 		flag: true,
@@ -169,7 +179,8 @@ export function main(argv: readonly string[] = process.argv.slice(2).map(wireFro
 	);
 	const { options, stop } = parsed;
 	log.adjust(options.logLevelDelta);
-	const daemon = new Daemon({ log, clock: systemClock, host: systemHost, closeFd, ...serverSettings(options) });
+	const host = new SystemHost();
+	const daemon = new Daemon({ log, clock: systemClock, host, closeFd, ...serverSettings(options) });
 	daemon.logDestination.toStderr();
 	daemon.guard = options.exitGuard;
 	daemon.execOnExit = options.exitExec;
@@ -190,7 +201,7 @@ export function main(argv: readonly string[] = process.argv.slice(2).map(wireFro
 	if (options.daemonize && !readiness.pending) launch(argv);
 	for (const warning of parsed.warnings) log.warning(warning);
 	for (const message of parsed.continuedFatals) log.fatal(`(attempting to continue) ${message}`);
-	start(daemon, options, isPid1, inherited, readiness);
+	start(daemon, host, options, isPid1, inherited, readiness);
 }
 
 /**
@@ -210,6 +221,7 @@ function fatal(daemon: Daemon, status: number, message: string): void {
 
 function start(
 	daemon: Daemon,
+	host: SystemHost,
 	options: DaemonOptions,
 	isPid1: boolean,
 	inherited: readonly number[],
@@ -234,6 +246,8 @@ function start(
 			log.error(`prctl(PR_SET_CHILD_SUBREAPER): ${(error as Error).message}`);
 		}
 	}
+
+	setUpCgroup(daemon, host, lastValue(options, 'cgroup') ?? 'auto');
 
 	// Names are looked up once, now; an unknown one is a command-line error.
 	const grants = options.extensions.get('allow') ?? [];
@@ -293,6 +307,29 @@ function start(
 		replaceWithNull(supervisor.handles, ['stdin', 'stdout', 'stderr']);
 		daemon.logDestination.pause();
 	});
+}
+
+/**
+ * --cgroup: PATH is required to work (a failure is fatal); `auto` uses a delegated cgroup when
+ * there is one and otherwise falls back to process groups quietly; `off` never uses cgroups.
+ */
+function setUpCgroup(daemon: Daemon, host: SystemHost, option: string): void {
+	if (option === 'off') return;
+	const path = option === 'auto' ? detectDelegatedCgroup() : option;
+	if (path === null) {
+		daemon.log.debug('no delegated cgroup v2: service trees are process groups');
+		return;
+	}
+	try {
+		const tree = new CgroupTree(path);
+		host.useCgroup(tree);
+		const controllers = tree.controllers.length > 0 ? tree.controllers.join(', ') : 'none';
+		daemon.log.info(`cgroup: services run in ${tree.root}/services/NAME (controllers: ${controllers})`);
+	} catch (error: unknown) {
+		const message = `--cgroup ${path}: ${(error as Error).message}`;
+		if (option === 'auto') daemon.log.warning(`${message}; service trees are process groups`);
+		else fatal(daemon, EXIT_STATUS.environment, message);
+	}
 }
 
 /**

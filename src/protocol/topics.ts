@@ -11,6 +11,7 @@ export const EVENT_TOPICS = [
 	'fd.state',
 	'signal',
 	'audit',
+	'service.leftover',
 	'overflow',
 ] as const;
 

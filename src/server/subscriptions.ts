@@ -1,5 +1,5 @@
 // Owns one connection's event subscriptions: a set of patterns (protocol/patterns.ts),
-// `*` for a new connection (the 1.1 stream). Invariants: `audit` events match only a pattern whose
+// `*` for a new connection (the 1.1 stream). Invariants: `audit` and `service.leftover` events match only a pattern whose
 // topic is literally `audit`, never a glob, so no 1.1 client ever sees one; a change is all or
 // nothing. Must never allocate while matching: the fan-out calls matches() per event and connection.
 
@@ -9,7 +9,7 @@ import { compilePattern, globMatch, type Pattern } from '../protocol/patterns.js
 export const MAX_PATTERNS = 64;
 
 /** Topics a glob never matches: they must be subscribed to by name. */
-export const EXPLICIT_TOPICS: ReadonlySet<string> = new Set(['audit']);
+export const EXPLICIT_TOPICS: ReadonlySet<string> = new Set(['audit', 'service.leftover']);
 
 export const invalidPattern = (pattern: string): string => `invalid pattern "${pattern}"`;
 export const tooManyPatterns = (limit: number): string => `too many patterns (limit ${limit})`;

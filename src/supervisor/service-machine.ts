@@ -18,9 +18,16 @@
 // interval (the configured one, at least MIN_RESPAWN_INTERVAL_MS) is followed by a start one
 // effective interval after the exit; a longer run is followed by an immediate start.
 
+import type { ServiceUser } from './ports.js';
+
 export const MIN_RESPAWN_INTERVAL_MS = 1000;
 export const FORK_RETRY_MS = 3000;
 export const DEFAULT_FDS: readonly string[] = ['null', 'null', 'null'];
+/** Seconds from SIGTERM to SIGKILL when a tree is stopped, unless service.leftovers says otherwise. */
+export const DEFAULT_STOP_GRACE_SECONDS = 10;
+
+/** What happens to processes of the tree that remain when the main process exits. */
+export type LeftoverPolicy = 'leave' | 'stop';
 
 export type ExitReason = 'exit' | 'signal';
 
@@ -50,6 +57,11 @@ export interface ServiceRecord {
 	readonly exit: ExitInfo | null;
 	/** Number of processes started so far (for dpctl status). */
 	readonly starts: number;
+	/** service.user: the credentials of the next runs; null = the daemon's. */
+	readonly user: ServiceUser | null;
+	/** service.leftovers: the policy, and the grace between SIGTERM and SIGKILL of any tree stop. */
+	readonly leftovers: LeftoverPolicy;
+	readonly stopGrace: number;
 }
 
 export type ServiceInput =
@@ -86,6 +98,9 @@ export function newService(name: string): ServiceRecord {
 		upSince: null,
 		exit: null,
 		starts: 0,
+		user: null,
+		leftovers: 'stop',
+		stopGrace: DEFAULT_STOP_GRACE_SECONDS,
 	};
 }
 

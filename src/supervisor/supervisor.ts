@@ -8,10 +8,36 @@ import { signalName, parseTriggerName } from '../protocol/signals.js';
 import { HandleTable, handleChangeEvent, type Handle } from './handle-table.js';
 import type { Logger } from './logger.js';
 import { PoolFullError, POOL_MESSAGES, serviceDataBytes, type PoolLimit } from './pools.js';
-import { newService, transition, runningPid, type ServiceInput, type ServiceRecord } from './service-machine.js';
+import {
+	newService,
+	transition,
+	runningPid,
+	type LeftoverPolicy,
+	type ServiceInput,
+	type ServiceRecord,
+} from './service-machine.js';
 import { SignalCounters, type SignalCounter } from './signal-counters.js';
 import { ServiceTimers } from './service-timers.js';
-import type { ChildExit, Clock, CloseFd, ProcessHost } from './ports.js';
+import type {
+	CancelTimer,
+	ChildExit,
+	Clock,
+	CloseFd,
+	ProcessHost,
+	ServiceUser,
+	TreeProcess,
+	TreeUsage,
+} from './ports.js';
+
+const SIGTERM = 15;
+const SIGKILL = 9;
+
+/** `2 processes: 4711 (sleep), 4712 (sh)`, at most 10 named. */
+export function describeProcesses(list: readonly TreeProcess[]): string {
+	const named = list.slice(0, 10).map(p => `${p.pid} (${p.command})`);
+	if (list.length > 10) named.push(`… ${list.length - 10} more`);
+	return `${list.length} process${list.length === 1 ? '' : 'es'}: ${named.join(', ')}`;
+}
 
 /**
  * Supplies the child's end of a service controller socket for `control.*` entries.
@@ -47,6 +73,8 @@ export class Supervisor {
 	readonly #services = new Map<string, ServiceRecord>();
 	readonly #byPid = new Map<number, string>();
 	readonly #timers: ServiceTimers;
+	/** Tree stops waiting for their grace to end (stopTree, leftover policy `stop`). */
+	readonly #treeStops = new Map<string, { cancel: CancelTimer }>();
 	readonly #ports: SupervisorPorts;
 	/** `--service-pool`: null = no limit. */
 	#pool: PoolLimit | null = null;
@@ -111,6 +139,16 @@ export class Supervisor {
 		this.#ports.emit({ type: 'service.tags', name, tags });
 	}
 
+	/** service.user, resolved by the caller; null = the daemon's credentials. Emits nothing (no 1.1 line). */
+	setUser(name: string, user: ServiceUser | null): void {
+		this.#configure(name, { user });
+	}
+
+	/** service.leftovers: the policy, and the seconds from SIGTERM to SIGKILL of any tree stop. */
+	setLeftovers(name: string, policy: LeftoverPolicy, graceSeconds: number): void {
+		this.#configure(name, { leftovers: policy, stopGrace: graceSeconds });
+	}
+
 	/**
 	 * The work of service.auto_up once its arguments are checked; `interval` null keeps the stored
 	 * one. Triggers must be validated already.
@@ -134,11 +172,42 @@ export class Supervisor {
 		return true;
 	}
 
-	/** Send a signal to the running process (or its group); throws the host's error. */
-	signalService(name: string, signal: number, group: boolean): void {
+	/**
+	 * Sends a signal to the running main process, or with `group` to every process of its tree
+	 * (daemonproxy(8), PROCESS TREES); throws the host's error.
+	 */
+	signalService(name: string, signal: number, group = false): void {
 		const pid = this.#running(name);
 		if (pid === null) throw new Error('service is not running');
-		this.#ports.host.kill(group ? -pid : pid, signal);
+		if (group) this.#ports.host.signalTree(name, pid, signal);
+		else this.#ports.host.kill(pid, signal);
+	}
+
+	/**
+	 * Stops the whole tree of the service's last run, running or not: SIGTERM now to every process
+	 * of it, SIGKILL after the service's grace to what is left, which is logged and reported as a
+	 * `service.leftover kill` event. A start that falls due meanwhile waits for the grace to end, so
+	 * that no new run shares the tree being killed. False when the tree is empty.
+	 */
+	stopTree(name: string): boolean {
+		const record = this.#services.get(name);
+		if (record?.pid == null || this.#ports.host.tree(name, record.pid).length === 0) return false;
+		this.#ports.host.signalTree(name, record.pid, SIGTERM);
+		this.#armTreeKill(record, record.pid);
+		return true;
+	}
+
+	/** Whether a tree stop of the service is waiting for its grace to end. */
+	isStoppingTree(name: string): boolean {
+		return this.#treeStops.has(name);
+	}
+
+	/** The service's tree now (processes and cgroup figures), for status. */
+	treeStatus(name: string): { processes: TreeProcess[]; usage: TreeUsage } | null {
+		const record = this.#services.get(name);
+		if (!record) return null;
+		const { host } = this.#ports;
+		return { processes: record.pid === null ? [] : host.tree(name, record.pid), usage: host.usage(name) };
 	}
 
 	isRunning(name: string): boolean {
@@ -148,6 +217,9 @@ export class Supervisor {
 	delete(name: string): void {
 		this.#timers.cancel(name);
 		this.#services.delete(name);
+		this.#treeStops.get(name)?.cancel();
+		this.#treeStops.delete(name);
+		this.#ports.host.release(name);
 		this.#ports.emit({
 			type: 'service.state',
 			name,
@@ -192,7 +264,45 @@ export class Supervisor {
 							autoStart: this.#triggered(record),
 						};
 			this.#apply(name, input);
+			this.#checkLeftovers(record, child.pid);
 		}
+	}
+
+	/** The main process of a run exited: report what of its tree remains and apply the policy. */
+	#checkLeftovers(record: ServiceRecord, leader: number): void {
+		if (this.#treeStops.has(record.name)) return; // a stop is under way: its SIGKILL reports
+		const left = this.#ports.host.tree(record.name, leader);
+		if (left.length === 0) return;
+		const { name } = record;
+		const what = `service '${name}' exited leaving ${describeProcesses(left)}`;
+		const pids = left.map(p => p.pid);
+		if (record.leftovers === 'leave') {
+			this.#ports.log.warning(`${what} (left alone: service.leftovers ${name} leave)`);
+			this.#ports.emit({ type: 'service.leftover', name, action: 'leave', pids });
+			return;
+		}
+		this.#ports.log.warning(`${what}: sending SIGTERM, SIGKILL after ${record.stopGrace} s`);
+		this.#ports.emit({ type: 'service.leftover', name, action: 'stop', pids });
+		this.#ports.host.signalTree(name, leader, SIGTERM);
+		this.#armTreeKill(record, leader);
+	}
+
+	#armTreeKill(record: ServiceRecord, leader: number): void {
+		const { name, stopGrace } = record;
+		this.#treeStops.get(name)?.cancel();
+		const cancel = this.#ports.clock.setTimer(stopGrace * 1000, () => {
+			this.#treeStops.delete(name);
+			const { host, log } = this.#ports;
+			const left = host.tree(name, leader);
+			if (left.length > 0) {
+				host.signalTree(name, leader, SIGKILL);
+				log.warning(`service '${name}': SIGKILL to ${describeProcesses(left)} still running ${stopGrace} s after SIGTERM`);
+				this.#ports.emit({ type: 'service.leftover', name, action: 'kill', pids: left.map(p => p.pid) });
+			}
+			const current = this.#services.get(name);
+			if (current?.phase === 'start') this.#timers.set(name, Math.max(current.startAt ?? 0, this.now));
+		});
+		this.#treeStops.set(name, { cancel });
 	}
 
 	/** The service.state event for a record as it is now. */
@@ -336,6 +446,8 @@ export class Supervisor {
 	#due(name: string): void {
 		const record = this.#services.get(name);
 		if (record?.phase !== 'start') return;
+		// The previous run's tree is being stopped: this start follows the SIGKILL (#armTreeKill).
+		if (this.#treeStops.has(name)) return;
 		const { log } = this.#ports;
 		const autoStart = this.#triggered(record);
 		const program = record.args[0];
@@ -350,7 +462,7 @@ export class Supervisor {
 			this.#apply(name, { kind: 'spawnFailed', retry: plan.retry, autoStart });
 			return;
 		}
-		const outcome = this.#ports.host.spawn({ argv: record.args, fds: plan.fds });
+		const outcome = this.#ports.host.spawn({ argv: record.args, fds: plan.fds, service: name, user: record.user });
 		if (outcome.ok) {
 			this.#apply(name, { kind: 'spawned', pid: outcome.pid });
 			plan.control?.spawned(outcome.pid); // after the `up` event, which a controller hears first
