@@ -131,6 +131,24 @@ const ROWS = {
 	},
 	'events.seq': { class: 'read', usage: 'on|off', summary: 'sequence numbers on events' },
 	'events.resume': { class: 'read', usage: 'SEQ', summary: 'replay events after SEQ' },
+	'service.user': {
+		class: 'admin',
+		usage: 'NAME [USER[:GROUP]]',
+		summary: 'run the service as this user (daemon as root)',
+		names: { at: ['service'] },
+	},
+	'service.leftovers': {
+		class: 'admin',
+		usage: 'NAME leave|stop [GRACE_SECONDS]',
+		summary: 'what happens to processes a run leaves behind',
+		names: { at: ['service'] },
+	},
+	'service.tree': {
+		class: 'read',
+		usage: '[NAME…]',
+		summary: "each service's processes, cgroup, CPU and memory",
+		names: { at: [], rest: 'service' },
+	},
 } as const satisfies Readonly<Record<string, VerbSpec>>;
 
 export type Verb = keyof typeof ROWS;

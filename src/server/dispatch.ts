@@ -12,6 +12,7 @@ import { daemonCommands } from './commands/daemon-commands.js';
 import { eventsCommands } from './commands/events-commands.js';
 import { fdCommands } from './commands/fd-commands.js';
 import { serviceCommands } from './commands/service-commands.js';
+import { treeCommands } from './commands/tree-commands.js';
 import type { Controller } from './controller.js';
 import { runRequest } from './request.js';
 
@@ -21,6 +22,7 @@ const HANDLERS: Readonly<Record<Verb, CommandHandler>> = {
 	...daemonCommands,
 	...connCommands,
 	...eventsCommands,
+	...treeCommands,
 };
 
 export const COMMANDS: ReadonlyMap<string, CommandHandler> = new Map(VERB_NAMES.map(verb => [verb, HANDLERS[verb]]));

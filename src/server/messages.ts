@@ -16,7 +16,17 @@ export const EXT_MSG = {
 	invalidSequence: 'invalid sequence number',
 	expectedRoleAndSelector: 'expected role and selector',
 	nulInArgument: 'argument contains a NUL byte',
+	expectedPolicy: 'expected leave or stop',
+	invalidGrace: 'invalid grace (expected 0 to 86400 seconds)',
+	unexpectedArgument: 'unexpected argument',
 } as const;
+
+/** service.leftovers: the longest grace between SIGTERM and SIGKILL (a day). */
+export const MAX_STOP_GRACE_SECONDS = 86_400;
+
+export function userNeedsRoot(euid: number): string {
+	return `service.user needs a daemon running as root (this one runs as uid ${euid})`;
+}
 
 export function cannotExecute(program: string, reason: string): string {
 	return `cannot execute "${program}": ${reason}`;

@@ -73,6 +73,8 @@ export class Supervisor {
 	readonly #services = new Map<string, ServiceRecord>();
 	readonly #byPid = new Map<number, string>();
 	readonly #timers: ServiceTimers;
+	/** The run (main pid) of each service whose whole tree was last signalled (service.signal … group). */
+	readonly #treeSignalled = new Map<string, number>();
 	/** Tree stops waiting for their grace to end (stopTree, leftover policy `stop`). */
 	readonly #treeStops = new Map<string, { cancel: CancelTimer }>();
 	readonly #ports: SupervisorPorts;
@@ -179,21 +181,23 @@ export class Supervisor {
 	signalService(name: string, signal: number, group = false): void {
 		const pid = this.#running(name);
 		if (pid === null) throw new Error('service is not running');
-		if (group) this.#ports.host.signalTree(name, pid, signal);
-		else this.#ports.host.kill(pid, signal);
+		if (group) {
+			this.#ports.host.signalTree(name, pid, signal);
+			this.#treeSignalled.set(name, pid);
+		} else this.#ports.host.kill(pid, signal);
 	}
 
 	/**
 	 * Stops the whole tree of the service's last run, running or not: SIGTERM now to every process
-	 * of it, SIGKILL after the service's grace to what is left, which is logged and reported as a
+	 * of it, SIGKILL after `graceSeconds` (default: the service's, service.leftovers) to what is left, which is logged and reported as a
 	 * `service.leftover kill` event. A start that falls due meanwhile waits for the grace to end, so
 	 * that no new run shares the tree being killed. False when the tree is empty.
 	 */
-	stopTree(name: string): boolean {
+	stopTree(name: string, graceSeconds?: number): boolean {
 		const record = this.#services.get(name);
 		if (record?.pid == null || this.#ports.host.tree(name, record.pid).length === 0) return false;
 		this.#ports.host.signalTree(name, record.pid, SIGTERM);
-		this.#armTreeKill(record, record.pid);
+		this.#armTreeKill(name, record.pid, graceSeconds ?? record.stopGrace);
 		return true;
 	}
 
@@ -219,6 +223,7 @@ export class Supervisor {
 		this.#services.delete(name);
 		this.#treeStops.get(name)?.cancel();
 		this.#treeStops.delete(name);
+		this.#treeSignalled.delete(name);
 		this.#ports.host.release(name);
 		this.#ports.emit({
 			type: 'service.state',
@@ -270,13 +275,16 @@ export class Supervisor {
 
 	/** The main process of a run exited: report what of its tree remains and apply the policy. */
 	#checkLeftovers(record: ServiceRecord, leader: number): void {
+		// A run ended by a signal to its whole tree is being stopped: its leftovers go, whatever the policy.
+		const stopping = this.#treeSignalled.get(record.name) === leader;
+		this.#treeSignalled.delete(record.name);
 		if (this.#treeStops.has(record.name)) return; // a stop is under way: its SIGKILL reports
 		const left = this.#ports.host.tree(record.name, leader);
 		if (left.length === 0) return;
 		const { name } = record;
 		const what = `service '${name}' exited leaving ${describeProcesses(left)}`;
 		const pids = left.map(p => p.pid);
-		if (record.leftovers === 'leave') {
+		if (record.leftovers === 'leave' && !stopping) {
 			this.#ports.log.warning(`${what} (left alone: service.leftovers ${name} leave)`);
 			this.#ports.emit({ type: 'service.leftover', name, action: 'leave', pids });
 			return;
@@ -284,11 +292,10 @@ export class Supervisor {
 		this.#ports.log.warning(`${what}: sending SIGTERM, SIGKILL after ${record.stopGrace} s`);
 		this.#ports.emit({ type: 'service.leftover', name, action: 'stop', pids });
 		this.#ports.host.signalTree(name, leader, SIGTERM);
-		this.#armTreeKill(record, leader);
+		this.#armTreeKill(name, leader, record.stopGrace);
 	}
 
-	#armTreeKill(record: ServiceRecord, leader: number): void {
-		const { name, stopGrace } = record;
+	#armTreeKill(name: string, leader: number, stopGrace: number): void {
 		this.#treeStops.get(name)?.cancel();
 		const cancel = this.#ports.clock.setTimer(stopGrace * 1000, () => {
 			this.#treeStops.delete(name);

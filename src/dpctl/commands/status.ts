@@ -4,6 +4,7 @@
 // Must never print a wire byte raw to a terminal (names and values go through displayWire).
 
 import type { ServiceStatus } from '../../client/snapshot.js';
+import type { TreeLine } from '../../client/typed-commands.js';
 import { sortedNames } from '../../client/snapshot.js';
 import { exitText, stateColour } from '../describe-event.js';
 import { EXIT } from '../exit-codes.js';
@@ -38,6 +39,16 @@ export function tsvRow(s: ServiceStatus): string {
 		String(s.autoUp.interval),
 		s.autoUp.triggers.length === 0 ? '-' : s.autoUp.triggers.join(','),
 	].join('\t');
+}
+
+/** The tree fields of --json (null when the daemon has no service.tree, or the service none). */
+export function jsonTree(t: TreeLine | undefined) {
+	return {
+		cgroup: t?.cgroup === undefined || t.cgroup === null ? null : jsonWire(t.cgroup),
+		cpuUsec: t?.cpuUsec ?? null,
+		memoryBytes: t?.memoryBytes ?? null,
+		processes: t ? [...t.pids] : null,
+	};
 }
 
 export function jsonService(s: ServiceStatus) {
@@ -83,13 +94,21 @@ export const statusCommand: DpctlCommand = {
 		const names = Array.isArray(args['names']) ? args['names'].map(String) : [];
 		const { signal } = deadline(args, 10);
 		const client = await openClient(args, signal);
-		const dump = await client.statedump({ signal }).finally(() => client.destroy());
+		let trees = new Map<string, TreeLine>();
+		const dump = await client
+			.statedump({ signal })
+			.then(async d => {
+				// service.tree is an extension: a daemon without it (or a role without it) gives nulls.
+				if (args.json) trees = await client.serviceTree([], { signal }).catch(() => trees);
+				return d;
+			})
+			.finally(() => client.destroy());
 		const { services } = dump.snapshot;
 		const wanted = names.length === 0 ? sortedNames(services.keys()) : names;
 		const missing = wanted.filter(n => !services.has(n));
 		const shown = wanted.flatMap(n => services.get(n) ?? []);
 		const out = stdout();
-		if (args.json) out.json(shown.map(jsonService));
+		if (args.json) out.json(shown.map(s => ({ ...jsonService(s), ...jsonTree(trees.get(s.name)) })));
 		else if (out.isTTY) for (const line of shown.length > 0 ? tableLines(shown, out) : []) out.text(line);
 		else for (const s of shown) out.wire(tsvRow(s));
 		for (const name of missing) stderr().text(`dpctl: error: no such service: ${displayWire(name)}`);
