@@ -415,7 +415,14 @@ test.serial('spawn: credentials are set before exec; a failing step is named', a
 	t.regex(ids.output, /^Gid:\s+65534\s+65534\s+65534\s+65534$/m);
 	t.regex(ids.output, /^Groups:\s+4 65534\s*$/m);
 	// cgroup.procs opened read-only: the write that joins the cgroup fails with EBADF.
-	const n = devNull();
+	const n = sys.openFile('/dev/null', {
+		read: true,
+		write: false,
+		append: false,
+		create: false,
+		trunc: false,
+		nonblock: false,
+	});
 	const err = t.throws(() => sys.spawn({ file: '/bin/true', argv: ['true'], fds: [], cgroupProcsFd: n }), {
 		instanceOf: sys.SysError,
 	});
