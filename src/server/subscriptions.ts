@@ -16,6 +16,11 @@ export const tooManyPatterns = (limit: number): string => `too many patterns (li
 
 const EVERYTHING = compilePattern('*') as Pattern;
 
+/** Whether the pattern names `audit`, the explicit topic only admins may subscribe to. */
+export function namesAuditTopic(pattern: Pattern): boolean {
+	return pattern.topic.length === 1 && pattern.topic[0] === 'audit';
+}
+
 /** Whether the pattern names an explicit-only topic literally (e.g. `audit`, `audit:service.*`). */
 export function namesExplicitTopic(pattern: Pattern): boolean {
 	return pattern.topic.length === 1 && EXPLICIT_TOPICS.has(pattern.topic[0] ?? '');
