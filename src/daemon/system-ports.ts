@@ -3,7 +3,7 @@
 
 import * as sys from '../os/sys.js';
 import type { CgroupTree } from '../os/cgroup.js';
-import { processName, processesOfGroup } from '../os/process-scan.js';
+import { processName, scanGroups } from '../os/process-scan.js';
 import type {
 	Clock,
 	CloseFd,
@@ -33,6 +33,8 @@ export const systemClock: Clock = {
  */
 export class SystemHost implements ProcessHost {
 	#cgroup: CgroupTree | null = null;
+	/** One /proc scan serves every lookup of the same loop turn (service.tree of many services). */
+	#scan: Map<number, number[]> | null = null;
 
 	get cgroup(): CgroupTree | null {
 		return this.#cgroup;
@@ -59,7 +61,11 @@ export class SystemHost implements ProcessHost {
 		} catch (error: unknown) {
 			const { code = 'EIO', message, syscall } = error as sys.SysError;
 			// Exec failures keep 1.1's plain strerror text; the other steps say which one failed.
-			return { ok: false, code, message: syscall === 'spawn' || syscall === undefined ? message : `${syscall}: ${message}` };
+			return {
+				ok: false,
+				code,
+				message: syscall === 'spawn' || syscall === undefined ? message : `${syscall}: ${message}`,
+			};
 		} finally {
 			if (procsFd >= 0) sys.close(procsFd);
 		}
@@ -70,7 +76,7 @@ export class SystemHost implements ProcessHost {
 	}
 
 	tree(service: string, leader: number): TreeProcess[] {
-		const pids = this.#cgroup ? this.#cgroup.pids(service) : processesOfGroup(leader);
+		const pids = this.#cgroup ? this.#cgroup.pids(service) : this.#group(leader);
 		return pids.map(pid => ({ pid, command: processName(pid) }));
 	}
 
@@ -82,7 +88,9 @@ export class SystemHost implements ProcessHost {
 		}
 		// The group first (one call reaches all of it), then members of the session in other groups.
 		tryKill(-leader, signal);
-		for (const pid of processesOfGroup(leader)) tryKill(pid, signal);
+		this.#scan = null;
+		for (const pid of this.#group(leader)) tryKill(pid, signal);
+		this.#scan = null;
 	}
 
 	usage(service: string): TreeUsage {
@@ -93,6 +101,16 @@ export class SystemHost implements ProcessHost {
 	release(service: string): void {
 		this.#cgroup?.remove(service);
 	}
+
+	#group(id: number): number[] {
+		if (this.#scan === null) {
+			this.#scan = scanGroups();
+			setImmediate(() => {
+				this.#scan = null;
+			});
+		}
+		return this.#scan.get(id) ?? [];
+	}
 }
 
 const SIGKILL = 9;
@@ -101,7 +119,9 @@ const SIGKILL = 9;
 function tryKill(pid: number, signal: number): void {
 	try {
 		sys.kill(pid, signal);
-	} catch {}
+	} catch {
+		// ESRCH: it ended meanwhile.
+	}
 }
 
 export const closeFd: CloseFd = fd => sys.close(fd);

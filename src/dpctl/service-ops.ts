@@ -135,7 +135,7 @@ const TREE_POLL_MS = 100;
 
 /**
  * Waits until the trees of `names` are empty (service.tree): the daemon stops what a run left
- * behind when its tree was signalled (daemonproxy(8), PROCESS TREES). A daemon without
+ * behind when its tree was signalled (daemonproxy(8), SERVICES, Process trees). A daemon without
  * service.tree is taken at its word that `down` is the end.
  */
 async function waitTreesEmpty(client: Client, names: readonly string[], ms: number): Promise<void> {

@@ -1,9 +1,9 @@
-// Owns the daemon's cgroup v2 subtree (daemonproxy(8), PROCESS TREES): PATH/daemon holds the daemon
+// Owns the daemon's cgroup v2 subtree (daemonproxy(8), SERVICES, Process trees): PATH/daemon holds the daemon
 // itself (cgroup v2 lets only leaves hold processes once controllers are enabled), PATH/services/NAME
 // one service each. Invariants: every file read or written here is a small cgroupfs file (never
 // blocks); a failure is a SysError or an Error naming the path. Must never kill outside PATH.
 
-import { readFileSync, readdirSync, mkdirSync, rmdirSync, writeFileSync, accessSync, constants, statfsSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, rmdirSync, statfsSync, writeFileSync } from 'node:fs';
 import * as sys from './sys.js';
 
 /** statfs f_type of cgroup2 (CGROUP2_SUPER_MAGIC). */
@@ -65,7 +65,7 @@ export class CgroupTree {
 			try {
 				fn();
 			} catch (error: unknown) {
-				throw new Error(`${what}: ${(error as Error).message}`);
+				throw new Error(`${what}: ${(error as Error).message}`, { cause: error });
 			}
 		};
 		const parent = clean.slice(0, clean.lastIndexOf('/')) || '/';
@@ -129,36 +129,33 @@ export class CgroupTree {
 		}
 	}
 
+	/** CPU time from cpu.stat (always there in cgroup v2), memory from memory.current (its controller). */
 	usage(name: string): CgroupUsage {
 		const dir = this.path(name);
-		let cpuUsec: number | null = null;
-		let memoryBytes: number | null = null;
-		try {
-			const m = /^usage_usec (\d+)$/m.exec(readFileSync(`${dir}/cpu.stat`, 'latin1'));
-			if (m?.[1] !== undefined) cpuUsec = Number(m[1]);
-		} catch {}
-		try {
-			memoryBytes = Number(readFileSync(`${dir}/memory.current`, 'latin1').trim());
-		} catch {}
-		return { cpuUsec, memoryBytes };
+		const cpu = /^usage_usec (\d+)$/m.exec(readOptional(`${dir}/cpu.stat`) ?? '')?.[1];
+		const memory = readOptional(`${dir}/memory.current`)?.trim();
+		return {
+			cpuUsec: cpu === undefined ? null : Number(cpu),
+			memoryBytes: memory === undefined || !/^\d+$/.test(memory) ? null : Number(memory),
+		};
 	}
 
-	/** Removes the service's cgroup; fails quietly while processes remain (EBUSY). */
+	/** Removes the service's cgroup; fails quietly while processes remain (EBUSY) or when it is gone. */
 	remove(name: string): void {
 		try {
 			rmdirSync(this.path(name));
-		} catch {}
-	}
-
-	/** The services that have a cgroup now (for cleanup at exit). */
-	names(): string[] {
-		try {
-			return readdirSync(`${this.root}/services`, { withFileTypes: true })
-				.filter(e => e.isDirectory())
-				.map(e => e.name);
 		} catch {
-			return [];
+			// EBUSY: its processes outlive the service; ENOENT: it never ran.
 		}
+	}
+}
+
+/** The file's text, or null when it cannot be read (no such controller, cgroup gone). */
+function readOptional(path: string): string | null {
+	try {
+		return readFileSync(path, 'latin1');
+	} catch {
+		return null;
 	}
 }
 
@@ -171,5 +168,7 @@ function mkdirIfMissing(path: string): void {
 }
 
 function readWords(path: string): string[] {
-	return readFileSync(path, 'latin1').split(/\s+/).filter(w => w !== '');
+	return readFileSync(path, 'latin1')
+		.split(/\s+/)
+		.filter(w => w !== '');
 }

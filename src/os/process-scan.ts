@@ -1,4 +1,4 @@
-// Reads /proc to find the processes of a process group or session (the fallback tree of a
+// Reads /proc to find the processes of process groups and sessions (the fallback tree of a
 // service without a cgroup) and to name processes in reports. Invariants: only /proc is read;
 // a process that vanishes while being read is skipped. Must never signal anything.
 
@@ -21,16 +21,28 @@ function stat(pid: number): StatFields | null {
 	}
 }
 
-/** Live (not zombie) processes whose process group or session is `id`, ascending. */
-export function processesOfGroup(id: number): number[] {
-	const result: number[] = [];
-	for (const entry of readdirSync('/proc')) {
-		if (!/^\d+$/.test(entry)) continue;
-		const pid = Number(entry);
+/**
+ * The live (not zombie) processes of every process group and session now: id → pids, ascending.
+ * One pass over /proc serves any number of lookups (processesOf).
+ */
+export function scanGroups(): Map<number, number[]> {
+	const groups = new Map<number, number[]>();
+	const add = (id: number, pid: number): void => {
+		const list = groups.get(id);
+		if (!list) groups.set(id, [pid]);
+		else if (list.at(-1) !== pid) list.push(pid);
+	};
+	const pids = readdirSync('/proc')
+		.filter(entry => /^\d+$/.test(entry))
+		.map(Number)
+		.sort((a, b) => a - b);
+	for (const pid of pids) {
 		const s = stat(pid);
-		if (s && s.state !== 'Z' && (s.pgrp === id || s.session === id)) result.push(pid);
+		if (!s || s.state === 'Z') continue;
+		add(s.pgrp, pid);
+		add(s.session, pid);
 	}
-	return result.sort((a, b) => a - b);
+	return groups;
 }
 
 /** Whether `pid` exists and is not a zombie. */

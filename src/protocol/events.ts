@@ -62,7 +62,7 @@ export interface SignalEvent {
 	ts: number;
 	count: number;
 }
-/** What happened to processes a service's tree still had (daemonproxy(8), PROCESS TREES). */
+/** What happened to processes a service's tree still had (daemonproxy(8), SERVICES, Process trees). */
 export type LeftoverAction = 'leave' | 'stop' | 'kill';
 /**
  * `service.leftover\tNAME\tACTION\tPID…`, an explicit-only topic: `leave` and `stop` when the

@@ -76,7 +76,7 @@ export class Supervisor {
 	/** The run (main pid) of each service whose whole tree was last signalled (service.signal … group). */
 	readonly #treeSignalled = new Map<string, number>();
 	/** Tree stops waiting for their grace to end (stopTree, leftover policy `stop`). */
-	readonly #treeStops = new Map<string, { cancel: CancelTimer }>();
+	readonly #treeStops = new Map<string, { cancel: CancelTimer; leader: number }>();
 	readonly #ports: SupervisorPorts;
 	/** `--service-pool`: null = no limit. */
 	#pool: PoolLimit | null = null;
@@ -176,7 +176,7 @@ export class Supervisor {
 
 	/**
 	 * Sends a signal to the running main process, or with `group` to every process of its tree
-	 * (daemonproxy(8), PROCESS TREES); throws the host's error.
+	 * (daemonproxy(8), SERVICES, Process trees); throws the host's error.
 	 */
 	signalService(name: string, signal: number, group = false): void {
 		const pid = this.#running(name);
@@ -221,8 +221,13 @@ export class Supervisor {
 	delete(name: string): void {
 		this.#timers.cancel(name);
 		this.#services.delete(name);
-		this.#treeStops.get(name)?.cancel();
-		this.#treeStops.delete(name);
+		// A tree still being stopped gets its SIGKILL now: nothing would send it later.
+		const stop = this.#treeStops.get(name);
+		if (stop) {
+			stop.cancel();
+			this.#treeStops.delete(name);
+			this.#ports.host.signalTree(name, stop.leader, SIGKILL);
+		}
 		this.#treeSignalled.delete(name);
 		this.#ports.host.release(name);
 		this.#ports.emit({
@@ -303,13 +308,15 @@ export class Supervisor {
 			const left = host.tree(name, leader);
 			if (left.length > 0) {
 				host.signalTree(name, leader, SIGKILL);
-				log.warning(`service '${name}': SIGKILL to ${describeProcesses(left)} still running ${stopGrace} s after SIGTERM`);
+				log.warning(
+					`service '${name}': SIGKILL to ${describeProcesses(left)} still running ${stopGrace} s after SIGTERM`,
+				);
 				this.#ports.emit({ type: 'service.leftover', name, action: 'kill', pids: left.map(p => p.pid) });
 			}
 			const current = this.#services.get(name);
 			if (current?.phase === 'start') this.#timers.set(name, Math.max(current.startAt ?? 0, this.now));
 		});
-		this.#treeStops.set(name, { cancel });
+		this.#treeStops.set(name, { cancel, leader });
 	}
 
 	/** The service.state event for a record as it is now. */

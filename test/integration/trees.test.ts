@@ -1,4 +1,4 @@
-// Process trees (daemonproxy(8), PROCESS TREES) with real trees: each service in its own session;
+// Process trees (daemonproxy(8), SERVICES, Process trees) with real trees: each service in its own session;
 // a grandchild left behind is reported (log line, opt-in `service.leftover` event) and the policy
 // applied; `dpctl stop` leaves nothing of a tree that ignores SIGTERM; in a writable cgroup v2 each
 // service has its own cgroup (even a grandchild that leaves the session stays in it) and
@@ -51,7 +51,9 @@ async function removeCgroup(dir: string): Promise<void> {
 		if (entry.isDirectory()) await removeCgroup(join(dir, entry.name));
 	try {
 		writeFileSync(join(dir, 'cgroup.kill'), '1');
-	} catch {}
+	} catch {
+		// Empty, or removed meanwhile.
+	}
 	await pollUntil(() => {
 		try {
 			rmdirSync(dir);
@@ -78,7 +80,9 @@ function killLater(t: ExecutionContext, pid: number): void {
 	t.teardown(() => {
 		try {
 			process.kill(pid, 'SIGKILL');
-		} catch {}
+		} catch {
+			// ESRCH: the test ended it, as it should.
+		}
 	});
 }
 

@@ -1,4 +1,4 @@
-// The process-tree commands (daemonproxy(8), PROCESS TREES): service.user (the credentials of a
+// The process-tree commands (daemonproxy(8), SERVICES, Process trees): service.user (the credentials of a
 // service's next runs), service.leftovers (what happens to processes a run leaves behind) and
 // service.tree (what a tree holds and costs now). Every argument is checked before anything changes.
 
@@ -10,7 +10,6 @@ import { loadAccounts } from '../auth-accounts.js';
 import { checkNewServiceName, existingService, type CommandContext, type CommandHandler } from '../command-context.js';
 import { EXT_MSG, MAX_STOP_GRACE_SECONDS, userNeedsRoot } from '../messages.js';
 import { resolveServiceUser } from '../service-user.js';
-
 
 function serviceUser(ctx: CommandContext): void {
 	const [name, spec, extra] = ctx.args;
@@ -39,7 +38,8 @@ function serviceLeftovers(ctx: CommandContext): void {
 	let grace = current?.stopGrace ?? null;
 	if (graceField !== undefined) {
 		const parsed = parseInteger(graceField);
-		if (parsed === null || parsed < 0n || parsed > BigInt(MAX_STOP_GRACE_SECONDS)) return ctx.fail(EXT_MSG.invalidGrace);
+		if (parsed === null || parsed < 0n || parsed > BigInt(MAX_STOP_GRACE_SECONDS))
+			return ctx.fail(EXT_MSG.invalidGrace);
 		grace = Number(parsed);
 	}
 	const record = ctx.supervisor.ensure(name);
