@@ -1,5 +1,6 @@
 // The imperative shell around service-machine.ts: owns the service records, their timers, the
-// handle table and the signal counters; performs effects through its ports and emits events.
+// handle table and the signal counters (and, through tree-stops.ts, what their process trees
+// leave behind); performs effects through its ports and emits events.
 // Invariant: every state change goes through transition(); events are emitted only after the
 // new record is committed. Never throws for run-time failures of children (they become inputs).
 
@@ -18,26 +19,8 @@ import {
 } from './service-machine.js';
 import { SignalCounters, type SignalCounter } from './signal-counters.js';
 import { ServiceTimers } from './service-timers.js';
-import type {
-	CancelTimer,
-	ChildExit,
-	Clock,
-	CloseFd,
-	ProcessHost,
-	ServiceUser,
-	TreeProcess,
-	TreeUsage,
-} from './ports.js';
-
-const SIGTERM = 15;
-const SIGKILL = 9;
-
-/** `2 processes: 4711 (sleep), 4712 (sh)`, at most 10 named. */
-export function describeProcesses(list: readonly TreeProcess[]): string {
-	const named = list.slice(0, 10).map(p => `${p.pid} (${p.command})`);
-	if (list.length > 10) named.push(`… ${list.length - 10} more`);
-	return `${list.length} process${list.length === 1 ? '' : 'es'}: ${named.join(', ')}`;
-}
+import type { ChildExit, Clock, CloseFd, ProcessHost, ServiceUser, TreeProcess, TreeUsage } from './ports.js';
+import { TreeStops } from './tree-stops.js';
 
 /**
  * Supplies the child's end of a service controller socket for `control.*` entries.
@@ -73,10 +56,7 @@ export class Supervisor {
 	readonly #services = new Map<string, ServiceRecord>();
 	readonly #byPid = new Map<number, string>();
 	readonly #timers: ServiceTimers;
-	/** The run (main pid) of each service whose whole tree was last signalled (service.signal … group). */
-	readonly #treeSignalled = new Map<string, number>();
-	/** Tree stops waiting for their grace to end (stopTree, leftover policy `stop`). */
-	readonly #treeStops = new Map<string, { cancel: CancelTimer; leader: number }>();
+	readonly #trees: TreeStops;
 	readonly #ports: SupervisorPorts;
 	/** `--service-pool`: null = no limit. */
 	#pool: PoolLimit | null = null;
@@ -85,6 +65,13 @@ export class Supervisor {
 		this.#ports = ports;
 		this.handles = new HandleTable(change => ports.emit(handleChangeEvent(change)), ports.closeFd);
 		this.#timers = new ServiceTimers(ports.clock, name => this.#due(name));
+		this.#trees = new TreeStops({
+			...ports,
+			onStopEnded: name => {
+				const record = this.#services.get(name);
+				if (record?.phase === 'start') this.#timers.set(name, Math.max(record.startAt ?? 0, this.now));
+			},
+		});
 	}
 
 	get now(): number {
@@ -181,29 +168,26 @@ export class Supervisor {
 	signalService(name: string, signal: number, group = false): void {
 		const pid = this.#running(name);
 		if (pid === null) throw new Error('service is not running');
-		if (group) {
-			this.#ports.host.signalTree(name, pid, signal);
-			this.#treeSignalled.set(name, pid);
-		} else this.#ports.host.kill(pid, signal);
+		if (group) this.#trees.signal(name, pid, signal);
+		else this.#ports.host.kill(pid, signal);
 	}
 
 	/**
 	 * Stops the whole tree of the service's last run, running or not: SIGTERM now to every process
-	 * of it, SIGKILL after `graceSeconds` (default: the service's, service.leftovers) to what is left, which is logged and reported as a
-	 * `service.leftover kill` event. A start that falls due meanwhile waits for the grace to end, so
-	 * that no new run shares the tree being killed. False when the tree is empty.
+	 * of it, SIGKILL after `graceSeconds` (default: the service's, service.leftovers) to what is
+	 * left, which is logged and reported as a `service.leftover kill` event. A start that falls due
+	 * meanwhile waits for the grace to end, so that no new run shares the tree being killed.
+	 * False when the tree is empty.
 	 */
 	stopTree(name: string, graceSeconds?: number): boolean {
 		const record = this.#services.get(name);
-		if (record?.pid == null || this.#ports.host.tree(name, record.pid).length === 0) return false;
-		this.#ports.host.signalTree(name, record.pid, SIGTERM);
-		this.#armTreeKill(name, record.pid, graceSeconds ?? record.stopGrace);
-		return true;
+		if (record?.pid == null) return false;
+		return this.#trees.stop(name, record.pid, graceSeconds ?? record.stopGrace);
 	}
 
 	/** Whether a tree stop of the service is waiting for its grace to end. */
 	isStoppingTree(name: string): boolean {
-		return this.#treeStops.has(name);
+		return this.#trees.stopping(name);
 	}
 
 	/** The service's tree now (processes and cgroup figures), for status. */
@@ -221,14 +205,7 @@ export class Supervisor {
 	delete(name: string): void {
 		this.#timers.cancel(name);
 		this.#services.delete(name);
-		// A tree still being stopped gets its SIGKILL now: nothing would send it later.
-		const stop = this.#treeStops.get(name);
-		if (stop) {
-			stop.cancel();
-			this.#treeStops.delete(name);
-			this.#ports.host.signalTree(name, stop.leader, SIGKILL);
-		}
-		this.#treeSignalled.delete(name);
+		this.#trees.forget(name);
 		this.#ports.host.release(name);
 		this.#ports.emit({
 			type: 'service.state',
@@ -274,49 +251,8 @@ export class Supervisor {
 							autoStart: this.#triggered(record),
 						};
 			this.#apply(name, input);
-			this.#checkLeftovers(record, child.pid);
+			this.#trees.mainExited(record, child.pid);
 		}
-	}
-
-	/** The main process of a run exited: report what of its tree remains and apply the policy. */
-	#checkLeftovers(record: ServiceRecord, leader: number): void {
-		// A run ended by a signal to its whole tree is being stopped: its leftovers go, whatever the policy.
-		const stopping = this.#treeSignalled.get(record.name) === leader;
-		this.#treeSignalled.delete(record.name);
-		if (this.#treeStops.has(record.name)) return; // a stop is under way: its SIGKILL reports
-		const left = this.#ports.host.tree(record.name, leader);
-		if (left.length === 0) return;
-		const { name } = record;
-		const what = `service '${name}' exited leaving ${describeProcesses(left)}`;
-		const pids = left.map(p => p.pid);
-		if (record.leftovers === 'leave' && !stopping) {
-			this.#ports.log.warning(`${what} (left alone: service.leftovers ${name} leave)`);
-			this.#ports.emit({ type: 'service.leftover', name, action: 'leave', pids });
-			return;
-		}
-		this.#ports.log.warning(`${what}: sending SIGTERM, SIGKILL after ${record.stopGrace} s`);
-		this.#ports.emit({ type: 'service.leftover', name, action: 'stop', pids });
-		this.#ports.host.signalTree(name, leader, SIGTERM);
-		this.#armTreeKill(name, leader, record.stopGrace);
-	}
-
-	#armTreeKill(name: string, leader: number, stopGrace: number): void {
-		this.#treeStops.get(name)?.cancel();
-		const cancel = this.#ports.clock.setTimer(stopGrace * 1000, () => {
-			this.#treeStops.delete(name);
-			const { host, log } = this.#ports;
-			const left = host.tree(name, leader);
-			if (left.length > 0) {
-				host.signalTree(name, leader, SIGKILL);
-				log.warning(
-					`service '${name}': SIGKILL to ${describeProcesses(left)} still running ${stopGrace} s after SIGTERM`,
-				);
-				this.#ports.emit({ type: 'service.leftover', name, action: 'kill', pids: left.map(p => p.pid) });
-			}
-			const current = this.#services.get(name);
-			if (current?.phase === 'start') this.#timers.set(name, Math.max(current.startAt ?? 0, this.now));
-		});
-		this.#treeStops.set(name, { cancel, leader });
 	}
 
 	/** The service.state event for a record as it is now. */
@@ -460,8 +396,8 @@ export class Supervisor {
 	#due(name: string): void {
 		const record = this.#services.get(name);
 		if (record?.phase !== 'start') return;
-		// The previous run's tree is being stopped: this start follows the SIGKILL (#armTreeKill).
-		if (this.#treeStops.has(name)) return;
+		// The previous run's tree is being stopped: this start follows the SIGKILL (onStopEnded).
+		if (this.#trees.stopping(name)) return;
 		const { log } = this.#ports;
 		const autoStart = this.#triggered(record);
 		const program = record.args[0];
