@@ -181,8 +181,7 @@ export class Supervisor {
 	 */
 	stopTree(name: string, graceSeconds?: number): boolean {
 		const record = this.#services.get(name);
-		if (record?.pid == null) return false;
-		return this.#trees.stop(name, record.pid, graceSeconds ?? record.stopGrace);
+		return record !== undefined && this.#trees.stop(name, graceSeconds ?? record.stopGrace);
 	}
 
 	/** Whether a tree stop of the service is waiting for its grace to end. */
@@ -192,10 +191,8 @@ export class Supervisor {
 
 	/** The service's tree now (processes and cgroup figures), for status. */
 	treeStatus(name: string): { processes: TreeProcess[]; usage: TreeUsage } | null {
-		const record = this.#services.get(name);
-		if (!record) return null;
-		const { host } = this.#ports;
-		return { processes: record.pid === null ? [] : host.tree(name, record.pid), usage: host.usage(name) };
+		if (!this.#services.has(name)) return null;
+		return { processes: this.#trees.tree(name)?.processes ?? [], usage: this.#ports.host.usage(name) };
 	}
 
 	isRunning(name: string): boolean {
@@ -414,6 +411,7 @@ export class Supervisor {
 		}
 		const outcome = this.#ports.host.spawn({ argv: record.args, fds: plan.fds, service: name, user: record.user });
 		if (outcome.ok) {
+			this.#trees.started(name, outcome.pid);
 			this.#apply(name, { kind: 'spawned', pid: outcome.pid });
 			plan.control?.spawned(outcome.pid); // after the `up` event, which a controller hears first
 			return;

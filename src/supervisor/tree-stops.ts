@@ -34,9 +34,29 @@ export class TreeStops {
 	readonly #signalled = new Map<string, number>();
 	/** Tree stops waiting for their grace to end. */
 	readonly #stops = new Map<string, { cancel: CancelTimer; leader: number }>();
+	/**
+	 * The leader (main pid) of each service's latest run while its tree may have processes. Without
+	 * a cgroup the tree is found by that id, which the kernel reuses only once the group and session
+	 * are empty: so a tree seen empty is forgotten, never looked up again.
+	 */
+	readonly #live = new Map<string, number>();
 
 	constructor(ports: TreePorts) {
 		this.#ports = ports;
+	}
+
+	/** A run started: its tree is led by `pid`. */
+	started(name: string, pid: number): void {
+		this.#live.set(name, pid);
+	}
+
+	/** The live processes of the service's latest run (none once seen empty). */
+	tree(name: string): { leader: number; processes: TreeProcess[] } | null {
+		const leader = this.#live.get(name);
+		if (leader === undefined) return null;
+		const processes = this.#ports.host.tree(name, leader);
+		if (processes.length === 0) this.#live.delete(name);
+		return processes.length === 0 ? null : { leader, processes };
 	}
 
 	/** Whether a stop of the service's tree waits for its grace to end. */
@@ -51,10 +71,11 @@ export class TreeStops {
 	}
 
 	/** SIGTERM to the tree now, SIGKILL after `graceSeconds` to what is left; false when it is empty. */
-	stop(name: string, leader: number, graceSeconds: number): boolean {
-		if (this.#ports.host.tree(name, leader).length === 0) return false;
-		this.#ports.host.signalTree(name, leader, SIGTERM);
-		this.#armKill(name, leader, graceSeconds);
+	stop(name: string, graceSeconds: number): boolean {
+		const tree = this.tree(name);
+		if (tree === null) return false;
+		this.#ports.host.signalTree(name, tree.leader, SIGTERM);
+		this.#armKill(name, tree.leader, graceSeconds);
 		return true;
 	}
 
@@ -66,7 +87,7 @@ export class TreeStops {
 		this.#signalled.delete(name);
 		if (this.#stops.has(name)) return; // a stop is under way: its SIGKILL reports
 		const { host, log, emit } = this.#ports;
-		const left = host.tree(name, leader);
+		const left = this.tree(name)?.processes ?? [];
 		if (left.length === 0) return;
 		const what = `service '${name}' exited leaving ${describeProcesses(left)}`;
 		const pids = left.map(p => p.pid);
@@ -90,6 +111,7 @@ export class TreeStops {
 			this.#ports.host.signalTree(name, stop.leader, SIGKILL);
 		}
 		this.#signalled.delete(name);
+		this.#live.delete(name);
 	}
 
 	#armKill(name: string, leader: number, graceSeconds: number): void {
@@ -97,7 +119,7 @@ export class TreeStops {
 		const cancel = this.#ports.clock.setTimer(graceSeconds * 1000, () => {
 			this.#stops.delete(name);
 			const { host, log, emit } = this.#ports;
-			const left = host.tree(name, leader);
+			const left = this.#live.get(name) === leader ? (this.tree(name)?.processes ?? []) : [];
 			if (left.length > 0) {
 				host.signalTree(name, leader, SIGKILL);
 				log.warning(
