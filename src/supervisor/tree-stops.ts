@@ -11,6 +11,8 @@ import type { ServiceRecord } from './service-machine.js';
 
 const SIGTERM = 15;
 const SIGKILL = 9;
+/** SIGINT, SIGQUIT, SIGKILL, SIGTERM: the signals that ask a whole tree to end. */
+const STOP_SIGNALS: ReadonlySet<number> = new Set([2, 3, SIGKILL, SIGTERM]);
 
 /** `2 processes: 4711 (sleep), 4712 (sh)`, at most 10 named. */
 export function describeProcesses(list: readonly TreeProcess[]): string {
@@ -64,10 +66,13 @@ export class TreeStops {
 		return this.#stops.has(name);
 	}
 
-	/** `signal` to every process of the running tree led by `leader`: a stop when its run then ends. */
+	/**
+	 * `signal` to every process of the running tree led by `leader`. A terminating signal (TERM,
+	 * INT, QUIT, KILL) makes it a stop: when the run then ends, what is left is stopped quietly.
+	 */
 	signal(name: string, leader: number, signal: number): void {
 		this.#ports.host.signalTree(name, leader, signal);
-		this.#signalled.set(name, leader);
+		if (STOP_SIGNALS.has(signal)) this.#signalled.set(name, leader);
 	}
 
 	/** SIGTERM to the tree now, SIGKILL after `graceSeconds` to what is left; false when it is empty. */
@@ -82,16 +87,23 @@ export class TreeStops {
 	/** The main process `leader` of a run exited: report what of its tree remains and apply the policy. */
 	mainExited(record: ServiceRecord, leader: number): void {
 		const { name } = record;
-		// A run ended by a signal to its whole tree is being stopped: its leftovers go, whatever the policy.
+		// A run ended after a stop signal to its whole tree: its leftovers go, whatever the policy.
 		const stopping = this.#signalled.get(name) === leader;
 		this.#signalled.delete(name);
 		if (this.#stops.has(name)) return; // a stop is under way: its SIGKILL reports
 		const { host, log, emit } = this.#ports;
 		const left = this.tree(name)?.processes ?? [];
 		if (left.length === 0) return;
+		// The tree was asked to end with the run: what is left was signalled too and is probably
+		// ending now. Only what is still there at the end of the grace is reported (`kill`).
+		if (stopping) {
+			host.signalTree(name, leader, SIGTERM);
+			this.#armKill(name, leader, record.stopGrace);
+			return;
+		}
 		const what = `service '${name}' exited leaving ${describeProcesses(left)}`;
 		const pids = left.map(p => p.pid);
-		if (record.leftovers === 'leave' && !stopping) {
+		if (record.leftovers === 'leave') {
 			log.warning(`${what} (left alone: service.leftovers ${name} leave)`);
 			emit({ type: 'service.leftover', name, action: 'leave', pids });
 			return;

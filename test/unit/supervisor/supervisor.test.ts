@@ -239,3 +239,26 @@ test('stopTree: SIGTERM to the tree, SIGKILL after the grace only if something i
 	t.deepEqual(h.treeSignals, [['web', 100, 15]], 'all gone: no SIGKILL');
 	t.false(h.supervisor.isStoppingTree('web'));
 });
+
+test('a run ended by TERM to its whole tree: leftovers stopped whatever the policy, only SIGKILLs reported', t => {
+	const h = harness(() => ({ ok: true, pid: 100 }));
+	h.supervisor.setArgs('web', ['/bin/sh']);
+	h.supervisor.setLeftovers('web', 'leave', 2);
+	h.supervisor.requestStart('web', h.supervisor.now);
+	h.tick();
+	h.supervisor.signalService('web', 15, true);
+	h.trees.set('web', [101]);
+	h.events.length = 0;
+	h.supervisor.childrenExited([{ pid: 100, code: null, signal: 15 }]);
+	t.false(
+		h.events.some(e => e.startsWith('service.leftover')),
+		'no report while it may still be ending',
+	);
+	t.deepEqual(h.treeSignals, [
+		['web', 100, 15],
+		['web', 100, 15],
+	]);
+	h.advance(2000);
+	t.true(h.events.includes('service.leftover\tweb\tkill\t101'));
+	t.deepEqual(h.treeSignals.at(-1), ['web', 100, 9]);
+});
