@@ -1,5 +1,6 @@
 // The supervisor's ports (src/supervisor/ports.ts) on the real system: the monotonic clock with
-// libuv timers, spawn, kill(2) and process trees (cgroup or process group) through the OS layer, close(2).
+// libuv timers, spawn, kill(2) and process trees (cgroup or process group) through the OS layer,
+// close(2).
 
 import * as sys from '../os/sys.js';
 import type { CgroupTree } from '../os/cgroup.js';
@@ -35,10 +36,6 @@ export class SystemHost implements ProcessHost {
 	#cgroup: CgroupTree | null = null;
 	/** One /proc scan serves every lookup of the same loop turn (service.tree of many services). */
 	#scan: Map<number, number[]> | null = null;
-
-	get cgroup(): CgroupTree | null {
-		return this.#cgroup;
-	}
 
 	useCgroup(tree: CgroupTree): void {
 		this.#cgroup = tree;

@@ -4,6 +4,7 @@
 // Must never print a wire byte raw to a terminal (names and values go through displayWire).
 
 import type { ServiceStatus } from '../../client/snapshot.js';
+import { DaemonError } from '../../client/errors.js';
 import type { TreeLine } from '../../client/typed-commands.js';
 import { sortedNames } from '../../client/snapshot.js';
 import { exitText, stateColour } from '../describe-event.js';
@@ -99,7 +100,11 @@ export const statusCommand: DpctlCommand = {
 			.statedump({ signal })
 			.then(async d => {
 				// service.tree is an extension: a daemon without it (or a role without it) gives nulls.
-				if (args.json) trees = await client.serviceTree([], { signal }).catch(() => trees);
+				if (args.json)
+					trees = await client.serviceTree([], { signal }).catch((error: unknown) => {
+						if (error instanceof DaemonError) return trees;
+						throw error;
+					});
 				return d;
 			})
 			.finally(() => client.destroy());

@@ -1,11 +1,11 @@
-// The process-tree commands (daemonproxy(8), SERVICES, Process trees): service.user (the credentials of a
-// service's next runs), service.leftovers (what happens to processes a run leaves behind) and
-// service.tree (what a tree holds and costs now). Every argument is checked before anything changes.
+// The process-tree commands (daemonproxy(8), SERVICES, Process trees): service.user (the
+// credentials of a service's next runs), service.leftovers (what happens to processes a run
+// leaves behind) and service.tree (what a tree holds and costs now). Every argument is checked
+// before anything changes.
 
 import { parseInteger } from '../../protocol/fields.js';
 import { formatTreeLine } from '../../protocol/tree-lines.js';
 import type { Verb } from '../../protocol/verbs.js';
-import type { LeftoverPolicy } from '../../supervisor/service-machine.js';
 import { loadAccounts } from '../auth-accounts.js';
 import { checkNewServiceName, existingService, type CommandContext, type CommandHandler } from '../command-context.js';
 import { EXT_MSG, MAX_STOP_GRACE_SECONDS, userNeedsRoot } from '../messages.js';
@@ -34,8 +34,7 @@ function serviceLeftovers(ctx: CommandContext): void {
 	if (!checkNewServiceName(ctx, name)) return;
 	if (policy !== 'leave' && policy !== 'stop') return ctx.fail(EXT_MSG.expectedPolicy);
 	if (extra !== undefined) return ctx.fail(EXT_MSG.unexpectedArgument);
-	const current = ctx.supervisor.service(name);
-	let grace = current?.stopGrace ?? null;
+	let grace: number | undefined;
 	if (graceField !== undefined) {
 		const parsed = parseInteger(graceField);
 		if (parsed === null || parsed < 0n || parsed > BigInt(MAX_STOP_GRACE_SECONDS))
@@ -43,7 +42,7 @@ function serviceLeftovers(ctx: CommandContext): void {
 		grace = Number(parsed);
 	}
 	const record = ctx.supervisor.ensure(name);
-	ctx.supervisor.setLeftovers(name, policy as LeftoverPolicy, grace ?? record.stopGrace);
+	ctx.supervisor.setLeftovers(name, policy, grace ?? record.stopGrace);
 }
 
 function serviceTree(ctx: CommandContext): void {
