@@ -10,7 +10,7 @@ import { verbSpec, type FieldKind } from '../protocol/verbs.js';
 import { PROTOCOL_VERBS } from './verbs.js';
 
 export const CONSOLE_BUILTINS = ['help', 'quit', 'filter'] as const;
-const FRIENDLY = ['status', 'start', 'stop', 'restart', 'signal', 'whoami'] as const;
+const FRIENDLY = ['status', 'start', 'stop', 'restart', 'signal', 'logs', 'whoami'] as const;
 
 type Kind = FieldKind | 'verb';
 
@@ -26,6 +26,7 @@ const COMMAND_FIELDS: Readonly<Record<string, Fields>> = {
 	stop: { at: [], rest: 'service' },
 	restart: { at: [], rest: 'service' },
 	signal: { at: ['signal'], rest: 'service' },
+	logs: { at: [], rest: 'service' },
 	filter: { at: [], rest: 'topic' },
 	help: { at: ['verb'] },
 };

@@ -16,9 +16,11 @@ export const EXT_MSG = {
 	invalidSequence: 'invalid sequence number',
 	expectedRoleAndSelector: 'expected role and selector',
 	nulInArgument: 'argument contains a NUL byte',
+	invalidRingLines: 'invalid ring size (1 to 1000000 lines, or - for the default)',
+	expectedExit: 'expected exit or nothing',
+	unexpectedArguments: 'unexpected arguments',
 	expectedPolicy: 'expected leave or stop',
 	invalidGrace: 'invalid grace (expected 0 to 86400 seconds)',
-	unexpectedArgument: 'unexpected argument',
 } as const;
 
 /** service.leftovers: the longest grace between SIGTERM and SIGKILL (a day). */
@@ -30,6 +32,20 @@ export function userNeedsRoot(euid: number): string {
 
 export function cannotExecute(program: string, reason: string): string {
 	return `cannot execute "${program}": ${reason}`;
+}
+
+/** A service.output_forward target that is neither HANDLE nor HANDLE:prefix. */
+export function invalidForwardTarget(field: string): string {
+	return `invalid forward target "${field}" (HANDLE or HANDLE:prefix)`;
+}
+
+/** log.reopen without --log-file. */
+export function noLogFile(): string {
+	return 'no log file to reopen (the daemon was not started with --log-file PATH)';
+}
+
+export function cannotOpenLogFile(path: string, reason: string): string {
+	return `cannot open log file "${path}": ${reason}`;
 }
 
 /** A command the issuer's role may not run. */

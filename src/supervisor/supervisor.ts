@@ -37,6 +37,15 @@ export interface ControlPort {
 	open(service: string, uses: ReadonlySet<string>): ControlEnd | null;
 }
 
+/** The service's end of its output capture pipes (daemonproxy(8), SERVICE OUTPUT). */
+export interface OutputPort {
+	/** The fd to give the child at position 1 (stdout) or 2 (stderr); null (logged) on failure. */
+	childFd(service: string, stream: 'stdout' | 'stderr'): number | null;
+}
+
+/** The handle name that means "capture this stream" when no real handle has that name. */
+export const OUTPUT_HANDLE = 'output';
+
 export interface SupervisorPorts {
 	readonly clock: Clock;
 	readonly host: ProcessHost;
@@ -45,6 +54,7 @@ export interface SupervisorPorts {
 	readonly emit: (event: DaemonEvent) => void;
 	readonly signalArrived?: (counter: SignalCounter) => void;
 	readonly control?: ControlPort;
+	readonly output?: OutputPort;
 }
 
 /** Errnos of a spawn that may succeed later (the fork-retry path); the rest mean "cannot exec". */
@@ -60,6 +70,8 @@ export class Supervisor {
 	readonly #ports: SupervisorPorts;
 	/** `--service-pool`: null = no limit. */
 	#pool: PoolLimit | null = null;
+	/** Set by holdStarts() (shutdown): nothing starts any more. */
+	#startsHeld = false;
 
 	constructor(ports: SupervisorPorts) {
 		this.#ports = ports;
@@ -152,6 +164,8 @@ export class Supervisor {
 
 	/** Schedule a start at `at` (monotonic ms); the caller has checked startability. */
 	requestStart(name: string, at: number): void {
+		const delayMs = at - this.now;
+		if (delayMs >= 1000) this.#ports.log.debug(`start service "${name}" in ${Math.floor(delayMs / 1000)} seconds`);
 		this.#apply(name, { kind: 'request', at });
 	}
 
@@ -162,12 +176,22 @@ export class Supervisor {
 	}
 
 	/**
+	 * The daemon is shutting down: no start from now on. Pending starts are cancelled; requests,
+	 * triggers and automatic restarts are ignored. Cannot be undone.
+	 */
+	holdStarts(): void {
+		this.#startsHeld = true;
+		for (const [name, record] of this.#services) if (record.phase === 'start') this.#apply(name, { kind: 'cancel' });
+	}
+
+	/**
 	 * Sends a signal to the running main process, or with `group` to every process of its tree
 	 * (daemonproxy(8), SERVICES, Process trees); throws the host's error.
 	 */
 	signalService(name: string, signal: number, group = false): void {
 		const pid = this.#running(name);
 		if (pid === null) throw new Error('service is not running');
+		this.#ports.log.debug(`Sending signal ${signal} to service "${name}" pid ${pid}${group ? ' and its tree' : ''}`);
 		if (group) this.#trees.signal(name, pid, signal);
 		else this.#ports.host.kill(pid, signal);
 	}
@@ -364,13 +388,14 @@ export class Supervisor {
 
 	/** Auto-start applies: `always`, or a trigger signal is pending (daemonproxy(8), SERVICES). */
 	#triggered(record: ServiceRecord): boolean {
+		if (this.#startsHeld) return false;
 		if (record.triggers.includes('always')) return true;
 		return this.#triggerSignals(record).some(signal => this.signals.pending(signal) > 0);
 	}
 
 	#apply(name: string, input: ServiceInput): void {
 		const record = this.#services.get(name);
-		if (!record) return;
+		if (!record || (this.#startsHeld && input.kind === 'request')) return;
 		const { record: next, effects } = transition(record, input, this.now);
 		this.#services.set(name, next);
 		if (next.phase === 'up' && next.pid !== null) this.#byPid.set(next.pid, name);
@@ -409,6 +434,7 @@ export class Supervisor {
 			this.#apply(name, { kind: 'spawnFailed', retry: plan.retry, autoStart });
 			return;
 		}
+		log.debug(`start service "${name}" now`);
 		const outcome = this.#ports.host.spawn({ argv: record.args, fds: plan.fds, service: name, user: record.user });
 		if (outcome.ok) {
 			this.#trees.started(name, outcome.pid);
@@ -425,6 +451,17 @@ export class Supervisor {
 			log.error(`exec(${program}, ...) failed: ${outcome.message}`);
 			this.#apply(name, { kind: 'spawnFailed', retry: false, autoStart });
 		}
+	}
+
+	/** The capture pipe for `output` at `position`; only stdout and stderr can be captured. */
+	#outputFd(service: string, position: number): { fd: number } | { retry: boolean } {
+		if (position !== 1 && position !== 2) {
+			this.#ports.log.error(`service '${service}': handle "output" can only be at positions 1 and 2, not ${position}`);
+			return { retry: false };
+		}
+		const fd = this.#ports.output?.childFd(service, position === 1 ? 'stdout' : 'stderr') ?? null;
+		// No pipe (EMFILE…): like a failed fork, it may work later.
+		return fd === null ? { retry: true } : { fd };
 	}
 
 	/**
@@ -453,6 +490,15 @@ export class Supervisor {
 				continue;
 			}
 			const handle: Handle | undefined = this.handles.get(entry);
+			if (entry === OUTPUT_HANDLE && !handle && this.#ports.output) {
+				const capture = this.#outputFd(record.name, fds.length);
+				if ('retry' in capture) {
+					control?.failed();
+					return capture;
+				}
+				fds.push(capture.fd);
+				continue;
+			}
 			if (!handle || handle.fd === null) {
 				this.#ports.log.error(`file descriptor "${entry}" does not exist`);
 				control?.failed();

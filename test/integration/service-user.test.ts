@@ -89,7 +89,7 @@ test('service.user: an unknown user or group, or a bad spec, is refused and chan
 		['service.user\tsvc\tnobody:no-such-group-h16', 'unknown group "no-such-group-h16"'],
 		['service.user\tsvc\tnobody:', 'invalid user "nobody:" (expected USER or USER:GROUP, names or numeric ids)'],
 		['service.user\tsvc\t4000000', 'uid 4000000 has no passwd entry: give its group as 4000000:GROUP'],
-		['service.user\tsvc\tnobody\textra', 'unexpected argument'],
+		['service.user\tsvc\tnobody\textra', 'unexpected arguments'],
 	];
 	for (const [line, message] of rows) {
 		const replies = await d.command(line);

@@ -14,7 +14,7 @@ import { resolveServiceUser } from '../service-user.js';
 function serviceUser(ctx: CommandContext): void {
 	const [name, spec, extra] = ctx.args;
 	if (!checkNewServiceName(ctx, name)) return;
-	if (extra !== undefined) return ctx.fail(EXT_MSG.unexpectedArgument);
+	if (extra !== undefined) return ctx.fail(EXT_MSG.unexpectedArguments);
 	if (spec === undefined || spec === '') {
 		ctx.supervisor.ensure(name);
 		ctx.supervisor.setUser(name, null);
@@ -33,7 +33,7 @@ function serviceLeftovers(ctx: CommandContext): void {
 	const [name, policy, graceField, extra] = ctx.args;
 	if (!checkNewServiceName(ctx, name)) return;
 	if (policy !== 'leave' && policy !== 'stop') return ctx.fail(EXT_MSG.expectedPolicy);
-	if (extra !== undefined) return ctx.fail(EXT_MSG.unexpectedArgument);
+	if (extra !== undefined) return ctx.fail(EXT_MSG.unexpectedArguments);
 	let grace: number | undefined;
 	if (graceField !== undefined) {
 		const parsed = parseInteger(graceField);
