@@ -92,7 +92,9 @@ function cgroupOf(pid: number): string {
 
 async function treeDaemon(t: ExecutionContext, cgroup: string) {
 	const { socket, daemon, dir } = await startSocketDaemon(t, ['--cgroup', cgroup]);
-	const dpctl = dpctlFor(socket);
+	// Generous: a stop waits for the tree's grace, and the suite shares a busy machine.
+	const base = dpctlFor(socket);
+	const dpctl = (args: readonly string[]) => base(['--timeout', '30', ...args]);
 	const admin = await SocketClient.connect(socket);
 	t.teardown(() => admin.close());
 	// Its own events (the 1.1 stream) come back on it too: only error and warning lines count.
