@@ -125,6 +125,8 @@ export function applyEvent(snap: Snapshot, e: DaemonEvent): boolean {
 		case 'signal':
 			snap.signals.set(e.signal, { signal: e.signal, ts: e.ts, count: e.count });
 			return true;
+		case 'service.leftover':
+			return false;
 		case 'overflow':
 			return false;
 	}

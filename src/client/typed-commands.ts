@@ -5,11 +5,12 @@
 
 import { parseWhoamiLine, type Whoami } from '../protocol/access-lines.js';
 import { parseStatedumpEnd } from '../protocol/stream-lines.js';
+import { parseTreeLine, type TreeLine } from '../protocol/tree-lines.js';
 import type { Reply, RequestOptions } from './connection.js';
 import { snapshotFromLines, type Snapshot } from './snapshot.js';
 import { classifyLine } from './wire.js';
 
-export type { Whoami };
+export type { TreeLine, Whoami };
 
 export type CallOptions = Pick<RequestOptions, 'signal'>;
 
@@ -172,6 +173,31 @@ export abstract class TypedCommands {
 
 	socketDelete(options?: CallOptions): Promise<readonly string[]> {
 		return this.#done(['socket.delete'], options);
+	}
+
+	/** `service.user NAME [USER[:GROUP]]`: no user = the daemon's credentials again. */
+	serviceUser(name: string, user?: string, options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['service.user', name, ...(user === undefined ? [] : [user])], options);
+	}
+
+	/** `service.leftovers NAME leave|stop [GRACE_SECONDS]`. */
+	serviceLeftovers(
+		name: string,
+		policy: 'leave' | 'stop',
+		options: CallOptions & { graceSeconds?: number } = {},
+	): Promise<readonly string[]> {
+		const grace = options.graceSeconds === undefined ? [] : [String(options.graceSeconds)];
+		return this.#done(['service.leftovers', name, policy, ...grace], options);
+	}
+
+	/** `service.tree [NAME…]`: each service's live processes, cgroup, CPU time and memory. */
+	async serviceTree(names: readonly string[] = [], options?: CallOptions): Promise<Map<string, TreeLine>> {
+		const trees = new Map<string, TreeLine>();
+		for (const line of await this.#done(['service.tree', ...names], options)) {
+			const tree = parseTreeLine(line);
+			if (tree) trees.set(tree.name, tree);
+		}
+		return trees;
 	}
 
 	/** `conn.whoami`: this connection's peer credentials and role. */

@@ -174,7 +174,8 @@ export class Daemon implements ControllerHost, CommandHost {
 				log: settings.log,
 				clock: settings.clock,
 				supervisor: this.supervisor,
-				signalService: (name, signal) => this.supervisor.signalService(name, signal, false),
+				// The whole tree: what a run leaves behind is stopped with it (daemonproxy(8), Process trees).
+				signalService: (name, signal) => this.supervisor.signalService(name, signal, true),
 				exit: status => this.exits.exit(status),
 			},
 			{

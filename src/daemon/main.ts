@@ -34,7 +34,8 @@ import { EXTRA_COUNTED_SIGNALS, installSignalHandling } from './fatal-signals.js
 import { helpText, versionText, type BuildInfo } from './help-text.js';
 import { openPrivateReader, openPrivateWriter } from '../os/private-writer.js';
 import { parseInheritedFds, replaceWithNull, seedStartupHandles } from './startup-handles.js';
-import { closeFd, systemClock, systemHost } from './system-ports.js';
+import { closeFd, systemClock, SystemHost } from './system-ports.js';
+import { CgroupTree, detectDelegatedCgroup } from '../os/cgroup.js';
 
 export function version(): string {
 	const url = new URL('../../../package.json', import.meta.url);
@@ -186,6 +187,15 @@ export const SERVER_OPTIONS: readonly ExtensionOption[] = [
 		description: "Let peers outside daemonproxy's PID namespace (SO_PEERCRED pid 0) have roles",
 	},
 	{
+		long: 'cgroup',
+		valueName: 'PATH',
+		description: 'Run each service in a cgroup v2 under PATH (auto: a delegated one; off: none)',
+		validate: value =>
+			value === 'auto' || value === 'off' || value.startsWith('/')
+				? null
+				: `--cgroup expects an absolute path, auto or off, not "${value}"`,
+	},
+	{
 		long: 'subreaper',
 		valueName: '',
 		flag: true,
@@ -262,7 +272,8 @@ export function main(argv: readonly string[] = process.argv.slice(2).map(wireFro
 	);
 	const { options, stop } = parsed;
 	log.adjust(options.logLevelDelta);
-	const daemon = new Daemon({ log, clock: systemClock, host: systemHost, closeFd, ...serverSettings(options) });
+	const host = new SystemHost();
+	const daemon = new Daemon({ log, clock: systemClock, host, closeFd, ...serverSettings(options) });
 	if (options.extensions.has('log-timestamps')) log.setTimestamps(sys.wallClockMs);
 	const logFile = lastValue(options, 'log-file');
 	const logFileProblem = logFile === undefined ? null : daemon.logDestination.toFile(logFile);
@@ -288,7 +299,7 @@ export function main(argv: readonly string[] = process.argv.slice(2).map(wireFro
 		fatal(daemon, EXIT_STATUS.badOptions, `--log-file ${logFile}: ${logFileProblem}`);
 	for (const warning of parsed.warnings) log.warning(warning);
 	for (const message of parsed.continuedFatals) log.fatal(`(attempting to continue) ${message}`);
-	const configRead = start(daemon, options, isPid1, inherited, readiness);
+	const configRead = start(daemon, host, options, isPid1, inherited, readiness);
 	// systemd Type=notify: ready once the config file has been read to its end.
 	if (notifySocket !== null) {
 		const ready = (): void => sdNotify(notifySocket, 'READY=1', log);
@@ -314,6 +325,7 @@ function fatal(daemon: Daemon, status: number, message: string): void {
 
 function start(
 	daemon: Daemon,
+	host: SystemHost,
 	options: DaemonOptions,
 	isPid1: boolean,
 	inherited: readonly number[],
@@ -347,6 +359,8 @@ function start(
 			log.error(`prctl(PR_SET_CHILD_SUBREAPER): ${(error as Error).message}`);
 		}
 	}
+
+	setUpCgroup(daemon, host, lastValue(options, 'cgroup') ?? 'auto');
 
 	// Names are looked up once, now; an unknown one is a command-line error.
 	const grants = options.extensions.get('allow') ?? [];
@@ -423,6 +437,29 @@ function startProbes(daemon: Daemon, value: string): void {
 	startHealthServer(where, source, daemon.log).catch((error: unknown) =>
 		daemon.log.error(`health endpoint: ${(error as Error).message}`),
 	);
+}
+
+/**
+ * --cgroup: PATH is required to work (a failure is fatal); `auto` uses a delegated cgroup when
+ * there is one and otherwise falls back to process groups quietly; `off` never uses cgroups.
+ */
+function setUpCgroup(daemon: Daemon, host: SystemHost, option: string): void {
+	if (option === 'off') return;
+	const path = option === 'auto' ? detectDelegatedCgroup() : option;
+	if (path === null) {
+		daemon.log.debug('no delegated cgroup v2: service trees are process groups');
+		return;
+	}
+	try {
+		const tree = new CgroupTree(path);
+		host.useCgroup(tree);
+		const controllers = tree.controllers.length > 0 ? tree.controllers.join(', ') : 'none';
+		daemon.log.info(`cgroup: services run in ${tree.root}/services/NAME (controllers: ${controllers})`);
+	} catch (error: unknown) {
+		const message = `--cgroup ${path}: ${(error as Error).message}`;
+		if (option === 'auto') daemon.log.warning(`${message}; service trees are process groups`);
+		else fatal(daemon, EXIT_STATUS.environment, message);
+	}
 }
 
 /**

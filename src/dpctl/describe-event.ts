@@ -65,6 +65,10 @@ function describeTyped(e: DaemonEvent, out: Output): string {
 			return `handle ${w(e.name)} ${out.paint('dim', 'deleted')}`;
 		case 'signal':
 			return `signal ${w(e.signal)} pending ${e.count}`;
+		case 'service.leftover': {
+			const what = { leave: 'left behind', stop: 'left behind, stopping', kill: 'killed' }[e.action];
+			return `${w(e.name)} ${out.paint('yellow', what)} pid ${e.pids.join(' ')}`;
+		}
 		case 'overflow':
 			return out.paint('yellow', 'overflow: events were lost');
 	}

@@ -159,9 +159,39 @@ export function judgeStopped(_name: string, item: EventItem | null, snap: Servic
 	return state === 'down' || state === 'deleted' ? 'done' : null;
 }
 
+/** How often stop asks whether the processes a service left behind have ended. */
+const TREE_POLL_MS = 100;
+
 /**
- * Signals every running service in `names` and waits for it to go down; with `kill`, sends
- * SIGKILL to those still up at the deadline and waits KILL_GRACE_SECONDS more.
+ * Waits until the trees of `names` are empty (service.tree): the daemon stops what a run left
+ * behind when its tree was signalled (daemonproxy(8), SERVICES, Process trees). A daemon without
+ * service.tree is taken at its word that `down` is the end.
+ */
+async function waitTreesEmpty(client: Client, names: readonly string[], ms: number): Promise<void> {
+	const until = Date.now() + ms;
+	let pending = [...names];
+	while (pending.length > 0) {
+		let trees;
+		try {
+			trees = await client.serviceTree(pending);
+		} catch (error: unknown) {
+			if (error instanceof DaemonError) return;
+			throw error;
+		}
+		pending = pending.filter(n => (trees.get(n)?.pids.length ?? 0) > 0);
+		if (pending.length === 0) return;
+		if (Date.now() >= until) {
+			const left = pending.map(n => `${n} (pid ${trees.get(n)?.pids.join(' ') ?? '?'})`).join(', ');
+			throw new DeadlineError(`timed out waiting for the processes left behind by ${left} to end`);
+		}
+		await new Promise(resolve => setTimeout(resolve, TREE_POLL_MS));
+	}
+}
+
+/**
+ * Signals the whole tree of every running service in `names` and waits for it to go down, then
+ * for what its tree left behind to end; with `kill`, sends SIGKILL to the trees of those still up
+ * at the deadline and waits KILL_GRACE_SECONDS more.
  */
 export async function signalAndWaitDown(
 	client: Client,
@@ -169,10 +199,13 @@ export async function signalAndWaitDown(
 	running: readonly string[],
 	options: { signal: string; kill: boolean; ms: number },
 ): Promise<void> {
-	for (const name of running) await tolerate(client.serviceSignal(name, options.signal), 'service is not running');
+	const until = Date.now() + options.ms;
+	const group = { group: true };
+	for (const name of running)
+		await tolerate(client.serviceSignal(name, options.signal, group), 'service is not running');
 	let { pending } = await waitForServices(stream, running, options.ms, judgeStopped);
 	if (pending.size > 0 && options.kill) {
-		for (const name of pending) await tolerate(client.serviceSignal(name, 'KILL'), 'service is not running');
+		for (const name of pending) await tolerate(client.serviceSignal(name, 'KILL', group), 'service is not running');
 		({ pending } = await waitForServices(stream, [...pending], KILL_GRACE_SECONDS * 1000, judgeStopped));
 	}
 	if (pending.size > 0) {
@@ -180,6 +213,8 @@ export async function signalAndWaitDown(
 			`timed out waiting for ${[...pending].join(', ')} to stop${options.kill ? ' (even after SIGKILL)' : ' (try --kill)'}`,
 		);
 	}
+	const left = Math.max(until - Date.now(), 0) + (options.kill ? KILL_GRACE_SECONDS * 1000 : 0);
+	await waitTreesEmpty(client, running, left);
 }
 
 /**

@@ -1,8 +1,9 @@
 /* daemonproxy_sys: the system calls Node lacks (pipe2, socketpair, SCM_RIGHTS, SO_PEERCRED,
- * posix_spawn with an exact fd map, waitpid(-1), prctl, execve) plus uv_poll/uv_signal hooks.
+ * a vfork-style spawn with an exact fd map, its own session, cgroup and credentials, waitpid(-1),
+ * prctl, execve) plus uv_poll/uv_signal hooks.
  * Invariants: every fd created here is O_CLOEXEC; failures throw errors carrying errno/code/syscall
- * and message == strerror(errno); EAGAIN on non-blocking I/O returns null. Never fork() (posix_spawn
- * only), never block the event loop, never leak a received fd. Only src/supervisor/sys.ts loads this. */
+ * and message == strerror(errno); EAGAIN on non-blocking I/O returns null. Never fork() (spawn
+ * clones with CLONE_VM|CLONE_VFORK, as posix_spawn does), never block the event loop, never leak a received fd. Only src/supervisor/sys.ts loads this. */
 
 #include <node_api.h>
 #include <uv.h>
@@ -18,7 +19,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -988,43 +991,164 @@ static napi_value f_send(napi_env env, napi_callback_info info) {
 
 /* ---------- processes ---------- */
 
-/* Every signal 1..64 but KILL/STOP, set bit by bit: sigaddset refuses glibc's internal signals
- * (SIGCANCEL 32, SIGSETXID 33), and posix_spawn sets those to SIG_IGN in the child (where the
- * setting survives exec) unless they are in the POSIX_SPAWN_SETSIGDEF set. */
-static void add_all_catchable(sigset_t *set) {
-	unsigned long *words = (unsigned long *)(void *)set;
-	const unsigned bits = 8 * sizeof(unsigned long);
-	for (unsigned s = 1; s <= 64 && (s - 1) / bits < sizeof(sigset_t) / sizeof(unsigned long); s++)
+/* What the clone()d child needs, prepared by the parent: the child shares our memory until it
+ * execs (CLONE_VM|CLONE_VFORK, as glibc's posix_spawn), so it may only make system calls — no
+ * malloc, no NSS, no locks — and it reports a failure by storing errno and the failing step here. */
+typedef struct {
+	char **candidates; /* full paths to try in order (the PATH search is done by the parent) */
+	char **argv, **envp;
+	const int *src; /* src[i] → child fd i; -1 closes i; every src is >= n (moved by the parent) */
+	uint32_t n;
+	int new_session;
+	int cgroup_fd; /* cgroup.procs of the service's cgroup, or -1 */
+	int uid, gid;  /* -1: keep the daemon's */
+	const gid_t *groups;
+	int ngroups; /* -1: keep */
+	volatile int err;
+	volatile int step;
+} spawn_args_t;
+
+enum { STEP_EXEC = 1, STEP_SETSID, STEP_CGROUP, STEP_FDS, STEP_SETGROUPS, STEP_SETGID, STEP_SETUID };
+static const char *const STEP_NAMES[] = {"", "spawn", "setsid", "cgroup", "dup2", "setgroups", "setgid", "setuid"};
+
+/* The kernel's struct sigaction (x86_64/aarch64 layout): raw rt_sigaction reaches glibc's
+ * internal signals too, which the libc wrapper refuses. */
+struct kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
+static int spawn_child(void *p) {
+	spawn_args_t *a = p;
+	/* Every signal to its default first: a handler of the daemon must never run in this child. */
+	struct kernel_sigaction dfl = {SIG_DFL, 0, NULL, 0};
+	for (int s = 1; s <= 64; s++)
 		if (s != SIGKILL && s != SIGSTOP)
-			words[(s - 1) / bits] |= 1UL << ((s - 1) % bits);
+			syscall(SYS_rt_sigaction, s, &dfl, NULL, sizeof dfl.mask);
+#define FAIL(st)                                                                                                       \
+	do {                                                                                                               \
+		a->err = errno;                                                                                                \
+		a->step = (st);                                                                                                \
+		_exit(127);                                                                                                    \
+	} while (0)
+	if (a->new_session && syscall(SYS_setsid) < 0)
+		FAIL(STEP_SETSID);
+	/* Joined before exec, so nothing the program forks can start outside the cgroup. */
+	if (a->cgroup_fd >= 0 && write(a->cgroup_fd, "0", 1) != 1)
+		FAIL(STEP_CGROUP);
+	for (uint32_t i = 0; i < a->n; i++) {
+		if (a->src[i] < 0)
+			close((int)i);
+		else if (dup2(a->src[i], (int)i) < 0)
+			FAIL(STEP_FDS);
+	}
+	if (syscall(SYS_close_range, a->n, ~0U, 0) < 0)
+		for (int fd = (int)a->n; fd < 65536; fd++)
+			close(fd);
+	/* Raw system calls: glibc's wrappers would try to change every thread of the (shared) process. */
+	if (a->ngroups >= 0 && syscall(SYS_setgroups, a->ngroups, a->groups) < 0)
+		FAIL(STEP_SETGROUPS);
+	if (a->gid >= 0 && syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0)
+		FAIL(STEP_SETGID);
+	if (a->uid >= 0 && syscall(SYS_setresuid, a->uid, a->uid, a->uid) < 0)
+		FAIL(STEP_SETUID);
+	uint64_t none = 0;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof none);
+	/* execvp's rules: EACCES is remembered while later entries are tried; other errors end the search. */
+	int eacces = 0;
+	for (char **c = a->candidates; *c; c++) {
+		execve(*c, a->argv, a->envp);
+		if (errno == EACCES)
+			eacces = 1;
+		else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE && errno != ENODEV && errno != ETIMEDOUT)
+			FAIL(STEP_EXEC);
+	}
+	if (eacces)
+		errno = EACCES;
+	FAIL(STEP_EXEC);
+#undef FAIL
 }
 
-/* spawn(file, argv, fds, env|null, newSession) → pid. */
+/* The paths execvp would try for `file`: itself when it has a '/', else each PATH entry (the
+ * daemon's PATH, as posix_spawnp; an empty entry is the working directory). NULL-terminated. */
+static char **exec_candidates(const char *file) {
+	if (strchr(file, '/') || !*file) {
+		char **v = calloc(2, sizeof *v);
+		if (v && !(v[0] = strdup(*file ? file : "")))
+			free(v), v = NULL;
+		return v;
+	}
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/bin:/usr/bin";
+	size_t count = 2;
+	for (const char *q = path; *q; q++)
+		count += *q == ':';
+	char **v = calloc(count, sizeof *v);
+	if (!v)
+		return NULL;
+	size_t k = 0, flen = strlen(file);
+	for (const char *q = path;; q++) {
+		const char *end = strchrnul(q, ':');
+		size_t dlen = (size_t)(end - q);
+		char *c = malloc(dlen + flen + 3);
+		if (!c) {
+			free_strv(v);
+			return NULL;
+		}
+		if (dlen == 0)
+			memcpy(c, "./", 2), dlen = 2;
+		else
+			memcpy(c, q, dlen), c[dlen++] = '/';
+		memcpy(c + dlen, file, flen + 1);
+		v[k++] = c;
+		if (!*end)
+			break;
+		q = end;
+	}
+	return v;
+}
+
+#define SPAWN_STACK_BYTES (256 * 1024)
+
+/* spawn(file, argv, fds, env|null, newSession, cgroupProcsFd, uid, gid, groups|null) → pid. */
 static napi_value f_spawn(napi_env env, napi_callback_info info) {
-	napi_value argv[5];
-	if (get_args(env, info, 5, argv))
+	napi_value argv[9];
+	if (get_args(env, info, 9, argv))
 		return NULL;
 	bool new_session;
-	if (arg_bool(env, argv[4], &new_session))
+	int32_t cgroup_fd, uid, gid;
+	if (arg_bool(env, argv[4], &new_session) || arg_int(env, argv[5], &cgroup_fd) || arg_int(env, argv[6], &uid) ||
+	    arg_int(env, argv[7], &gid))
 		return NULL;
 	bool is_arr = false;
 	napi_is_array(env, argv[2], &is_arr);
 	if (!is_arr)
 		return throw_type(env, "spawn: fds must be an array");
-	uint32_t n = 0;
+	uint32_t n = 0, ngroups = 0;
 	napi_get_array_length(env, argv[2], &n);
 	if (n > 4096)
 		return throw_errno(env, EINVAL, "spawn");
+	bool has_groups = !is_nullish(env, argv[8]);
+	if (has_groups) {
+		napi_is_array(env, argv[8], &is_arr);
+		if (!is_arr)
+			return throw_type(env, "spawn: groups must be an array or null");
+		napi_get_array_length(env, argv[8], &ngroups);
+		if (ngroups > 65536)
+			return throw_errno(env, EINVAL, "spawn");
+	}
 	int *map = calloc(n ? n : 1, sizeof *map);
 	int *tmp = calloc(n ? n : 1, sizeof *tmp);
-	char **cargv = NULL, **cenv = NULL;
+	int *src = calloc(n ? n : 1, sizeof *src);
+	gid_t *groups = calloc(ngroups ? ngroups : 1, sizeof *groups);
+	char **cargv = NULL, **cenv = NULL, **candidates = NULL;
+	void *stack = MAP_FAILED;
 	bytes_t file = {0};
 	napi_value result = NULL;
-	int err = 0;
-	bool fa_init = false, attr_init = false;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	if (!map || !tmp) {
+	if (!map || !tmp || !src || !groups) {
 		throw_errno(env, ENOMEM, "malloc");
 		goto out;
 	}
@@ -1040,6 +1164,14 @@ static napi_value f_spawn(napi_env env, napi_callback_info info) {
 			goto out;
 		}
 	}
+	for (uint32_t i = 0; i < ngroups; i++) {
+		napi_value el;
+		int32_t g;
+		napi_get_element(env, argv[8], i, &el);
+		if (arg_int(env, el, &g))
+			goto out;
+		groups[i] = (gid_t)g;
+	}
 	if (get_cstr(env, argv[0], &file, "spawn"))
 		goto out;
 	if (!(cargv = get_strv(env, argv[1], "spawn")))
@@ -1047,65 +1179,84 @@ static napi_value f_spawn(napi_env env, napi_callback_info info) {
 	if (!is_nullish(env, argv[3]) && !(cenv = get_strv(env, argv[3], "spawn")))
 		goto out;
 	/* A source fd below n could be overwritten by an earlier dup2 in the child: move it above n
-	 * first (CLOEXEC, closed again below). The same dup serves every position naming that fd. */
+	 * first (CLOEXEC, closed again below). The same dup serves every position naming that fd.
+	 * A source that is not open fails here, with EBADF, before any child exists. */
 	for (uint32_t i = 0; i < n; i++) {
-		int src = map[i];
-		if (src < 0 || (uint32_t)src >= n)
+		int s = map[i];
+		if (s < 0) {
+			src[i] = -1;
 			continue;
+		}
+		if ((uint32_t)s >= n) {
+			if (fcntl(s, F_GETFD) < 0) {
+				throw_errno(env, errno, "spawn");
+				goto out;
+			}
+			src[i] = s;
+			continue;
+		}
 		int moved = -1;
 		for (uint32_t j = 0; j < i; j++)
-			if (tmp[j] >= 0 && map[j] == src) {
+			if (tmp[j] >= 0 && map[j] == s) {
 				moved = tmp[j];
 				break;
 			}
 		if (moved < 0) {
-			moved = fcntl(src, F_DUPFD_CLOEXEC, (int)n);
+			moved = fcntl(s, F_DUPFD_CLOEXEC, (int)n);
 			if (moved < 0) {
 				throw_errno(env, errno, "spawn");
 				goto out;
 			}
 		}
 		tmp[i] = moved;
+		src[i] = moved;
 	}
-	if ((err = posix_spawn_file_actions_init(&fa)))
-		goto fail;
-	fa_init = true;
-	for (uint32_t i = 0; i < n; i++) {
-		int src = tmp[i] >= 0 ? tmp[i] : map[i];
-		if (src < 0)
-			err = posix_spawn_file_actions_addclose(&fa, (int)i);
-		else
-			err = posix_spawn_file_actions_adddup2(&fa, src, (int)i);
-		if (err)
-			goto fail;
+	if (!(candidates = exec_candidates(file.p))) {
+		throw_errno(env, ENOMEM, "malloc");
+		goto out;
 	}
-	if ((err = posix_spawn_file_actions_addclosefrom_np(&fa, (int)n)))
-		goto fail;
-	if ((err = posix_spawnattr_init(&attr)))
-		goto fail;
-	attr_init = true;
-	sigset_t def, none;
-	sigemptyset(&def);
-	sigemptyset(&none);
-	add_all_catchable(&def);
-	if ((err = posix_spawnattr_setsigdefault(&attr, &def)) || (err = posix_spawnattr_setsigmask(&attr, &none)))
-		goto fail;
-	short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (new_session ? POSIX_SPAWN_SETSID : 0);
-	if ((err = posix_spawnattr_setflags(&attr, flags)))
-		goto fail;
-	pid_t pid;
-	err = posix_spawnp(&pid, file.p, &fa, &attr, cargv, cenv ? cenv : environ);
-	if (err)
-		goto fail;
+	stack = mmap(NULL, SPAWN_STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED) {
+		throw_errno(env, errno, "spawn");
+		goto out;
+	}
+	spawn_args_t a = {
+	    .candidates = candidates,
+	    .argv = cargv,
+	    .envp = cenv ? cenv : environ,
+	    .src = src,
+	    .n = n,
+	    .new_session = new_session,
+	    .cgroup_fd = cgroup_fd,
+	    .uid = uid,
+	    .gid = gid,
+	    .groups = groups,
+	    .ngroups = has_groups ? (int)ngroups : -1,
+	    .err = 0,
+	    .step = 0,
+	};
+	/* Every signal blocked across clone: the child resets the handlers before it unblocks. */
+	uint64_t all = ~(uint64_t)0, old = 0;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, sizeof all);
+	pid_t pid = clone(spawn_child, (char *)stack + SPAWN_STACK_BYTES, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	int clone_errno = errno;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof old);
+	if (pid < 0) {
+		throw_errno(env, clone_errno, "spawn");
+		goto out;
+	}
+	if (a.step != 0) {
+		/* The child has exited already (vfork semantics): reap it here, no one else knows its pid. */
+		int status;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		throw_errno(env, a.err, STEP_NAMES[a.step]);
+		goto out;
+	}
 	result = js_int(env, pid);
-	goto out;
-fail:
-	throw_errno(env, err, "spawn");
 out:
-	if (fa_init)
-		posix_spawn_file_actions_destroy(&fa);
-	if (attr_init)
-		posix_spawnattr_destroy(&attr);
+	if (stack != MAP_FAILED)
+		munmap(stack, SPAWN_STACK_BYTES);
 	if (map && tmp) {
 		/* close each temporary once (positions naming the same source share one); tmp is all -1
 		 * until a dup is made, but only once both arrays exist: calloc's zeros would mean fd 0 */
@@ -1120,9 +1271,12 @@ out:
 	}
 	free(map);
 	free(tmp);
+	free(src);
+	free(groups);
 	free_bytes(&file);
 	free_strv(cargv);
 	free_strv(cenv);
+	free_strv(candidates);
 	return result;
 }
 

@@ -68,7 +68,17 @@ interface Native {
 	watcherOpen(fd: number, cb: (readable: boolean, writable: boolean, errno: number) => void): WatcherHandle;
 	watcherStart(handle: WatcherHandle, read: boolean, write: boolean): void;
 	watcherClose(handle: WatcherHandle): void;
-	spawn(file: Bytes, argv: Bytes[], fds: number[], env: Bytes[] | null, newSession: boolean): number;
+	spawn(
+		file: Bytes,
+		argv: Bytes[],
+		fds: number[],
+		env: Bytes[] | null,
+		newSession: boolean,
+		cgroupProcsFd: number,
+		uid: number,
+		gid: number,
+		groups: number[] | null,
+	): number;
 	reap(): Reaped[];
 	onSigchld(cb: () => void): void;
 	kill(pid: number, signal: number): void;
@@ -427,6 +437,14 @@ export class Watcher {
 	}
 }
 
+/** The credentials a child runs with (setgroups, setresgid, setresuid before exec; root only). */
+export interface SpawnCredentials {
+	uid: number;
+	gid: number;
+	/** Supplementary groups, replacing the daemon's. */
+	groups: number[];
+}
+
 export interface SpawnRequest {
 	/** Program; searched in PATH when it has no '/'. */
 	file: Bytes;
@@ -436,17 +454,34 @@ export interface SpawnRequest {
 	fds: number[];
 	/** Environment as NAME=VALUE entries; default: the current environ. */
 	env?: Bytes[];
-	/** setsid() in the child. */
+	/** setsid() in the child: its own session and process group. */
 	newSession?: boolean;
+	/** An fd open for writing on a cgroup v2 `cgroup.procs`: the child joins that cgroup before exec. */
+	cgroupProcsFd?: number;
+	credentials?: SpawnCredentials;
 }
 
 /**
- * posix_spawnp with exactly the listed fds (everything else closed via closefrom), all signal
- * dispositions default and an empty signal mask. Source fds that collide with target numbers are
- * moved out of the way first. Failure to start (fork or exec) throws SysError with syscall 'spawn'.
+ * Starts a child (clone with CLONE_VM|CLONE_VFORK, as posix_spawnp) with exactly the listed fds
+ * (everything else closed), all signal dispositions default and an empty signal mask; then, in
+ * this order and before exec: setsid, joining the cgroup, the fd map, the credentials. Source fds
+ * that collide with target numbers are moved out of the way first. Failure throws SysError whose
+ * syscall names the step: 'spawn' (clone or exec), 'setsid', 'cgroup', 'dup2', 'setgroups',
+ * 'setgid', 'setuid'; the failed child has been reaped already.
  */
 export function spawn(req: SpawnRequest): number {
-	return native.spawn(req.file, req.argv, req.fds, req.env ?? null, req.newSession ?? false);
+	const cred = req.credentials;
+	return native.spawn(
+		req.file,
+		req.argv,
+		req.fds,
+		req.env ?? null,
+		req.newSession ?? false,
+		req.cgroupProcsFd ?? -1,
+		cred?.uid ?? -1,
+		cred?.gid ?? -1,
+		cred ? [...cred.groups] : null,
+	);
 }
 
 /** One reaped child: `code` for a normal exit, `signal` when killed (0 if neither, not expected). */

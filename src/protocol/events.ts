@@ -71,6 +71,19 @@ export interface SignalEvent {
 	ts: number;
 	count: number;
 }
+/** What happened to processes a service's tree still had (daemonproxy(8), SERVICES, Process trees). */
+export type LeftoverAction = 'leave' | 'stop' | 'kill';
+/**
+ * `service.leftover\tNAME\tACTION\tPID…`, an explicit-only topic: `leave` and `stop` when the
+ * main process exited and these remained (left alone, or sent SIGTERM), `kill` when these were
+ * still there at the end of a stop's grace and got SIGKILL.
+ */
+export interface ServiceLeftoverEvent {
+	type: 'service.leftover';
+	name: string;
+	action: LeftoverAction;
+	pids: readonly number[];
+}
 /** Events were dropped for this controller (see Back-pressure and overflow in daemonproxy(8)). */
 export interface OverflowEvent {
 	type: 'overflow';
@@ -86,6 +99,7 @@ export type DaemonEvent =
 	| FdStateEvent
 	| FdDeletedEvent
 	| SignalEvent
+	| ServiceLeftoverEvent
 	| OverflowEvent;
 
 /** The topic of a DaemonEvent: every stream topic but `audit`, which the control plane publishes itself. */
@@ -126,6 +140,8 @@ export function formatEvent(e: DaemonEvent): string {
 			return `fd.state\t${e.name}\tdeleted`;
 		case 'signal':
 			return `signal\t${e.signal}\t${String(e.ts)}\t${String(e.count)}`;
+		case 'service.leftover':
+			return `service.leftover\t${e.name}\t${e.action}\t${e.pids.join('\t')}`;
 		case 'overflow':
 			return 'overflow';
 	}
@@ -222,6 +238,15 @@ function parseSignal(f: readonly string[]): SignalEvent | null {
 	return { type: 'signal', signal: f[1] ?? '', ts, count };
 }
 
+const LEFTOVER_ACTIONS: ReadonlySet<string> = new Set<LeftoverAction>(['leave', 'stop', 'kill']);
+
+function parseLeftover(name: string, f: readonly string[]): ServiceLeftoverEvent | null {
+	const action = f[2] ?? '';
+	const pids = f.slice(3).map(parseNumber);
+	if (!LEFTOVER_ACTIONS.has(action) || pids.length === 0 || pids.some(p => p === undefined || p <= 0)) return null;
+	return { type: 'service.leftover', name, action: action as LeftoverAction, pids: pids as number[] };
+}
+
 /**
  * The event a line carries, or null for every other line (echo replies, `error`, `warning`,
  * `info`, `log.filter`, tagged lines, malformed events). Note that an echo reply can imitate an
@@ -264,6 +289,8 @@ export function parseEvent(line: string): DaemonEvent | null {
 			return parseFdState(name, f);
 		case 'signal':
 			return parseSignal(f);
+		case 'service.leftover':
+			return parseLeftover(name, f);
 		default:
 			return null;
 	}

@@ -12,6 +12,7 @@ export const EVENT_TOPICS = [
 	'fd.state',
 	'signal',
 	'audit',
+	'service.leftover',
 	'overflow',
 ] as const;
 

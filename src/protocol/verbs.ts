@@ -198,6 +198,24 @@ const ROWS = {
 		summary: 'stop receiving output lines',
 		names: { at: [], rest: 'service' },
 	},
+	'service.user': {
+		class: 'admin',
+		usage: 'NAME [USER[:GROUP]]',
+		summary: 'run the service as this user (daemon as root)',
+		names: { at: ['service'] },
+	},
+	'service.leftovers': {
+		class: 'admin',
+		usage: 'NAME leave|stop [GRACE_SECONDS]',
+		summary: 'what happens to processes a run leaves behind',
+		names: { at: ['service'] },
+	},
+	'service.tree': {
+		class: 'read',
+		usage: '[NAME…]',
+		summary: "each service's processes, cgroup, CPU and memory",
+		names: { at: [], rest: 'service' },
+	},
 } as const satisfies Readonly<Record<string, VerbSpec>>;
 
 export type Verb = keyof typeof ROWS;

@@ -15,6 +15,7 @@ import { fdCommands } from './commands/fd-commands.js';
 import { lifecycleCommands } from './commands/lifecycle-commands.js';
 import { outputCommands } from './commands/output-commands.js';
 import { serviceCommands } from './commands/service-commands.js';
+import { treeCommands } from './commands/tree-commands.js';
 import type { Controller } from './controller.js';
 import { runRequest } from './request.js';
 
@@ -27,6 +28,7 @@ const HANDLERS: Readonly<Record<Verb, CommandHandler>> = {
 	...eventsCommands,
 	...essentialCommands,
 	...outputCommands,
+	...treeCommands,
 };
 
 export const COMMANDS: ReadonlyMap<string, CommandHandler> = new Map(VERB_NAMES.map(verb => [verb, HANDLERS[verb]]));

@@ -19,7 +19,16 @@ export const EXT_MSG = {
 	invalidRingLines: 'invalid ring size (1 to 1000000 lines, or - for the default)',
 	expectedExit: 'expected exit or nothing',
 	unexpectedArguments: 'unexpected arguments',
+	expectedPolicy: 'expected leave or stop',
+	invalidGrace: 'invalid grace (expected 0 to 86400 seconds)',
 } as const;
+
+/** service.leftovers: the longest grace between SIGTERM and SIGKILL (a day). */
+export const MAX_STOP_GRACE_SECONDS = 86_400;
+
+export function userNeedsRoot(euid: number): string {
+	return `service.user needs a daemon running as root (this one runs as uid ${euid})`;
+}
 
 export function cannotExecute(program: string, reason: string): string {
 	return `cannot execute "${program}": ${reason}`;

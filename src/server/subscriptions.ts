@@ -1,5 +1,5 @@
 // Owns one connection's event subscriptions: a set of patterns (protocol/patterns.ts),
-// `*` for a new connection (the 1.1 stream). Invariants: `audit` events match only a pattern whose
+// `*` for a new connection (the 1.1 stream). Invariants: `audit` and `service.leftover` events match only a pattern whose
 // topic is literally `audit`, never a glob, so no 1.1 client ever sees one; a change is all or
 // nothing. Must never allocate while matching: the fan-out calls matches() per event and connection.
 
@@ -9,10 +9,11 @@ import { compilePattern, globMatch, type Pattern } from '../protocol/patterns.js
 export const MAX_PATTERNS = 64;
 
 /**
- * Topics a glob never matches: they must be subscribed to by name. `service.status` is an
- * extension a 1.1 client must never see; `audit` quotes other people's commands.
+ * Topics a glob never matches: they must be subscribed to by name. `service.status` and
+ * `service.leftover` are extensions a 1.1 client must never see; `audit` quotes other people's
+ * commands.
  */
-export const EXPLICIT_TOPICS: ReadonlySet<string> = new Set(['audit', 'service.status']);
+export const EXPLICIT_TOPICS: ReadonlySet<string> = new Set(['audit', 'service.status', 'service.leftover']);
 
 /** Explicit topics only admins may subscribe to. */
 export const ADMIN_TOPICS: ReadonlySet<string> = new Set(['audit']);

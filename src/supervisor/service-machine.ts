@@ -31,6 +31,8 @@ import {
 	type RestartLimit,
 } from './restart-policy.js';
 
+import type { ServiceUser } from './ports.js';
+
 export const MIN_RESPAWN_INTERVAL_MS = 1000;
 export const FORK_RETRY_MS = 3000;
 /** How long a service killed by the daemon (ready timeout, watchdog) has after SIGTERM. */
@@ -40,6 +42,12 @@ export const DEFAULT_FDS: readonly string[] = ['null', 'null', 'null'];
 export const READY_FD = 'ready';
 const SIGKILL = 9;
 const SIGTERM = 15;
+
+/** Seconds from SIGTERM to SIGKILL when a tree is stopped, unless service.leftovers says otherwise. */
+export const DEFAULT_STOP_GRACE_SECONDS = 10;
+
+/** What happens to processes of the tree that remain when the main process exits. */
+export type LeftoverPolicy = 'leave' | 'stop';
 
 export type ExitReason = 'exit' | 'signal';
 
@@ -100,6 +108,11 @@ export interface ServiceRecord {
 	/** The daemon ended the current or last run: why. */
 	readonly killed: KillReason | null;
 	readonly history: RestartHistory;
+	/** service.user: the credentials of the next runs; null = the daemon's. */
+	readonly user: ServiceUser | null;
+	/** service.leftovers: the policy, and the grace between SIGTERM and SIGKILL of any tree stop. */
+	readonly leftovers: LeftoverPolicy;
+	readonly stopGrace: number;
 }
 
 /** What one notification datagram (or the ready fd) said. */
@@ -164,6 +177,9 @@ export function newService(name: string): ServiceRecord {
 		deadline: null,
 		killed: null,
 		history: FRESH_HISTORY,
+		user: null,
+		leftovers: 'stop',
+		stopGrace: DEFAULT_STOP_GRACE_SECONDS,
 	};
 }
 

@@ -1,5 +1,6 @@
 // The imperative shell around service-machine.ts: owns the service records, their timers, the
-// handle table and the signal counters; performs effects through its ports and emits events.
+// handle table and the signal counters (and, through tree-stops.ts, what their process trees
+// leave behind); performs effects through its ports and emits events.
 // Invariant: every state change goes through transition(); events are emitted only after the
 // new record is committed. Never throws for run-time failures of children (they become inputs).
 
@@ -13,6 +14,7 @@ import {
 	transition,
 	runningPid,
 	READY_FD,
+	type LeftoverPolicy,
 	type Notification,
 	type ServiceInput,
 	type ServiceRecord,
@@ -21,7 +23,8 @@ import type { Backoff, RestartLimit } from './restart-policy.js';
 import { serviceStatusEvent } from './service-status.js';
 import { SignalCounters, type SignalCounter } from './signal-counters.js';
 import { ServiceTimers } from './service-timers.js';
-import type { ChildExit, Clock, CloseFd, ProcessHost } from './ports.js';
+import type { ChildExit, Clock, CloseFd, ProcessHost, ServiceUser, TreeProcess, TreeUsage } from './ports.js';
+import { TreeStops } from './tree-stops.js';
 
 /**
  * Supplies the child's end of a service controller socket for `control.*` entries.
@@ -96,6 +99,7 @@ export class Supervisor {
 	readonly #deadlines: ServiceTimers;
 	/** The service.status line last emitted per service: a status event only when it changes. */
 	readonly #statusSent = new Map<string, string>();
+	readonly #trees: TreeStops;
 	readonly #ports: SupervisorPorts;
 	/** `--service-pool`: null = no limit. */
 	#pool: PoolLimit | null = null;
@@ -107,6 +111,13 @@ export class Supervisor {
 		this.handles = new HandleTable(change => ports.emit(handleChangeEvent(change)), ports.closeFd);
 		this.#timers = new ServiceTimers(ports.clock, name => this.#due(name));
 		this.#deadlines = new ServiceTimers(ports.clock, name => this.#apply(name, { kind: 'deadline' }));
+		this.#trees = new TreeStops({
+			...ports,
+			onStopEnded: name => {
+				const record = this.#services.get(name);
+				if (record?.phase === 'start') this.#timers.set(name, Math.max(record.startAt ?? 0, this.now));
+			},
+		});
 	}
 
 	get now(): number {
@@ -161,6 +172,16 @@ export class Supervisor {
 		this.#checkSize(name, { tags }, POOL_MESSAGES.tags);
 		this.#configure(name, { tags });
 		this.#ports.emit({ type: 'service.tags', name, tags });
+	}
+
+	/** service.user, resolved by the caller; null = the daemon's credentials. Emits nothing (no 1.1 line). */
+	setUser(name: string, user: ServiceUser | null): void {
+		this.#configure(name, { user });
+	}
+
+	/** service.leftovers: the policy, and the seconds from SIGTERM to SIGKILL of any tree stop. */
+	setLeftovers(name: string, policy: LeftoverPolicy, graceSeconds: number): void {
+		this.#configure(name, { leftovers: policy, stopGrace: graceSeconds });
 	}
 
 	/**
@@ -232,12 +253,39 @@ export class Supervisor {
 		for (const [name, record] of this.#services) if (record.phase === 'start') this.#apply(name, { kind: 'cancel' });
 	}
 
-	/** Send a signal to the running process (or its group); throws the host's error. */
-	signalService(name: string, signal: number, group: boolean): void {
+	/**
+	 * Sends a signal to the running main process, or with `group` to every process of its tree
+	 * (daemonproxy(8), SERVICES, Process trees); throws the host's error.
+	 */
+	signalService(name: string, signal: number, group = false): void {
 		const pid = this.#running(name);
 		if (pid === null) throw new Error('service is not running');
-		this.#ports.log.debug(`Sending signal ${signal} to service "${name}" pid ${pid}`);
-		this.#ports.host.kill(group ? -pid : pid, signal);
+		this.#ports.log.debug(`Sending signal ${signal} to service "${name}" pid ${pid}${group ? ' and its tree' : ''}`);
+		if (group) this.#trees.signal(name, pid, signal);
+		else this.#ports.host.kill(pid, signal);
+	}
+
+	/**
+	 * Stops the whole tree of the service's last run, running or not: SIGTERM now to every process
+	 * of it, SIGKILL after `graceSeconds` (default: the service's, service.leftovers) to what is
+	 * left, which is logged and reported as a `service.leftover kill` event. A start that falls due
+	 * meanwhile waits for the grace to end, so that no new run shares the tree being killed.
+	 * False when the tree is empty.
+	 */
+	stopTree(name: string, graceSeconds?: number): boolean {
+		const record = this.#services.get(name);
+		return record !== undefined && this.#trees.stop(name, graceSeconds ?? record.stopGrace);
+	}
+
+	/** Whether a tree stop of the service is waiting for its grace to end. */
+	isStoppingTree(name: string): boolean {
+		return this.#trees.stopping(name);
+	}
+
+	/** The service's tree now (processes and cgroup figures), for status. */
+	treeStatus(name: string): { processes: TreeProcess[]; usage: TreeUsage } | null {
+		if (!this.#services.has(name)) return null;
+		return { processes: this.#trees.tree(name)?.processes ?? [], usage: this.#ports.host.usage(name) };
 	}
 
 	isRunning(name: string): boolean {
@@ -249,6 +297,8 @@ export class Supervisor {
 		this.#deadlines.cancel(name);
 		this.#services.delete(name);
 		this.#statusSent.delete(name);
+		this.#trees.forget(name);
+		this.#ports.host.release(name);
 		this.#ports.emit({
 			type: 'service.state',
 			name,
@@ -293,6 +343,7 @@ export class Supervisor {
 							autoStart: this.#triggered(record),
 						};
 			this.#apply(name, input);
+			this.#trees.mainExited(record, child.pid);
 		}
 	}
 
@@ -467,6 +518,8 @@ export class Supervisor {
 	#due(name: string): void {
 		const record = this.#services.get(name);
 		if (record?.phase !== 'start') return;
+		// The previous run's tree is being stopped: this start follows the SIGKILL (onStopEnded).
+		if (this.#trees.stopping(name)) return;
 		const { log } = this.#ports;
 		const autoStart = this.#triggered(record);
 		const program = record.args[0];
@@ -482,8 +535,15 @@ export class Supervisor {
 			return;
 		}
 		log.debug(`start service "${name}" now`);
-		const outcome = this.#ports.host.spawn({ argv: record.args, fds: plan.fds, env: plan.env });
+		const outcome = this.#ports.host.spawn({
+			argv: record.args,
+			fds: plan.fds,
+			env: plan.env,
+			service: name,
+			user: record.user,
+		});
 		if (outcome.ok) {
+			this.#trees.started(name, outcome.pid);
 			this.#apply(name, { kind: 'spawned', pid: outcome.pid });
 			plan.control?.spawned(outcome.pid); // after the `up` event, which a controller hears first
 			plan.ready?.spawned(outcome.pid);

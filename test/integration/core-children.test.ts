@@ -162,6 +162,8 @@ test('service.signal … group signals the process group a service leads; withou
 	const dir = await tempDir(t);
 	const d = await startDaemon(t, []);
 	const members = new Map<string, number[]>();
+	// The leader alone ends: its child is a leftover, left alone here (the default would stop it).
+	await d.command('service.leftovers\talone\tleave');
 	for (const name of ['grouped', 'alone']) {
 		await d.command(`service.args\t${name}\t${fixture('group-leader.sh')}\t${join(dir, name)}`);
 		await d.command(`service.start\t${name}`);

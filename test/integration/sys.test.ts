@@ -85,11 +85,12 @@ async function run(
 	file: string,
 	argv: string[],
 	fds: (out: number) => number[],
+	more: Partial<sys.SpawnRequest> = {},
 ): Promise<{ pid: number; output: string; exit: sys.Reaped }> {
 	const [r, w] = sys.pipe();
 	let pid: number;
 	try {
-		pid = sys.spawn({ file, argv, fds: fds(w) });
+		pid = sys.spawn({ file, argv, fds: fds(w), ...more });
 	} finally {
 		sys.close(w);
 	}
@@ -389,6 +390,45 @@ test.serial('spawn: default signal dispositions and an empty mask (Node ignores 
 		return out;
 	})();
 	t.deepEqual(withEnv, Buffer.from('caf\xe9:unset\n', 'latin1'));
+});
+
+test.serial('spawn: newSession makes the child lead a session and process group of its own', async t => {
+	// /proc/self/stat fields 4-6 after the command: ppid pgrp session.
+	const stat = "cut -d' ' -f1,5,6 /proc/self/stat";
+	const own = await run('sh', ['sh', '-c', `exec ${stat}`], out => [-1, out], { newSession: true });
+	t.is(own.output.trim(), `${own.pid} ${own.pid} ${own.pid}`);
+	const shared = await run('sh', ['sh', '-c', `exec ${stat}`], out => [-1, out]);
+	const ours = readFileSync('/proc/self/stat', 'latin1').split(') ')[1]?.split(' ')[2];
+	t.is(shared.output.trim().split(' ')[1], ours, 'without it, the child stays in our process group');
+});
+
+test.serial('spawn: credentials are set before exec; a failing step is named', async t => {
+	if (process.geteuid?.() !== 0) {
+		t.log('skipped: needs root');
+		t.pass();
+		return;
+	}
+	const ids = await run('grep', ['grep', '-E', '^(Uid|Gid|Groups):', '/proc/self/status'], out => [-1, out], {
+		credentials: { uid: 65534, gid: 65534, groups: [65534, 4] },
+	});
+	t.regex(ids.output, /^Uid:\s+65534\s+65534\s+65534\s+65534$/m);
+	t.regex(ids.output, /^Gid:\s+65534\s+65534\s+65534\s+65534$/m);
+	t.regex(ids.output, /^Groups:\s+4 65534\s*$/m);
+	// cgroup.procs opened read-only: the write that joins the cgroup fails with EBADF.
+	const n = sys.openFile('/dev/null', {
+		read: true,
+		write: false,
+		append: false,
+		create: false,
+		trunc: false,
+		nonblock: false,
+	});
+	const err = t.throws(() => sys.spawn({ file: '/bin/true', argv: ['true'], fds: [], cgroupProcsFd: n }), {
+		instanceOf: sys.SysError,
+	});
+	sys.close(n);
+	t.is(err.syscall, 'cgroup');
+	t.is(err.code, 'EBADF');
 });
 
 test.serial('spawn: a missing program throws SysError ENOENT with syscall spawn', t => {

@@ -6,6 +6,7 @@
 import type { Client } from '../../client/client.js';
 import { DaemonError } from '../../client/errors.js';
 import type { ServiceStatus } from '../../client/snapshot.js';
+import type { TreeLine } from '../../client/typed-commands.js';
 import { parseOutputLine, type OutputLine } from '../../protocol/output-lines.js';
 import { sortedNames } from '../../client/snapshot.js';
 import { exitText, stateColour } from '../describe-event.js';
@@ -57,6 +58,16 @@ export function tsvRow(s: ServiceStatus): string {
 /** How the last run ended: the status line's (kept through a crash loop), else the state line's. */
 function lastExit(s: ServiceStatus): { reason: string; value: string } | null {
 	return s.status?.lastExit ?? s.exit;
+}
+
+/** The tree fields of --json (null when the daemon has no service.tree, or the service none). */
+export function jsonTree(t: TreeLine | undefined) {
+	return {
+		cgroup: t?.cgroup === undefined || t.cgroup === null ? null : jsonWire(t.cgroup),
+		cpuUsec: t?.cpuUsec ?? null,
+		memoryBytes: t?.memoryBytes ?? null,
+		processes: t ? [...t.pids] : null,
+	};
 }
 
 export function jsonService(s: ServiceStatus) {
@@ -136,6 +147,7 @@ export const statusCommand: DpctlCommand = {
 		let missing: string[];
 		// Named services also show the output kept with their down record (dpctl(1), STATUS OUTPUT).
 		const lastOutput = new Map<string, OutputLine[]>();
+		let trees = new Map<string, TreeLine>();
 		try {
 			await withStatus(client, signal);
 			const { services } = (await client.statedump({ signal })).snapshot;
@@ -143,6 +155,12 @@ export const statusCommand: DpctlCommand = {
 			missing = wanted.filter(n => !services.has(n));
 			shown = wanted.flatMap(n => services.get(n) ?? []);
 			if (names.length > 0) for (const s of shown) lastOutput.set(s.name, await exitOutput(client, s, signal));
+			// service.tree is an extension: a daemon without it (or a role without it) gives nulls.
+			if (args.json)
+				trees = await client.serviceTree([], { signal }).catch((error: unknown) => {
+					if (error instanceof DaemonError) return trees;
+					throw error;
+				});
 		} finally {
 			client.destroy();
 		}
@@ -151,6 +169,7 @@ export const statusCommand: DpctlCommand = {
 			out.json(
 				shown.map(s => ({
 					...jsonService(s),
+					...jsonTree(trees.get(s.name)),
 					...(names.length > 0 ? { lastOutput: (lastOutput.get(s.name) ?? []).map(jsonOutputLine) } : {}),
 				})),
 			);

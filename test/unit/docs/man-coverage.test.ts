@@ -113,6 +113,7 @@ const SAMPLE_EVENTS: { readonly [K in DaemonEvent['type']]: Extract<DaemonEvent,
 	'fd.state': { type: 'fd.state', name: 'h', fdType: 'pipe', flags: 'from', description: 'w' },
 	'fd.deleted': { type: 'fd.deleted', name: 'h' },
 	signal: { type: 'signal', signal: 'SIGHUP', ts: 1, count: 1 },
+	'service.leftover': { type: 'service.leftover', name: 's', action: 'stop', pids: [3] },
 	overflow: { type: 'overflow' },
 };
 

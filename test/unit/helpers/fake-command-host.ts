@@ -115,6 +115,12 @@ export class FakeCommandHost implements CommandHost {
 					if (this.killError !== null) throw new Error(this.killError);
 					this.killed.push([pid, signal]);
 				},
+				tree: () => [],
+				signalTree: (_service, leader, signal) => {
+					this.killed.push([-leader, signal]);
+				},
+				usage: () => ({ cgroup: null, cpuUsec: null, memoryBytes: null }),
+				release() {},
 			},
 			log: this.log,
 			emit: (event: DaemonEvent) => this.#publish(event),

@@ -247,7 +247,14 @@ test('a tagged request: its streamed lines tagged, then one terminal line, all u
 	const log = new Logger();
 	const supervisor = new Supervisor({
 		clock,
-		host: { spawn: () => ({ ok: true, pid: 2 }), kill() {} },
+		host: {
+			spawn: () => ({ ok: true, pid: 2 }),
+			kill() {},
+			tree: () => [],
+			signalTree() {},
+			usage: () => ({ cgroup: null, cpuUsec: null, memoryBytes: null }),
+			release() {},
+		},
 		closeFd() {},
 		log,
 		emit() {},

@@ -24,6 +24,9 @@ function harness(
 	const statuses: string[] = [];
 	const spawned: SpawnPlan[] = [];
 	const killed: Array<[number, number]> = [];
+	/** The live processes of each service's tree, as the fake host reports them. */
+	const trees = new Map<string, number[]>();
+	const treeSignals: Array<[string, number, number]> = [];
 	const supervisor = new Supervisor({
 		clock,
 		closeFd: fd => closed.push(fd),
@@ -35,6 +38,12 @@ function harness(
 			kill(pid, signal) {
 				killed.push([pid, signal]);
 			},
+			tree: service => (trees.get(service) ?? []).map(pid => ({ pid, command: 'x' })),
+			signalTree(service, leader, signal) {
+				treeSignals.push([service, leader, signal]);
+			},
+			usage: () => ({ cgroup: null, cpuUsec: null, memoryBytes: null }),
+			release() {},
 		},
 		log: new Logger(),
 		// service.status lines (an opt-in topic) are kept apart: the 1.1 stream is what most tests check.
@@ -62,6 +71,8 @@ function harness(
 		killed,
 		closed,
 		clock,
+		trees,
+		treeSignals,
 		/** One loop turn: what is due now runs (a start requested for now spawns). */
 		tick() {
 			clock.advance(0);
@@ -161,17 +172,15 @@ test('`-` and empty entries close their position instead of shifting later ones'
 	t.deepEqual(h.spawned[0]?.fds, [-1, -1, NULL_FD]);
 });
 
-test('signalService targets the pid, or the process group with `group`', t => {
+test('signalService targets the pid, or the whole tree with `group`', t => {
 	const h = harness(() => ({ ok: true, pid: 300 }));
 	h.supervisor.setArgs('web', ['/bin/true']);
 	h.supervisor.requestStart('web', h.supervisor.now);
 	h.tick();
 	h.supervisor.signalService('web', 15, false);
 	h.supervisor.signalService('web', 9, true);
-	t.deepEqual(h.killed, [
-		[300, 15],
-		[-300, 9],
-	]);
+	t.deepEqual(h.killed, [[300, 15]]);
+	t.deepEqual(h.treeSignals, [['web', 300, 9]]);
 });
 
 test('delete forgets the service and cancels its pending start', t => {
@@ -347,7 +356,14 @@ test('the output handle: the capture pipe at stdout and stderr; elsewhere, or a 
 	const supervisor = new Supervisor({
 		clock,
 		closeFd() {},
-		host: { spawn: plan => (spawned.push(plan), { ok: true, pid: 100 + spawned.length }), kill() {} },
+		host: {
+			spawn: plan => (spawned.push(plan), { ok: true, pid: 100 + spawned.length }),
+			kill() {},
+			tree: () => [],
+			signalTree() {},
+			usage: () => ({ cgroup: null, cpuUsec: null, memoryBytes: null }),
+			release() {},
+		},
 		log: new Logger({ filter: 'none' }),
 		emit() {},
 		output: {
@@ -383,4 +399,83 @@ test('the output handle: the capture pipe at stdout and stderr; elsewhere, or a 
 	});
 	start('own', ['-', 'output']);
 	t.deepEqual(spawned.at(-1)?.fds, [-1, 7], 'a 1.1 handle called output is used as such');
+});
+
+test('leftovers: policy stop sends SIGTERM, SIGKILL after the grace, and the restart waits for it', t => {
+	const h = harness(() => ({ ok: true, pid: 100 }));
+	h.supervisor.setArgs('web', ['/bin/sh']);
+	h.supervisor.setAutoUp('web', null, ['always']);
+	h.tick();
+	t.is(h.spawned.length, 1);
+	h.trees.set('web', [200, 201]);
+	h.advance(5000);
+	h.events.length = 0;
+	h.supervisor.childrenExited([{ pid: 100, code: 0, signal: null }]);
+	t.true(h.events.includes('service.leftover\tweb\tstop\t200\t201'));
+	t.deepEqual(h.treeSignals, [['web', 100, 15]]);
+	h.advance(5000);
+	t.is(h.spawned.length, 1, 'no new run while the old tree is being stopped');
+	h.trees.set('web', [201]);
+	h.advance(5000);
+	t.deepEqual(h.treeSignals.at(-1), ['web', 100, 9]);
+	t.true(h.events.includes('service.leftover\tweb\tkill\t201'));
+	h.tick();
+	t.is(h.spawned.length, 2, 'the start follows the SIGKILL');
+});
+
+test('leftovers: policy leave only reports; an empty tree reports nothing', t => {
+	const h = harness(() => ({ ok: true, pid: 100 }));
+	h.supervisor.setArgs('web', ['/bin/sh']);
+	h.supervisor.setLeftovers('web', 'leave', 3);
+	h.supervisor.requestStart('web', h.supervisor.now);
+	h.tick();
+	h.trees.set('web', [300]);
+	h.supervisor.childrenExited([{ pid: 100, code: 0, signal: null }]);
+	t.true(h.events.includes('service.leftover\tweb\tleave\t300'));
+	t.deepEqual(h.treeSignals, []);
+	h.trees.set('web', []);
+	h.supervisor.requestStart('web', h.supervisor.now);
+	h.tick();
+	h.events.length = 0;
+	h.supervisor.childrenExited([{ pid: 100, code: 0, signal: null }]);
+	t.false(h.events.some(e => e.startsWith('service.leftover')));
+});
+
+test('stopTree: SIGTERM to the tree, SIGKILL after the grace only if something is left', t => {
+	const h = harness(() => ({ ok: true, pid: 100 }));
+	h.supervisor.setArgs('web', ['/bin/sh']);
+	h.supervisor.setLeftovers('web', 'stop', 2);
+	t.false(h.supervisor.stopTree('web'), 'never ran: nothing to stop');
+	h.supervisor.requestStart('web', h.supervisor.now);
+	h.tick();
+	h.trees.set('web', [100, 101]);
+	t.true(h.supervisor.stopTree('web'));
+	t.deepEqual(h.treeSignals, [['web', 100, 15]]);
+	h.trees.set('web', []);
+	h.advance(2000);
+	t.deepEqual(h.treeSignals, [['web', 100, 15]], 'all gone: no SIGKILL');
+	t.false(h.supervisor.isStoppingTree('web'));
+});
+
+test('a run ended by TERM to its whole tree: leftovers stopped whatever the policy, only SIGKILLs reported', t => {
+	const h = harness(() => ({ ok: true, pid: 100 }));
+	h.supervisor.setArgs('web', ['/bin/sh']);
+	h.supervisor.setLeftovers('web', 'leave', 2);
+	h.supervisor.requestStart('web', h.supervisor.now);
+	h.tick();
+	h.supervisor.signalService('web', 15, true);
+	h.trees.set('web', [101]);
+	h.events.length = 0;
+	h.supervisor.childrenExited([{ pid: 100, code: null, signal: 15 }]);
+	t.false(
+		h.events.some(e => e.startsWith('service.leftover')),
+		'no report while it may still be ending',
+	);
+	t.deepEqual(h.treeSignals, [
+		['web', 100, 15],
+		['web', 100, 15],
+	]);
+	h.advance(2000);
+	t.true(h.events.includes('service.leftover\tweb\tkill\t101'));
+	t.deepEqual(h.treeSignals.at(-1), ['web', 100, 9]);
 });

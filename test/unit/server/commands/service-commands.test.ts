@@ -153,7 +153,7 @@ test('service.start at a time: not in the past; `-` cancels a pending start', t 
 	t.deepEqual(conn.send(`service.start\tweb\t${nowSec + 14}`), [], 'the current second counts as now');
 });
 
-test('service.signal: signal and options checked; sent to the process or its group', t => {
+test('service.signal: signal and options checked; sent to the process or its whole tree', t => {
 	const { host, conn } = setup();
 	conn.send(`service.args\tweb\t${PROGRAM}`);
 	t.deepEqual(conn.send('service.signal\tweb\tTERM'), err('service is not running', 'service.signal\tweb\tTERM'));
@@ -179,8 +179,8 @@ test('service.signal: signal and options checked; sent to the process or its gro
 	]);
 	host.killError = 'Operation not permitted';
 	t.deepEqual(
-		conn.send('service.signal\tweb\tTERM\tgroup'),
-		err(`can't kill web (pgid ${pid}): Operation not permitted`, 'service.signal\tweb\tTERM\tgroup'),
+		conn.send('service.signal\tweb\tTERM'),
+		err(`can't kill web (pid ${pid}): Operation not permitted`, 'service.signal\tweb\tTERM'),
 	);
 });
 
