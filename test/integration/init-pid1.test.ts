@@ -140,6 +140,7 @@ test("outside a namespace, --subreaper makes the daemon adopt its services' orph
 	d.send('fd.pipe\tgate.r\tgate.w');
 	d.send(`service.args\tleaver\t/bin/sh\t-c\t{ read -r line <&3; } & echo $! > ${pidFile}; exit 0`);
 	d.send('service.fds\tleaver\tnull\tnull\tnull\tgate.r');
+	d.send('service.leftovers\tleaver\tleave'); // adopted, not stopped (the default policy)
 	d.send('service.start\tleaver');
 	await d.stdout.waitFor(/^service\.state\tleaver\tdown\t\d+\t\d+\texit\t0\t/);
 	const orphan = Number(readFileSync(pidFile, 'latin1').trim());
