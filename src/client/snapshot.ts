@@ -31,6 +31,10 @@ export interface ServiceStatus {
 	tags: readonly string[];
 	/** Restart interval (seconds) and triggers; no triggers means no automatic start. */
 	autoUp: { interval: number; triggers: readonly string[] };
+	/** Held down by service.stop; null when the daemon did not say (service.mode not subscribed). */
+	held: boolean | null;
+	/** Automatic starts enabled (service.enable/service.disable); null when the daemon did not say. */
+	enabled: boolean | null;
 }
 
 export interface HandleStatus {
@@ -74,6 +78,8 @@ function service(snap: Snapshot, name: string): ServiceStatus {
 			fds: ['null', 'null', 'null'],
 			tags: [],
 			autoUp: { interval: 0, triggers: [] },
+			held: null,
+			enabled: null,
 		};
 		snap.services.set(name, s);
 	}
@@ -118,6 +124,13 @@ export function applyEvent(snap: Snapshot, e: DaemonEvent): boolean {
 		case 'signal':
 			snap.signals.set(e.signal, { signal: e.signal, ts: e.ts, count: e.count });
 			return true;
+		case 'service.mode': {
+			const s = service(snap, e.name);
+			s.held = e.held;
+			s.enabled = e.enabled;
+			return true;
+		}
+		case 'service.killed':
 		case 'overflow':
 			return false;
 	}

@@ -54,6 +54,10 @@ function describeTyped(e: DaemonEvent, out: Output): string {
 			return `handle ${w(e.name)} ${out.paint('dim', 'deleted')}`;
 		case 'signal':
 			return `signal ${w(e.signal)} pending ${e.count}`;
+		case 'service.mode':
+			return `${w(e.name)} ${e.held ? 'held down' : 'released'}, automatic starts ${e.enabled ? 'enabled' : 'disabled'}`;
+		case 'service.killed':
+			return `${w(e.name)} ${out.paint('red', 'killed')}: pid ${e.pid} still ran ${e.grace}s after the stop signal`;
 		case 'overflow':
 			return out.paint('yellow', 'overflow: events were lost');
 	}

@@ -62,6 +62,24 @@ export interface SignalEvent {
 	ts: number;
 	count: number;
 }
+/**
+ * service.mode (an extension, sent only to a connection that subscribes to it by name):
+ * `service.mode\tNAME\tHOLD\tAUTO`, HOLD `held` (stopped by service.stop) or `-`, AUTO `enabled`
+ * or `disabled` (service.enable/service.disable).
+ */
+export interface ServiceModeEvent {
+	type: 'service.mode';
+	name: string;
+	held: boolean;
+	enabled: boolean;
+}
+/** service.killed (an extension, by name only): `service.killed\tNAME\tPID\tGRACE`: service.stop sent SIGKILL. */
+export interface ServiceKilledEvent {
+	type: 'service.killed';
+	name: string;
+	pid: number;
+	grace: number;
+}
 /** Events were dropped for this controller (see Back-pressure and overflow in daemonproxy(8)). */
 export interface OverflowEvent {
 	type: 'overflow';
@@ -76,6 +94,8 @@ export type DaemonEvent =
 	| FdStateEvent
 	| FdDeletedEvent
 	| SignalEvent
+	| ServiceModeEvent
+	| ServiceKilledEvent
 	| OverflowEvent;
 
 /** The topic of a DaemonEvent: every stream topic but `audit`, which the control plane publishes itself. */
@@ -114,6 +134,10 @@ export function formatEvent(e: DaemonEvent): string {
 			return `fd.state\t${e.name}\tdeleted`;
 		case 'signal':
 			return `signal\t${e.signal}\t${String(e.ts)}\t${String(e.count)}`;
+		case 'service.mode':
+			return `service.mode\t${e.name}\t${e.held ? 'held' : DASH}\t${e.enabled ? 'enabled' : 'disabled'}`;
+		case 'service.killed':
+			return `service.killed\t${e.name}\t${String(e.pid)}\t${String(e.grace)}`;
 		case 'overflow':
 			return 'overflow';
 	}
@@ -210,6 +234,19 @@ function parseSignal(f: readonly string[]): SignalEvent | null {
 	return { type: 'signal', signal: f[1] ?? '', ts, count };
 }
 
+function parseMode(name: string, f: readonly string[]): ServiceModeEvent | null {
+	const [, , hold, auto] = f;
+	if (f.length !== 4 || (hold !== 'held' && hold !== DASH) || (auto !== 'enabled' && auto !== 'disabled')) return null;
+	return { type: 'service.mode', name, held: hold === 'held', enabled: auto === 'enabled' };
+}
+
+function parseKilled(name: string, f: readonly string[]): ServiceKilledEvent | null {
+	const pid = parseNumber(f[2] ?? '');
+	const grace = parseNumber(f[3] ?? '');
+	if (f.length !== 4 || pid === undefined || grace === undefined) return null;
+	return { type: 'service.killed', name, pid, grace };
+}
+
 /**
  * The event a line carries, or null for every other line (echo replies, `error`, `warning`,
  * `info`, `log.filter`, tagged lines, malformed events). Note that an echo reply can imitate an
@@ -246,6 +283,10 @@ export function parseEvent(line: string): DaemonEvent | null {
 			return parseFdState(name, f);
 		case 'signal':
 			return parseSignal(f);
+		case 'service.mode':
+			return parseMode(name, f);
+		case 'service.killed':
+			return parseKilled(name, f);
 		default:
 			return null;
 	}

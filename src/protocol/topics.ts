@@ -11,6 +11,8 @@ export const EVENT_TOPICS = [
 	'fd.state',
 	'signal',
 	'audit',
+	'service.mode',
+	'service.killed',
 	'overflow',
 ] as const;
 

@@ -131,6 +131,24 @@ const ROWS = {
 	},
 	'events.seq': { class: 'read', usage: 'on|off', summary: 'sequence numbers on events' },
 	'events.resume': { class: 'read', usage: 'SEQ', summary: 'replay events after SEQ' },
+	'service.stop': {
+		class: 'control',
+		usage: 'NAME… [GRACE_SECONDS|-] [signal=SIGNAL]',
+		summary: 'hold down: TERM now, KILL after the grace',
+		names: { at: [], rest: 'service' },
+	},
+	'service.enable': {
+		class: 'control',
+		usage: 'NAME…',
+		summary: 'automatic starts as configured',
+		names: { at: [], rest: 'service' },
+	},
+	'service.disable': {
+		class: 'control',
+		usage: 'NAME…',
+		summary: 'no automatic starts',
+		names: { at: [], rest: 'service' },
+	},
 } as const satisfies Readonly<Record<string, VerbSpec>>;
 
 export type Verb = keyof typeof ROWS;

@@ -12,11 +12,13 @@ import { daemonCommands } from './commands/daemon-commands.js';
 import { eventsCommands } from './commands/events-commands.js';
 import { fdCommands } from './commands/fd-commands.js';
 import { serviceCommands } from './commands/service-commands.js';
+import { serviceModeCommands } from './commands/service-mode-commands.js';
 import type { Controller } from './controller.js';
 import { runRequest } from './request.js';
 
 const HANDLERS: Readonly<Record<Verb, CommandHandler>> = {
 	...serviceCommands,
+	...serviceModeCommands,
 	...fdCommands,
 	...daemonCommands,
 	...connCommands,

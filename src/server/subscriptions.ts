@@ -9,7 +9,7 @@ import { compilePattern, globMatch, type Pattern } from '../protocol/patterns.js
 export const MAX_PATTERNS = 64;
 
 /** Topics a glob never matches: they must be subscribed to by name. */
-export const EXPLICIT_TOPICS: ReadonlySet<string> = new Set(['audit']);
+export const EXPLICIT_TOPICS: ReadonlySet<string> = new Set(['audit', 'service.mode', 'service.killed']);
 
 export const invalidPattern = (pattern: string): string => `invalid pattern "${pattern}"`;
 export const tooManyPatterns = (limit: number): string => `too many patterns (limit ${limit})`;

@@ -14,6 +14,10 @@
 //   spawnFailed  start → start at now + FORK_RETRY_MS (resource shortage) or, when the
 //                program cannot be executed, down with `exit 3` as if the child had failed to exec.
 //   exited       up → down with exit info; then the automatic-restart rule may schedule a start.
+// Two flags beside the configuration decide whether that rule applies at all (the shell reads
+// them): `held` (service.stop: down and stay down until service.start) and `disabled`
+// (service.disable: automatic starts off until service.enable). Neither changes the configured
+// interval and triggers, so supervision comes back exactly as configured.
 // Restart delay (with 1.1's interval-0 accident fixed): a run shorter than the effective
 // interval (the configured one, at least MIN_RESPAWN_INTERVAL_MS) is followed by a start one
 // effective interval after the exit; a longer run is followed by an immediate start.
@@ -50,6 +54,10 @@ export interface ServiceRecord {
 	readonly exit: ExitInfo | null;
 	/** Number of processes started so far (for dpctl status). */
 	readonly starts: number;
+	/** Stopped by service.stop: no automatic starts until service.start. */
+	readonly held: boolean;
+	/** service.disable: no automatic starts until service.enable. */
+	readonly disabled: boolean;
 }
 
 export type ServiceInput =
@@ -86,6 +94,8 @@ export function newService(name: string): ServiceRecord {
 		upSince: null,
 		exit: null,
 		starts: 0,
+		held: false,
+		disabled: false,
 	};
 }
 

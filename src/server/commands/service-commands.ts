@@ -86,6 +86,7 @@ function serviceStart(ctx: CommandContext): void {
 	if (record.phase === 'up') return ctx.fail(MSG.notStartable);
 	const why = whyNotExecutable(program);
 	if (why !== null) return ctx.fail(cannotExecute(program, why));
+	supervisor.release(record.name);
 	supervisor.requestStart(record.name, at);
 }
 

@@ -108,6 +108,8 @@ const SAMPLE_EVENTS: { readonly [K in DaemonEvent['type']]: Extract<DaemonEvent,
 	'fd.state': { type: 'fd.state', name: 'h', fdType: 'pipe', flags: 'from', description: 'w' },
 	'fd.deleted': { type: 'fd.deleted', name: 'h' },
 	signal: { type: 'signal', signal: 'SIGHUP', ts: 1, count: 1 },
+	'service.mode': { type: 'service.mode', name: 's', held: true, enabled: true },
+	'service.killed': { type: 'service.killed', name: 's', pid: 2, grace: 10 },
 	overflow: { type: 'overflow' },
 };
 
