@@ -15,6 +15,11 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
 	watch: async () => (await import('./commands/watch.js')).watchCommand,
 	wait: async () => (await import('./commands/wait.js')).waitCommand,
 	whoami: async () => (await import('./commands/whoami.js')).whoamiCommand,
+	'is-active': async () => (await import('./commands/is-active.js')).isActiveCommand,
+	enable: async () => (await import('./commands/enable.js')).enableCommand,
+	disable: async () => (await import('./commands/enable.js')).disableCommand,
+	console: async () => (await import('./commands/console.js')).consoleCommand,
+	completion: async () => (await import('./commands/completion.js')).completionCommand,
 };
 
 export function isCommandName(word: string): boolean {

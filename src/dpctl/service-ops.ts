@@ -7,9 +7,12 @@
 import type { Client } from '../client/client.js';
 import { DaemonError } from '../client/errors.js';
 import type { EventItem, StreamItem } from '../client/event-stream.js';
-import type { ServiceStatus, Snapshot } from '../client/snapshot.js';
+import { sortedNames, type ServiceStatus, type Snapshot } from '../client/snapshot.js';
 import { exitText } from './describe-event.js';
 import { CliError, DeadlineError, EXIT } from './exit-codes.js';
+import { requireNames } from './names.js';
+import { displayWire } from './output.js';
+import { stderr } from './session.js';
 
 /** How long stop waits after SIGKILL when --kill escalated. */
 export const KILL_GRACE_SECONDS = 5;
@@ -48,6 +51,7 @@ export async function waitForServices(
 	names: Iterable<string>,
 	ms: number,
 	judge: (name: string, item: EventItem | null, snapshot: ServiceStatus | null) => Verdict,
+	onItem?: (item: EventItem) => void,
 ): Promise<{ pending: Set<string>; failed: Map<string, string> }> {
 	const pending = new Set(names);
 	const failed = new Map<string, string>();
@@ -66,6 +70,7 @@ export async function waitForServices(
 			if (next === 'timeout' || next.done) break;
 			stream.take();
 			const item = next.value;
+			if (item.kind === 'event') onItem?.(item);
 			if (item.kind === 'resync') {
 				for (const name of [...pending]) {
 					const snap = item.snapshot.services.get(name) ?? null;
@@ -88,16 +93,14 @@ export async function waitForServices(
 	return { pending, failed };
 }
 
-/** service.state patterns for these names. */
+/** service.state patterns for these names (glob arguments included: a stream opened before resolving them). */
 export function statePatterns(names: readonly string[]): string[] {
 	return names.map(n => `service.state:${n}`);
 }
 
-/** Stops with a daemon-side error for any name the snapshot does not have. */
-export function requireServices(snapshot: Snapshot, names: readonly string[]): ServiceStatus[] {
-	const missing = names.filter(n => !snapshot.services.has(n));
-	if (missing.length > 0) throw new CliError(EXIT.daemon, `dpctl: error: no such service: ${missing.join(', ')}`);
-	return names.map(n => snapshot.services.get(n) as ServiceStatus);
+/** Every service the arguments name (names, `all`, globs); fails before anything is done if one names none. */
+export function requireServices(snapshot: Snapshot, args: readonly string[]): ServiceStatus[] {
+	return requireNames(sortedNames(snapshot.services.keys()), args).map(n => snapshot.services.get(n) as ServiceStatus);
 }
 
 /** Runs a command, ignoring the daemon error `ignorable` (1.1 text) and rethrowing any other. */
@@ -130,51 +133,97 @@ export function judgeStopped(_name: string, item: EventItem | null, snap: Servic
 	return state === 'down' || state === 'deleted' ? 'done' : null;
 }
 
+/** What stop reports: the services it waited for, and those it had to kill. */
+export interface StopResult {
+	readonly stopped: readonly string[];
+	readonly killed: ReadonlyArray<{ name: string; pid: number; grace: number }>;
+}
+
 /**
- * Signals every running service in `names` and waits for it to go down; with `kill`, sends
- * SIGKILL to those still up at the deadline and waits KILL_GRACE_SECONDS more.
+ * service.stop for every service in `services` (held down: no automatic restart), then waits for
+ * those that ran to go down. With `kill`, the daemon sends SIGKILL to those still up after
+ * `ms` and dpctl waits KILL_GRACE_SECONDS more; each kill is reported on stderr.
  */
-export async function signalAndWaitDown(
+export async function stopAndWaitDown(
 	client: Client,
 	stream: StreamReader,
-	running: readonly string[],
+	services: readonly ServiceStatus[],
 	options: { signal: string; kill: boolean; ms: number },
-): Promise<void> {
-	for (const name of running) await tolerate(client.serviceSignal(name, options.signal), 'service is not running');
-	let { pending } = await waitForServices(stream, running, options.ms, judgeStopped);
-	if (pending.size > 0 && options.kill) {
-		for (const name of pending) await tolerate(client.serviceSignal(name, 'KILL'), 'service is not running');
-		({ pending } = await waitForServices(stream, [...pending], KILL_GRACE_SECONDS * 1000, judgeStopped));
-	}
+): Promise<StopResult> {
+	const names = services.map(s => s.name);
+	if (names.length === 0) return { stopped: [], killed: [] };
+	const graceSeconds = Math.max(1, Math.floor(options.ms / 1000));
+	await client.serviceStop(names, { grace: options.kill ? graceSeconds : null, stopSignal: options.signal });
+	const running = services.filter(s => s.state === 'up').map(s => s.name);
+	const killed: Array<{ name: string; pid: number; grace: number }> = [];
+	const onKill = (item: EventItem): void => {
+		if (item.event?.type !== 'service.killed') return;
+		const { name, pid, grace } = item.event;
+		killed.push({ name, pid, grace });
+		stderr().text(`dpctl: ${displayWire(name)} did not stop within ${grace} s: sent SIGKILL (pid ${pid})`);
+	};
+	const waitMs = options.kill ? graceSeconds * 1000 + KILL_GRACE_SECONDS * 1000 : options.ms;
+	const { pending } = await waitForServices(stream, running, waitMs, judgeStopped, onKill);
 	if (pending.size > 0) {
 		throw new DeadlineError(
 			`timed out waiting for ${[...pending].join(', ')} to stop${options.kill ? ' (even after SIGKILL)' : ' (try --kill)'}`,
 		);
 	}
+	return { stopped: names, killed };
 }
 
-/** Starts each service (already running is fine) and waits for `up`. */
+/** Handles a service names that the snapshot does not have (`-`, empty and `control.*` need none). */
+function missingHandles(service: ServiceStatus, snapshot: Snapshot): string[] {
+	return service.fds.filter(
+		fd => fd !== '-' && fd !== '' && !fd.startsWith('control.') && !snapshot.handles.has(fd),
+	);
+}
+
+/** Why a start of `service` would fail, as far as the snapshot tells; null when it looks startable. */
+function whyNotStartable(service: ServiceStatus, snapshot: Snapshot): string | null {
+	if (service.args.length === 0 || service.args[0] === '') return 'it has no program (set one with service.args)';
+	const missing = missingHandles(service, snapshot);
+	if (missing.length > 0) return missing.map(h => `handle "${h}" does not exist`).join(', ');
+	return null;
+}
+
+/** Fails (exit 1) naming every service that the snapshot shows cannot start. */
+export function checkStartable(services: readonly ServiceStatus[], snapshot: Snapshot): void {
+	const refusals = services.flatMap(s => {
+		const why = whyNotStartable(s, snapshot);
+		return why === null ? [] : [`${displayWire(s.name)}: ${why}`];
+	});
+	if (refusals.length > 0) throw new CliError(EXIT.daemon, `dpctl: error: cannot start ${refusals.join('; ')}`);
+}
+
+/**
+ * Starts every service in `services` that is not up (ending any hold of service.stop) and waits
+ * for `up`. What the snapshot shows cannot start is refused first, before anything is started.
+ */
 export async function startAndWaitUp(
 	client: Client,
 	stream: StreamReader,
-	names: readonly string[],
+	services: readonly ServiceStatus[],
+	snapshot: Snapshot,
 	ms: number,
-): Promise<void> {
+): Promise<string[]> {
+	checkStartable(services, snapshot);
 	const asked: string[] = [];
-	for (const name of names) {
-		if (await tolerate(client.serviceStart(name), 'service is not startable')) asked.push(name);
-	}
-	const already = names.filter(n => !asked.includes(n));
-	if (already.length > 0) {
-		const { snapshot } = await client.statedump();
-		const stuck = already.filter(n => snapshot.services.get(n)?.state !== 'up');
-		if (stuck.length > 0)
-			throw new CliError(EXIT.daemon, `dpctl: error: service is not startable: ${stuck.join(', ')}`);
+	for (const s of services) {
+		if (s.state === 'up') continue;
+		await client.serviceStart(s.name);
+		asked.push(s.name);
 	}
 	const { pending, failed } = await waitForServices(stream, asked, ms, judgeStarted);
 	if (failed.size > 0) {
-		const why = [...failed].map(([name, how]) => `${name} (${how})`).join(', ');
+		const why = [...failed].map(([name, how]) => `${name} (${explainFailure(how)})`).join(', ');
 		throw new CliError(EXIT.daemon, `dpctl: error: failed to start: ${why}`);
 	}
 	if (pending.size > 0) throw new DeadlineError(`timed out waiting for ${[...pending].join(', ')} to come up`);
+	return services.map(s => s.name);
+}
+
+/** 1.1 reports a program that could not be executed as `exit 3`: say what that usually means. */
+function explainFailure(how: string): string {
+	return how === 'exit 3' ? "exit 3: it exited with status 3, or could not be executed (see the daemon's log)" : how;
 }

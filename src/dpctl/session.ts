@@ -4,7 +4,7 @@
 // Must never print a wire byte raw to a terminal, nor retry a failed connection.
 
 import { resolveSocketAddress } from '../client/address.js';
-import type { Client } from '../client/client.js';
+import type { Client, ConnectOptions } from '../client/client.js';
 import { Connection, type RequestMode } from '../client/connection.js';
 import { dialUnixSocket } from '../client/dial.js';
 import { ArgumentError, ConnectionError, DaemonError } from '../client/errors.js';
@@ -47,7 +47,12 @@ export function deadline(args: CliArgs, defaultSeconds: number | null): Deadline
 }
 
 /** One client for one command; bytes pass through unchanged (latin1). */
-export async function openClient(args: CliArgs, signal?: AbortSignal, reconnect = false): Promise<Client> {
+export async function openClient(
+	args: CliArgs,
+	signal?: AbortSignal,
+	reconnect = false,
+	onConnection?: ConnectOptions['onConnection'],
+): Promise<Client> {
 	const address = resolveSocketAddress(args.socket);
 	const mode = requestMode();
 	const serverUid = serverUidOf(args);
@@ -58,6 +63,7 @@ export async function openClient(args: CliArgs, signal?: AbortSignal, reconnect 
 		mode,
 		...(signal ? { signal } : {}),
 		...(serverUid === undefined ? {} : { serverUid }),
+		...(onConnection ? { onConnection } : {}),
 	});
 }
 

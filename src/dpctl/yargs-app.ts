@@ -58,7 +58,9 @@ export async function buildParser(argv: readonly string[], done: (code: number) 
 		.exitProcess(false)
 		.wrap(Math.min(100, process.stdout.columns ?? 80))
 		.fail((message: string | undefined, error: Error | undefined) => {
-			if (error) throw error;
+			// yargs' own parse errors (a missing option value: `dpctl -S`) are usage errors too.
+			if (error && error.name !== 'YError') throw error;
+			message ??= error?.message;
 			throw new CliError(EXIT.usage, `dpctl: ${message ?? 'invalid command line'}\nTry 'dpctl --help'.`);
 		});
 }

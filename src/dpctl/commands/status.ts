@@ -10,6 +10,25 @@ import { EXIT } from '../exit-codes.js';
 import type { DpctlCommand } from '../options.js';
 import { displayWire, formatDuration, formatTable, jsonWire, type Output } from '../output.js';
 import { deadline, openClient, stderr, stdout } from '../session.js';
+import type { Client } from '../../client/client.js';
+import { DaemonError } from '../../client/errors.js';
+import type { Dump } from '../../client/typed-commands.js';
+import { nameArgs } from '../args.js';
+import { ALL, resolveNames } from '../names.js';
+
+/**
+ * A statedump with each service's service.mode line (held, enabled): the daemon adds it for a
+ * connection subscribed to service.mode by name. A daemon without it (1.1) leaves held and
+ * enabled null.
+ */
+async function dumpWithModes(client: Client, signal: AbortSignal | undefined): Promise<Dump> {
+	try {
+		await client.subscribe(['service.mode'], signal ? { signal } : {});
+	} catch (error: unknown) {
+		if (!(error instanceof DaemonError)) throw error;
+	}
+	return client.statedump(signal ? { signal } : {});
+}
 
 /** The TSV columns, in order (dpctl(1), STATUS OUTPUT). */
 export const TSV_COLUMNS = [
@@ -22,6 +41,7 @@ export const TSV_COLUMNS = [
 	'value',
 	'interval',
 	'triggers',
+	'mode',
 ] as const;
 
 const dash = (v: string | number | null): string => (v === null || v === '' ? '-' : String(v));
@@ -37,7 +57,14 @@ export function tsvRow(s: ServiceStatus): string {
 		dash(s.exit?.value ?? null),
 		String(s.autoUp.interval),
 		s.autoUp.triggers.length === 0 ? '-' : s.autoUp.triggers.join(','),
+		modeText(s),
 	].join('\t');
+}
+
+/** `stopped` (held down by dpctl stop), `disabled`, both, or `-`. */
+export function modeText(s: ServiceStatus): string {
+	const words = [...(s.held === true ? ['stopped'] : []), ...(s.enabled === false ? ['disabled'] : [])];
+	return words.length === 0 ? '-' : words.join(',');
 }
 
 export function jsonService(s: ServiceStatus) {
@@ -54,6 +81,8 @@ export function jsonService(s: ServiceStatus) {
 		args: s.args.map(jsonWire),
 		fds: s.fds.map(jsonWire),
 		tags: s.tags.map(jsonWire),
+		held: s.held,
+		enabled: s.enabled,
 	};
 }
 
@@ -69,10 +98,18 @@ export function tableLines(services: readonly ServiceStatus[], out: Output): str
 			s.pid === null ? '-' : String(s.pid),
 			s.state === 'up' && s.uptime !== null ? formatDuration(s.uptime) : '-',
 			last === null ? '-' : `${displayWire(last)}${ago}`,
-			s.autoUp.triggers.length === 0 ? 'off' : `${displayWire(s.autoUp.triggers.join(','))}/${s.autoUp.interval}s`,
+			autoUpText(s),
 		];
 	});
 	return formatTable([header, ...rows]);
+}
+
+/** The AUTO-UP cell: what will bring the service up, or why nothing will. */
+function autoUpText(s: ServiceStatus): string {
+	const configured =
+		s.autoUp.triggers.length === 0 ? 'off' : `${displayWire(s.autoUp.triggers.join(','))}/${s.autoUp.interval}s`;
+	const mode = modeText(s);
+	return mode === '-' ? configured : `${mode} (${configured})`;
 }
 
 export const statusCommand: DpctlCommand = {
@@ -80,13 +117,12 @@ export const statusCommand: DpctlCommand = {
 	describe: 'show services: a table on a terminal, TSV when piped, or JSON',
 	builder: {},
 	async handler(args) {
-		const names = Array.isArray(args['names']) ? args['names'].map(String) : [];
+		const patterns = nameArgs(args);
 		const { signal } = deadline(args, 10);
 		const client = await openClient(args, signal);
-		const dump = await client.statedump({ signal }).finally(() => client.destroy());
+		const dump = await dumpWithModes(client, signal).finally(() => client.destroy());
 		const { services } = dump.snapshot;
-		const wanted = names.length === 0 ? sortedNames(services.keys()) : names;
-		const missing = wanted.filter(n => !services.has(n));
+		const { names: wanted, missing } = resolveNames(sortedNames(services.keys()), patterns.length === 0 ? [ALL] : patterns);
 		const shown = wanted.flatMap(n => services.get(n) ?? []);
 		const out = stdout();
 		if (args.json) out.json(shown.map(jsonService));
