@@ -87,7 +87,10 @@ const NOT_ACCEPTING = 'the daemon is not accepting connections: is it stopped, o
 const HINTS: Readonly<Record<string, string>> = {
 	ENOENT: 'is daemonproxy running? set DAEMONPROXY_SOCKET or -S',
 	ECONNREFUSED: 'is daemonproxy running? set DAEMONPROXY_SOCKET or -S',
-	EACCES: 'permission denied: run as a user the daemon grants a role, or as root',
+	EACCES:
+		"permission denied by the socket's file mode (default 0600: only the daemon's user and root); " +
+		'the daemon must be started with --socket-mode (e.g. 0660, with the socket in a group of yours) ' +
+		'as well as --allow ROLE:user=YOU',
 	ENOTSOCK: 'that path is not a socket; set DAEMONPROXY_SOCKET or -S',
 	EAGAIN: NOT_ACCEPTING,
 };
