@@ -101,3 +101,12 @@ export async function fastParse(argv: readonly string[]): Promise<Parsed> {
 	}
 	return words.length > 0 ? YARGS : { kind: 'command', command, args };
 }
+
+/** Whether --json was asked for as a dpctl option (after a protocol verb, words are fields). */
+export function wantsJson(argv: readonly string[]): boolean {
+	for (const word of argv) {
+		if (word === '--json') return true;
+		if (word === '--' || isProtocolVerb(word)) return false;
+	}
+	return false;
+}

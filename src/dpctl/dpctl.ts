@@ -3,17 +3,7 @@
 // 0 ok, 1 the daemon said error, 3 not active (is-active), 99 timeout, 100 usage, 111 system error.
 // Must never load yargs or a command module that the call does not use: startup time matters.
 
-import { fastParse } from './argv.js';
-import { isProtocolVerb } from './verbs.js';
-
-/** Whether --json was asked for as a dpctl option (after a protocol verb, words are fields). */
-function wantsJson(argv: readonly string[]): boolean {
-	for (const word of argv) {
-		if (word === '--json') return true;
-		if (word === '--' || isProtocolVerb(word)) return false;
-	}
-	return false;
-}
+import { fastParse, wantsJson } from './argv.js';
 
 async function run(argv: readonly string[]): Promise<number> {
 	const parsed = await fastParse(argv);

@@ -44,7 +44,7 @@ for (const mode of ['auto', 'echo'] as const) {
 		const pid = Number(web[2]);
 		t.true(pid > 1);
 		t.false(processGone(pid));
-		t.deepEqual(web.slice(4), ['-', '-', '-', '0', '-']);
+		t.deepEqual(web.slice(4), ['-', '-', '-', '0', '-', '-']);
 		const json = await run(['--json', 'status', 'web']);
 		const [entry] = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
 		t.like(entry, {
