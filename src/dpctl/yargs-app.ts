@@ -11,7 +11,8 @@ import { GLOBAL_OPTIONS, type CliArgs, type DpctlCommand } from './options.js';
 
 const EPILOG = `Any protocol verb is sent as is: dpctl service.start web, dpctl fd.pipe a.r a.w, dpctl statedump.
 Options go before VERB; everything after it is sent verbatim, one field per argument.
-Exit status: 0 ok, 1 the daemon said error, 99 timeout, 100 usage, 111 system error. See dpctl(1).`;
+Exit status: 0 ok, 1 the daemon said error, 3 not active (is-active), 99 timeout, 100 usage,
+111 system error. See dpctl(1).`;
 
 function version(): string {
 	const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -42,9 +43,8 @@ export async function buildParser(argv: readonly string[], done: (code: number) 
 	});
 	let parser = yargs([...argv])
 		.scriptName('dpctl')
-		.usage(
-			'Usage: dpctl [OPTION…] VERB [ARG…]\n       dpctl [OPTION…] COMMAND [ARG…]\n       dpctl            (the console, on a terminal)',
-		)
+		// One line: yargs' layout trims the indentation that would align a second one.
+		.usage('Usage: dpctl [OPTION…] VERB|COMMAND [ARG…]    (none, on a terminal: the console)')
 		.options(GLOBAL_OPTIONS)
 		.command(asModule(defaultCommand));
 	for (const c of commands) parser = parser.command(asModule(c));
