@@ -68,7 +68,7 @@ export async function fastParse(argv: readonly string[]): Promise<Parsed> {
 		if (i < 0) return YARGS;
 	}
 	const word = argv[i];
-	if (word === undefined) return { kind: 'bare', args: globals };
+	if (word === undefined || (word === 'console' && i + 1 === argv.length)) return { kind: 'bare', args: globals };
 	if (isProtocolVerb(word)) return { kind: 'raw', args: globals, verb: word, fields: argv.slice(i + 1) };
 	if (!isCommandName(word)) return YARGS;
 	const command = await loadCommand(word);

@@ -10,17 +10,7 @@ import { verbSpec, type FieldKind } from '../protocol/verbs.js';
 import { PROTOCOL_VERBS } from './verbs.js';
 
 export const CONSOLE_BUILTINS = ['help', 'quit', 'filter'] as const;
-const FRIENDLY = [
-	'status',
-	'start',
-	'stop',
-	'restart',
-	'signal',
-	'enable',
-	'disable',
-	'is-active',
-	'whoami',
-] as const;
+const FRIENDLY = ['status', 'start', 'stop', 'restart', 'signal', 'enable', 'disable', 'is-active', 'whoami'] as const;
 
 export type Kind = FieldKind | 'verb';
 

@@ -68,7 +68,10 @@ class ConsoleSession {
 		const address = displayWire(this.#client.address);
 		this.#above(
 			state === 'lost'
-				? this.#out.paint('red', `-- lost the daemon at ${address}${why ? ` (${displayWire(why)})` : ''}; reconnecting --`)
+				? this.#out.paint(
+						'red',
+						`-- lost the daemon at ${address}${why ? ` (${displayWire(why)})` : ''}; reconnecting --`,
+					)
 				: this.#out.paint('green', `-- reconnected to ${address} --`),
 		);
 	}

@@ -174,9 +174,7 @@ export async function stopAndWaitDown(
 
 /** Handles a service names that the snapshot does not have (`-`, empty and `control.*` need none). */
 function missingHandles(service: ServiceStatus, snapshot: Snapshot): string[] {
-	return service.fds.filter(
-		fd => fd !== '-' && fd !== '' && !fd.startsWith('control.') && !snapshot.handles.has(fd),
-	);
+	return service.fds.filter(fd => fd !== '-' && fd !== '' && !fd.startsWith('control.') && !snapshot.handles.has(fd));
 }
 
 /** Why a start of `service` would fail, as far as the snapshot tells; null when it looks startable. */

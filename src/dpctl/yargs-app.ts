@@ -31,6 +31,17 @@ const defaultCommand: DpctlCommand = {
 	},
 };
 
+/** `dpctl console`: the same as no command on a terminal. */
+const consoleCommand: DpctlCommand = {
+	command: 'console',
+	describe: 'the interactive console: commands with history and completion, live events',
+	builder: {},
+	async handler(args) {
+		const { runConsole } = await import('./console.js');
+		return runConsole(args, runYargs);
+	},
+};
+
 /** The yargs parser, its handlers reporting the exit status through `done`. */
 export async function buildParser(argv: readonly string[], done: (code: number) => void) {
 	const { default: yargs } = await import('yargs');
@@ -47,7 +58,7 @@ export async function buildParser(argv: readonly string[], done: (code: number) 
 		.usage('Usage: dpctl [OPTION…] VERB|COMMAND [ARG…]    (none, on a terminal: the console)')
 		.options(GLOBAL_OPTIONS)
 		.command(asModule(defaultCommand));
-	for (const c of commands) parser = parser.command(asModule(c));
+	for (const c of [...commands, consoleCommand]) parser = parser.command(asModule(c));
 	return parser
 		.strict()
 		.help()

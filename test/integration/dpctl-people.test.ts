@@ -123,14 +123,22 @@ test('many names: all and globs, checked first, then all of them', async t => {
 	const stop = await run(['--json', 'stop', 'all']);
 	t.is(stop.exitCode, 0, stop.stderr);
 	t.deepEqual(JSON.parse(stop.stdout), { ok: true, stopped: ['db', 'web', 'web2'], killed: [] });
-	t.deepEqual([...(await states(run)).values()].map(s => s[0]), ['down', 'down', 'down']);
+	t.deepEqual(
+		[...(await states(run)).values()].map(s => s[0]),
+		['down', 'down', 'down'],
+	);
 	const restart = await run(['--json', 'restart', 'db']);
 	t.deepEqual(JSON.parse(restart.stdout), { ok: true, restarted: ['db'], killed: [] });
 });
 
 test('--json: every command prints one document, a failure too', async t => {
 	const run = await withServices(t);
-	for (const args of [['start', 'nosuch'], ['stop', 'nosuch'], ['restart', 'nosuch'], ['signal', 'HUP', 'nosuch']]) {
+	for (const args of [
+		['start', 'nosuch'],
+		['stop', 'nosuch'],
+		['restart', 'nosuch'],
+		['signal', 'HUP', 'nosuch'],
+	]) {
 		const result = await run(['--json', ...args]);
 		t.is(result.exitCode, 1);
 		t.deepEqual(JSON.parse(result.stdout), { ok: false, exit: 1, error: 'no such service: nosuch' }, args.join(' '));
@@ -229,7 +237,7 @@ test('ordinary dpctl calls leave no error in the daemon log', async t => {
 	);
 });
 
-test('completion bash: commands, options, signals and the daemon\'s service names', async t => {
+test("completion bash: commands, options, signals and the daemon's service names", async t => {
 	const run = await withServices(t);
 	const script = await run(['completion', 'bash']);
 	t.is(script.exitCode, 0);
@@ -243,7 +251,10 @@ test('completion bash: commands, options, signals and the daemon\'s service name
 		const line = words.map(w => `'${w}'`).join(' ');
 		const result = await execa(
 			'bash',
-			['-c', `source ${script2}; COMP_WORDS=(${line}); COMP_CWORD=${words.length - 1}; _dpctl; printf '%s\\n' "\${COMPREPLY[@]}"`],
+			[
+				'-c',
+				`source ${script2}; COMP_WORDS=(${line}); COMP_CWORD=${words.length - 1}; _dpctl; printf '%s\\n' "\${COMPREPLY[@]}"`,
+			],
 			{ env: { PATH: `${join(run.dir, 'bin')}:${process.env['PATH'] ?? ''}`, DAEMONPROXY_SOCKET: run.socket } },
 		);
 		return String(result.stdout).split('\n').filter(Boolean);

@@ -4,7 +4,6 @@
 // -S given on the line being completed. zsh runs the bash script through bashcompinit.
 
 import { EVENT_TOPICS } from '../../protocol/topics.js';
-import { loadAllCommands } from '../command-table.js';
 import { fieldsOf, SIGNALS, type Kind } from '../completer.js';
 import { usageError, EXIT } from '../exit-codes.js';
 import { commandName, GLOBAL_OPTIONS, type DpctlCommand, type OptionSpec } from '../options.js';
@@ -43,7 +42,7 @@ function caseArm(word: string, options: string[]): string {
 }
 
 export function bashScript(commands: readonly DpctlCommand[]): string {
-	const names = commands.map(c => commandName(c.command));
+	const names = [...commands.map(c => commandName(c.command)), 'console'];
 	const arms = [
 		...commands.map(c => caseArm(commandName(c.command), optionWords(c.builder))),
 		...PROTOCOL_VERBS.filter(v => fieldsOf(v)).map(v => caseArm(v, [])),
@@ -86,16 +85,17 @@ complete -F _dpctl dpctl
 `;
 }
 
-export const completionCommand: DpctlCommand = {
+/** The command, given the loader of every command (the command table's, which loads this module). */
+export const completionCommand = (loadAll: () => Promise<DpctlCommand[]>): DpctlCommand => ({
 	command: 'completion <shell>',
 	describe: 'print a completion script: source <(dpctl completion bash), or zsh',
 	builder: {},
 	async handler(args) {
 		const shell = String(args['shell']);
-		if (!(SHELLS as readonly string[]).includes(shell)) throw usageError(`completion: unknown shell "${shell}" (bash or zsh)`);
-		const script = bashScript(await loadAllCommands());
+		if (!(SHELLS as readonly string[]).includes(shell))
+			throw usageError(`completion: unknown shell "${shell}" (bash or zsh)`);
+		const script = bashScript(await loadAll());
 		process.stdout.write(shell === 'zsh' ? `autoload -U +X bashcompinit && bashcompinit\n${script}` : script);
 		return EXIT.ok;
 	},
-};
-
+});

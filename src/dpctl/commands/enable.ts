@@ -8,7 +8,14 @@ import type { Client } from '../../client/client.js';
 import { EXIT } from '../exit-codes.js';
 import type { DpctlCommand } from '../options.js';
 import { nameArgs } from '../args.js';
-import { StreamReader, checkStartable, requireServices, startAndWaitUp, statePatterns, stopAndWaitDown } from '../service-ops.js';
+import {
+	StreamReader,
+	checkStartable,
+	requireServices,
+	startAndWaitUp,
+	statePatterns,
+	stopAndWaitDown,
+} from '../service-ops.js';
 import { deadline, openClient, stdout } from '../session.js';
 import type { CliArgs } from '../options.js';
 
@@ -38,7 +45,8 @@ function modeCommand(enable: boolean): DpctlCommand {
 				else await client.serviceDisable(names, { signal: limit.signal });
 				if (args['now'] === true) {
 					if (enable) await startAndWaitUp(client, stream, services, snapshot, limit.remainingMs());
-					else await stopAndWaitDown(client, stream, services, { signal: 'TERM', kill: false, ms: limit.remainingMs() });
+					else
+						await stopAndWaitDown(client, stream, services, { signal: 'TERM', kill: false, ms: limit.remainingMs() });
 				}
 				if (args.json) stdout().json({ ok: true, [enable ? 'enabled' : 'disabled']: names });
 				return EXIT.ok;

@@ -6,7 +6,14 @@ import { EXIT } from '../exit-codes.js';
 import type { DpctlCommand } from '../options.js';
 import { wireFromArg } from '../output.js';
 import { checkSignal, nameArgs } from '../args.js';
-import { StreamReader, checkStartable, requireServices, startAndWaitUp, statePatterns, stopAndWaitDown } from '../service-ops.js';
+import {
+	StreamReader,
+	checkStartable,
+	requireServices,
+	startAndWaitUp,
+	statePatterns,
+	stopAndWaitDown,
+} from '../service-ops.js';
 import { deadline, openClient, stdout } from '../session.js';
 
 export const restartCommand: DpctlCommand = {

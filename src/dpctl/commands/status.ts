@@ -122,7 +122,10 @@ export const statusCommand: DpctlCommand = {
 		const client = await openClient(args, signal);
 		const dump = await dumpWithModes(client, signal).finally(() => client.destroy());
 		const { services } = dump.snapshot;
-		const { names: wanted, missing } = resolveNames(sortedNames(services.keys()), patterns.length === 0 ? [ALL] : patterns);
+		const { names: wanted, missing } = resolveNames(
+			sortedNames(services.keys()),
+			patterns.length === 0 ? [ALL] : patterns,
+		);
 		const shown = wanted.flatMap(n => services.get(n) ?? []);
 		const out = stdout();
 		if (args.json) out.json(shown.map(jsonService));
