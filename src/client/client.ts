@@ -134,24 +134,26 @@ export class Client extends TypedCommands {
 			options.signal ? { signal: options.signal } : {},
 		);
 		try {
-			const pending = new Set<string>();
-			for (const name of names) {
+			// Only what is not up is started: a refused service.start is an error in the daemon's log.
+			const { snapshot } = await this.statedump(options);
+			const pending = new Set(names.filter(name => snapshot.services.get(name)?.state !== 'up'));
+			for (const name of pending) {
 				try {
 					await this.serviceStart(name, options);
-					pending.add(name);
 				} catch (error: unknown) {
+					// It came up meanwhile: its `up` is in the stream.
 					if (!(error instanceof DaemonError && error.message === 'service is not startable')) throw error;
-					pending.add(name); // up already, or has no program: the statedump below tells
 				}
 			}
 			const failed: string[] = [];
+			// A `down` counts only after the `start` that service.start broadcasts: an earlier one is old news.
+			const starting = new Set<string>();
 			const judge = (name: string, state: string, how: string): void => {
-				if (!pending.has(name) || state === 'start') return;
+				if (state === 'start') starting.add(name);
+				if (!pending.has(name) || state === 'start' || (state === 'down' && !starting.has(name))) return;
 				pending.delete(name);
 				if (state !== 'up') failed.push(`${name} (${how})`);
 			};
-			for (const [name, s] of (await this.statedump(options)).snapshot.services)
-				if (s.state === 'up') judge(name, 'up', 'up');
 			while (pending.size > 0) {
 				const next = await stream.next();
 				if (next.done) throw this.#lastError ?? new ConnectionError('ECLOSED', this.address, 'client closed');
@@ -159,6 +161,7 @@ export class Client extends TypedCommands {
 				if (item.kind === 'resync') {
 					for (const name of [...pending]) {
 						const s = item.snapshot.services.get(name);
+						starting.add(name); // a fresh snapshot is no old news
 						judge(name, s?.state ?? 'deleted', s?.exit ? `${s.exit.reason} ${s.exit.value}` : 'deleted');
 					}
 				} else if (item.event?.type === 'service.state') {

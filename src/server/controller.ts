@@ -210,7 +210,10 @@ export class Controller {
 	onWriteError(error: Error): void {
 		if (this.#peerGoneWhileFlushing('write-failed')) return;
 		if (!isRunning(this.#state.phase)) return;
-		this.#host.log.warning(`write(controller[${this.id}]): ${error.message}; discarding its output`);
+		// After the peer's end of input it is leaving in order (a client that closed): no warning.
+		const text = `write(controller[${this.id}]): ${error.message}; discarding its output`;
+		if (this.#state.phase === 'input-ended') this.#host.log.debug(text);
+		else this.#host.log.warning(text);
 		this.#apply('write-failed');
 		this.#pump(); // drops a streamed reply nobody will read
 	}
