@@ -1,7 +1,8 @@
 // Opening the control socket: a filesystem path through node:net, or an `@name`
 // abstract socket through sys.ts, with any failure turned into a ConnectionError that names the
 // address and the errno; then checking who serves it (server-uid.ts) before a byte is sent.
-// Must never retry: whether to try again is the caller's decision (Client reconnects, dpctl not).
+// Never retries a daemon that is down: whether to try again is the caller's decision (Client
+// reconnects, dpctl not). The one retry is of a socket bound a moment ago that does not listen yet.
 // The only module of src/client that may load src/os/sys.ts.
 
 import { lstatSync } from 'node:fs';
@@ -29,7 +30,7 @@ function unableToConnect(address: string, error: unknown): ConnectionError {
 }
 
 /**
- * A path socket: its owner is whoever bound it (a rename keeps the owner), so lstat after the
+ * A path socket: its owner is whoever bound it, so lstat after the
  * connect tells who serves it without the addon (dpctl's fast path does not load it). Read after
  * connecting, so a socket swapped in before the connect is seen; a swap between the two needs
  * write access to the directory, which is the caller's to choose.
@@ -45,7 +46,35 @@ async function dialPath(address: string, signal: AbortSignal | undefined, server
 	return socket;
 }
 
-function connectPath(address: string, signal: AbortSignal | undefined): Promise<Socket> {
+/**
+ * A socket file this young that refuses is a daemon between bind and listen (it binds under the
+ * real path so that `ss -x` names it): worth a retry. An older one is a dead daemon's.
+ */
+const FRESH_SOCKET_MS = 1000;
+const FRESH_RETRY_MS = 5;
+
+function isFreshSocket(address: string): boolean {
+	try {
+		const info = lstatSync(address);
+		return info.isSocket() && Date.now() - info.ctimeMs < FRESH_SOCKET_MS;
+	} catch {
+		return false;
+	}
+}
+
+async function connectPath(address: string, signal: AbortSignal | undefined): Promise<Socket> {
+	for (;;) {
+		try {
+			return await connectPathOnce(address, signal);
+		} catch (error: unknown) {
+			if (!(error instanceof ConnectionError && error.code === 'ECONNREFUSED' && isFreshSocket(address))) throw error;
+		}
+		await new Promise(resolve => setTimeout(resolve, FRESH_RETRY_MS));
+		signal?.throwIfAborted();
+	}
+}
+
+function connectPathOnce(address: string, signal: AbortSignal | undefined): Promise<Socket> {
 	return new Promise<Socket>((resolve, reject) => {
 		if (signal?.aborted) return reject(signal.reason);
 		const socket = createConnection({ path: address });

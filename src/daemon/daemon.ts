@@ -30,11 +30,12 @@ import {
 	DEFAULT_MAX_CONTROLLERS,
 	DEFAULT_MAX_CONTROLLERS_PER_UID,
 	DEFAULT_OUTPUT_LIMITS,
-	REFUSAL_LOG_INTERVAL_MS,
-	REFUSAL_LOG_MAX_UIDS,
+	PEER_LOG_INTERVAL_MS,
+	PEER_LOG_MAX_UIDS,
+	STREAM_LINES_PER_TURN,
 	type OutputLimits,
 } from '../server/limits.js';
-import { RefusalLog } from '../server/refusal-log.js';
+import { PerUidLog } from '../server/per-uid-log.js';
 import type { SlotRefusal } from '../server/socket-slots.js';
 import type { CommandHost, ProcessControl } from '../server/command-context.js';
 import { executeLine } from '../server/dispatch.js';
@@ -63,6 +64,10 @@ export interface DaemonSettings {
 	/** Events retained for `events.resume` (`--event-history`). */
 	readonly eventHistory?: number;
 	readonly outputLimits?: OutputLimits;
+	/** Streamed reply lines per loop turn, all controllers together (`--stream-lines-per-turn`). */
+	readonly streamLinesPerTurn?: number;
+	/** Refusals and failed commands of one uid are logged once per this interval (`--peer-log-interval`). */
+	readonly peerLogIntervalMs?: number;
 }
 
 export class Daemon implements ControllerHost, CommandHost {
@@ -83,7 +88,9 @@ export class Daemon implements ControllerHost, CommandHost {
 	readonly #rules: Rule[];
 	readonly #door: ConnectionDoor;
 	/** Refused connections and denied commands, logged once per uid per interval. */
-	readonly #refusals: RefusalLog;
+	readonly #refusals: PerUidLog;
+	/** Failed and unknown commands of socket peers, logged once per uid per interval. */
+	readonly #failures: PerUidLog;
 	readonly #controllers: ControllerTable;
 	readonly #socketOptions: ControlSocketOptions;
 	#controlSocket: ControlSocket | null = null;
@@ -99,10 +106,16 @@ export class Daemon implements ControllerHost, CommandHost {
 				adminReserve: settings.adminControllers ?? DEFAULT_ADMIN_CONTROLLERS,
 			},
 			settings.outputLimits ?? DEFAULT_OUTPUT_LIMITS,
+			settings.streamLinesPerTurn ?? STREAM_LINES_PER_TURN,
 		);
-		this.#refusals = new RefusalLog(text => settings.log.warning(text), settings.clock, {
-			intervalMs: REFUSAL_LOG_INTERVAL_MS,
-			maxUids: REFUSAL_LOG_MAX_UIDS,
+		const peerLogLimits = {
+			intervalMs: settings.peerLogIntervalMs ?? PEER_LOG_INTERVAL_MS,
+			maxUids: PEER_LOG_MAX_UIDS,
+		};
+		this.#refusals = new PerUidLog(text => settings.log.warning(text), settings.clock, peerLogLimits);
+		this.#failures = new PerUidLog(text => settings.log.error(text), settings.clock, {
+			...peerLogLimits,
+			noun: 'failed commands',
 		});
 		this.#socketOptions = settings.socketOptions ?? {};
 		this.#rules = [...(settings.rules ?? [])];
@@ -149,7 +162,7 @@ export class Daemon implements ControllerHost, CommandHost {
 		const who = role ?? '-';
 		this.#publish('audit', tab < 0 ? line : line.slice(0, tab), auditLine(id, peer, who, result, line));
 		// Denied commands are refusals: an observer repeating one must not flood the log.
-		if (result === 'denied') this.#refusals.refused(peer.uid, auditLogText(id, peer, who, result, line));
+		if (result === 'denied') this.#refusals.note(peer.uid, auditLogText(id, peer, who, result, line));
 		else if (controller.kind === 'socket') this.log.info(auditLogText(id, peer, who, result, line));
 	}
 
@@ -256,8 +269,15 @@ export class Daemon implements ControllerHost, CommandHost {
 		return executeLine(this, controller, line);
 	}
 
+	logFailure(controller: Controller, first: string, ...more: string[]): void {
+		// A socket peer can fail commands as fast as it can write them: its lines are rate-limited.
+		if (controller.kind === 'socket') return this.#failures.note(controller.peer.uid, first, ...more);
+		this.log.error(first);
+		for (const line of more) this.log.error(line);
+	}
+
 	lineTooLong(controller: Controller): void {
-		this.log.error(logLineTooLong(controller.label));
+		this.logFailure(controller, logLineTooLong(controller.label));
 		controller.send(LINE_TOO_LONG);
 	}
 
@@ -307,7 +327,7 @@ export class Daemon implements ControllerHost, CommandHost {
 			return;
 		}
 		const line = slotRefusalLine(refusal);
-		this.#refusals.refused(
+		this.#refusals.note(
 			peer.uid,
 			`refused control connection from pid ${peer.pid} uid ${peer.uid} gid ${peer.gid}: ${line.slice('error\t'.length)}`,
 		);
@@ -393,6 +413,7 @@ export class Daemon implements ControllerHost, CommandHost {
 				this.deleteControlSocket();
 				this.#door.closeAll();
 				this.#refusals.flush();
+				this.#failures.flush();
 				clearInterval(this.#blockedCheck);
 			},
 		};

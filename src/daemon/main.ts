@@ -19,6 +19,8 @@ import {
 	DEFAULT_MAX_CONTROLLERS,
 	DEFAULT_MAX_CONTROLLERS_PER_UID,
 	EVENT_LIMIT_BYTES,
+	PEER_LOG_INTERVAL_MS,
+	STREAM_LINES_PER_TURN,
 } from '../server/limits.js';
 import { Daemon, type DaemonSettings } from './daemon.js';
 import { launch, Readiness, takeReadinessFd } from './daemonize.js';
@@ -107,6 +109,18 @@ export const SERVER_OPTIONS: readonly ExtensionOption[] = [
 		validate: integerIn('event-queue-limit', MIN_OUTPUT_BYTES, MAX_OUTPUT_BYTES),
 	},
 	{
+		long: 'stream-lines-per-turn',
+		valueName: 'N',
+		description: `Statedump/resume lines produced per loop turn, all connections together (default ${STREAM_LINES_PER_TURN})`,
+		validate: integerIn('stream-lines-per-turn', 1, 1 << 20),
+	},
+	{
+		long: 'peer-log-interval',
+		valueName: 'SECONDS',
+		description: `Log a uid's refusals and failed commands once per SECONDS, then a count (default ${PEER_LOG_INTERVAL_MS / 1000})`,
+		validate: integerIn('peer-log-interval', 1, 86_400),
+	},
+	{
 		long: 'subreaper',
 		valueName: '',
 		flag: true,
@@ -130,7 +144,11 @@ function serverSettings(options: DaemonOptions): Omit<DaemonSettings, 'log' | 'c
 	const maxControllersPerUid = lastNumber(options, 'max-controllers-per-uid');
 	const adminControllers = lastNumber(options, 'admin-controllers');
 	const eventHistory = lastNumber(options, 'event-history');
+	const streamLinesPerTurn = lastNumber(options, 'stream-lines-per-turn');
+	const peerLogSeconds = lastNumber(options, 'peer-log-interval');
 	return {
+		...(streamLinesPerTurn === undefined ? {} : { streamLinesPerTurn }),
+		...(peerLogSeconds === undefined ? {} : { peerLogIntervalMs: peerLogSeconds * 1000 }),
 		...(maxControllers === undefined ? {} : { maxControllers }),
 		...(maxControllersPerUid === undefined ? {} : { maxControllersPerUid }),
 		...(adminControllers === undefined ? {} : { adminControllers }),

@@ -581,13 +581,20 @@ static int unix_addr(napi_env env, napi_value v, struct sockaddr_un *sa, socklen
 	return 0;
 }
 
+/* bindUnix(fd, address, mode|null). With a mode, the socket's inode gets it before bind: Linux
+ * creates a path socket with the bound socket's mode minus the umask, so the file is never more
+ * open than asked, not even for the instant before a chmod. */
 static napi_value f_bind_unix(napi_env env, napi_callback_info info) {
-	napi_value argv[2];
-	int32_t fd;
+	napi_value argv[3];
+	int32_t fd, mode = -1;
 	struct sockaddr_un sa;
 	socklen_t len;
-	if (get_args(env, info, 2, argv) || arg_int(env, argv[0], &fd) || unix_addr(env, argv[1], &sa, &len, "bind"))
+	if (get_args(env, info, 3, argv) || arg_int(env, argv[0], &fd) || unix_addr(env, argv[1], &sa, &len, "bind"))
 		return NULL;
+	if (!is_nullish(env, argv[2]) && arg_int(env, argv[2], &mode))
+		return NULL;
+	if (mode >= 0 && fchmod(fd, (mode_t)(mode & 07777)))
+		return throw_errno(env, errno, "fchmod");
 	if (bind(fd, (struct sockaddr *)&sa, len))
 		return throw_errno(env, errno, "bind");
 	return NULL;

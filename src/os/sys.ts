@@ -52,7 +52,7 @@ interface Native {
 	listOpenFds(): number[];
 	socket(domain: number, type: number, nonblock: boolean): number;
 	setReuseAddr(fd: number): void;
-	bindUnix(fd: number, path: Bytes): void;
+	bindUnix(fd: number, path: Bytes, mode: number | null): void;
 	bindInet(fd: number, address: string, port: number): void;
 	bindInet6(fd: number, address: string, port: number): void;
 	listen(fd: number, backlog: number): void;
@@ -248,9 +248,11 @@ export function setReuseAddr(fd: number): void {
 /**
  * bind(2) to a unix address. A leading '\0' makes it a Linux abstract name (up to 108 bytes with
  * the '\0'); a path may have at most 107 bytes. Longer: ENAMETOOLONG; a NUL inside a path: EINVAL.
+ * With `mode`, the socket is fchmod'ed first, so a path socket is created with `mode` minus the
+ * umask: never more open than asked (chmod the path afterwards to add what the umask took).
  */
-export function bindUnix(fd: number, path: Bytes): void {
-	native.bindUnix(fd, path);
+export function bindUnix(fd: number, path: Bytes, mode?: number): void {
+	native.bindUnix(fd, path, mode ?? null);
 }
 
 /** bind(2) to a dotted-quad IPv4 address ('0.0.0.0' = any). A bad address: EINVAL (inet_pton). */

@@ -9,7 +9,7 @@ import * as sys from '../os/sys.js';
 import { connectionRefusedLine } from '../protocol/access-lines.js';
 import { roleOf, type Peer, type Policy } from './auth-policy.js';
 import { EXT_MSG } from './messages.js';
-import type { RefusalLog } from './refusal-log.js';
+import type { PerUidLog } from './per-uid-log.js';
 
 /** How long a refused connection is read (and discarded) before it is closed. */
 const LINGER_MS = 2000;
@@ -28,10 +28,10 @@ const DONE = -1;
 
 export class ConnectionDoor {
 	readonly #log: Logger;
-	readonly #refusals: RefusalLog;
+	readonly #refusals: PerUidLog;
 	readonly #lingering = new Map<number, Lingering>();
 
-	constructor(log: Logger, refusals: RefusalLog) {
+	constructor(log: Logger, refusals: PerUidLog) {
 		this.#log = log;
 		this.#refusals = refusals;
 	}
@@ -47,7 +47,7 @@ export class ConnectionDoor {
 			return null;
 		}
 		if (roleOf(policy, peer) !== null) return peer;
-		this.#refusals.refused(
+		this.#refusals.note(
 			peer.uid,
 			`refused control connection from pid ${peer.pid} uid ${peer.uid} gid ${peer.gid}: no role granted`,
 		);

@@ -47,6 +47,11 @@ export interface CommandHost {
 	addRule(rule: Rule): void;
 	/** The `audit` event of a command that may change state, and its copy in the log. */
 	publishAudit(controller: Controller, role: Role | null, result: AuditResult, line: string): void;
+	/**
+	 * Error lines of a command that failed (or was unknown, or malformed) on `controller`; a
+	 * socket peer's are rate-limited per uid, the daemon's own controllers' all logged.
+	 */
+	logFailure(controller: Controller, first: string, ...more: string[]): void;
 }
 
 export interface CommandContext {

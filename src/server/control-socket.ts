@@ -2,8 +2,8 @@
 // Linux abstract name (`@name`). Replaces only a stale socket (nothing answers on it), never a
 // live daemon's socket or any other kind of file; removes its path when closed.
 
-import { lstatSync, unlinkSync, chmodSync, readlinkSync, renameSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { lstatSync, unlinkSync, chmodSync, readlinkSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Logger } from '../supervisor/logger.js';
 import { accept, bindUnix, close, connectUnix, createSocket, listen, SysError, Watcher } from '../os/sys.js';
 
@@ -86,25 +86,23 @@ export class ControlSocket {
 		// Not process.cwd(): Node caches it, and the chdir command changes directory behind its back.
 		const path = abstract ? null : resolve(readlinkSync('/proc/self/cwd', 'latin1'), name);
 		if (path !== null && !removeStale(path, log)) return null;
-		// A path is bound under a staging name and renamed into place once it listens: a client
-		// that waits for the path to appear never meets a socket that refuses it, nor one with the
-		// umask's mode. (Bound directly when the staging name would be too long.)
-		const staging = path === null ? null : stagingPath(path);
+		// Bound under its real path, so `ss -x`, lsof and /proc/net/unix name it. The socket is
+		// created with the mode minus the umask (never more open than asked), listens at once, and
+		// only then gets the exact mode. A client can meet ECONNREFUSED in the instant between bind
+		// and listen; the library and dpctl retry a socket that fresh (client/dial.ts).
+		const mode = options.mode ?? 0o600;
 		let fd: number | null = null;
-		let bound: string | null = null;
+		let bound = false;
 		try {
 			fd = createSocket('unix', 'stream', true);
-			// Named by our pid: one left over can only be from a daemon that died while binding.
-			if (staging !== null) unlinkQuietly(staging);
-			bindUnix(fd, staging ?? address);
-			bound = staging ?? path;
-			if (bound !== null) chmodSync(fsPath(bound), options.mode ?? 0o600);
+			bindUnix(fd, address, path === null ? undefined : mode);
+			bound = path !== null;
 			listen(fd, LISTEN_BACKLOG);
-			if (staging !== null && path !== null) renameSync(fsPath(staging), fsPath(path));
+			if (path !== null) chmodSync(fsPath(path), mode);
 		} catch (error: unknown) {
 			log.error(`bind(control_socket, ${name}): ${(error as Error).message}`);
 			if (fd !== null) close(fd);
-			if (bound !== null) unlinkQuietly(bound);
+			if (bound && path !== null) unlinkQuietly(path);
 			return null;
 		}
 		return new ControlSocket(name, fd, path, onConnection, log);
@@ -116,12 +114,6 @@ export class ControlSocket {
 		close(this.fd);
 		if (this.#path !== null) unlinkQuietly(this.#path);
 	}
-}
-
-/** `DIR/.NAME.PID.new` beside `path`, or null when that would not fit in sun_path. */
-function stagingPath(path: string): string | null {
-	const staging = `${dirname(path)}/.${basename(path)}.${process.pid}.new`;
-	return staging.length <= MAX_SOCKET_PATH_BYTES ? staging : null;
 }
 
 function unlinkQuietly(path: string): void {

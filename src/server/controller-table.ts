@@ -11,6 +11,7 @@ import type { Peer } from './auth-policy.js';
 import { Controller, type ControllerHost, type ControllerKind } from './controller.js';
 import type { OutputLimits } from './limits.js';
 import { SocketSlots, type SlotLimits, type SlotRefusal } from './socket-slots.js';
+import { TurnBudget } from './turn-budget.js';
 
 export class ControllerTable implements Iterable<Controller> {
 	readonly #slots: SocketSlots;
@@ -20,10 +21,14 @@ export class ControllerTable implements Iterable<Controller> {
 	/** Each controller's own descriptors, inherited by the exec-on-exit program. */
 	readonly #fds = new Map<number, readonly number[]>();
 
-	constructor(host: ControllerHost, slotLimits: SlotLimits, outputLimits: OutputLimits) {
+	/** One budget of streamed reply lines per loop turn for every controller of the process. */
+	readonly #streamBudget: TurnBudget;
+
+	constructor(host: ControllerHost, slotLimits: SlotLimits, outputLimits: OutputLimits, streamLinesPerTurn: number) {
 		this.#host = host;
 		this.#slots = new SocketSlots(slotLimits);
 		this.#outputLimits = outputLimits;
+		this.#streamBudget = new TurnBudget(streamLinesPerTurn);
 	}
 
 	get size(): number {
@@ -53,7 +58,7 @@ export class ControllerTable implements Iterable<Controller> {
 	): Controller {
 		let id = 0;
 		while (this.#controllers.has(id)) id++;
-		const controller = new Controller(id, kind, this.#host, peer, this.#outputLimits);
+		const controller = new Controller(id, kind, this.#host, peer, this.#outputLimits, this.#streamBudget);
 		const handlers = {
 			onData: (data: Buffer, fds: number[]) => controller.onData(data, fds),
 			onEnd: () => controller.onEnd(),

@@ -22,9 +22,6 @@ const MAX_BACKLOG_ITEMS = 1024;
 
 const OVERFLOW_LINE = Buffer.from('overflow\n', 'latin1');
 
-/** One budget for every controller of the process: the loop turn is what they share. */
-const SHARED_BUDGET = new TurnBudget(STREAM_LINES_PER_TURN);
-
 /** Blocked-reader timeouts in seconds (`conn.event_timeout`; daemonproxy(8), Blocked-reader timeouts). */
 export interface ReaderTimeouts {
 	/** A reader blocked this long is warned about in the log, once per blocked episode. */
@@ -93,7 +90,8 @@ export class Controller {
 		host: ControllerHost,
 		peer: Peer,
 		limits: OutputLimits = DEFAULT_OUTPUT_LIMITS,
-		budget: TurnBudget = SHARED_BUDGET,
+		/** Shared by every controller of the process (ControllerTable): the loop turn is what they share. */
+		budget: TurnBudget = new TurnBudget(STREAM_LINES_PER_TURN),
 	) {
 		this.id = id;
 		this.kind = kind;

@@ -12,10 +12,13 @@ export const DEFAULT_MAX_CONTROLLERS = 256;
 export const DEFAULT_MAX_CONTROLLERS_PER_UID = 32;
 /** Of the total, slots only admins may take (`--admin-controllers`). */
 export const DEFAULT_ADMIN_CONTROLLERS = 16;
-/** Refusals (connections, denied commands) are logged once per uid per this interval. */
-export const REFUSAL_LOG_INTERVAL_MS = 10_000;
-/** Distinct uids whose refusals are logged per interval; those beyond it share one line. */
-export const REFUSAL_LOG_MAX_UIDS = 64;
+/**
+ * Refusals (connections, denied commands) and failed commands of socket peers are logged once per
+ * uid per interval (`--peer-log-interval`).
+ */
+export const PEER_LOG_INTERVAL_MS = 10_000;
+/** Distinct uids whose lines are logged per interval; those beyond it share one line. */
+export const PEER_LOG_MAX_UIDS = 64;
 /** Above this much unsent output, command processing waits for the reader (daemonproxy(8) CONTROLLERS, Back-pressure and overflow). */
 export const COMMAND_HIGH_WATER_BYTES = 64 * 1024;
 /** Above this much unsent output, events are dropped and `overflow` follows (daemonproxy(8) CONTROLLERS, Back-pressure and overflow). */
@@ -36,5 +39,5 @@ export const DEFAULT_OUTPUT_LIMITS: OutputLimits = {
 	eventLimitBytes: EVENT_LIMIT_BYTES,
 };
 
-/** Streamed reply lines (statedump, events.resume) produced per loop turn across all controllers (daemonproxy(8) CONTROLLERS, Back-pressure and overflow). */
+/** Streamed reply lines (statedump, events.resume) produced per loop turn across all controllers (`--stream-lines-per-turn`; daemonproxy(8) CONTROLLERS, Back-pressure and overflow). */
 export const STREAM_LINES_PER_TURN = 512;

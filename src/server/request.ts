@@ -41,10 +41,7 @@ class Request {
 	}
 
 	fail(message: string): void {
-		const { log } = this.#host;
-		const [first, second] = logCommandFailure(this.#controller.label, this.line, message);
-		log.error(first);
-		log.error(second);
+		this.#host.logFailure(this.#controller, ...logCommandFailure(this.#controller.label, this.line, message));
 		this.failure ??= message;
 		// Untagged: the 1.1 error line at once. Tagged: the terminal line says it, once, at the end.
 		if (this.#tag === null) this.#controller.send(commandError(message, this.line));
@@ -52,7 +49,7 @@ class Request {
 
 	/** Unknown verb: 1.1's line, or the tagged terminal error. */
 	unknown(verb: string): void {
-		this.#host.log.error(logUnknownCommand(this.#controller.label, verb));
+		this.#host.logFailure(this.#controller, logUnknownCommand(this.#controller.label, verb));
 		const line = unknownCommand(verb);
 		if (this.#tag === null) this.#controller.send(line);
 		else this.failure ??= line.slice('error\t'.length);
@@ -82,9 +79,7 @@ export function runRequest(
 ): Iterable<string> | void {
 	const parsed = parseRequestTag(received);
 	if ('error' in parsed) {
-		const [first, second] = logCommandFailure(controller.label, received, INVALID_REQUEST_TAG);
-		host.log.error(first);
-		host.log.error(second);
+		host.logFailure(controller, ...logCommandFailure(controller.label, received, INVALID_REQUEST_TAG));
 		controller.send(commandError(INVALID_REQUEST_TAG, received));
 		return;
 	}

@@ -4,7 +4,6 @@
 
 import { lstat, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import test from 'ava';
 import { execa } from 'execa';
@@ -17,18 +16,6 @@ import {
 	tempDir,
 	waitForPath,
 } from './helpers/daemon.js';
-
-/** One connect(2), no retry: 'connected' or the error code. */
-function connectOnce(path: string): Promise<string> {
-	return new Promise(resolve => {
-		const socket = createConnection(path);
-		socket.once('connect', () => {
-			socket.destroy();
-			resolve('connected');
-		});
-		socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-	});
-}
 
 async function runToEnd(args: string[]): Promise<{ code: number | undefined; stderr: string }> {
 	const result = await execa(daemonBin, args, {
@@ -54,17 +41,20 @@ test('-S creates a socket of mode 0600, and the daemon removes it when it exits'
 	t.false(existsSync(path));
 });
 
-test('the socket path, at first sight, accepts and has its mode; no staging file is left beside it', async t => {
+test('the socket is listed under its real path (ss -x), is never more open than asked, and dpctl connects at first sight', async t => {
 	const dir = await tempDir(t);
 	const path = join(dir, 'ctl.sock');
 	for (let i = 0; i < 5; i++) {
 		const d = await startDaemon(t, ['-S', path, '--socket-mode', '0640'], { interactive: false });
 		await waitForPath(path); // polls every few ms: the first sight of the path
+		t.is((await lstat(path)).mode & 0o777 & ~0o640, 0, 'at first sight, no bit beyond the mode asked for');
+		const whoami = await execa(dpctlBin, ['-S', path, 'whoami'], { reject: false, timeout: DEFAULT_TIMEOUT_MS });
+		t.is(whoami.exitCode, 0, whoami.stderr);
 		t.is((await lstat(path)).mode & 0o777, 0o640);
-		t.is(await connectOnce(path), 'connected', 'the first attempt');
-		const client = await SocketClient.connect(path);
-		t.deepEqual(await client.command('echo\tup'), ['up']);
+		const listed = (await readFile('/proc/net/unix', 'latin1')).split('\n').map(line => line.split(' ').at(-1));
+		t.true(listed.includes(path), `${path} in /proc/net/unix (what ss -x reads)`);
 		t.deepEqual(await readdir(dir), ['ctl.sock']);
+		const client = await SocketClient.connect(path);
 		client.send('terminate\t0');
 		t.is((await d.proc).exitCode, 0);
 		client.close();

@@ -7,7 +7,17 @@ import { readFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import test from 'ava';
-import { listFds, pollUntil, SocketClient, startDaemon, tempDir, type Daemon } from './helpers/daemon.js';
+import { execa } from 'execa';
+import {
+	daemonBin,
+	DEFAULT_TIMEOUT_MS,
+	listFds,
+	pollUntil,
+	SocketClient,
+	startDaemon,
+	tempDir,
+	type Daemon,
+} from './helpers/daemon.js';
 
 const SERVICES = 2000;
 const ATTACKERS = 100;
@@ -72,10 +82,11 @@ test.serial('abandoned statedumps: another client`s echo stays fast; memory and 
 			return () => n++ >= 20;
 		})(),
 	);
-	// One abandoned dump first, so the baseline includes what any dump leaves warm.
+	// Counted before the warm-up dump: its connection may still be closing when RSS is read.
+	const fdsBefore = listFds(d.pid).length;
+	// One abandoned dump first, so the RSS baseline includes what any dump leaves warm.
 	await abandonDump(path);
 	await root.command('echo\twarm');
-	const fdsBefore = listFds(d.pid).length;
 	const rssBefore = rssMiB(d.pid);
 
 	let attacking = true;
@@ -133,4 +144,23 @@ test.serial('a connection flushing its output when the peer leaves is released (
 		);
 	}
 	t.is((await root.command('echo\tstill here')).join(), 'still here');
+});
+
+test('--stream-lines-per-turn: a budget of one line per turn still gives the whole dump; a bad value is refused', async t => {
+	const path = join(await tempDir(t), 'ctl');
+	const d = await startDaemon(t, ['-S', path, '--stream-lines-per-turn', '1']);
+	for (let i = 0; i < 100; i++) d.send(`service.args\tsvc${i}\t/bin/true`);
+	await d.command('echo\tsync'); // the events of those commands come first on stdin
+	const own = await d.command('statedump');
+	t.true(own.length >= 100);
+	const client = await SocketClient.connect(path);
+	t.teardown(() => client.close());
+	t.deepEqual(await client.command('statedump'), own);
+	const bad = await execa(daemonBin, ['-S', `${path}2`, '--stream-lines-per-turn', '0'], {
+		reject: false,
+		stdin: 'ignore',
+		timeout: DEFAULT_TIMEOUT_MS,
+	});
+	t.is(bad.exitCode, 2);
+	t.regex(bad.stderr, /--stream-lines-per-turn expects an integer from 1 to 1048576, not "0"/);
 });

@@ -183,12 +183,15 @@ test('log forgery: peer bytes are escaped in the log, the wire keeps them; denie
 		),
 		logged,
 	);
-	// A root peer's unknown command and failed command are escaped the same way.
+	// The observer's failures were rate-limited with its refusals: one entry, then a count.
+	t.is(daemon.stderr.seen.filter(line => / command failed: /.test(line)).length, 1);
+	// A root peer's unknown command (uid 0's first failure) and a failed command of the daemon's
+	// own controller are escaped the same way.
 	const root = await SocketClient.connect(path);
 	t.teardown(() => root.close());
 	t.deepEqual(await root.command('\x1b]0;pwned\x07'), ['error\tUnknown command: \x1b]0;pwned\x07']);
 	await daemon.stderr.waitFor(/ sent unknown command \\x1b\]0;pwned\\x07$/);
-	await root.command('service.start\tno\x1bsuch');
+	await daemon.command('service.start\tno\x1bsuch');
 	await daemon.stderr.waitFor(/ command failed: 'service\.start\\tno\\x1bsuch'$/);
 	await daemon.command('echo\tbarrier');
 	t.false(

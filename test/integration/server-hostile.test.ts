@@ -131,3 +131,30 @@ test('half-lines then close run nothing; 10,000 connect/disconnect cycles leave 
 	t.teardown(() => client.close());
 	t.deepEqual(await client.command(':z\techo\talive'), [':z\talive', ':z\tok']);
 });
+
+test("a socket peer's failed and unknown commands: every one answered, logged once per uid per interval with a count; the daemon's own all logged", async t => {
+	const dir = await tempDir(t);
+	const path = join(dir, 'ctl');
+	const daemon = await startDaemon(t, ['-S', path, '--peer-log-interval', '1']);
+	const client = await SocketClient.connect(path);
+	t.teardown(() => client.close());
+	const FLOOD = 2000;
+	for (let i = 0; i < FLOOD; i++) client.send(i % 2 === 0 ? `no.such.verb${i}` : `service.start\tnosuch${i}`);
+	const replies = await client.command('echo\tend');
+	t.is(replies.length, FLOOD + 1, 'every failed command still gets its error line');
+	t.true(replies.slice(0, FLOOD).every(line => line.startsWith('error\t')));
+	const summary = await daemon.stderr.waitFor(
+		/^error: \d+ more failed commands of uid \d+ in the last 1 s were not logged$/,
+	);
+	t.is(
+		summary,
+		`error: ${FLOOD - 1} more failed commands of uid ${process.geteuid?.() ?? 0} in the last 1 s were not logged`,
+	);
+	const logged = daemon.stderr.seen.filter(line => / sent unknown command | command failed: /.test(line));
+	t.is(logged.length, 1, logged.join('\n'));
+	t.regex(logged[0] ?? '', /^error: .* sent unknown command no\.such\.verb0$/);
+	// The daemon's own controller (stdin here) is its policy: all of its failures are logged, as in 1.1.
+	for (let i = 0; i < 3; i++) await daemon.command(`no.such.own${i}`);
+	for (let i = 0; i < 3; i++) await daemon.stderr.waitFor(new RegExp(` sent unknown command no\\.such\\.own${i}$`));
+	t.pass();
+});

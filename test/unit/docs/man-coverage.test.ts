@@ -25,8 +25,8 @@ import {
 	DEFAULT_ADMIN_CONTROLLERS,
 	DEFAULT_MAX_CONTROLLERS,
 	DEFAULT_MAX_CONTROLLERS_PER_UID,
-	REFUSAL_LOG_INTERVAL_MS,
-	REFUSAL_LOG_MAX_UIDS,
+	PEER_LOG_INTERVAL_MS,
+	PEER_LOG_MAX_UIDS,
 	EVENT_LIMIT_BYTES,
 	MAX_QUEUED_FDS,
 	STREAM_LINES_PER_TURN,
@@ -276,8 +276,8 @@ test('the documented limits are those of the code', t => {
 	t.true(page.includes(`Up to ${DEFAULT_MAX_CONTROLLERS} controllers`), `controller limit ${DEFAULT_MAX_CONTROLLERS}`);
 	t.true(page.includes(`the last ${DEFAULT_ADMIN_CONTROLLERS} are kept for admins`), 'admin slots');
 	t.true(page.includes(`may hold at most ${DEFAULT_MAX_CONTROLLERS_PER_UID}`), 'connections per uid');
-	t.true(page.includes(`at most once per uid in ${REFUSAL_LOG_INTERVAL_MS / 1000} seconds`), 'refusal log interval');
-	t.true(page.includes(`Past ${REFUSAL_LOG_MAX_UIDS} uids in one such interval`), 'refusal log uids');
+	t.true(page.includes(`at most once per uid in ${PEER_LOG_INTERVAL_MS / 1000} seconds`), 'refusal log interval');
+	t.true(page.includes(`Past ${PEER_LOG_MAX_UIDS} uids in one such interval`), 'refusal log uids');
 	t.true(
 		page.includes(`more than ${kib(COMMAND_HIGH_WATER_BYTES)}`),
 		`command high-water mark ${COMMAND_HIGH_WATER_BYTES}`,

@@ -180,6 +180,11 @@ export class FakeCommandHost implements CommandHost {
 		this.audits.push({ conn: controller.id, role, result, line });
 	}
 
+	logFailure(_controller: Controller, first: string, ...more: string[]): void {
+		this.log.error(first);
+		for (const line of more) this.log.error(line);
+	}
+
 	#publish(event: DaemonEvent): void {
 		const line = formatEvent(event);
 		this.emitted.push(line);

@@ -4,9 +4,20 @@
 import test from 'ava';
 import { escapeLogText } from '../../../src/protocol/log-escape.js';
 
-test('printable text, latin1 bytes above DEL included, is unchanged (and not copied)', t => {
-	const text = 'service.start nginx é\xff ~';
+const utf8 = (text: string): string => Buffer.from(text, 'utf8').toString('latin1');
+
+test('printable text, valid UTF-8 included, is unchanged (and not copied)', t => {
+	const text = utf8('service.start nginx é € 𝄞 ~');
 	t.is(escapeLogText(text), text);
+});
+
+test('C1 controls (8-bit CSI and friends, raw or UTF-8 encoded) and bytes outside UTF-8 are \\xHH', t => {
+	t.is(escapeLogText('a\x9b2Kb'), 'a\\x9b2Kb', 'a raw 8-bit CSI');
+	t.is(escapeLogText(utf8('a\u009b2K')), 'a\\xc2\\x9b2K', 'U+009B encoded in UTF-8');
+	t.is(escapeLogText('caf\xe9'), 'caf\\xe9', 'a latin1 byte that is not UTF-8');
+	t.is(escapeLogText('\xed\xa0\x80'), '\\xed\\xa0\\x80', 'a UTF-8 surrogate');
+	t.is(escapeLogText('\xc0\xaf'), '\\xc0\\xaf', 'an overlong slash');
+	t.is(escapeLogText(utf8('é') + '\x85'), utf8('é') + '\\x85', 'valid before, NEL after');
 });
 
 test('LF, CR and TAB get their C names; the backslash is doubled', t => {

@@ -260,6 +260,7 @@ test('a tagged request: its streamed lines tagged, then one terminal line, all u
 		roleOf: () => 'admin',
 		addRule() {},
 		publishAudit() {},
+		logFailure() {},
 		process: {
 			guard: 0n,
 			execOnExit: null,
