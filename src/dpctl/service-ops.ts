@@ -93,7 +93,7 @@ export async function waitForServices(
 	return { pending, failed };
 }
 
-/** service.state patterns for these names (glob arguments included: a stream opened before resolving them). */
+/** service.state patterns for these names. */
 export function statePatterns(names: readonly string[]): string[] {
 	return names.map(n => `service.state:${n}`);
 }
@@ -154,7 +154,8 @@ export async function stopAndWaitDown(
 	if (names.length === 0) return { stopped: [], killed: [] };
 	const graceSeconds = Math.max(1, Math.floor(options.ms / 1000));
 	await client.serviceStop(names, { grace: options.kill ? graceSeconds : null, stopSignal: options.signal });
-	const running = services.filter(s => s.state === 'up').map(s => s.name);
+	// A pending start is cancelled, which is a `down` too.
+	const running = services.filter(s => s.state !== 'down').map(s => s.name);
 	const killed: Array<{ name: string; pid: number; grace: number }> = [];
 	const onKill = (item: EventItem): void => {
 		if (item.event?.type !== 'service.killed') return;

@@ -6,6 +6,9 @@
 import type { AuditResult } from '../protocol/access-lines.js';
 import type { Peer, Role } from './auth-policy.js';
 
+/** The longest grace service.stop takes (a day). */
+export const MAX_GRACE_SECONDS = 86400;
+
 export const EXT_MSG = {
 	negativeCount: 'invalid count (must be 0 or more)',
 	sameNameTwice: 'read and write ends need different names',
@@ -16,7 +19,22 @@ export const EXT_MSG = {
 	invalidSequence: 'invalid sequence number',
 	expectedRoleAndSelector: 'expected role and selector',
 	nulInArgument: 'argument contains a NUL byte',
+	expectedServiceName: 'expected service name',
+	invalidGrace: `invalid grace (expected 0 to ${MAX_GRACE_SECONDS} seconds, or -)`,
 } as const;
+
+/** service.stop, enable, disable: the name that failed is named (they take many). */
+export function noSuchServiceNamed(name: string): string {
+	return `no such service "${name}"`;
+}
+
+export function invalidServiceName(name: string): string {
+	return `invalid service name "${name}"`;
+}
+
+export function unknownStopOption(field: string): string {
+	return `unknown option "${field}" (expected signal=SIGNAL)`;
+}
 
 export function cannotExecute(program: string, reason: string): string {
 	return `cannot execute "${program}": ${reason}`;

@@ -6,33 +6,24 @@ import { checkName, parseInteger } from '../../protocol/fields.js';
 import { parseSignalArgument } from '../../protocol/signals.js';
 import type { Verb } from '../../protocol/verbs.js';
 import type { CommandContext, CommandHandler } from '../command-context.js';
+import { EXT_MSG, invalidServiceName, MAX_GRACE_SECONDS, noSuchServiceNamed, unknownStopOption } from '../messages.js';
 
-/** The grace of service.stop when none is given, and the most that may be given. */
+/** The grace of service.stop when none is given. */
 export const DEFAULT_STOP_GRACE_SECONDS = 10;
-const MAX_GRACE_SECONDS = 86400;
-
-export const MODE_MSG = {
-	expectedServiceNames: 'expected service name',
-	invalidGrace: `invalid grace (expected 0 to ${MAX_GRACE_SECONDS} seconds, or -)`,
-} as const;
-
-const noSuchService = (name: string): string => `no such service "${name}"`;
-const invalidName = (name: string): string => `invalid service name "${name}"`;
-const unknownStopOption = (field: string): string => `unknown option "${field}" (expected signal=SIGNAL)`;
 
 /** Every name valid and existing, or one failure naming the first bad one; null after failing. */
 function existingNames(ctx: CommandContext, names: readonly string[]): string[] | null {
 	if (names.length === 0) {
-		ctx.fail(MODE_MSG.expectedServiceNames);
+		ctx.fail(EXT_MSG.expectedServiceName);
 		return null;
 	}
 	for (const name of names) {
 		if (checkName(name) !== 'ok') {
-			ctx.fail(invalidName(name));
+			ctx.fail(invalidServiceName(name));
 			return null;
 		}
 		if (!ctx.supervisor.service(name)) {
-			ctx.fail(noSuchService(name));
+			ctx.fail(noSuchServiceNamed(name));
 			return null;
 		}
 	}
@@ -60,7 +51,7 @@ function serviceStop(ctx: CommandContext): void {
 		if (last === '-') graceSeconds = null;
 		else {
 			const value = parseInteger(last);
-			if (value === null || value > BigInt(MAX_GRACE_SECONDS)) return ctx.fail(MODE_MSG.invalidGrace);
+			if (value === null || value > BigInt(MAX_GRACE_SECONDS)) return ctx.fail(EXT_MSG.invalidGrace);
 			graceSeconds = Number(value);
 		}
 	}
