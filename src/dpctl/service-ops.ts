@@ -8,6 +8,7 @@ import type { Client } from '../client/client.js';
 import { DaemonError } from '../client/errors.js';
 import type { EventItem, StreamItem } from '../client/event-stream.js';
 import { sortedNames, type ServiceStatus, type Snapshot } from '../client/snapshot.js';
+import type { Dump } from '../client/typed-commands.js';
 import { exitText } from './describe-event.js';
 import { CliError, DeadlineError, EXIT } from './exit-codes.js';
 import { requireNames } from './names.js';
@@ -96,6 +97,20 @@ export async function waitForServices(
 /** service.state patterns for these names. */
 export function statePatterns(names: readonly string[]): string[] {
 	return names.map(n => `service.state:${n}`);
+}
+
+/**
+ * A statedump with each service's service.mode line (held, enabled): the daemon adds it for a
+ * connection subscribed to service.mode by name. A daemon without it (1.1) leaves held and
+ * enabled null. Before any event stream of the client: a stream narrows the subscriptions.
+ */
+export async function dumpWithModes(client: Client, signal: AbortSignal | undefined): Promise<Dump> {
+	try {
+		await client.subscribe(['service.mode'], signal ? { signal } : {});
+	} catch (error: unknown) {
+		if (!(error instanceof DaemonError)) throw error;
+	}
+	return client.statedump(signal ? { signal } : {});
 }
 
 /** Every service the arguments name (names, `all`, globs); fails before anything is done if one names none. */
@@ -209,7 +224,11 @@ export async function startAndWaitUp(
 	checkStartable(services, snapshot);
 	const asked: string[] = [];
 	for (const s of services) {
-		if (s.state === 'up') continue;
+		if (s.state === 'up') {
+			// Still running after a stop: supervised again, nothing to wait for.
+			if (s.held === true) await client.serviceStart(s.name);
+			continue;
+		}
 		// One that came up since the snapshot is started: nothing to wait for.
 		if (await tolerate(client.serviceStart(s.name), 'service is not startable')) asked.push(s.name);
 	}

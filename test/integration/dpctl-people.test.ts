@@ -3,7 +3,8 @@
 // usage errors are one line and exit 100; --json is one document for every command; many names
 // follow one rule (with `all` and globs); --kill says so; a failed start says why; an operator
 // can stop and start; the socket mode is named when it refuses; a dpctl call leaves no error in
-// the daemon's log; is-active, enable/disable and the completion script.
+// the daemon's log; is-active, enable/disable and the completion script. Serial: each test runs
+// dozens of dpctl processes, too many at once for a loaded machine.
 
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -31,7 +32,7 @@ async function states(run: Run): Promise<Map<string, string[]>> {
 	return new Map(status.lines.map(l => tsv(l)).map(f => [f[0] ?? '', [f[1] ?? '', f[2] ?? '', f[9] ?? '']]));
 }
 
-test('stop keeps a supervised service down; start brings it back under supervision as configured', async t => {
+test.serial('stop keeps a supervised service down; start brings it back under supervision as configured', async t => {
 	const run = await withServices(t);
 	t.is((await run(['service.auto_up', 'web', '1', 'always'])).exitCode, 0);
 	t.is((await run(['--timeout', '30', 'wait', 'service.state:web', 'up'])).exitCode, 0);
@@ -57,7 +58,7 @@ test('stop keeps a supervised service down; start brings it back under supervisi
 	t.not(String(pidOf(again)), pid);
 });
 
-test('enable/disable: whether auto_up brings a service up; the configuration is kept', async t => {
+test.serial('enable/disable: whether auto_up brings a service up; the configuration is kept', async t => {
 	const run = await withServices(t);
 	t.is((await run(['disable', 'web'])).exitCode, 0);
 	t.is((await run(['service.auto_up', 'web', '1', 'always'])).exitCode, 0);
@@ -70,7 +71,7 @@ test('enable/disable: whether auto_up brings a service up; the configuration is 
 	t.deepEqual((await states(run)).get('web')?.[0], 'down');
 });
 
-test('nothing changes when an argument is bad: a signal, a name, a name that does not run', async t => {
+test.serial('nothing changes when an argument is bad: a signal, a name, a name that does not run', async t => {
 	const run = await withServices(t);
 	t.is((await run(['service.auto_up', 'web', '1', 'always'])).exitCode, 0);
 	await run(['--timeout', '30', 'wait', 'service.state:web', 'up']);
@@ -99,7 +100,7 @@ test('nothing changes when an argument is bad: a signal, a name, a name that doe
 	t.deepEqual(await states(run), before, 'the same processes, nothing held or started');
 });
 
-test('many names: all and globs, checked first, then all of them', async t => {
+test.serial('many names: all and globs, checked first, then all of them', async t => {
 	const run = await withServices(t);
 	const start = await run(['--json', 'start', 'web*']);
 	t.is(start.exitCode, 0, start.stderr);
@@ -131,7 +132,7 @@ test('many names: all and globs, checked first, then all of them', async t => {
 	t.deepEqual(JSON.parse(restart.stdout), { ok: true, restarted: ['db'], killed: [] });
 });
 
-test('--json: every command prints one document, a failure too', async t => {
+test.serial('--json: every command prints one document, a failure too', async t => {
 	const run = await withServices(t);
 	for (const args of [
 		['start', 'nosuch'],
@@ -148,7 +149,7 @@ test('--json: every command prints one document, a failure too', async t => {
 	t.like(JSON.parse(usage.stdout), { ok: false, exit: 100 });
 });
 
-test('a missing option value is a usage error: one line, exit 100, no stack', async t => {
+test.serial('a missing option value is a usage error: one line, exit 100, no stack', async t => {
 	const run = await withServices(t);
 	for (const args of [['-S'], ['--timeout'], ['stop', 'web', '-s'], ['status', '--timeout']]) {
 		const result = await run(args);
@@ -158,12 +159,24 @@ test('a missing option value is a usage error: one line, exit 100, no stack', as
 	}
 });
 
-test('stop --kill says it killed (stderr and JSON); a failed start says why', async t => {
+test.serial('stop --kill says it killed (stderr and JSON); a failed start says why', async t => {
 	const run = await withServices(t);
 	await run(['service.args', 'stubborn', fixture('ignore-sigterm.sh')]);
 	await run(['service.fds', 'stubborn', 'null', 'null', 'stderr']);
 	t.is((await run(['start', 'stubborn'])).exitCode, 0);
 	await run.daemon.stderr.waitFor(/^ignore-sigterm: ready /);
+	// A stop that times out leaves it held but running: start puts it back under supervision.
+	const short = await timeoutBeyond(run.socket, 0.5, ['status', 'stubborn']);
+	t.is((await run(['--timeout', short, 'stop', 'stubborn'])).exitCode, 99);
+	t.deepEqual(
+		(await states(run))
+			.get('stubborn')
+			?.slice(0, 1)
+			.concat((await states(run)).get('stubborn')?.[2] ?? ''),
+		['up', 'stopped'],
+	);
+	t.is((await run(['start', 'stubborn'])).exitCode, 0);
+	t.deepEqual((await states(run)).get('stubborn')?.[2], '-');
 	const timeout = await timeoutBeyond(run.socket, 1, ['status', 'stubborn']);
 	const killed = await run(['--json', '--timeout', timeout, 'stop', '--kill', 'stubborn']);
 	t.is(killed.exitCode, 0, killed.stderr);
@@ -186,7 +199,7 @@ test('stop --kill says it killed (stderr and JSON); a failed start says why', as
 });
 
 // As root (CI): other users, through the socket's mode and --allow.
-const asRoot = process.getuid?.() === 0 ? test : test.skip;
+const asRoot = process.getuid?.() === 0 ? test.serial : test.skip;
 const NOBODY = 65534;
 const asNobody = { uid: NOBODY, gid: NOBODY, reject: false, encoding: 'latin1', stdin: 'ignore' } as const;
 
@@ -219,10 +232,10 @@ asRoot('an operator stops and starts a supervised service; the socket mode is na
 	t.regex(String(refused.stderr), /EACCES \(permission denied by the socket's file mode.*--socket-mode/);
 });
 
-test('ordinary dpctl calls leave no error in the daemon log', async t => {
+test.serial('ordinary dpctl calls leave no error in the daemon log', async t => {
 	const run = await withServices(t);
 	await run(['start', 'web']);
-	for (let i = 0; i < 10; i++) {
+	for (let i = 0; i < 5; i++) {
 		for (const args of [['status'], ['statedump'], ['is-active', 'web'], ['signal', 'CONT', 'web']]) {
 			t.is((await run(args)).exitCode, 0, args.join(' '));
 		}
@@ -237,7 +250,7 @@ test('ordinary dpctl calls leave no error in the daemon log', async t => {
 	);
 });
 
-test("completion bash: commands, options, signals and the daemon's service names", async t => {
+test.serial("completion bash: commands, options, signals and the daemon's service names", async t => {
 	const run = await withServices(t);
 	const script = await run(['completion', 'bash']);
 	t.is(script.exitCode, 0);

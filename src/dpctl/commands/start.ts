@@ -6,7 +6,14 @@
 import { EXIT } from '../exit-codes.js';
 import type { DpctlCommand } from '../options.js';
 import { nameArgs } from '../args.js';
-import { StreamReader, checkStartable, requireServices, startAndWaitUp, statePatterns } from '../service-ops.js';
+import {
+	StreamReader,
+	checkStartable,
+	dumpWithModes,
+	requireServices,
+	startAndWaitUp,
+	statePatterns,
+} from '../service-ops.js';
 import { deadline, openClient, stdout } from '../session.js';
 
 export const startCommand: DpctlCommand = {
@@ -20,12 +27,13 @@ export const startCommand: DpctlCommand = {
 		const limit = deadline(args, 10);
 		const client = await openClient(args, limit.signal);
 		try {
-			const { snapshot } = await client.statedump({ signal: limit.signal });
+			const { snapshot } = await dumpWithModes(client, limit.signal);
 			const services = requireServices(snapshot, patterns);
 			const names = services.map(s => s.name);
 			if (args['wait'] === false) {
 				checkStartable(services, snapshot);
-				for (const s of services) if (s.state !== 'up') await client.serviceStart(s.name, { signal: limit.signal });
+				for (const s of services)
+					if (s.state !== 'up' || s.held === true) await client.serviceStart(s.name, { signal: limit.signal });
 			} else {
 				const stream = new StreamReader(client.events(statePatterns(names), { signal: limit.signal }));
 				await startAndWaitUp(client, stream, services, snapshot, limit.remainingMs());

@@ -10,27 +10,10 @@ import { EXIT } from '../exit-codes.js';
 import type { DpctlCommand } from '../options.js';
 import { displayWire, formatDuration, formatTable, jsonWire, type Output } from '../output.js';
 import { deadline, openClient, stderr, stdout } from '../session.js';
-import type { Client } from '../../client/client.js';
-import { DaemonError } from '../../client/errors.js';
-import type { Dump } from '../../client/typed-commands.js';
 import { nameArgs } from '../args.js';
 import { ALL, resolveNames } from '../names.js';
+import { dumpWithModes } from '../service-ops.js';
 
-/**
- * A statedump with each service's service.mode line (held, enabled): the daemon adds it for a
- * connection subscribed to service.mode by name. A daemon without it (1.1) leaves held and
- * enabled null.
- */
-async function dumpWithModes(client: Client, signal: AbortSignal | undefined): Promise<Dump> {
-	try {
-		await client.subscribe(['service.mode'], signal ? { signal } : {});
-	} catch (error: unknown) {
-		if (!(error instanceof DaemonError)) throw error;
-	}
-	return client.statedump(signal ? { signal } : {});
-}
-
-/** The TSV columns, in order (dpctl(1), STATUS OUTPUT). */
 export const TSV_COLUMNS = [
 	'name',
 	'state',
