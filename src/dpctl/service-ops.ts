@@ -94,9 +94,9 @@ export async function waitForServices(
 	return { pending, failed };
 }
 
-/** service.state patterns for these names. */
+/** The events that start and stop wait on: service.state, and service.killed (named: never by a glob). */
 export function statePatterns(names: readonly string[]): string[] {
-	return names.map(n => `service.state:${n}`);
+	return [...names.map(n => `service.state:${n}`), ...names.map(n => `service.killed:${n}`)];
 }
 
 /**

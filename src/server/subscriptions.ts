@@ -21,6 +21,11 @@ export function namesExplicitTopic(pattern: Pattern): boolean {
 	return pattern.topic.length === 1 && EXPLICIT_TOPICS.has(pattern.topic[0] ?? '');
 }
 
+/** Whether the pattern names `audit`, which quotes other people's commands: admins only. */
+export function namesAuditTopic(pattern: Pattern): boolean {
+	return pattern.topic.length === 1 && pattern.topic[0] === 'audit';
+}
+
 export class Subscriptions {
 	#patterns: Pattern[] = [EVERYTHING];
 	/** Some pattern is `*` alone: every topic but the explicit ones matches (the fast path). */

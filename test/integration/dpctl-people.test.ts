@@ -17,7 +17,10 @@ const tsv = (line: string | undefined): string[] => (line ?? '').split('\t');
 
 async function withServices(t: ExecutionContext, extra: string[] = []) {
 	const { socket, daemon, dir } = await startSocketDaemon(t, extra);
-	const run = Object.assign(dpctlFor(socket), { daemon, socket, dir });
+	// A generous budget by default (a later --timeout wins): on a loaded machine starting Node alone
+	// can take seconds of dpctl's default 10.
+	const plain = dpctlFor(socket);
+	const run = Object.assign((args: readonly string[]) => plain(['--timeout', '60', ...args]), { daemon, socket, dir });
 	for (const name of ['web', 'web2', 'db']) {
 		const result = await run(['service.args', name, fixture('sleep-forever.sh')]);
 		t.is(result.exitCode, 0, result.stderr);
@@ -211,7 +214,10 @@ asRoot('an operator stops and starts a supervised service; the socket mode is na
 	await run(['service.auto_up', 'web', '1', 'always']);
 	await run(['--timeout', '30', 'wait', 'service.state:web', 'up']);
 	const dp = (args: string[]) =>
-		execa(process.execPath, [dpctlBin, '-S', run.socket, ...args], { ...asNobody, env: { NO_COLOR: '' } });
+		execa(process.execPath, [dpctlBin, '-S', run.socket, '--timeout', '60', ...args], {
+			...asNobody,
+			env: { NO_COLOR: '' },
+		});
 	const stop = await dp(['stop', 'web']);
 	t.is(stop.exitCode, 0, String(stop.stderr));
 	t.deepEqual((await states(run)).get('web'), ['down', '-', 'stopped']);

@@ -38,9 +38,7 @@ function modeCommand(enable: boolean): DpctlCommand {
 				const services = requireServices(snapshot, patterns);
 				const names = services.map(s => s.name);
 				if (enable && args['now'] === true) checkStartable(services, snapshot);
-				const stream = new StreamReader(
-					client.events([...statePatterns(names), ...names.map(n => `service.killed:${n}`)]),
-				);
+				const stream = new StreamReader(client.events(statePatterns(names)));
 				if (enable) await client.serviceEnable(names, { signal: limit.signal });
 				else await client.serviceDisable(names, { signal: limit.signal });
 				if (args['now'] === true) {

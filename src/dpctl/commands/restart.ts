@@ -33,9 +33,7 @@ export const restartCommand: DpctlCommand = {
 			const services = requireServices(snapshot, patterns);
 			const names = services.map(s => s.name);
 			checkStartable(services, snapshot);
-			const stream = new StreamReader(
-				client.events([...statePatterns(names), ...names.map(n => `service.killed:${n}`)]),
-			);
+			const stream = new StreamReader(client.events(statePatterns(names)));
 			const running = services.filter(s => s.state !== 'down');
 			const { killed } = await stopAndWaitDown(client, stream, running, {
 				signal: sig,

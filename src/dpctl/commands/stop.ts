@@ -26,9 +26,7 @@ export const stopCommand: DpctlCommand = {
 		try {
 			const { snapshot } = await client.statedump({ signal: limit.signal });
 			const services = requireServices(snapshot, patterns);
-			const stream = new StreamReader(
-				client.events([...statePatterns(services.map(s => s.name)), ...services.map(s => `service.killed:${s.name}`)]),
-			);
+			const stream = new StreamReader(client.events(statePatterns(services.map(s => s.name))));
 			const result = await stopAndWaitDown(client, stream, services, {
 				signal: sig,
 				kill: args['kill'] === true,

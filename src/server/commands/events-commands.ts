@@ -11,7 +11,7 @@ import { listArgument, type CommandContext, type CommandHandler } from '../comma
 import type { Controller } from '../controller.js';
 import type { EventRing } from '../event-ring.js';
 import { EXT_MSG, permissionDenied } from '../messages.js';
-import { Subscriptions, namesExplicitTopic } from '../subscriptions.js';
+import { Subscriptions, namesAuditTopic } from '../subscriptions.js';
 
 function subscribe(ctx: CommandContext): void {
 	const sources = listArgument(ctx.args);
@@ -19,7 +19,7 @@ function subscribe(ctx: CommandContext): void {
 	const patterns = Subscriptions.compile(sources);
 	if (typeof patterns === 'string') return ctx.fail(patterns);
 	// Audit lines quote other people's commands: admins only.
-	if (ctx.role !== 'admin' && patterns.some(namesExplicitTopic)) return ctx.fail(permissionDenied(ctx.role));
+	if (ctx.role !== 'admin' && patterns.some(namesAuditTopic)) return ctx.fail(permissionDenied(ctx.role));
 	const problem = ctx.controller.subscriptions.add(patterns);
 	if (problem !== null) ctx.fail(problem);
 }
