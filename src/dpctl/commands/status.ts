@@ -1,6 +1,7 @@
-// `dpctl status [NAME…]`: one row per service from a statedump: a table on a terminal,
-// TSV when piped (stable columns, `-` for none), or JSON. Unknown names are reported and make the
-// exit status 1 after the others are shown.
+// `dpctl status [NAME…]`: one row per service from a statedump (with the service.mode lines, so a
+// service stopped or disabled shows as such): a table on a terminal, TSV when piped (stable
+// columns, `-` for none), or JSON. NAMEs may be `all` or globs; one that matches nothing is
+// reported and makes the exit status 1 after the others are shown.
 // Must never print a wire byte raw to a terminal (names and values go through displayWire).
 
 import type { ServiceStatus } from '../../client/snapshot.js';
@@ -14,6 +15,7 @@ import { nameArgs } from '../args.js';
 import { ALL, resolveNames } from '../names.js';
 import { dumpWithModes } from '../service-ops.js';
 
+/** The TSV columns, in order (dpctl(1), STATUS OUTPUT). */
 export const TSV_COLUMNS = [
 	'name',
 	'state',
