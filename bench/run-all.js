@@ -13,7 +13,15 @@ import { fileURLToPath } from 'node:url';
 import { format } from './lib/stats.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-export const SCENARIOS = ['restart-reaction', 'spawn-throughput', 'footprint', 'round-trip', 'fan-out', 'scale'];
+export const SCENARIOS = [
+	'restart-reaction',
+	'spawn-throughput',
+	'footprint',
+	'round-trip',
+	'fan-out',
+	'scale',
+	'output-capture',
+];
 const FLOORS = new Set(['sh loop (floor)', 'node line server (floor)', 'bare node']);
 
 const argv = process.argv.slice(2);

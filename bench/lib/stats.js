@@ -35,6 +35,7 @@ export const UNITS = /** @type {const} */ ({
 	us: v => `${v < 100 ? v.toFixed(1) : v.toFixed(0)} µs`,
 	MiB: v => `${v.toFixed(1)} MiB`,
 	KiB: v => `${v.toFixed(1)} KiB`,
+	'MiB/s': v => `${v < 100 ? v.toFixed(1) : v.toFixed(0)} MiB/s`,
 	'/s': v => `${v >= 1e4 ? Math.round(v).toLocaleString('en-US') : v.toFixed(v >= 100 ? 0 : 1)}/s`,
 	x: v => `${v.toFixed(2)}×`,
 });

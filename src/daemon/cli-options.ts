@@ -19,7 +19,8 @@ import { EXIT_STATUS } from './exit-status.js';
 export interface DaemonOptions {
 	config: string | null;
 	interactive: boolean;
-	socket: string | null;
+	/** Every -S, in order: each is a listening control socket. */
+	sockets: string[];
 	daemonize: boolean;
 	/** The terminate guard (--exit-guard); 0n = none. As process 1 it starts at 1n. */
 	exitGuard: bigint;
@@ -86,7 +87,7 @@ export function parseCommandLine(
 	const options: DaemonOptions = {
 		config: null,
 		interactive: false,
-		socket: null,
+		sockets: [],
 		daemonize: false,
 		exitGuard: context.isPid1 ? PID1_EXIT_GUARD : 0n,
 		exitExec: null,
@@ -131,7 +132,7 @@ export function parseCommandLine(
 				options.interactive = true;
 				return false;
 			case 'socket':
-				options.socket = v;
+				options.sockets.push(v);
 				return false;
 			case 'daemonize':
 				options.daemonize = true;
@@ -223,7 +224,7 @@ function finish(
 	fatal: (m: string) => boolean,
 ): void {
 	if (options.config === null && context.isPid1) options.config = PID1_CONFIG_FILE;
-	if (options.config === null && !options.interactive && options.socket === null) {
+	if (options.config === null && !options.interactive && options.sockets.length === 0) {
 		if (fatal(CLI_MESSAGES.requireMode)) return;
 	}
 	if (options.interactive && options.config === '-') {

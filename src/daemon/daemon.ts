@@ -40,10 +40,14 @@ import type { SlotRefusal } from '../server/socket-slots.js';
 import type { CommandHost, ProcessControl } from '../server/command-context.js';
 import { executeLine } from '../server/dispatch.js';
 import { EventRing } from '../server/event-ring.js';
+import { DEFAULT_STOP_TIMEOUT_SECONDS, Shutdown } from './shutdown.js';
 import { ExitPaths, type ExitHost } from './exit-paths.js';
 import { EXIT_STATUS } from './exit-status.js';
 import { LogDestination } from './log-destination.js';
-import { auditLogText } from '../server/messages.js';
+import { OutputCapture } from './output-capture.js';
+import type { OutputBook } from '../supervisor/output-book.js';
+import { formatOutputLine, type OutputLine } from '../protocol/output-lines.js';
+import { auditLogText, cannotOpenLogFile, noLogFile } from '../server/messages.js';
 
 const BLOCKED_CHECK_INTERVAL_MS = 500;
 
@@ -64,8 +68,16 @@ export interface DaemonSettings {
 	/** Events retained for `events.resume` (`--event-history`). */
 	readonly eventHistory?: number;
 	readonly outputLimits?: OutputLimits;
+	/** Lines per service output ring unless set per service (`--output-lines`). */
+	readonly outputLines?: number;
 	/** Streamed reply lines per loop turn, all controllers together (`--stream-lines-per-turn`). */
 	readonly streamLinesPerTurn?: number;
+	/** Signals that stop every service and end the daemon (`--shutdown-on`). */
+	readonly shutdownSignals?: readonly number[];
+	/** SIGTERM to SIGKILL, in a shutdown (`--stop-timeout`). */
+	readonly stopTimeoutSeconds?: number;
+	/** Peers outside the daemon's PID namespace may have a role (`--allow-foreign-pidns`). */
+	readonly allowForeignPidns?: boolean;
 	/** Refusals and failed commands of one uid are logged once per this interval (`--peer-log-interval`). */
 	readonly peerLogIntervalMs?: number;
 }
@@ -75,17 +87,26 @@ export class Daemon implements ControllerHost, CommandHost {
 	readonly supervisor: Supervisor;
 	/** Guard, exec-on-exit and every way of ending (exit-paths.ts). */
 	readonly exits: ExitPaths;
+	/** `--shutdown-on` and essential services: the orderly end (shutdown.ts). */
+	readonly shutdown: Shutdown;
 	/** What commands may change of the process (guard, exec-on-exit, exit, cwd, log, socket). */
 	readonly process: ProcessControl;
 	/** The numbered event stream and its retained tail (for events.resume). */
 	readonly events: EventRing;
 	/** Descriptor 2, nothing (-D) or the log.dest handle (log-destination.ts). */
 	readonly logDestination: LogDestination;
+	/** Captured service output: pipes and forwarding (output-capture.ts). */
+	readonly capture: OutputCapture;
+	/** Its rings and settings, as commands see them. */
+	get output(): OutputBook {
+		return this.capture.book;
+	}
 	/** Names this run's numbering, so a resume across a daemon restart is a gap. */
 	readonly streamId = sys.randomBytes(8).toString('hex');
 	/** Credentials of the daemon's own controllers (config, -i, services): the owner's. */
 	readonly ownPeer: Peer = { pid: process.pid, uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
 	readonly #rules: Rule[];
+	readonly #allowForeignPidns: boolean;
 	readonly #door: ConnectionDoor;
 	/** Refused connections and denied commands, logged once per uid per interval. */
 	readonly #refusals: PerUidLog;
@@ -93,7 +114,8 @@ export class Daemon implements ControllerHost, CommandHost {
 	readonly #failures: PerUidLog;
 	readonly #controllers: ControllerTable;
 	readonly #socketOptions: ControlSocketOptions;
-	#controlSocket: ControlSocket | null = null;
+	/** The listeners: every -S (and the node:net alias of an abstract name), or socket.create's one. */
+	#controlSockets: ControlSocket[] = [];
 	readonly #blockedCheck: NodeJS.Timeout;
 
 	constructor(settings: DaemonSettings) {
@@ -119,6 +141,7 @@ export class Daemon implements ControllerHost, CommandHost {
 		});
 		this.#socketOptions = settings.socketOptions ?? {};
 		this.#rules = [...(settings.rules ?? [])];
+		this.#allowForeignPidns = settings.allowForeignPidns ?? false;
 		this.events = new EventRing(settings.eventHistory);
 		this.#door = new ConnectionDoor(settings.log, this.#refusals);
 		this.exits = new ExitPaths(settings.log);
@@ -126,6 +149,13 @@ export class Daemon implements ControllerHost, CommandHost {
 		this.process = this.#processControl();
 		// Before the supervisor: every event it emits goes through broadcast(), which consults it.
 		this.logDestination = new LogDestination(settings.log, name => this.supervisor.handles.get(name));
+		this.capture = new OutputCapture({
+			log: settings.log,
+			handle: name => this.supervisor.handles.get(name),
+			captured: (service, lines) => this.#outputCaptured(service, lines),
+			now: sys.wallClockMs,
+		});
+		if (settings.outputLines !== undefined) this.capture.book.defaultLines = settings.outputLines;
 		this.supervisor = new Supervisor({
 			clock: settings.clock,
 			host: settings.host,
@@ -134,7 +164,21 @@ export class Daemon implements ControllerHost, CommandHost {
 			emit: event => this.broadcast(event),
 			signalArrived: counter => this.#signalArrived(counter),
 			control: { open: (service, uses) => this.#openServiceControl(service, uses) },
+			output: this.capture,
 		});
+		this.shutdown = new Shutdown(
+			{
+				log: settings.log,
+				clock: settings.clock,
+				supervisor: this.supervisor,
+				signalService: (name, signal) => this.supervisor.signalService(name, signal, false),
+				exit: status => this.exits.exit(status),
+			},
+			{
+				signals: settings.shutdownSignals ?? [],
+				stopTimeoutMs: (settings.stopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS) * 1000,
+			},
+		);
 		// Also what keeps the process alive when nothing else would: 1.1 never ends on its own.
 		this.#blockedCheck = setInterval(() => {
 			// FdStream.blockedSinceMs is on sys.monotonicMs(), not on the wire clock.
@@ -147,7 +191,12 @@ export class Daemon implements ControllerHost, CommandHost {
 
 	broadcast(event: DaemonEvent): void {
 		if (event.type === 'fd.state' || event.type === 'fd.deleted') this.logDestination.handleChanged(event.name);
+		// Before the event goes out: whoever asks for the last lines on hearing `down` gets them all.
+		if (event.type === 'service.state' && event.state === 'down') this.capture.exited(event.name);
+		if (event.type === 'service.state' && event.state === 'deleted') this.capture.forget(event.name);
 		this.#publish(eventTopic(event), eventSubject(event), formatEvent(event));
+		// Created after the supervisor, whose first events (none at startup) would come before it.
+		if (event.type === 'service.state') this.shutdown?.serviceChanged(event);
 	}
 
 	/**
@@ -172,6 +221,17 @@ export class Daemon implements ControllerHost, CommandHost {
 		for (const controller of this.#controllers) {
 			if (controller.wants(topic, subject))
 				controller.deliver(controller.delivery.seqMode ? event.sequenced : event.plain);
+		}
+	}
+
+	/** New output lines go to the connections following the service: encoded once for all. */
+	#outputCaptured(service: string, lines: readonly OutputLine[]): void {
+		let encoded: Buffer | null = null;
+		for (const controller of this.#controllers) {
+			// A follower in overflow loses these lines anyway: no need to encode them for it.
+			if (!controller.delivery.following.has(service) || !controller.acceptsEvents) continue;
+			encoded ??= Buffer.from(lines.map(line => formatOutputLine(line) + '\n').join(''), 'latin1');
+			controller.deliver(encoded);
 		}
 	}
 
@@ -201,7 +261,7 @@ export class Daemon implements ControllerHost, CommandHost {
 	}
 
 	get policy(): Policy {
-		return { ownerUid: this.ownPeer.uid, rules: this.#rules };
+		return { ownerUid: this.ownPeer.uid, rules: this.#rules, allowForeignPidns: this.#allowForeignPidns };
 	}
 
 	/** The controller's role now; rules only grant, so it never drops below what it was. */
@@ -296,17 +356,37 @@ export class Daemon implements ControllerHost, CommandHost {
 		this.requestExit(EXIT_STATUS.normal, 'terminated normally');
 	}
 
-	// ---- control socket -----------------------------------------------------------------
-
-	createControlSocket(name: string): boolean {
-		this.deleteControlSocket();
-		this.#controlSocket = ControlSocket.create(name, this.log, fd => this.#accepted(fd), this.#socketOptions);
-		return this.#controlSocket !== null;
+	/** Services that must be ready and are not (for /readyz): the essential ones not up. */
+	notReady(): string[] {
+		return this.shutdown.essentialNames().filter(name => this.supervisor.service(name)?.phase !== 'up');
 	}
 
+	// ---- control socket -----------------------------------------------------------------
+
+	/** `socket.create`: this one listener replaces every listener (1.1 had one). */
+	createControlSocket(name: string): boolean {
+		this.deleteControlSocket();
+		return this.addControlSocket(name);
+	}
+
+	/**
+	 * One more listener (each `-S`); an abstract name also listens under the padded form node:net
+	 * connects to (ControlSocket.createNodeAlias), so plain Node clients reach it too.
+	 */
+	addControlSocket(name: string): boolean {
+		const onConnection = (fd: number): void => this.#accepted(fd);
+		const socket = ControlSocket.create(name, this.log, onConnection, this.#socketOptions);
+		if (socket === null) return false;
+		this.#controlSockets.push(socket);
+		const alias = name.startsWith('@') ? ControlSocket.createNodeAlias(name, this.log, onConnection) : null;
+		if (alias !== null) this.#controlSockets.push(alias);
+		return true;
+	}
+
+	/** `socket.delete`: closes every listener. */
 	deleteControlSocket(): void {
-		this.#controlSocket?.close();
-		this.#controlSocket = null;
+		for (const socket of this.#controlSockets) socket.close();
+		this.#controlSockets = [];
 	}
 
 	/**
@@ -393,6 +473,14 @@ export class Daemon implements ControllerHost, CommandHost {
 			requestExit: (status, message) => this.requestExit(status, message),
 			chdir: path => this.chdir(path),
 			followLog: name => this.logDestination.follow(name),
+			setEssential: (name, on) => this.shutdown.setEssential(name, on),
+			isEssential: name => this.shutdown.isEssential(name),
+			reopenLog: () => {
+				const path = this.logDestination.path;
+				if (path === null) return noLogFile();
+				const problem = this.logDestination.toFile(path);
+				return problem === null ? null : cannotOpenLogFile(path, problem);
+			},
 			openControlSocket: path => this.createControlSocket(path),
 			closeControlSocket: () => this.deleteControlSocket(),
 		};
@@ -406,7 +494,7 @@ export class Daemon implements ControllerHost, CommandHost {
 				const fds: number[] = [];
 				for (const handle of this.supervisor.handles.sorted()) if (handle.fd !== null) fds.push(handle.fd);
 				fds.push(...this.#controllers.fds());
-				if (this.#controlSocket !== null) fds.push(this.#controlSocket.fd);
+				for (const socket of this.#controlSockets) fds.push(socket.fd);
 				return fds;
 			},
 			beforeExit: () => {

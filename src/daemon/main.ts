@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { wireFromArg } from '../protocol/fields.js';
 import { Logger } from '../supervisor/logger.js';
+import { DEFAULT_OUTPUT_LINES, MAX_OUTPUT_LINES } from '../supervisor/output-ring.js';
 import { POOL_MESSAGES } from '../supervisor/pools.js';
 import * as sys from '../os/sys.js';
 import { checkRuleSpec, loadAccounts, ruleFromSpec } from '../server/auth-accounts.js';
@@ -22,11 +23,14 @@ import {
 	PEER_LOG_INTERVAL_MS,
 	STREAM_LINES_PER_TURN,
 } from '../server/limits.js';
+import { COUNTED_SIGNALS, signalNumber } from '../protocol/signals.js';
+import { DEFAULT_STOP_TIMEOUT_SECONDS } from './shutdown.js';
+import { parseHealthListen, startHealthServer } from './health-server.js';
 import { Daemon, type DaemonSettings } from './daemon.js';
 import { launch, Readiness, takeReadinessFd } from './daemonize.js';
 import { DEFAULT_EVENT_HISTORY, MAX_EVENT_HISTORY } from '../server/event-ring.js';
 import { EXIT_STATUS } from './exit-status.js';
-import { installSignalHandling } from './fatal-signals.js';
+import { EXTRA_COUNTED_SIGNALS, installSignalHandling } from './fatal-signals.js';
 import { helpText, versionText, type BuildInfo } from './help-text.js';
 import { openPrivateReader, openPrivateWriter } from '../os/private-writer.js';
 import { parseInheritedFds, replaceWithNull, seedStartupHandles } from './startup-handles.js';
@@ -55,6 +59,20 @@ function integerIn(name: string, low: number, high: number): (value: string) => 
 		/^[0-9]{1,10}$/.test(value) && Number(value) >= low && Number(value) <= high
 			? null
 			: `--${name} expects an integer from ${low} to ${high}, not "${value}"`;
+}
+
+/** `--shutdown-on TERM,INT`: signal numbers, each one daemonproxy counts; or the error text. */
+export function parseShutdownSignals(value: string): number[] | string {
+	const catchable = new Set<string>([...COUNTED_SIGNALS, ...EXTRA_COUNTED_SIGNALS]);
+	const signals: number[] = [];
+	for (const word of value.split(',')) {
+		const name = word.startsWith('SIG') ? word : `SIG${word}`;
+		const signal = signalNumber(name);
+		if (!catchable.has(name) || signal === undefined)
+			return `--shutdown-on expects signals from ${[...catchable].map(n => n.slice(3)).join(', ')}, not "${word}"`;
+		signals.push(signal);
+	}
+	return signals;
 }
 
 /** The control-server options, beyond those of 1.1 (daemonproxy(8), OPTIONS). */
@@ -109,6 +127,23 @@ export const SERVER_OPTIONS: readonly ExtensionOption[] = [
 		validate: integerIn('event-queue-limit', MIN_OUTPUT_BYTES, MAX_OUTPUT_BYTES),
 	},
 	{
+		long: 'output-lines',
+		valueName: 'LINES',
+		description: `Captured output lines kept per service (default ${DEFAULT_OUTPUT_LINES})`,
+		validate: integerIn('output-lines', 1, MAX_OUTPUT_LINES),
+	},
+	{
+		long: 'log-file',
+		valueName: 'PATH',
+		description: 'Log to this file (appended; log.reopen opens it again after a rotation)',
+	},
+	{
+		long: 'log-timestamps',
+		valueName: '',
+		flag: true,
+		description: 'Start every log line with the UTC time',
+	},
+	{
 		long: 'stream-lines-per-turn',
 		valueName: 'N',
 		description: `Statedump/resume lines produced per loop turn, all connections together (default ${STREAM_LINES_PER_TURN})`,
@@ -119,6 +154,36 @@ export const SERVER_OPTIONS: readonly ExtensionOption[] = [
 		valueName: 'SECONDS',
 		description: `Log a uid's refusals and failed commands once per SECONDS, then a count (default ${PEER_LOG_INTERVAL_MS / 1000})`,
 		validate: integerIn('peer-log-interval', 1, 86_400),
+	},
+	{
+		long: 'shutdown-on',
+		valueName: 'SIG[,SIG…]',
+		description: 'On these signals stop every service (TERM, then KILL) and exit',
+		validate: value => {
+			const parsed = parseShutdownSignals(value);
+			return typeof parsed === 'string' ? parsed : null;
+		},
+	},
+	{
+		long: 'stop-timeout',
+		valueName: 'SECONDS',
+		description: `In a shutdown, SIGKILL what still runs after SECONDS (default ${DEFAULT_STOP_TIMEOUT_SECONDS})`,
+		validate: integerIn('stop-timeout', 0, 86_400),
+	},
+	{
+		long: 'health-listen',
+		valueName: '[ADDR:]PORT',
+		description: 'Serve HTTP /livez and /readyz there (loopback unless ADDR is given)',
+		validate: value => {
+			const parsed = parseHealthListen(value);
+			return typeof parsed === 'string' ? parsed : null;
+		},
+	},
+	{
+		long: 'allow-foreign-pidns',
+		valueName: '',
+		flag: true,
+		description: "Let peers outside daemonproxy's PID namespace (SO_PEERCRED pid 0) have roles",
 	},
 	{
 		long: 'subreaper',
@@ -144,9 +209,17 @@ function serverSettings(options: DaemonOptions): Omit<DaemonSettings, 'log' | 'c
 	const maxControllersPerUid = lastNumber(options, 'max-controllers-per-uid');
 	const adminControllers = lastNumber(options, 'admin-controllers');
 	const eventHistory = lastNumber(options, 'event-history');
+	const outputLines = lastNumber(options, 'output-lines');
 	const streamLinesPerTurn = lastNumber(options, 'stream-lines-per-turn');
 	const peerLogSeconds = lastNumber(options, 'peer-log-interval');
+	const shutdownOn = lastValue(options, 'shutdown-on');
+	const shutdownSignals = shutdownOn === undefined ? [] : parseShutdownSignals(shutdownOn);
+	const stopTimeoutSeconds = lastNumber(options, 'stop-timeout');
 	return {
+		...(typeof shutdownSignals === 'string' ? {} : { shutdownSignals }),
+		...(stopTimeoutSeconds === undefined ? {} : { stopTimeoutSeconds }),
+		...(options.extensions.has('allow-foreign-pidns') ? { allowForeignPidns: true } : {}),
+		...(outputLines === undefined ? {} : { outputLines }),
 		...(streamLinesPerTurn === undefined ? {} : { streamLinesPerTurn }),
 		...(peerLogSeconds === undefined ? {} : { peerLogIntervalMs: peerLogSeconds * 1000 }),
 		...(maxControllers === undefined ? {} : { maxControllers }),
@@ -189,7 +262,10 @@ export function main(argv: readonly string[] = process.argv.slice(2).map(wireFro
 	const { options, stop } = parsed;
 	log.adjust(options.logLevelDelta);
 	const daemon = new Daemon({ log, clock: systemClock, host: systemHost, closeFd, ...serverSettings(options) });
-	daemon.logDestination.toStderr();
+	if (options.extensions.has('log-timestamps')) log.setTimestamps(sys.wallClockMs);
+	const logFile = lastValue(options, 'log-file');
+	const logFileProblem = logFile === undefined ? null : daemon.logDestination.toFile(logFile);
+	if (logFile === undefined || logFileProblem !== null) daemon.logDestination.toStderr();
 	daemon.guard = options.exitGuard;
 	daemon.execOnExit = options.exitExec;
 	// A daemon started by `-D` tells its launcher how its startup ended (daemonize.ts).
@@ -207,6 +283,8 @@ export function main(argv: readonly string[] = process.argv.slice(2).map(wireFro
 	}
 	// -D: this process only launches the daemon (the same command as a new session) and exits.
 	if (options.daemonize && !readiness.pending) launch(argv);
+	if (logFile !== undefined && logFileProblem !== null)
+		fatal(daemon, EXIT_STATUS.badOptions, `--log-file ${logFile}: ${logFileProblem}`);
 	for (const warning of parsed.warnings) log.warning(warning);
 	for (const message of parsed.continuedFatals) log.fatal(`(attempting to continue) ${message}`);
 	start(daemon, options, isPid1, inherited, readiness);
@@ -241,7 +319,14 @@ function start(
 	if (options.fdPool && supervisor.handles.size > options.fdPool.count)
 		fatal(daemon, EXIT_STATUS.badOptions, POOL_MESSAGES.startupFds);
 
-	installSignalHandling({ log, exits: daemon.exits, counted: signal => supervisor.signalArrived(signal) });
+	installSignalHandling({
+		log,
+		exits: daemon.exits,
+		counted: signal => {
+			supervisor.signalArrived(signal); // the `signal` event first: controllers hear why
+			daemon.shutdown.signalArrived(signal);
+		},
+	});
 	sys.onChildExit(reaped => supervisor.childrenExited(reaped));
 	if (isPid1) {
 		log.info(`running as process 1: reaping orphans${daemon.guard !== 0n ? ', exit guard set' : ''}`);
@@ -267,10 +352,10 @@ function start(
 		}
 	}
 
-	if (options.socket !== null && !daemon.createControlSocket(options.socket)) {
-		fatal(daemon, EXIT_STATUS.environment, "Can't create controller socket");
+	for (const name of options.sockets) {
+		if (!daemon.addControlSocket(name)) fatal(daemon, EXIT_STATUS.environment, "Can't create controller socket");
 	}
-	if (options.socket !== null && !options.socket.startsWith('@')) warnBlockedRules(log, rules, options);
+	if (options.sockets.some(name => !name.startsWith('@'))) warnBlockedRules(log, rules, options);
 
 	if (options.interactive) {
 		try {
@@ -311,6 +396,9 @@ function start(
 
 	if (options.mlockall) lockMemory(daemon);
 
+	const healthListen = options.extensions.get('health-listen')?.at(-1);
+	if (healthListen !== undefined) startProbes(daemon, healthListen);
+
 	// -D: /dev/null on descriptors 0–2 and on the stdin/stdout/stderr handles, the log
 	// held until log.dest, then the launcher hears `ready` and prints our pid.
 	readiness.ready(() => {
@@ -329,6 +417,19 @@ function warnBlockedRules(log: Logger, rules: readonly Rule[], options: DaemonOp
 				'(and root) connect; give --socket-mode 0660 (with the socket in a group of theirs) or 0666',
 		);
 	}
+}
+
+/** `--health-listen`: the HTTP probes, loaded only now (health-server.ts imports node:http lazily). */
+function startProbes(daemon: Daemon, value: string): void {
+	const where = parseHealthListen(value);
+	if (typeof where === 'string') return; // validated with the options
+	const source = {
+		notReady: () => daemon.notReady(),
+		shuttingDown: () => daemon.shutdown.underWay,
+	};
+	startHealthServer(where, source, daemon.log).catch((error: unknown) =>
+		daemon.log.error(`health endpoint: ${(error as Error).message}`),
+	);
 }
 
 /**

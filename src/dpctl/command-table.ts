@@ -15,6 +15,7 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
 	signal: async () => (await import('./commands/signal.js')).signalCommand,
 	watch: async () => (await import('./commands/watch.js')).watchCommand,
 	wait: async () => (await import('./commands/wait.js')).waitCommand,
+	logs: async () => (await import('./commands/logs.js')).logsCommand,
 	whoami: async () => (await import('./commands/whoami.js')).whoamiCommand,
 	'is-active': async () => (await import('./commands/is-active.js')).isActiveCommand,
 	enable: async () => (await import('./commands/enable.js')).enableCommand,

@@ -10,7 +10,18 @@ import { verbSpec, type FieldKind } from '../protocol/verbs.js';
 import { PROTOCOL_VERBS } from './verbs.js';
 
 export const CONSOLE_BUILTINS = ['help', 'quit', 'filter'] as const;
-const FRIENDLY = ['status', 'start', 'stop', 'restart', 'signal', 'enable', 'disable', 'is-active', 'whoami'] as const;
+const FRIENDLY = [
+	'status',
+	'start',
+	'stop',
+	'restart',
+	'signal',
+	'enable',
+	'disable',
+	'is-active',
+	'logs',
+	'whoami',
+] as const;
 
 export type Kind = FieldKind | 'verb';
 
@@ -31,6 +42,7 @@ const COMMAND_FIELDS: Readonly<Record<string, Fields>> = {
 	'is-active': { at: [], rest: 'service' },
 	watch: { at: [], rest: 'topic' },
 	wait: { at: ['topic'] },
+	logs: { at: [], rest: 'service' },
 	filter: { at: [], rest: 'topic' },
 	help: { at: ['verb'] },
 };

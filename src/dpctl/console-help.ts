@@ -29,6 +29,7 @@ const COMMAND_SYNOPSES: Readonly<Record<string, string>> = {
 	stop: 'stop NAME… [--signal SIG] [--kill] [--keep-auto-up] — stop and wait until down',
 	restart: 'restart NAME… [--signal SIG] [--kill] — stop, start, wait until up',
 	signal: 'signal SIGNAL NAME… [--group] — signal running services',
+	logs: 'logs NAME… [-n N] [--since DURATION] — what services printed',
 	whoami: 'whoami — who the daemon thinks you are',
 	filter: 'filter [PATTERN…] — which live events the console shows (none: all)',
 	help: 'help [VERB] — this text, or one verb',

@@ -131,6 +131,8 @@ class ConsoleSession {
 		if (first === 'filter') return this.#setFilter(rest);
 		if (first === 'watch' || first === 'wait')
 			return this.#done('dpctl: the console already shows every event; use filter [PATTERN…] to choose');
+		if (first === 'logs' && rest.some(word => word === '-f' || word === '--follow'))
+			return this.#done('dpctl: logs -f runs until interrupted: use it outside the console');
 		this.#busy = true;
 		this.#rl.pause();
 		try {

@@ -5,7 +5,7 @@
 
 import { resolveSocketAddress } from '../client/address.js';
 import type { Client, ConnectOptions } from '../client/client.js';
-import { Connection, type RequestMode } from '../client/connection.js';
+import { Connection, type ConnectionOptions, type RequestMode } from '../client/connection.js';
 import { dialUnixSocket } from '../client/dial.js';
 import { ArgumentError, ConnectionError, DaemonError } from '../client/errors.js';
 import { resolveServerUid, SERVER_UID_ENV, UntrustedServerError } from '../client/server-uid.js';
@@ -68,11 +68,15 @@ export async function openClient(
 }
 
 /** A bare connection (no event streams, no typed commands): the fast path of `dpctl VERB`. */
-export async function openConnection(args: CliArgs, signal?: AbortSignal): Promise<Connection> {
+export async function openConnection(
+	args: CliArgs,
+	signal?: AbortSignal,
+	handlers: Pick<ConnectionOptions, 'onEvent' | 'onClose'> = {},
+): Promise<Connection> {
 	const address = resolveSocketAddress(args.socket);
 	const mode = requestMode();
 	const stream = await dialUnixSocket(address, signal, serverUidOf(args));
-	return new Connection(stream, { address, encoding: 'latin1', mode });
+	return new Connection(stream, { address, encoding: 'latin1', mode, ...handlers });
 }
 
 /** --server-uid, else $DAEMONPROXY_SERVER_UID (dpctl(1)); a value that is not a uid is a usage error. */

@@ -135,6 +135,16 @@ export class FdStream {
 		this.#update();
 	}
 
+	/**
+	 * Reads what is there now, without waiting for the poll (at most READS_PER_EVENT chunks, never
+	 * blocking): an owner that must see a pipe's bytes before acting on another event calls it.
+	 */
+	readNow(): void {
+		if (!this.#wantRead) return;
+		this.#readSome();
+		this.#update();
+	}
+
 	/** Stops reading until resumeReading(). */
 	pauseReading(): void {
 		this.#paused = true;

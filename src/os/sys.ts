@@ -126,6 +126,14 @@ export function monotonicMs(): number {
 	return Number(process.hrtime.bigint()) / 1e6;
 }
 
+/**
+ * Wall-clock milliseconds since the epoch (CLOCK_REALTIME): only to stamp what people read (log
+ * lines, captured output); never for a timer or a duration, which use monotonicMs().
+ */
+export function wallClockMs(): number {
+	return Date.now();
+}
+
 /** Whether inet_pton(3) accepts `text` as an address of `family`: the parser bind will use. */
 export function isInetAddress(family: 'inet' | 'inet6', text: string): boolean {
 	// A NUL would make the addon refuse the string (EINVAL) instead of answering "not an address".

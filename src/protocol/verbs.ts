@@ -131,6 +131,43 @@ const ROWS = {
 	},
 	'events.seq': { class: 'read', usage: 'on|off', summary: 'sequence numbers on events' },
 	'events.resume': { class: 'read', usage: 'SEQ', summary: 'replay events after SEQ' },
+	'service.essential': {
+		class: 'admin',
+		usage: 'NAME on|off',
+		summary: 'its end for good stops everything and ends the daemon',
+		names: { at: ['service'] },
+	},
+	'log.reopen': { class: 'admin', usage: '', summary: 'open the --log-file again (after a rotation)' },
+	'service.output_ring': {
+		class: 'admin',
+		usage: 'NAME LINES|-',
+		summary: "size of the service's output ring",
+		names: { at: ['service'] },
+	},
+	'service.output_forward': {
+		class: 'admin',
+		usage: 'NAME [HANDLE[:prefix]…]',
+		summary: 'also write captured output to handles',
+		names: { at: ['service'], rest: 'handle' },
+	},
+	'output.tail': {
+		class: 'read',
+		usage: 'NAME [COUNT|-] [exit]',
+		summary: "a service's last output lines",
+		names: { at: ['service'] },
+	},
+	'output.follow': {
+		class: 'read',
+		usage: 'NAME [AFTER [STREAM]]',
+		summary: "receive a service's new output lines",
+		names: { at: ['service'] },
+	},
+	'output.unfollow': {
+		class: 'read',
+		usage: '[NAME…]',
+		summary: 'stop receiving output lines',
+		names: { at: [], rest: 'service' },
+	},
 	'service.stop': {
 		class: 'control',
 		usage: 'NAME… [GRACE_SECONDS|-] [signal=SIGNAL]',

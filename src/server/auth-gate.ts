@@ -7,7 +7,7 @@
 import type { Logger } from '../supervisor/logger.js';
 import * as sys from '../os/sys.js';
 import { connectionRefusedLine } from '../protocol/access-lines.js';
-import { roleOf, type Peer, type Policy } from './auth-policy.js';
+import { isForeignPidns, roleOf, type Peer, type Policy } from './auth-policy.js';
 import { EXT_MSG } from './messages.js';
 import type { PerUidLog } from './per-uid-log.js';
 
@@ -47,9 +47,12 @@ export class ConnectionDoor {
 			return null;
 		}
 		if (roleOf(policy, peer) !== null) return peer;
+		const why = isForeignPidns(peer)
+			? "the peer is outside daemonproxy's PID namespace (allow such peers with --allow-foreign-pidns)"
+			: 'no role granted';
 		this.#refusals.note(
 			peer.uid,
-			`refused control connection from pid ${peer.pid} uid ${peer.uid} gid ${peer.gid}: no role granted`,
+			`refused control connection from pid ${peer.pid} uid ${peer.uid} gid ${peer.gid}: ${why}`,
 		);
 		this.refuse(fd, connectionRefusedLine(peer.uid));
 		return null;

@@ -49,6 +49,17 @@ export interface Policy {
 	/** The daemon's own (effective) uid: admin, like root. */
 	readonly ownerUid: number;
 	readonly rules: readonly Rule[];
+	/**
+	 * Whether a peer outside daemonproxy's PID namespace (SO_PEERCRED pid 0: a sibling container
+	 * of a pod sharing the network namespace, or the host) may have a role at all
+	 * (`--allow-foreign-pidns`). Its uid 0 is another namespace's root.
+	 */
+	readonly allowForeignPidns?: boolean;
+}
+
+/** SO_PEERCRED gives pid 0 for a process not visible in daemonproxy's PID namespace. */
+export function isForeignPidns(peer: Peer): boolean {
+	return peer.pid === 0;
 }
 
 /**
@@ -62,6 +73,7 @@ export function selectorMatches(selector: Selector, peer: Peer): boolean {
 
 /** The highest role granted to `peer`, or null: refused. */
 export function roleOf(policy: Policy, peer: Peer): Role | null {
+	if (isForeignPidns(peer) && policy.allowForeignPidns !== true) return null;
 	if (peer.uid === 0 || peer.uid === policy.ownerUid) return 'admin';
 	let best = -1;
 	for (const rule of policy.rules) {

@@ -10,6 +10,7 @@ import { checkName } from '../protocol/fields.js';
 import { MSG } from '../protocol/replies.js';
 import { isConstantName } from '../supervisor/handle-table.js';
 import type { Logger } from '../supervisor/logger.js';
+import type { OutputBook } from '../supervisor/output-book.js';
 import type { ServiceRecord } from '../supervisor/service-machine.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Role, Rule } from './auth-policy.js';
@@ -28,6 +29,11 @@ export interface ProcessControl {
 	chdir(path: string): string | null;
 	/** Send the log to a handle from now on; false when it does not exist. */
 	followLog(handleName: string): boolean;
+	/** `service.essential`: when it ends for good, the daemon stops everything and exits with its status. */
+	setEssential(name: string, on: boolean): void;
+	isEssential(name: string): boolean;
+	/** log.reopen: open the --log-file again (after a rotation); an error message, or null. */
+	reopenLog(): string | null;
 	/** Replace the control socket; false (logged) when it cannot be created. */
 	openControlSocket(path: string): boolean;
 	closeControlSocket(): void;
@@ -42,6 +48,8 @@ export interface CommandHost {
 	/** Names this run's numbering, so a resume across a daemon restart is a gap. */
 	readonly streamId: string;
 	readonly process: ProcessControl;
+	/** Captured service output: rings and settings (the daemon owns the pipes). */
+	readonly output: OutputBook;
 	/** The controller's role now (null: none). */
 	roleOf(controller: Controller): Role | null;
 	addRule(rule: Rule): void;

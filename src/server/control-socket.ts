@@ -23,6 +23,16 @@ export interface ControlSocketOptions {
 	readonly mode?: number;
 }
 
+/**
+ * The sun_path of `@name` as node:net (libuv) connects to it: the name padded with NUL bytes to
+ * the whole sun_path, which the kernel counts as another abstract name than the exact-length one
+ * daemonproxy, socat, systemd and C clients use. Null when the two are the same (107 bytes).
+ */
+export function nodePaddedAbstract(name: string): string | null {
+	const bytes = name.length - 1;
+	return bytes >= MAX_SOCKET_PATH_BYTES ? null : '\0' + name.slice(1) + '\0'.repeat(MAX_SOCKET_PATH_BYTES - bytes);
+}
+
 const fsPath = (path: string): Buffer => Buffer.from(path, 'latin1');
 
 export class ControlSocket {
@@ -86,26 +96,30 @@ export class ControlSocket {
 		// Not process.cwd(): Node caches it, and the chdir command changes directory behind its back.
 		const path = abstract ? null : resolve(readlinkSync('/proc/self/cwd', 'latin1'), name);
 		if (path !== null && !removeStale(path, log)) return null;
-		// Bound under its real path, so `ss -x`, lsof and /proc/net/unix name it. The socket is
-		// created with the mode minus the umask (never more open than asked), listens at once, and
-		// only then gets the exact mode. A client can meet ECONNREFUSED in the instant between bind
-		// and listen; the library and dpctl retry a socket that fresh (client/dial.ts).
-		const mode = options.mode ?? 0o600;
-		let fd: number | null = null;
-		let bound = false;
 		try {
-			fd = createSocket('unix', 'stream', true);
-			bindUnix(fd, address, path === null ? undefined : mode);
-			bound = path !== null;
-			listen(fd, LISTEN_BACKLOG);
-			if (path !== null) chmodSync(fsPath(path), mode);
+			return new ControlSocket(name, listenOn(address, path, options.mode ?? 0o600), path, onConnection, log);
 		} catch (error: unknown) {
 			log.error(`bind(control_socket, ${name}): ${(error as Error).message}`);
-			if (fd !== null) close(fd);
-			if (bound && path !== null) unlinkQuietly(path);
 			return null;
 		}
-		return new ControlSocket(name, fd, path, onConnection, log);
+	}
+
+	/**
+	 * The alias of `@name` that node:net clients reach (nodePaddedAbstract); null, with a
+	 * warning, when it cannot be bound (another process holds it: such clients reach that one).
+	 */
+	static createNodeAlias(name: string, log: Logger, onConnection: (fd: number) => void): ControlSocket | null {
+		const address = nodePaddedAbstract(name);
+		if (address === null) return null;
+		try {
+			return new ControlSocket(name, listenOn(address, null, 0), null, onConnection, log);
+		} catch (error: unknown) {
+			log.warning(
+				`control socket ${name}: cannot also listen under its node:net form (${(error as Error).message}); ` +
+					`Node clients using net.connect("\\0${name.slice(1)}") will not reach daemonproxy`,
+			);
+			return null;
+		}
 	}
 
 	close(): void {
@@ -113,6 +127,29 @@ export class ControlSocket {
 		this.#watcher.close();
 		close(this.fd);
 		if (this.#path !== null) unlinkQuietly(this.#path);
+	}
+}
+
+/**
+ * A listening socket at `address`, or throws. A path (`path` is its absolute form) is bound under
+ * its real name, so `ss -x`, lsof and /proc/net/unix show it: created with `mode` minus the umask
+ * (never more open than asked), listening at once, and only then given the exact mode. A client
+ * can meet ECONNREFUSED in the instant between bind and listen; the library and dpctl retry a
+ * socket that fresh (client/dial.ts).
+ */
+function listenOn(address: string, path: string | null, mode: number): number {
+	const fd = createSocket('unix', 'stream', true);
+	let bound = false;
+	try {
+		bindUnix(fd, address, path === null ? undefined : mode);
+		bound = path !== null;
+		listen(fd, LISTEN_BACKLOG);
+		if (path !== null) chmodSync(fsPath(path), mode);
+		return fd;
+	} catch (error: unknown) {
+		close(fd);
+		if (bound && path !== null) unlinkQuietly(path);
+		throw error;
 	}
 }
 

@@ -40,6 +40,8 @@ export interface EventDelivery {
 	liveHeld: boolean;
 	/** Arrival seq of the newest signal this controller was told about. */
 	signalMark: number;
+	/** Services whose captured output this connection follows (output.follow). */
+	readonly following: Set<string>;
 }
 
 export interface ControllerHost {
@@ -64,7 +66,7 @@ export class Controller {
 	readonly id: number;
 	readonly kind: ControllerKind;
 	readonly subscriptions = new Subscriptions();
-	readonly delivery: EventDelivery = { seqMode: false, liveHeld: false, signalMark: 0 };
+	readonly delivery: EventDelivery = { seqMode: false, liveHeld: false, signalMark: 0, following: new Set() };
 	readonly #limits: OutputLimits;
 	readonly #host: ControllerHost;
 	readonly #budget: TurnBudget;
@@ -230,6 +232,11 @@ export class Controller {
 			this.#io?.output != null &&
 			this.subscriptions.matches(topic, subject)
 		);
+	}
+
+	/** Whether deliver() would take a line now (not in overflow): lets a sender skip encoding. */
+	get acceptsEvents(): boolean {
+		return this.#io?.output != null && isRunning(this.#state.phase) && this.#state.output === 'flowing';
 	}
 
 	/** A broadcast line, already encoded with its LF; dropped while in overflow. */

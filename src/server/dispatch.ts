@@ -9,8 +9,10 @@ import { VERB_NAMES, type Verb } from '../protocol/verbs.js';
 import type { CommandHandler, CommandHost } from './command-context.js';
 import { connCommands } from './commands/conn-commands.js';
 import { daemonCommands } from './commands/daemon-commands.js';
+import { essentialCommands } from './commands/essential-commands.js';
 import { eventsCommands } from './commands/events-commands.js';
 import { fdCommands } from './commands/fd-commands.js';
+import { outputCommands } from './commands/output-commands.js';
 import { serviceCommands } from './commands/service-commands.js';
 import { serviceModeCommands } from './commands/service-mode-commands.js';
 import type { Controller } from './controller.js';
@@ -23,6 +25,8 @@ const HANDLERS: Readonly<Record<Verb, CommandHandler>> = {
 	...daemonCommands,
 	...connCommands,
 	...eventsCommands,
+	...essentialCommands,
+	...outputCommands,
 };
 
 export const COMMANDS: ReadonlyMap<string, CommandHandler> = new Map(VERB_NAMES.map(verb => [verb, HANDLERS[verb]]));

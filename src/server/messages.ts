@@ -21,6 +21,9 @@ export const EXT_MSG = {
 	nulInArgument: 'argument contains a NUL byte',
 	expectedServiceName: 'expected service name',
 	invalidGrace: `invalid grace (expected 0 to ${MAX_GRACE_SECONDS} seconds, or -)`,
+	invalidRingLines: 'invalid ring size (1 to 1000000 lines, or - for the default)',
+	expectedExit: 'expected exit or nothing',
+	unexpectedArguments: 'unexpected arguments',
 } as const;
 
 /** service.stop, enable, disable: the name that failed is named (they take many). */
@@ -38,6 +41,20 @@ export function unknownStopOption(field: string): string {
 
 export function cannotExecute(program: string, reason: string): string {
 	return `cannot execute "${program}": ${reason}`;
+}
+
+/** A service.output_forward target that is neither HANDLE nor HANDLE:prefix. */
+export function invalidForwardTarget(field: string): string {
+	return `invalid forward target "${field}" (HANDLE or HANDLE:prefix)`;
+}
+
+/** log.reopen without --log-file. */
+export function noLogFile(): string {
+	return 'no log file to reopen (the daemon was not started with --log-file PATH)';
+}
+
+export function cannotOpenLogFile(path: string, reason: string): string {
+	return `cannot open log file "${path}": ${reason}`;
 }
 
 /** A command the issuer's role may not run. */

@@ -77,6 +77,8 @@ export function runRequest(
 	controller: Controller,
 	received: string,
 ): Iterable<string> | void {
+	// 1.1's debug line (-v), kept for the greps that rely on it.
+	if (host.log.enabled('debug')) host.log.debug(`${controller.label} command: "${received}"`);
 	const parsed = parseRequestTag(received);
 	if ('error' in parsed) {
 		host.logFailure(controller, ...logCommandFailure(controller.label, received, INVALID_REQUEST_TAG));

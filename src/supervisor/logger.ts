@@ -48,6 +48,8 @@ export class Logger {
 	/** The sink we await onWritable from; callbacks from any other sink are stale. */
 	#waitingOn: LogSink | null = null;
 	#flushing = false;
+	/** --log-timestamps: the wall clock (ms since the epoch) that stamps each line; null = no stamps. */
+	#stamp: (() => number) | null = null;
 
 	constructor(options: { maxBufferBytes?: number; filter?: LogLevel } = {}) {
 		const max = options.maxBufferBytes ?? DEFAULT_LOG_BUFFER_BYTES;
@@ -67,6 +69,11 @@ export class Logger {
 		const index = levelIndex(level);
 		if (index < 0) throw new RangeError(`unknown log level ${String(level)}`);
 		this.#filter = index;
+	}
+
+	/** Start every line with the UTC time `2026-12-03T19:40:01.123Z ` from `clock`; null: no stamps (1.1). */
+	setTimestamps(clock: (() => number) | null): void {
+		this.#stamp = clock;
 	}
 
 	/** `log.filter +`/`-`, `-q`/`-v`: positive = quieter, saturating at `fatal` and `none`. */
@@ -128,7 +135,8 @@ export class Logger {
 	log(level: MessageLevel, text: string): void {
 		if (!this.enabled(level)) return;
 		this.#reportLost();
-		const line = Buffer.from(`${level}: ${escapeLogText(text)}\n`, 'latin1');
+		const stamp = this.#stamp === null ? '' : `${new Date(this.#stamp()).toISOString()} `;
+		const line = Buffer.from(`${stamp}${level}: ${escapeLogText(text)}\n`, 'latin1');
 		if (this.#unreported > 0 || !this.#enqueue(line)) this.#lose();
 		this.#flush();
 	}

@@ -30,6 +30,15 @@ export interface ControlPort {
 	open(service: string, uses: ReadonlySet<string>): ControlEnd | null;
 }
 
+/** The service's end of its output capture pipes (daemonproxy(8), SERVICE OUTPUT). */
+export interface OutputPort {
+	/** The fd to give the child at position 1 (stdout) or 2 (stderr); null (logged) on failure. */
+	childFd(service: string, stream: 'stdout' | 'stderr'): number | null;
+}
+
+/** The handle name that means "capture this stream" when no real handle has that name. */
+export const OUTPUT_HANDLE = 'output';
+
 export interface SupervisorPorts {
 	readonly clock: Clock;
 	readonly host: ProcessHost;
@@ -38,6 +47,7 @@ export interface SupervisorPorts {
 	readonly emit: (event: DaemonEvent) => void;
 	readonly signalArrived?: (counter: SignalCounter) => void;
 	readonly control?: ControlPort;
+	readonly output?: OutputPort;
 }
 
 /** Errnos of a spawn that may succeed later (the fork-retry path); the rest mean "cannot exec". */
@@ -54,6 +64,8 @@ export class Supervisor {
 	readonly #ports: SupervisorPorts;
 	/** `--service-pool`: null = no limit. */
 	#pool: PoolLimit | null = null;
+	/** Set by holdStarts() (shutdown): nothing starts any more. */
+	#startsHeld = false;
 
 	constructor(ports: SupervisorPorts) {
 		this.#ports = ports;
@@ -129,6 +141,8 @@ export class Supervisor {
 
 	/** Schedule a start at `at` (monotonic ms); the caller has checked startability. */
 	requestStart(name: string, at: number): void {
+		const delayMs = at - this.now;
+		if (delayMs >= 1000) this.#ports.log.debug(`start service "${name}" in ${Math.floor(delayMs / 1000)} seconds`);
 		this.#apply(name, { kind: 'request', at });
 	}
 
@@ -136,6 +150,15 @@ export class Supervisor {
 		if (this.#services.get(name)?.phase !== 'start') return false;
 		this.#apply(name, { kind: 'cancel' });
 		return true;
+	}
+
+	/**
+	 * The daemon is shutting down: no start from now on. Pending starts are cancelled; requests,
+	 * triggers and automatic restarts are ignored. Cannot be undone.
+	 */
+	holdStarts(): void {
+		this.#startsHeld = true;
+		for (const [name, record] of this.#services) if (record.phase === 'start') this.#apply(name, { kind: 'cancel' });
 	}
 
 	/**
@@ -202,6 +225,7 @@ export class Supervisor {
 	signalService(name: string, signal: number, group: boolean): void {
 		const pid = this.#running(name);
 		if (pid === null) throw new Error('service is not running');
+		this.#ports.log.debug(`Sending signal ${signal} to service "${name}" pid ${pid}`);
 		this.#ports.host.kill(group ? -pid : pid, signal);
 	}
 
@@ -392,13 +416,14 @@ export class Supervisor {
 	 */
 	#triggered(record: ServiceRecord): boolean {
 		if (record.held || record.disabled) return false;
+		if (this.#startsHeld) return false;
 		if (record.triggers.includes('always')) return true;
 		return this.#triggerSignals(record).some(signal => this.signals.pending(signal) > 0);
 	}
 
 	#apply(name: string, input: ServiceInput): void {
 		const record = this.#services.get(name);
-		if (!record) return;
+		if (!record || (this.#startsHeld && input.kind === 'request')) return;
 		const { record: next, effects } = transition(record, input, this.now);
 		this.#services.set(name, next);
 		if (next.phase === 'up' && next.pid !== null) this.#byPid.set(next.pid, name);
@@ -435,6 +460,7 @@ export class Supervisor {
 			this.#apply(name, { kind: 'spawnFailed', retry: plan.retry, autoStart });
 			return;
 		}
+		log.debug(`start service "${name}" now`);
 		const outcome = this.#ports.host.spawn({ argv: record.args, fds: plan.fds });
 		if (outcome.ok) {
 			this.#apply(name, { kind: 'spawned', pid: outcome.pid });
@@ -450,6 +476,17 @@ export class Supervisor {
 			log.error(`exec(${program}, ...) failed: ${outcome.message}`);
 			this.#apply(name, { kind: 'spawnFailed', retry: false, autoStart });
 		}
+	}
+
+	/** The capture pipe for `output` at `position`; only stdout and stderr can be captured. */
+	#outputFd(service: string, position: number): { fd: number } | { retry: boolean } {
+		if (position !== 1 && position !== 2) {
+			this.#ports.log.error(`service '${service}': handle "output" can only be at positions 1 and 2, not ${position}`);
+			return { retry: false };
+		}
+		const fd = this.#ports.output?.childFd(service, position === 1 ? 'stdout' : 'stderr') ?? null;
+		// No pipe (EMFILE…): like a failed fork, it may work later.
+		return fd === null ? { retry: true } : { fd };
 	}
 
 	/**
@@ -478,6 +515,15 @@ export class Supervisor {
 				continue;
 			}
 			const handle: Handle | undefined = this.handles.get(entry);
+			if (entry === OUTPUT_HANDLE && !handle && this.#ports.output) {
+				const capture = this.#outputFd(record.name, fds.length);
+				if ('retry' in capture) {
+					control?.failed();
+					return capture;
+				}
+				fds.push(capture.fd);
+				continue;
+			}
 			if (!handle || handle.fd === null) {
 				this.#ports.log.error(`file descriptor "${entry}" does not exist`);
 				control?.failed();

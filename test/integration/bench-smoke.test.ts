@@ -9,7 +9,15 @@ import test from 'ava';
 import { execa } from 'execa';
 import { pollUntil, processState, repoRoot, tempDir } from './helpers/daemon.js';
 
-const SCENARIOS = ['restart-reaction', 'spawn-throughput', 'footprint', 'round-trip', 'fan-out', 'scale'] as const;
+const SCENARIOS = [
+	'restart-reaction',
+	'spawn-throughput',
+	'footprint',
+	'round-trip',
+	'fan-out',
+	'scale',
+	'output-capture',
+] as const;
 const SCENARIO_TIMEOUT_MS = 30_000;
 
 interface Row {

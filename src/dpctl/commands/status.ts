@@ -4,7 +4,10 @@
 // reported and makes the exit status 1 after the others are shown.
 // Must never print a wire byte raw to a terminal (names and values go through displayWire).
 
+import type { Client } from '../../client/client.js';
+import { DaemonError } from '../../client/errors.js';
 import type { ServiceStatus } from '../../client/snapshot.js';
+import { parseOutputLine, type OutputLine } from '../../protocol/output-lines.js';
 import { sortedNames } from '../../client/snapshot.js';
 import { exitText, stateColour } from '../describe-event.js';
 import { EXIT } from '../exit-codes.js';
@@ -14,6 +17,10 @@ import { deadline, openClient, stderr, stdout } from '../session.js';
 import { nameArgs } from '../args.js';
 import { ALL, resolveNames } from '../names.js';
 import { dumpWithModes } from '../service-ops.js';
+import { jsonOutputLine, printLine } from '../output-line-view.js';
+
+/** Lines of output shown for a named service that is down. */
+const STATUS_OUTPUT_LINES = 10;
 
 /** The TSV columns, in order (dpctl(1), STATUS OUTPUT). */
 export const TSV_COLUMNS = [
@@ -97,6 +104,18 @@ function autoUpText(s: ServiceStatus): string {
 	return mode === '-' ? configured : `${mode} (${configured})`;
 }
 
+/** The lines kept when the service last went down; none for a service up or never run, or a daemon without output capture. */
+async function exitOutput(client: Client, s: ServiceStatus, signal: AbortSignal | undefined): Promise<OutputLine[]> {
+	if (s.state !== 'down' || s.exit === null) return [];
+	try {
+		const reply = await client.command(['output.tail', s.name, String(STATUS_OUTPUT_LINES), 'exit'], { signal });
+		return reply.lines.flatMap(line => parseOutputLine(line) ?? []);
+	} catch (error: unknown) {
+		if (error instanceof DaemonError) return [];
+		throw error;
+	}
+}
+
 export const statusCommand: DpctlCommand = {
 	command: 'status [names..]',
 	describe: 'show services: a table on a terminal, TSV when piped, or JSON',
@@ -105,17 +124,36 @@ export const statusCommand: DpctlCommand = {
 		const patterns = nameArgs(args);
 		const { signal } = deadline(args, 10);
 		const client = await openClient(args, signal);
-		const dump = await dumpWithModes(client, signal).finally(() => client.destroy());
-		const { services } = dump.snapshot;
-		const { names: wanted, missing } = resolveNames(
-			sortedNames(services.keys()),
-			patterns.length === 0 ? [ALL] : patterns,
-		);
-		const shown = wanted.flatMap(n => services.get(n) ?? []);
+		let shown: ServiceStatus[];
+		let missing: string[];
+		// Named services also show the output kept with their down record (dpctl(1), STATUS OUTPUT).
+		const lastOutput = new Map<string, OutputLine[]>();
+		try {
+			const { services } = (await dumpWithModes(client, signal)).snapshot;
+			const resolved = resolveNames(sortedNames(services.keys()), patterns.length === 0 ? [ALL] : patterns);
+			missing = resolved.missing;
+			shown = resolved.names.flatMap(n => services.get(n) ?? []);
+			if (patterns.length > 0) for (const s of shown) lastOutput.set(s.name, await exitOutput(client, s, signal));
+		} finally {
+			client.destroy();
+		}
 		const out = stdout();
-		if (args.json) out.json(shown.map(jsonService));
-		else if (out.isTTY) for (const line of shown.length > 0 ? tableLines(shown, out) : []) out.text(line);
-		else for (const s of shown) out.wire(tsvRow(s));
+		if (args.json)
+			out.json(
+				shown.map(s => ({
+					...jsonService(s),
+					...(patterns.length > 0 ? { lastOutput: (lastOutput.get(s.name) ?? []).map(jsonOutputLine) } : {}),
+				})),
+			);
+		else if (out.isTTY) {
+			for (const line of shown.length > 0 ? tableLines(shown, out) : []) out.text(line);
+			for (const s of shown) {
+				const lines = lastOutput.get(s.name) ?? [];
+				if (lines.length === 0) continue;
+				out.text(out.paint('bold', `Last output of ${displayWire(s.name)} before it went down:`));
+				for (const line of lines) printLine(out, line, false, false);
+			}
+		} else for (const s of shown) out.wire(tsvRow(s));
 		for (const name of missing) stderr().text(`dpctl: error: no such service: ${displayWire(name)}`);
 		return missing.length > 0 ? EXIT.daemon : EXIT.ok;
 	},

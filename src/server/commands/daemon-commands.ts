@@ -72,6 +72,13 @@ function logDest(ctx: CommandContext): void {
 	if (!ctx.host.process.followLog(name as string)) ctx.reply(fdDoesNotExistWarning(name as string));
 }
 
+function logReopen(ctx: CommandContext): void {
+	if (ctx.args.length > 0 && !(ctx.args.length === 1 && ctx.args[0] === ''))
+		return ctx.fail(EXT_MSG.unexpectedArguments);
+	const problem = ctx.host.process.reopenLog();
+	if (problem !== null) ctx.fail(problem);
+}
+
 function connEventTimeout(ctx: CommandContext): void {
 	const reset = parseInteger(ctx.args[0]);
 	const close = parseInteger(ctx.args[1]);
@@ -148,6 +155,7 @@ export const daemonCommands = {
 	exit: exit,
 	'log.filter': logFilter,
 	'log.dest': logDest,
+	'log.reopen': logReopen,
 	'conn.event_timeout': connEventTimeout,
 	'signal.clear': signalClear,
 	'terminate.exec_args': terminateExecArgs,

@@ -13,6 +13,7 @@ import {
 	type CommandContext,
 	type CommandHandler,
 } from '../command-context.js';
+import { OUTPUT_HANDLE } from '../../supervisor/supervisor.js';
 import { EXT_MSG, cannotExecute } from '../messages.js';
 import { whyNotExecutable } from '../program-check.js';
 
@@ -37,10 +38,12 @@ function serviceFds(ctx: CommandContext): void {
 	if (!checkNewServiceName(ctx, name)) return;
 	const fds = listArgument(entries);
 	const { handles } = ctx.supervisor;
-	for (const entry of fds) {
+	for (const [position, entry] of fds.entries()) {
 		// An empty entry is allowed (it closes that position); `-` is a valid name anyway.
 		if (entry !== '' && checkName(entry) !== 'ok') return ctx.fail(MSG.invalidFdNameEntry);
-		if (!handles.get(entry)) ctx.reply(fdNotYetDefinedWarning(entry));
+		// `output` at stdout or stderr is the capture pipe (daemonproxy(8), SERVICE OUTPUT).
+		const captured = entry === OUTPUT_HANDLE && (position === 1 || position === 2);
+		if (!handles.get(entry) && !captured) ctx.reply(fdNotYetDefinedWarning(entry));
 	}
 	ctx.supervisor.setFds(name, fds);
 }

@@ -71,7 +71,7 @@ test('§13.2: no trailing LF on "Unexpected argument" (the 1.1 accident is fixed
 test('§13.2: arguments act left to right: an error stops before later options', t => {
 	const result = parse(['-S', 'sock', '--bogus', '-i']);
 	t.is(result.stop?.kind, 'fatal');
-	t.is(result.options.socket, 'sock');
+	t.deepEqual(result.options.sockets, ['sock']);
 	t.false(result.options.interactive);
 });
 
@@ -84,7 +84,7 @@ test('§13.2: a value-taking letter takes the next argv element wherever it sits
 	const two = parse(['-cS', 'conf', 'sock']);
 	t.is(two.stop, null);
 	t.is(two.options.config, 'conf');
-	t.is(two.options.socket, 'sock');
+	t.deepEqual(two.options.sockets, ['sock']);
 
 	// The value is taken verbatim, even when it looks like an option.
 	const dash = parse(['-c', '-x']);
@@ -115,7 +115,7 @@ test('§13.3: flags and values land in their fields; repeated -c: last wins', t 
 	t.deepEqual(ok.warnings, []);
 	t.like(ok.options, {
 		config: 'FILE',
-		socket: '@dp',
+		sockets: ['@dp'],
 		daemonize: true,
 		mlockall: true,
 		interactive: false,
@@ -220,7 +220,7 @@ test('§13.7: as PID 1 the config defaults to /etc/daemonproxy.conf and the guar
 	// Option errors never stop PID 1.
 	const bogus = parse(['--bogus', '-S', 'sock'], pid1);
 	t.is(bogus.stop, null);
-	t.is(bogus.options.socket, 'sock');
+	t.deepEqual(bogus.options.sockets, ['sock']);
 	t.deepEqual(bogus.continuedFatals, [CLI_MESSAGES.unknownLong('--bogus')]);
 
 	// --exit-guard 0 disables the guard: a later error stops.
@@ -444,4 +444,10 @@ test('§13.11: version: the first line is stable, then build time, revision, cop
 	t.true(versionText('1', { ...build, revision: null }).includes(' git HEAD: revision unknown\n'));
 	t.true(versionText('1', { ...build, firstYear: 2026 }).includes(' Copyright (C) 2026 the daemonproxy authors\n'));
 	t.true(versionText('1', null).includes(' git HEAD: revision unknown\n'));
+});
+
+test('-S may be given more than once: every listener, in order', t => {
+	const result = parse(['-S', '/run/dp.sock', '-S', '@dp']);
+	t.is(result.stop, null);
+	t.deepEqual(result.options.sockets, ['/run/dp.sock', '@dp']);
 });

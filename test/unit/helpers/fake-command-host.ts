@@ -14,6 +14,7 @@ import { EventRing } from '../../../src/server/event-ring.js';
 import type { AuditResult } from '../../../src/protocol/access-lines.js';
 import { runRequest } from '../../../src/server/request.js';
 import { Logger } from '../../../src/supervisor/logger.js';
+import { OutputBook } from '../../../src/supervisor/output-book.js';
 import type { SpawnPlan } from '../../../src/supervisor/ports.js';
 import { Supervisor } from '../../../src/supervisor/supervisor.js';
 import { FakeClock } from './fake-clock.js';
@@ -32,6 +33,7 @@ export interface FakeProcess extends ProcessControl {
 	readonly chdirs: string[];
 	readonly sockets: Array<string | null>;
 	readonly logTargets: string[];
+	readonly essential: Set<string>;
 }
 
 function fakeProcess(): FakeProcess {
@@ -39,6 +41,7 @@ function fakeProcess(): FakeProcess {
 	const chdirs: string[] = [];
 	const sockets: Array<string | null> = [];
 	const logTargets: string[] = [];
+	const essential = new Set<string>();
 	return {
 		guard: 0n,
 		execOnExit: null,
@@ -46,9 +49,13 @@ function fakeProcess(): FakeProcess {
 		chdirs,
 		sockets,
 		logTargets,
+		essential,
+		setEssential: (name, on) => void (on ? essential.add(name) : essential.delete(name)),
+		isEssential: name => essential.has(name),
 		requestExit: (status, message) => void exits.push([status, message]),
 		chdir: path => (chdirs.push(path), path === '/nonexistent' ? 'No such file or directory' : null),
 		followLog: name => (logTargets.push(name), name === 'known'),
+		reopenLog: () => null,
 		openControlSocket: path => (sockets.push(path), !path.startsWith('/nonexistent/')),
 		closeControlSocket: () => void sockets.push(null),
 	};
@@ -71,6 +78,7 @@ export class FakeCommandHost implements CommandHost {
 	readonly events = new EventRing(16);
 	readonly streamId = 'fakestream';
 	readonly process = fakeProcess();
+	readonly output = new OutputBook();
 	readonly audits: Audit[] = [];
 	readonly rules: Rule[] = [];
 	/** Every event the supervisor emitted, formatted. */

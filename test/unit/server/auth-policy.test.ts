@@ -168,3 +168,12 @@ test('--allow syntax check needs no account database', t => {
 	t.regex(checkRuleSpec('observer:') ?? '', /^invalid selector/);
 	t.regex(checkRuleSpec('observer') ?? '', /^invalid selector/);
 });
+
+test('a peer outside the PID namespace (pid 0) has no role, not even as root, unless allowed', t => {
+	const foreignRoot = peer(0, 0, 0);
+	t.is(roleOf(policy(uidRule('observer', 0)), foreignRoot), null);
+	t.is(roleOf(policy(), peer(OWNER, OWNER, 0)), null);
+	t.is(decide(policy(), foreignRoot, 'read'), 'deny');
+	t.is(roleOf({ ...policy(), allowForeignPidns: true }, foreignRoot), 'admin');
+	t.is(roleOf({ ...policy(uidRule('observer', 33)), allowForeignPidns: true }, peer(33, 33, 0)), 'observer');
+});

@@ -8,6 +8,7 @@
 
 import test from 'ava';
 import { MAX_LINE_BYTES } from '../../../src/protocol/line-splitter.js';
+import { OutputBook } from '../../../src/supervisor/output-book.js';
 import { Logger } from '../../../src/supervisor/logger.js';
 import { Supervisor } from '../../../src/supervisor/supervisor.js';
 import type { CommandHandler, CommandHost } from '../../../src/server/command-context.js';
@@ -257,6 +258,7 @@ test('a tagged request: its streamed lines tagged, then one terminal line, all u
 		supervisor,
 		events: new EventRing(),
 		streamId: 'run',
+		output: new OutputBook(),
 		roleOf: () => 'admin',
 		addRule() {},
 		publishAudit() {},
@@ -267,6 +269,9 @@ test('a tagged request: its streamed lines tagged, then one terminal line, all u
 			requestExit() {},
 			chdir: () => null,
 			followLog: () => true,
+			setEssential() {},
+			isEssential: () => false,
+			reopenLog: () => null,
 			openControlSocket: () => true,
 			closeControlSocket() {},
 		},

@@ -75,7 +75,7 @@ test('a failure: the 1.1 error line untagged, the terminal error tagged; both lo
 	const { host, conn } = setup();
 	t.deepEqual(conn.send('service.args\tbad'), ['error\tInvalid service name, for command "service.args\tbad"']);
 	t.deepEqual(conn.send(':x\tservice.args\tbad'), [':x\terror\tInvalid service name']);
-	t.deepEqual(host.logLines, [
+	t.deepEqual(withoutDebug(host.logLines), [
 		"error: controller[0] command failed: 'service.args\\tbad'",
 		"error:   with error: 'Invalid service name'",
 		"error: controller[0] command failed: 'service.args\\tbad'",
@@ -103,7 +103,7 @@ test('an unknown command, including names of Object.prototype', t => {
 		t.deepEqual(conn.send(`${verb}\targ`), [`error\tUnknown command: ${verb}`], verb);
 	}
 	t.deepEqual(conn.send(':u\tfrob'), [':u\terror\tUnknown command: frob']);
-	t.is(host.logLines[0], 'error: controller[0] sent unknown command frob');
+	t.is(withoutDebug(host.logLines)[0], 'error: controller[0] sent unknown command frob');
 	t.deepEqual(host.audits, [], 'nothing ran, nothing to audit');
 });
 
@@ -213,4 +213,15 @@ test('statedump in seq mode ends with statedump.end and the newest number, befor
 	conn.controller.delivery.seqMode = true;
 	t.deepEqual(conn.send('statedump').at(-1), 'statedump.end\t1');
 	t.deepEqual(conn.send(':s\tstatedump').slice(-2), [':s\tstatedump.end\t1', ':s\tok']);
+});
+
+/** The log lines without -v's debug lines (the fake host logs every level). */
+function withoutDebug(lines: readonly string[]): string[] {
+	return lines.filter(line => !line.startsWith('debug: '));
+}
+
+test('each command received is a debug line, as in 1.1 (-v shows it)', t => {
+	const { host, conn } = setup();
+	conn.send(':t	service.args	bad');
+	t.is(host.logLines[0], 'debug: controller[0] command: ":t\\tservice.args\\tbad"');
 });

@@ -174,3 +174,49 @@ test('delete forgets the service and cancels its pending start', t => {
 	t.is(h.supervisor.service('web'), undefined);
 	t.is(h.events.at(-1), 'service.state\tweb\tdeleted\t-\t-\t-\t-\t-\t-');
 });
+
+test('the output handle: the capture pipe at stdout and stderr; elsewhere, or a real handle named output', t => {
+	const clock = new FakeClock();
+	const spawned: SpawnPlan[] = [];
+	const asked: string[] = [];
+	let pipes = true;
+	const supervisor = new Supervisor({
+		clock,
+		closeFd() {},
+		host: { spawn: plan => (spawned.push(plan), { ok: true, pid: 100 + spawned.length }), kill() {} },
+		log: new Logger({ filter: 'none' }),
+		emit() {},
+		output: {
+			childFd: (service, stream) => (
+				asked.push(`${service} ${stream}`),
+				pipes ? (stream === 'stdout' ? 41 : 42) : null
+			),
+		},
+	});
+	const start = (name: string, fds: string[]): void => {
+		supervisor.setArgs(name, ['/bin/true']);
+		supervisor.setFds(name, fds);
+		supervisor.requestStart(name, clock.now());
+		clock.advance(0);
+	};
+	start('web', ['-', 'output', 'output']);
+	t.deepEqual(spawned.at(-1)?.fds, [-1, 41, 42]);
+	t.deepEqual(asked, ['web stdout', 'web stderr']);
+	start('bad', ['output']);
+	t.is(spawned.length, 1, 'position 0 cannot be captured: no spawn');
+	t.is(supervisor.service('bad')?.phase, 'down');
+	pipes = false;
+	start('nopipe', ['-', 'output']);
+	t.is(spawned.length, 1, 'no pipe: no spawn (retried like a failed fork)');
+	supervisor.handles.seed({
+		name: 'output',
+		fd: 7,
+		type: 'file',
+		flags: 'write',
+		description: '/tmp/x',
+		constant: false,
+		peer: null,
+	});
+	start('own', ['-', 'output']);
+	t.deepEqual(spawned.at(-1)?.fds, [-1, 7], 'a 1.1 handle called output is used as such');
+});
