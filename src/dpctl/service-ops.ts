@@ -188,9 +188,14 @@ export async function stopAndWaitDown(
 	return { stopped: names, killed };
 }
 
-/** Handles a service names that the snapshot does not have (`-`, empty and `control.*` need none). */
+/** Entries the daemon provides at each start rather than as a handle (daemonproxy(8), service.fds). */
+const PER_START_ENTRIES = new Set(['-', '', 'output', 'ready']);
+
+/** Handles a service names that the snapshot does not have. */
 function missingHandles(service: ServiceStatus, snapshot: Snapshot): string[] {
-	return service.fds.filter(fd => fd !== '-' && fd !== '' && !fd.startsWith('control.') && !snapshot.handles.has(fd));
+	return service.fds.filter(
+		fd => !PER_START_ENTRIES.has(fd) && !fd.startsWith('control.') && !snapshot.handles.has(fd),
+	);
 }
 
 /** Why a start of `service` would fail, as far as the snapshot tells; null when it looks startable. */
