@@ -12,7 +12,7 @@ import { Connection, type Encoding, type Reply, type RequestMode, type RequestOp
 import { dialUnixSocket, type Dialer } from './dial.js';
 import { ConnectionError, DaemonError } from './errors.js';
 import { compilePatterns, EventQueue, eventItem, type ResyncItem, type StreamItem } from './event-stream.js';
-import { parseDump, TypedCommands } from './typed-commands.js';
+import { parseDump, TypedCommands, type CallOptions } from './typed-commands.js';
 import { classifyLine, seqOnReply, type IncomingLine } from './wire.js';
 
 export interface ConnectOptions {
@@ -31,6 +31,8 @@ export interface ConnectOptions {
 	 * of the socket is refused with a ConnectionError (`code` EPEERUID) before anything is sent.
 	 */
 	readonly serverUid?: number;
+	/** Told when the connection is lost (and reconnecting starts) and when it is back. */
+	readonly onConnection?: (state: 'lost' | 'restored', error: ConnectionError | null) => void;
 }
 
 export interface EventsOptions {
@@ -121,6 +123,59 @@ export class Client extends TypedCommands {
 		return queue;
 	}
 
+	/**
+	 * Starts each service (one already up counts as started) and resolves once every one is `up`.
+	 * Rejects with a DaemonError naming the services that went down instead (`web (exit 3)`), or
+	 * with `options.signal`'s reason. The event stream is opened first, so no change slips between.
+	 */
+	async startAndWait(names: readonly string[], options: CallOptions = {}): Promise<void> {
+		const stream = this.events(
+			names.map(name => `service.state:${name}`),
+			options.signal ? { signal: options.signal } : {},
+		);
+		try {
+			// Only what is not up is started: a refused service.start is an error in the daemon's log.
+			const { snapshot } = await this.statedump(options);
+			const pending = new Set(names.filter(name => snapshot.services.get(name)?.state !== 'up'));
+			for (const name of pending) {
+				try {
+					await this.serviceStart(name, options);
+				} catch (error: unknown) {
+					// It came up meanwhile: its `up` is in the stream.
+					if (!(error instanceof DaemonError && error.message === 'service is not startable')) throw error;
+				}
+			}
+			const failed: string[] = [];
+			// A `down` counts only after the `start` that service.start broadcasts: an earlier one is old news.
+			const starting = new Set<string>();
+			const judge = (name: string, state: string, how: string): void => {
+				if (state === 'start') starting.add(name);
+				if (!pending.has(name) || state === 'start' || (state === 'down' && !starting.has(name))) return;
+				pending.delete(name);
+				if (state !== 'up') failed.push(`${name} (${how})`);
+			};
+			while (pending.size > 0) {
+				const next = await stream.next();
+				if (next.done) throw this.#lastError ?? new ConnectionError('ECLOSED', this.address, 'client closed');
+				const item = next.value;
+				if (item.kind === 'resync') {
+					for (const name of [...pending]) {
+						const s = item.snapshot.services.get(name);
+						starting.add(name); // a fresh snapshot is no old news
+						judge(name, s?.state ?? 'deleted', s?.exit ? `${s.exit.reason} ${s.exit.value}` : 'deleted');
+					}
+				} else if (item.event?.type === 'service.state') {
+					const e = item.event;
+					judge(e.name, e.state, e.reason === null ? e.state : `${e.reason} ${e.value ?? ''}`);
+				}
+			}
+			if (failed.length > 0)
+				throw new DaemonError(['service.start', ...names].join('\t'), `failed to start: ${failed.join(', ')}`);
+		} finally {
+			await stream.return?.();
+		}
+	}
+
 	/** Ends the connection after pending replies; ends event streams; no reconnect. */
 	close(): void {
 		this.#closing = true;
@@ -174,6 +229,7 @@ export class Client extends TypedCommands {
 		}
 		this.#reconnecting = this.#reconnect();
 		this.#reconnecting.catch(() => {});
+		this.#options.onConnection?.('lost', error);
 	}
 
 	async #reconnect(): Promise<Connection> {
@@ -184,6 +240,7 @@ export class Client extends TypedCommands {
 			try {
 				const conn = this.#attach(await this.#dial(this.address, undefined, this.#options.serverUid));
 				this.#reconnecting = null;
+				this.#options.onConnection?.('restored', null);
 				void this.#prepareStream(conn, 'reconnect').catch(() => {});
 				return conn;
 			} catch (error: unknown) {

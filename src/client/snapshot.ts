@@ -34,6 +34,10 @@ export interface ServiceStatus {
 	autoUp: { interval: number; triggers: readonly string[] };
 	/** The service.status line (readiness, restarts, failed…); null when the dump had none (not asked for, or 1.1). */
 	status: ServiceStatusFields | null;
+	/** Held down by service.stop; null when the daemon did not say (service.mode not subscribed). */
+	held: boolean | null;
+	/** Automatic starts enabled (service.enable/service.disable); null when the daemon did not say. */
+	enabled: boolean | null;
 }
 
 export interface HandleStatus {
@@ -78,6 +82,8 @@ function service(snap: Snapshot, name: string): ServiceStatus {
 			tags: [],
 			autoUp: { interval: 0, triggers: [] },
 			status: null,
+			held: null,
+			enabled: null,
 		};
 		snap.services.set(name, s);
 	}
@@ -127,6 +133,13 @@ export function applyEvent(snap: Snapshot, e: DaemonEvent): boolean {
 			return true;
 		case 'service.leftover':
 			return false;
+		case 'service.mode': {
+			const s = service(snap, e.name);
+			s.held = e.held;
+			s.enabled = e.enabled;
+			return true;
+		}
+		case 'service.killed':
 		case 'overflow':
 			return false;
 	}

@@ -100,6 +100,30 @@ export abstract class TypedCommands {
 		return this.#done(['service.signal', name, String(signal), ...(options.group ? ['group'] : [])], options);
 	}
 
+	/**
+	 * Holds the services down (no automatic starts until serviceStart) and sends `stopSignal`
+	 * (default TERM); SIGKILL follows after `grace` seconds (default 10; null: never). Every name
+	 * must exist.
+	 */
+	serviceStop(
+		names: readonly string[],
+		options: CallOptions & { grace?: number | null; stopSignal?: string | number } = {},
+	): Promise<readonly string[]> {
+		const grace = options.grace === undefined ? [] : [options.grace === null ? '-' : String(options.grace)];
+		const signal = options.stopSignal === undefined ? [] : [`signal=${String(options.stopSignal)}`];
+		return this.#done(['service.stop', ...names, ...grace, ...signal], options);
+	}
+
+	/** Automatic starts as configured by service.auto_up apply again. */
+	serviceEnable(names: readonly string[], options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['service.enable', ...names], options);
+	}
+
+	/** No automatic starts; a running process keeps running. */
+	serviceDisable(names: readonly string[], options?: CallOptions): Promise<readonly string[]> {
+		return this.#done(['service.disable', ...names], options);
+	}
+
 	serviceDelete(name: string, options?: CallOptions): Promise<readonly string[]> {
 		return this.#done(['service.delete', name], options);
 	}

@@ -12,6 +12,7 @@ import { POOL_MESSAGES } from '../supervisor/pools.js';
 import * as sys from '../os/sys.js';
 import { sdNotify, takeNotifySocket } from './systemd-notify.js';
 import { checkRuleSpec, loadAccounts, ruleFromSpec } from '../server/auth-accounts.js';
+import { rulesBlockedByMode, type Rule } from '../server/auth-policy.js';
 import type { ExtensionOption } from './cli-option-table.js';
 import { parseCommandLine, type DaemonOptions } from './cli-options.js';
 import {
@@ -365,15 +366,20 @@ function start(
 	// Names are looked up once, now; an unknown one is a command-line error.
 	const grants = options.extensions.get('allow') ?? [];
 	const accounts = grants.length > 0 ? loadAccounts() : null;
+	const rules: Rule[] = [];
 	for (const spec of grants) {
 		const rule = accounts && ruleFromSpec(spec, accounts);
 		if (typeof rule === 'string') fatal(daemon, EXIT_STATUS.badOptions, `--allow ${spec}: ${rule}`);
-		else if (rule) daemon.addRule(rule);
+		else if (rule) {
+			daemon.addRule(rule);
+			rules.push(rule);
+		}
 	}
 
 	for (const name of options.sockets) {
 		if (!daemon.addControlSocket(name)) fatal(daemon, EXIT_STATUS.environment, "Can't create controller socket");
 	}
+	if (options.sockets.some(name => !name.startsWith('@'))) warnBlockedRules(log, rules, options);
 
 	if (options.interactive) {
 		try {
@@ -424,6 +430,18 @@ function start(
 		daemon.logDestination.pause();
 	});
 	return configRead;
+}
+
+/** An --allow rule that the socket's file mode makes useless is a mistake worth a warning at start. */
+function warnBlockedRules(log: Logger, rules: readonly Rule[], options: DaemonOptions): void {
+	const mode = lastNumber(options, 'socket-mode', 8) ?? 0o600;
+	const octal = `0${mode.toString(8).padStart(3, '0')}`;
+	for (const rule of rulesBlockedByMode(rules, process.geteuid?.() ?? 0, mode)) {
+		log.warning(
+			`--allow ${rule.source} cannot take effect: the control socket's mode ${octal} lets only its owner ` +
+				'(and root) connect; give --socket-mode 0660 (with the socket in a group of theirs) or 0666',
+		);
+	}
 }
 
 /** `--health-listen`: the HTTP probes, loaded only now (health-server.ts imports node:http lazily). */

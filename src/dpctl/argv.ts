@@ -68,7 +68,7 @@ export async function fastParse(argv: readonly string[]): Promise<Parsed> {
 		if (i < 0) return YARGS;
 	}
 	const word = argv[i];
-	if (word === undefined) return { kind: 'bare', args: globals };
+	if (word === undefined || (word === 'console' && i + 1 === argv.length)) return { kind: 'bare', args: globals };
 	if (isProtocolVerb(word)) return { kind: 'raw', args: globals, verb: word, fields: argv.slice(i + 1) };
 	if (!isCommandName(word)) return YARGS;
 	const command = await loadCommand(word);
@@ -100,4 +100,13 @@ export async function fastParse(argv: readonly string[]): Promise<Parsed> {
 		}
 	}
 	return words.length > 0 ? YARGS : { kind: 'command', command, args };
+}
+
+/** Whether --json was asked for as a dpctl option (after a protocol verb, words are fields). */
+export function wantsJson(argv: readonly string[]): boolean {
+	for (const word of argv) {
+		if (word === '--json') return true;
+		if (word === '--' || isProtocolVerb(word)) return false;
+	}
+	return false;
 }

@@ -1,6 +1,7 @@
 // dpctl's subcommands by name, each loaded only when it runs (a module per subcommand, style
 // guide), so a call pays for one command module and never for the others or for yargs.
-// Must never import a command module statically.
+// Must never import a command module statically. `console` is not here: yargs-app.ts and the fast
+// parser (argv.ts) open it, since the console itself runs commands from this table.
 
 import type { DpctlCommand } from './options.js';
 
@@ -16,6 +17,11 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
 	wait: async () => (await import('./commands/wait.js')).waitCommand,
 	logs: async () => (await import('./commands/logs.js')).logsCommand,
 	whoami: async () => (await import('./commands/whoami.js')).whoamiCommand,
+	'is-active': async () => (await import('./commands/is-active.js')).isActiveCommand,
+	enable: async () => (await import('./commands/enable.js')).enableCommand,
+	disable: async () => (await import('./commands/enable.js')).disableCommand,
+	// Given the table's loader rather than importing this module: no cycle.
+	completion: async () => (await import('./commands/completion.js')).completionCommand(loadAllCommands),
 };
 
 export function isCommandName(word: string): boolean {

@@ -10,14 +10,25 @@ import { verbSpec, type FieldKind } from '../protocol/verbs.js';
 import { PROTOCOL_VERBS } from './verbs.js';
 
 export const CONSOLE_BUILTINS = ['help', 'quit', 'filter'] as const;
-const FRIENDLY = ['status', 'start', 'stop', 'restart', 'signal', 'logs', 'whoami'] as const;
+const FRIENDLY = [
+	'status',
+	'start',
+	'stop',
+	'restart',
+	'signal',
+	'enable',
+	'disable',
+	'is-active',
+	'logs',
+	'whoami',
+] as const;
 
-type Kind = FieldKind | 'verb';
+export type Kind = FieldKind | 'verb';
 
-const SIGNALS = ['TERM', 'KILL', 'HUP', 'INT', 'QUIT', 'USR1', 'USR2', 'CONT', 'STOP', ...COUNTED_SIGNALS];
+export const SIGNALS = ['TERM', 'KILL', 'HUP', 'INT', 'QUIT', 'USR1', 'USR2', 'CONT', 'STOP', ...COUNTED_SIGNALS];
 const TOPICS = [...EVENT_TOPICS, '*'];
 
-type Fields = { readonly at: readonly Kind[]; readonly rest?: Kind };
+export type Fields = { readonly at: readonly Kind[]; readonly rest?: Kind };
 
 /** What argument N (1-based) of dpctl's own commands names; `rest` applies to every later one. */
 const COMMAND_FIELDS: Readonly<Record<string, Fields>> = {
@@ -26,13 +37,18 @@ const COMMAND_FIELDS: Readonly<Record<string, Fields>> = {
 	stop: { at: [], rest: 'service' },
 	restart: { at: [], rest: 'service' },
 	signal: { at: ['signal'], rest: 'service' },
+	enable: { at: [], rest: 'service' },
+	disable: { at: [], rest: 'service' },
+	'is-active': { at: [], rest: 'service' },
+	watch: { at: [], rest: 'topic' },
+	wait: { at: ['topic'] },
 	logs: { at: [], rest: 'service' },
 	filter: { at: [], rest: 'topic' },
 	help: { at: ['verb'] },
 };
 
 /** A protocol verb's fields from the verb table, else a dpctl command's. */
-function fieldsOf(word: string): Fields | undefined {
+export function fieldsOf(word: string): Fields | undefined {
 	return verbSpec(word)?.names ?? (Object.hasOwn(COMMAND_FIELDS, word) ? COMMAND_FIELDS[word] : undefined);
 }
 

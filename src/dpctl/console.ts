@@ -19,7 +19,7 @@ import { EXIT, usageError } from './exit-codes.js';
 import { appendHistory, historyPath, loadHistory } from './history.js';
 import { consoleHelp } from './console-help.js';
 import type { CliArgs } from './options.js';
-import { wireFromArg, type Output } from './output.js';
+import { displayWire, wireFromArg, type Output } from './output.js';
 import { describeFailure, openClient, stdout } from './session.js';
 import { splitWords } from './words.js';
 
@@ -61,6 +61,19 @@ class ConsoleSession {
 			if (this.#rl.line.length > 0) this.#rl.write(null, { ctrl: true, name: 'u' });
 			else this.#above(this.#out.paint('dim', '(to leave, type quit or press Ctrl-D)'));
 		});
+	}
+
+	/** The daemon went away or came back: say so above the prompt. */
+	connection(state: 'lost' | 'restored', why: string | null): void {
+		const address = displayWire(this.#client.address);
+		this.#above(
+			state === 'lost'
+				? this.#out.paint(
+						'red',
+						`-- lost the daemon at ${address}${why ? ` (${displayWire(why)})` : ''}; reconnecting --`,
+					)
+				: this.#out.paint('green', `-- reconnected to ${address} --`),
+		);
 	}
 
 	/** Prints a line above the prompt, then redraws the prompt and what was typed, cursor kept. */
@@ -170,9 +183,13 @@ export async function runConsole(args: CliArgs, fullParser: FullParser): Promise
 	if (!process.stdin.isTTY || !process.stdout.isTTY) {
 		throw usageError('no command given (the console needs a terminal); e.g. dpctl status, dpctl statedump');
 	}
-	const client = await openClient(args, AbortSignal.timeout(COMMAND_TIMEOUT_MS), true);
+	let session: ConsoleSession | null = null;
+	const client = await openClient(args, AbortSignal.timeout(COMMAND_TIMEOUT_MS), true, (state, error) =>
+		session?.connection(state, error?.message ?? null),
+	);
 	try {
-		return await new ConsoleSession(client, stdout(), fullParser).start();
+		session = new ConsoleSession(client, stdout(), fullParser);
+		return await session.start();
 	} finally {
 		client.destroy();
 	}

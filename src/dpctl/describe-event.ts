@@ -69,6 +69,10 @@ function describeTyped(e: DaemonEvent, out: Output): string {
 			const what = { leave: 'left behind', stop: 'left behind, stopping', kill: 'killed' }[e.action];
 			return `${w(e.name)} ${out.paint('yellow', what)} pid ${e.pids.join(' ')}`;
 		}
+		case 'service.mode':
+			return `${w(e.name)} ${e.held ? 'held down' : 'released'}, automatic starts ${e.enabled ? 'enabled' : 'disabled'}`;
+		case 'service.killed':
+			return `${w(e.name)} ${out.paint('red', 'killed')}: pid ${e.pid} still ran ${e.grace}s after the stop signal`;
 		case 'overflow':
 			return out.paint('yellow', 'overflow: events were lost');
 	}

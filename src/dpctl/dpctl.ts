@@ -1,9 +1,9 @@
 // dpctl(1), the command-line client: main() parses the command line (fast path in
 // cli/argv.ts, full yargs otherwise), runs one command, and exits with its status:
-// 0 ok, 1 the daemon said error, 99 timeout, 100 usage, 111 system error.
+// 0 ok, 1 the daemon said error, 3 not active (is-active), 99 timeout, 100 usage, 111 system error.
 // Must never load yargs or a command module that the call does not use: startup time matters.
 
-import { fastParse } from './argv.js';
+import { fastParse, wantsJson } from './argv.js';
 
 async function run(argv: readonly string[]): Promise<number> {
 	const parsed = await fastParse(argv);
@@ -40,6 +40,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
 		const failure = describeFailure(error);
 		process.stderr.write(`${failure.message}\n`);
 		code = failure.exitCode;
+		// With --json every outcome is one JSON document on stdout, a failure too.
+		if (wantsJson(argv)) {
+			const error = failure.message.split('\n')[0]?.replace(/^dpctl: (?:error: |fatal: )?/, '');
+			process.stdout.write(`${JSON.stringify({ ok: false, exit: code, error })}\n`);
+		}
 	}
 	process.stdout.write('', () => process.exit(code));
 }

@@ -5,6 +5,8 @@ export const EXIT = {
 	ok: 0,
 	/** The daemon answered `error`. */
 	daemon: 1,
+	/** is-active: a service is not up (systemctl's code). */
+	inactive: 3,
 	/** Nothing decided before --timeout. */
 	timeout: 99,
 	/** Bad command line, refused before connecting. */

@@ -7,10 +7,14 @@
 import type { Client } from '../client/client.js';
 import { DaemonError } from '../client/errors.js';
 import type { EventItem, StreamItem } from '../client/event-stream.js';
-import type { ServiceStatus, Snapshot } from '../client/snapshot.js';
+import { sortedNames, type ServiceStatus, type Snapshot } from '../client/snapshot.js';
+import type { Dump } from '../client/typed-commands.js';
 import { readStatusFields } from '../protocol/service-status.js';
 import { exitText } from './describe-event.js';
 import { CliError, DeadlineError, EXIT } from './exit-codes.js';
+import { requireNames } from './names.js';
+import { displayWire } from './output.js';
+import { stderr } from './session.js';
 
 /** How long stop waits after SIGKILL when --kill escalated. */
 export const KILL_GRACE_SECONDS = 5;
@@ -49,6 +53,7 @@ export async function waitForServices(
 	names: Iterable<string>,
 	ms: number,
 	judge: (name: string, item: EventItem | null, snapshot: ServiceStatus | null) => Verdict,
+	onItem?: (item: EventItem) => void,
 ): Promise<{ pending: Set<string>; failed: Map<string, string> }> {
 	const pending = new Set(names);
 	const failed = new Map<string, string>();
@@ -67,6 +72,7 @@ export async function waitForServices(
 			if (next === 'timeout' || next.done) break;
 			stream.take();
 			const item = next.value;
+			if (item.kind === 'event') onItem?.(item);
 			if (item.kind === 'resync') {
 				for (const name of [...pending]) {
 					const snap = item.snapshot.services.get(name) ?? null;
@@ -91,9 +97,12 @@ export async function waitForServices(
 	return { pending, failed };
 }
 
-/** service.state and service.status (readiness) patterns for these names. */
+/**
+ * The events that start and stop wait on: service.state, service.status (readiness) and
+ * service.killed (the last two named: never by a glob).
+ */
 export function statePatterns(names: readonly string[]): string[] {
-	return names.flatMap(n => [`service.state:${n}`, `service.status:${n}`]);
+	return names.flatMap(n => [`service.state:${n}`, `service.status:${n}`, `service.killed:${n}`]);
 }
 
 /**
@@ -106,11 +115,24 @@ export async function withStatus(client: Client, signal?: AbortSignal): Promise<
 	});
 }
 
-/** Stops with a daemon-side error for any name the snapshot does not have. */
-export function requireServices(snapshot: Snapshot, names: readonly string[]): ServiceStatus[] {
-	const missing = names.filter(n => !snapshot.services.has(n));
-	if (missing.length > 0) throw new CliError(EXIT.daemon, `dpctl: error: no such service: ${missing.join(', ')}`);
-	return names.map(n => snapshot.services.get(n) as ServiceStatus);
+/**
+ * A statedump with each service's service.mode line (held, enabled) and service.status line (readiness): the daemon adds them for a
+ * connection subscribed to service.mode by name. A daemon without it (1.1) leaves held and
+ * enabled null. Before any event stream of the client: a stream narrows the subscriptions.
+ */
+export async function dumpWithModes(client: Client, signal: AbortSignal | undefined): Promise<Dump> {
+	try {
+		await client.subscribe(['service.mode'], signal ? { signal } : {});
+	} catch (error: unknown) {
+		if (!(error instanceof DaemonError)) throw error;
+	}
+	await withStatus(client, signal);
+	return client.statedump(signal ? { signal } : {});
+}
+
+/** Every service the arguments name (names, `all`, globs); fails before anything is done if one names none. */
+export function requireServices(snapshot: Snapshot, args: readonly string[]): ServiceStatus[] {
+	return requireNames(sortedNames(snapshot.services.keys()), args).map(n => snapshot.services.get(n) as ServiceStatus);
 }
 
 /** Runs a command, ignoring the daemon error `ignorable` (1.1 text) and rethrowing any other. */
@@ -188,26 +210,39 @@ async function waitTreesEmpty(client: Client, names: readonly string[], ms: numb
 	}
 }
 
+/** What stop reports: the services it waited for, and those it had to kill. */
+export interface StopResult {
+	readonly stopped: readonly string[];
+	readonly killed: ReadonlyArray<{ name: string; pid: number; grace: number }>;
+}
+
 /**
- * Signals the whole tree of every running service in `names` and waits for it to go down, then
- * for what its tree left behind to end; with `kill`, sends SIGKILL to the trees of those still up
- * at the deadline and waits KILL_GRACE_SECONDS more.
+ * service.stop for every service in `services` (held down: no automatic restart), then waits for
+ * those that ran to go down. With `kill`, the daemon sends SIGKILL to those still up after
+ * `ms` and dpctl waits KILL_GRACE_SECONDS more; each kill is reported on stderr.
  */
-export async function signalAndWaitDown(
+export async function stopAndWaitDown(
 	client: Client,
 	stream: StreamReader,
-	running: readonly string[],
+	services: readonly ServiceStatus[],
 	options: { signal: string; kill: boolean; ms: number },
-): Promise<void> {
+): Promise<StopResult> {
+	const names = services.map(s => s.name);
 	const until = Date.now() + options.ms;
-	const group = { group: true };
-	for (const name of running)
-		await tolerate(client.serviceSignal(name, options.signal, group), 'service is not running');
-	let { pending } = await waitForServices(stream, running, options.ms, judgeStopped);
-	if (pending.size > 0 && options.kill) {
-		for (const name of pending) await tolerate(client.serviceSignal(name, 'KILL', group), 'service is not running');
-		({ pending } = await waitForServices(stream, [...pending], KILL_GRACE_SECONDS * 1000, judgeStopped));
-	}
+	if (names.length === 0) return { stopped: [], killed: [] };
+	const graceSeconds = Math.max(1, Math.floor(options.ms / 1000));
+	await client.serviceStop(names, { grace: options.kill ? graceSeconds : null, stopSignal: options.signal });
+	// A pending start is cancelled, which is a `down` too.
+	const running = services.filter(s => s.state !== 'down').map(s => s.name);
+	const killed: Array<{ name: string; pid: number; grace: number }> = [];
+	const onKill = (item: EventItem): void => {
+		if (item.event?.type !== 'service.killed') return;
+		const { name, pid, grace } = item.event;
+		killed.push({ name, pid, grace });
+		stderr().text(`dpctl: ${displayWire(name)} did not stop within ${grace} s: sent SIGKILL (pid ${pid})`);
+	};
+	const waitMs = options.kill ? graceSeconds * 1000 + KILL_GRACE_SECONDS * 1000 : options.ms;
+	const { pending } = await waitForServices(stream, running, waitMs, judgeStopped, onKill);
 	if (pending.size > 0) {
 		throw new DeadlineError(
 			`timed out waiting for ${[...pending].join(', ')} to stop${options.kill ? ' (even after SIGKILL)' : ' (try --kill)'}`,
@@ -215,41 +250,75 @@ export async function signalAndWaitDown(
 	}
 	const left = Math.max(until - Date.now(), 0) + (options.kill ? KILL_GRACE_SECONDS * 1000 : 0);
 	await waitTreesEmpty(client, running, left);
+	return { stopped: names, killed };
+}
+
+/** Entries the daemon provides at each start rather than as a handle (daemonproxy(8), service.fds). */
+const PER_START_ENTRIES = new Set(['-', '', 'output', 'ready']);
+
+/** Handles a service names that the snapshot does not have. */
+function missingHandles(service: ServiceStatus, snapshot: Snapshot): string[] {
+	return service.fds.filter(
+		fd => !PER_START_ENTRIES.has(fd) && !fd.startsWith('control.') && !snapshot.handles.has(fd),
+	);
+}
+
+/** Why a start of `service` would fail, as far as the snapshot tells; null when it looks startable. */
+function whyNotStartable(service: ServiceStatus, snapshot: Snapshot): string | null {
+	if (service.args.length === 0 || service.args[0] === '') return 'it has no program (set one with service.args)';
+	const missing = missingHandles(service, snapshot);
+	if (missing.length > 0) return missing.map(h => `handle "${h}" does not exist`).join(', ');
+	return null;
+}
+
+/** Fails (exit 1) naming every service that the snapshot shows cannot start. */
+export function checkStartable(services: readonly ServiceStatus[], snapshot: Snapshot): void {
+	const refusals = services.flatMap(s => {
+		const why = whyNotStartable(s, snapshot);
+		return why === null ? [] : [`${displayWire(s.name)}: ${why}`];
+	});
+	if (refusals.length > 0) throw new CliError(EXIT.daemon, `dpctl: error: cannot start ${refusals.join('; ')}`);
 }
 
 /**
- * Starts each service (already running is fine) and waits for `up`, or for readiness when the
- * service has a readiness method (its service.status says `ready` yes or no, not -).
+ * Starts every service in `services` that is not up (ending any hold of service.stop) and waits
+ * for `up`. What the snapshot shows cannot start is refused first, before anything is started.
  */
 export async function startAndWaitUp(
 	client: Client,
 	stream: StreamReader,
-	names: readonly string[],
+	services: readonly ServiceStatus[],
+	snapshot: Snapshot,
 	ms: number,
-): Promise<void> {
-	await withStatus(client);
-	const before = (await client.statedump()).snapshot;
-	const readiness = new Set(names.filter(n => (before.services.get(n)?.status?.ready ?? null) !== null));
+): Promise<string[]> {
+	checkStartable(services, snapshot);
+	// Those with a readiness method (their service.status says ready yes or no, not -) are waited
+	// for until ready, not only up.
+	const readiness = new Set(services.filter(s => (s.status?.ready ?? null) !== null).map(s => s.name));
 	const asked: string[] = [];
-	for (const name of names) {
-		if (await tolerate(client.serviceStart(name), 'service is not startable')) asked.push(name);
-	}
-	const already = names.filter(n => !asked.includes(n));
-	if (already.length > 0) {
-		const { snapshot } = await client.statedump();
-		const stuck = already.filter(n => snapshot.services.get(n)?.state !== 'up');
-		if (stuck.length > 0)
-			throw new CliError(EXIT.daemon, `dpctl: error: service is not startable: ${stuck.join(', ')}`);
-		// Running but not ready yet: wait for it like for the others.
-		asked.push(...already.filter(n => readiness.has(n) && snapshot.services.get(n)?.status?.ready !== true));
+	for (const s of services) {
+		if (s.state === 'up') {
+			// Still running after a stop: supervised again; wait only for readiness not yet reached.
+			if (s.held === true) await client.serviceStart(s.name);
+			if (readiness.has(s.name) && s.status?.ready !== true) asked.push(s.name);
+			continue;
+		}
+		// One that came up since the snapshot is started: nothing to wait for.
+		if (await tolerate(client.serviceStart(s.name), 'service is not startable')) asked.push(s.name);
 	}
 	const { pending, failed } = await waitForServices(stream, asked, ms, judgeStarted(readiness));
 	if (failed.size > 0) {
-		const why = [...failed].map(([name, how]) => `${name} (${how})`).join(', ');
+		const why = [...failed].map(([name, how]) => `${name} (${explainFailure(how)})`).join(', ');
 		throw new CliError(EXIT.daemon, `dpctl: error: failed to start: ${why}`);
 	}
 	if (pending.size > 0) {
 		const what = [...pending].some(n => readiness.has(n)) ? 'be ready' : 'come up';
 		throw new DeadlineError(`timed out waiting for ${[...pending].join(', ')} to ${what}`);
 	}
+	return services.map(s => s.name);
+}
+
+/** 1.1 reports a program that could not be executed as `exit 3`: say what that usually means. */
+function explainFailure(how: string): string {
+	return how === 'exit 3' ? "exit 3: it exited with status 3, or could not be executed (see the daemon's log)" : how;
 }

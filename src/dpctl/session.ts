@@ -4,7 +4,7 @@
 // Must never print a wire byte raw to a terminal, nor retry a failed connection.
 
 import { resolveSocketAddress } from '../client/address.js';
-import type { Client } from '../client/client.js';
+import type { Client, ConnectOptions } from '../client/client.js';
 import { Connection, type ConnectionOptions, type RequestMode } from '../client/connection.js';
 import { dialUnixSocket } from '../client/dial.js';
 import { ArgumentError, ConnectionError, DaemonError } from '../client/errors.js';
@@ -47,7 +47,12 @@ export function deadline(args: CliArgs, defaultSeconds: number | null): Deadline
 }
 
 /** One client for one command; bytes pass through unchanged (latin1). */
-export async function openClient(args: CliArgs, signal?: AbortSignal, reconnect = false): Promise<Client> {
+export async function openClient(
+	args: CliArgs,
+	signal?: AbortSignal,
+	reconnect = false,
+	onConnection?: ConnectOptions['onConnection'],
+): Promise<Client> {
 	const address = resolveSocketAddress(args.socket);
 	const mode = requestMode();
 	const serverUid = serverUidOf(args);
@@ -58,6 +63,7 @@ export async function openClient(args: CliArgs, signal?: AbortSignal, reconnect 
 		mode,
 		...(signal ? { signal } : {}),
 		...(serverUid === undefined ? {} : { serverUid }),
+		...(onConnection ? { onConnection } : {}),
 	});
 }
 
@@ -85,7 +91,10 @@ const NOT_ACCEPTING = 'the daemon is not accepting connections: is it stopped, o
 const HINTS: Readonly<Record<string, string>> = {
 	ENOENT: 'is daemonproxy running? set DAEMONPROXY_SOCKET or -S',
 	ECONNREFUSED: 'is daemonproxy running? set DAEMONPROXY_SOCKET or -S',
-	EACCES: 'permission denied: run as a user the daemon grants a role, or as root',
+	EACCES:
+		"permission denied by the socket's file mode (default 0600: only the daemon's user and root); " +
+		'the daemon must be started with --socket-mode (e.g. 0660, with the socket in a group of yours) ' +
+		'as well as --allow ROLE:user=YOU',
 	ENOTSOCK: 'that path is not a socket; set DAEMONPROXY_SOCKET or -S',
 	EAGAIN: NOT_ACCEPTING,
 };

@@ -11,7 +11,8 @@ import { GLOBAL_OPTIONS, type CliArgs, type DpctlCommand } from './options.js';
 
 const EPILOG = `Any protocol verb is sent as is: dpctl service.start web, dpctl fd.pipe a.r a.w, dpctl statedump.
 Options go before VERB; everything after it is sent verbatim, one field per argument.
-Exit status: 0 ok, 1 the daemon said error, 99 timeout, 100 usage, 111 system error. See dpctl(1).`;
+Exit status: 0 ok, 1 the daemon said error, 3 not active (is-active), 99 timeout, 100 usage,
+111 system error. See dpctl(1).`;
 
 function version(): string {
 	const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -30,6 +31,17 @@ const defaultCommand: DpctlCommand = {
 	},
 };
 
+/** `dpctl console`: the same as no command on a terminal. */
+const consoleCommand: DpctlCommand = {
+	command: 'console',
+	describe: 'the interactive console: commands with history and completion, live events',
+	builder: {},
+	async handler(args) {
+		const { runConsole } = await import('./console.js');
+		return runConsole(args, runYargs);
+	},
+};
+
 /** The yargs parser, its handlers reporting the exit status through `done`. */
 export async function buildParser(argv: readonly string[], done: (code: number) => void) {
 	const { default: yargs } = await import('yargs');
@@ -42,12 +54,11 @@ export async function buildParser(argv: readonly string[], done: (code: number) 
 	});
 	let parser = yargs([...argv])
 		.scriptName('dpctl')
-		.usage(
-			'Usage: dpctl [OPTION…] VERB [ARG…]\n       dpctl [OPTION…] COMMAND [ARG…]\n       dpctl            (the console, on a terminal)',
-		)
+		// One line: yargs' layout trims the indentation that would align a second one.
+		.usage('Usage: dpctl [OPTION…] VERB|COMMAND [ARG…]    (none, on a terminal: the console)')
 		.options(GLOBAL_OPTIONS)
 		.command(asModule(defaultCommand));
-	for (const c of commands) parser = parser.command(asModule(c));
+	for (const c of [...commands, consoleCommand]) parser = parser.command(asModule(c));
 	return parser
 		.strict()
 		.help()
@@ -58,7 +69,9 @@ export async function buildParser(argv: readonly string[], done: (code: number) 
 		.exitProcess(false)
 		.wrap(Math.min(100, process.stdout.columns ?? 80))
 		.fail((message: string | undefined, error: Error | undefined) => {
-			if (error) throw error;
+			// yargs' own parse errors (a missing option value: `dpctl -S`) are usage errors too.
+			if (error && error.name !== 'YError') throw error;
+			message ??= error?.message;
 			throw new CliError(EXIT.usage, `dpctl: ${message ?? 'invalid command line'}\nTry 'dpctl --help'.`);
 		});
 }

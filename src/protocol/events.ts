@@ -84,6 +84,24 @@ export interface ServiceLeftoverEvent {
 	action: LeftoverAction;
 	pids: readonly number[];
 }
+/**
+ * service.mode (an extension, sent only to a connection that subscribes to it by name):
+ * `service.mode\tNAME\tHOLD\tAUTO`, HOLD `held` (stopped by service.stop) or `-`, AUTO `enabled`
+ * or `disabled` (service.enable/service.disable).
+ */
+export interface ServiceModeEvent {
+	type: 'service.mode';
+	name: string;
+	held: boolean;
+	enabled: boolean;
+}
+/** service.killed (an extension, by name only): `service.killed\tNAME\tPID\tGRACE`: service.stop sent SIGKILL. */
+export interface ServiceKilledEvent {
+	type: 'service.killed';
+	name: string;
+	pid: number;
+	grace: number;
+}
 /** Events were dropped for this controller (see Back-pressure and overflow in daemonproxy(8)). */
 export interface OverflowEvent {
 	type: 'overflow';
@@ -100,6 +118,8 @@ export type DaemonEvent =
 	| FdDeletedEvent
 	| SignalEvent
 	| ServiceLeftoverEvent
+	| ServiceModeEvent
+	| ServiceKilledEvent
 	| OverflowEvent;
 
 /** The topic of a DaemonEvent: every stream topic but `audit`, which the control plane publishes itself. */
@@ -142,6 +162,10 @@ export function formatEvent(e: DaemonEvent): string {
 			return `signal\t${e.signal}\t${String(e.ts)}\t${String(e.count)}`;
 		case 'service.leftover':
 			return `service.leftover\t${e.name}\t${e.action}\t${e.pids.join('\t')}`;
+		case 'service.mode':
+			return `service.mode\t${e.name}\t${e.held ? 'held' : DASH}\t${e.enabled ? 'enabled' : 'disabled'}`;
+		case 'service.killed':
+			return `service.killed\t${e.name}\t${String(e.pid)}\t${String(e.grace)}`;
 		case 'overflow':
 			return 'overflow';
 	}
@@ -247,6 +271,19 @@ function parseLeftover(name: string, f: readonly string[]): ServiceLeftoverEvent
 	return { type: 'service.leftover', name, action: action as LeftoverAction, pids: pids as number[] };
 }
 
+function parseMode(name: string, f: readonly string[]): ServiceModeEvent | null {
+	const [, , hold, auto] = f;
+	if (f.length !== 4 || (hold !== 'held' && hold !== DASH) || (auto !== 'enabled' && auto !== 'disabled')) return null;
+	return { type: 'service.mode', name, held: hold === 'held', enabled: auto === 'enabled' };
+}
+
+function parseKilled(name: string, f: readonly string[]): ServiceKilledEvent | null {
+	const pid = parseNumber(f[2] ?? '');
+	const grace = parseNumber(f[3] ?? '');
+	if (f.length !== 4 || pid === undefined || grace === undefined) return null;
+	return { type: 'service.killed', name, pid, grace };
+}
+
 /**
  * The event a line carries, or null for every other line (echo replies, `error`, `warning`,
  * `info`, `log.filter`, tagged lines, malformed events). Note that an echo reply can imitate an
@@ -291,6 +328,10 @@ export function parseEvent(line: string): DaemonEvent | null {
 			return parseSignal(f);
 		case 'service.leftover':
 			return parseLeftover(name, f);
+		case 'service.mode':
+			return parseMode(name, f);
+		case 'service.killed':
+			return parseKilled(name, f);
 		default:
 			return null;
 	}

@@ -13,6 +13,8 @@ export const EVENT_TOPICS = [
 	'signal',
 	'audit',
 	'service.leftover',
+	'service.mode',
+	'service.killed',
 	'overflow',
 ] as const;
 

@@ -216,6 +216,24 @@ const ROWS = {
 		summary: "each service's processes, cgroup, CPU and memory",
 		names: { at: [], rest: 'service' },
 	},
+	'service.stop': {
+		class: 'control',
+		usage: 'NAME… [GRACE_SECONDS|-] [signal=SIGNAL]',
+		summary: 'hold down: TERM now, KILL after the grace',
+		names: { at: [], rest: 'service' },
+	},
+	'service.enable': {
+		class: 'control',
+		usage: 'NAME…',
+		summary: 'automatic starts as configured',
+		names: { at: [], rest: 'service' },
+	},
+	'service.disable': {
+		class: 'control',
+		usage: 'NAME…',
+		summary: 'no automatic starts',
+		names: { at: [], rest: 'service' },
+	},
 } as const satisfies Readonly<Record<string, VerbSpec>>;
 
 export type Verb = keyof typeof ROWS;

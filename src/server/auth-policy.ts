@@ -93,6 +93,17 @@ export function decide(policy: Policy, peer: Peer, commandClass: CommandClass): 
 	return role !== null && roleAllows(role, commandClass) ? 'allow' : 'deny';
 }
 
+/**
+ * The rules a control socket path of file `mode` keeps from taking effect: without group or other
+ * write permission only its owner (and root) may connect(2), so a rule for anyone else is dead.
+ */
+export function rulesBlockedByMode(rules: readonly Rule[], ownerUid: number, mode: number): Rule[] {
+	if ((mode & 0o022) !== 0) return [];
+	return rules.filter(
+		rule => rule.selector.kind === 'gid' || (rule.selector.uid !== ownerUid && rule.selector.uid !== 0),
+	);
+}
+
 export function parseRole(text: string | undefined): Role | undefined {
 	return (ROLES as readonly string[]).includes(text ?? '') ? (text as Role) : undefined;
 }

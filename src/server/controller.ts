@@ -50,7 +50,7 @@ export interface ControllerHost {
 	lineTooLong(controller: Controller): void;
 	/** Close fds (received descriptors nobody took). */
 	closeFd(fd: number): void;
-	log: { warning(text: string): void; error(text: string): void };
+	log: { debug(text: string): void; warning(text: string): void; error(text: string): void };
 	closed(controller: Controller): void;
 }
 
@@ -194,7 +194,11 @@ export class Controller {
 	onError(error: Error): void {
 		if (this.#peerGoneWhileFlushing('read-failed')) return;
 		if (!isRunning(this.#state.phase)) return;
-		this.#host.log.error(`read(client[${this.id}])): ${error.message}`);
+		// A peer that closes with unread input in its socket resets the connection: that is how a
+		// client leaves (dpctl after its answer), not a failure of ours, so it is no error.
+		if ((error as Error & { code?: string }).code === 'ECONNRESET')
+			this.#host.log.debug(`client[${this.id}] closed the connection (reset by peer)`);
+		else this.#host.log.error(`read(client[${this.id}])): ${error.message}`);
 		const before = this.#state.phase;
 		this.#apply('read-failed');
 		if (before !== 'open') return; // input had already ended: the command loop is where it was
@@ -206,7 +210,10 @@ export class Controller {
 	onWriteError(error: Error): void {
 		if (this.#peerGoneWhileFlushing('write-failed')) return;
 		if (!isRunning(this.#state.phase)) return;
-		this.#host.log.warning(`write(controller[${this.id}]): ${error.message}; discarding its output`);
+		// After the peer's end of input it is leaving in order (a client that closed): no warning.
+		const text = `write(controller[${this.id}]): ${error.message}; discarding its output`;
+		if (this.#state.phase === 'input-ended') this.#host.log.debug(text);
+		else this.#host.log.warning(text);
 		this.#apply('write-failed');
 		this.#pump(); // drops a streamed reply nobody will read
 	}

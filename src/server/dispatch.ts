@@ -16,12 +16,14 @@ import { lifecycleCommands } from './commands/lifecycle-commands.js';
 import { outputCommands } from './commands/output-commands.js';
 import { serviceCommands } from './commands/service-commands.js';
 import { treeCommands } from './commands/tree-commands.js';
+import { serviceModeCommands } from './commands/service-mode-commands.js';
 import type { Controller } from './controller.js';
 import { runRequest } from './request.js';
 
 const HANDLERS: Readonly<Record<Verb, CommandHandler>> = {
 	...serviceCommands,
 	...lifecycleCommands,
+	...serviceModeCommands,
 	...fdCommands,
 	...daemonCommands,
 	...connCommands,

@@ -6,6 +6,9 @@
 import type { AuditResult } from '../protocol/access-lines.js';
 import type { Peer, Role } from './auth-policy.js';
 
+/** The longest grace service.stop and service.leftovers take (a day). */
+export const MAX_GRACE_SECONDS = 86400;
+
 export const EXT_MSG = {
 	negativeCount: 'invalid count (must be 0 or more)',
 	sameNameTwice: 'read and write ends need different names',
@@ -16,18 +19,30 @@ export const EXT_MSG = {
 	invalidSequence: 'invalid sequence number',
 	expectedRoleAndSelector: 'expected role and selector',
 	nulInArgument: 'argument contains a NUL byte',
+	expectedServiceName: 'expected service name',
+	invalidGrace: `invalid grace (expected 0 to ${MAX_GRACE_SECONDS} seconds, or -)`,
 	invalidRingLines: 'invalid ring size (1 to 1000000 lines, or - for the default)',
 	expectedExit: 'expected exit or nothing',
 	unexpectedArguments: 'unexpected arguments',
 	expectedPolicy: 'expected leave or stop',
-	invalidGrace: 'invalid grace (expected 0 to 86400 seconds)',
+	invalidLeftoverGrace: `invalid grace (expected 0 to ${MAX_GRACE_SECONDS} seconds)`,
 } as const;
-
-/** service.leftovers: the longest grace between SIGTERM and SIGKILL (a day). */
-export const MAX_STOP_GRACE_SECONDS = 86_400;
 
 export function userNeedsRoot(euid: number): string {
 	return `service.user needs a daemon running as root (this one runs as uid ${euid})`;
+}
+
+/** service.stop, enable, disable: the name that failed is named (they take many). */
+export function noSuchServiceNamed(name: string): string {
+	return `no such service "${name}"`;
+}
+
+export function invalidServiceName(name: string): string {
+	return `invalid service name "${name}"`;
+}
+
+export function unknownStopOption(field: string): string {
+	return `unknown option "${field}" (expected signal=SIGNAL)`;
 }
 
 export function cannotExecute(program: string, reason: string): string {

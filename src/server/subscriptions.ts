@@ -9,11 +9,17 @@ import { compilePattern, globMatch, type Pattern } from '../protocol/patterns.js
 export const MAX_PATTERNS = 64;
 
 /**
- * Topics a glob never matches: they must be subscribed to by name. `service.status` and
- * `service.leftover` are extensions a 1.1 client must never see; `audit` quotes other people's
+ * Topics a glob never matches: they must be subscribed to by name. `service.status`,
+ * `service.leftover`, `service.mode` and `service.killed` are extensions a 1.1 client must never see; `audit` quotes other people's
  * commands.
  */
-export const EXPLICIT_TOPICS: ReadonlySet<string> = new Set(['audit', 'service.status', 'service.leftover']);
+export const EXPLICIT_TOPICS: ReadonlySet<string> = new Set([
+	'audit',
+	'service.status',
+	'service.leftover',
+	'service.mode',
+	'service.killed',
+]);
 
 /** Explicit topics only admins may subscribe to. */
 export const ADMIN_TOPICS: ReadonlySet<string> = new Set(['audit']);

@@ -23,6 +23,10 @@
 //   notified     up (same pid) → READY, STATUS, WATCHDOG, STOPPING as sd_notify means them.
 //   deadline     up → not ready in time, or watchdog silent: SIGTERM, and SIGKILL if it outlives
 //                KILL_GRACE_MS; the run is then reported with `killed`.
+// Two flags beside the configuration decide whether the restart policy applies at all (the shell reads
+// them): `held` (service.stop: down and stay down until service.start) and `disabled`
+// (service.disable: automatic starts off until service.enable). Neither changes the configured
+// interval and triggers, so supervision comes back exactly as configured.
 import {
 	decideRestart,
 	FRESH_HISTORY,
@@ -113,6 +117,10 @@ export interface ServiceRecord {
 	/** service.leftovers: the policy, and the grace between SIGTERM and SIGKILL of any tree stop. */
 	readonly leftovers: LeftoverPolicy;
 	readonly stopGrace: number;
+	/** Stopped by service.stop: no automatic starts until service.start. */
+	readonly held: boolean;
+	/** service.disable: no automatic starts until service.enable. */
+	readonly disabled: boolean;
 }
 
 /** What one notification datagram (or the ready fd) said. */
@@ -180,6 +188,8 @@ export function newService(name: string): ServiceRecord {
 		user: null,
 		leftovers: 'stop',
 		stopGrace: DEFAULT_STOP_GRACE_SECONDS,
+		held: false,
+		disabled: false,
 	};
 }
 

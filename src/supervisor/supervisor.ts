@@ -23,8 +23,19 @@ import type { Backoff, RestartLimit } from './restart-policy.js';
 import { serviceStatusEvent } from './service-status.js';
 import { SignalCounters, type SignalCounter } from './signal-counters.js';
 import { ServiceTimers } from './service-timers.js';
-import type { ChildExit, Clock, CloseFd, ProcessHost, ServiceUser, TreeProcess, TreeUsage } from './ports.js';
+import type {
+	CancelTimer,
+	ChildExit,
+	Clock,
+	CloseFd,
+	ProcessHost,
+	ServiceUser,
+	TreeProcess,
+	TreeUsage,
+} from './ports.js';
 import { TreeStops } from './tree-stops.js';
+
+const SIGKILL = 9;
 
 /**
  * Supplies the child's end of a service controller socket for `control.*` entries.
@@ -100,6 +111,8 @@ export class Supervisor {
 	/** The service.status line last emitted per service: a status event only when it changes. */
 	readonly #statusSent = new Map<string, string>();
 	readonly #trees: TreeStops;
+	/** service.stop's escalations to SIGKILL still to come, by service. */
+	readonly #killTimers = new Map<string, CancelTimer>();
 	readonly #ports: SupervisorPorts;
 	/** `--service-pool`: null = no limit. */
 	#pool: PoolLimit | null = null;
@@ -254,8 +267,66 @@ export class Supervisor {
 	}
 
 	/**
-	 * Sends a signal to the running main process, or with `group` to every process of its tree
-	 * (daemonproxy(8), SERVICES, Process trees); throws the host's error.
+	 * service.stop, once its arguments are checked: hold the service down (no automatic starts until
+	 * release()), cancel a pending start, send `signal` to a running process and, `graceMs` later
+	 * (null: never), SIGKILL if that same process still runs. Returns the failure text of the
+	 * signal, if it could not be sent.
+	 */
+	stop(name: string, signal: number, graceMs: number | null): string | null {
+		this.#setMode(name, { held: true });
+		this.cancelStart(name);
+		this.#cancelKill(name);
+		const pid = this.#running(name);
+		if (pid === null) return null;
+		try {
+			this.signalService(name, signal, true);
+		} catch (error: unknown) {
+			return (error as Error).message;
+		}
+		if (graceMs !== null) {
+			const cancel = this.#ports.clock.setTimer(graceMs, () => {
+				this.#killTimers.delete(name);
+				if (this.#running(name) !== pid) return;
+				this.#ports.log.warning(`service '${name}' did not stop within ${graceMs / 1000} s: sending SIGKILL`);
+				try {
+					this.signalService(name, SIGKILL, true);
+				} catch (error: unknown) {
+					this.#ports.log.error(`kill(${pid}, SIGKILL): ${(error as Error).message}`);
+					return;
+				}
+				this.#ports.emit({ type: 'service.killed', name, pid, grace: graceMs / 1000 });
+			});
+			this.#killTimers.set(name, cancel);
+		}
+		return null;
+	}
+
+	/** service.start: supervision as configured again (the hold of service.stop ends). */
+	release(name: string): void {
+		this.#cancelKill(name);
+		this.#setMode(name, { held: false });
+	}
+
+	/**
+	 * service.enable/service.disable: whether the configured automatic starts apply. Enabling a
+	 * service that is down, not held and triggered (`always`) starts it, as service.auto_up would.
+	 */
+	setEnabled(name: string, enabled: boolean): void {
+		const record = this.#setMode(name, { disabled: !enabled });
+		if (enabled && record && record.phase === 'down' && this.#triggered(record)) {
+			this.#apply(name, { kind: 'request', at: this.now });
+		}
+	}
+
+	/** The service.mode event of a record. */
+	modeEvent(record: ServiceRecord): DaemonEvent {
+		return { type: 'service.mode', name: record.name, held: record.held, enabled: !record.disabled };
+	}
+
+	/**
+	 * The one way a service's process is signalled (service.signal, service.stop and its SIGKILL,
+	 * shutdown, ready timeout, watchdog): to the running main process, or with `group` to every
+	 * process of its tree (daemonproxy(8), SERVICES, Process trees); throws the host's error.
 	 */
 	signalService(name: string, signal: number, group = false): void {
 		const pid = this.#running(name);
@@ -295,6 +366,7 @@ export class Supervisor {
 	delete(name: string): void {
 		this.#timers.cancel(name);
 		this.#deadlines.cancel(name);
+		this.#cancelKill(name);
 		this.#services.delete(name);
 		this.#statusSent.delete(name);
 		this.#trees.forget(name);
@@ -316,7 +388,7 @@ export class Supervisor {
 	signalArrived(signal: number): void {
 		const counter = this.signals.arrive(signal, this.now);
 		for (const [name, record] of this.#services) {
-			if (record.phase !== 'up' && this.#triggerSignals(record).includes(signal)) {
+			if (record.phase !== 'up' && !record.held && !record.disabled && this.#triggerSignals(record).includes(signal)) {
 				this.#apply(name, { kind: 'request', at: this.now });
 			}
 		}
@@ -459,8 +531,28 @@ export class Supervisor {
 		return result;
 	}
 
-	/** Auto-start applies: `always`, or a trigger signal is pending (daemonproxy(8), SERVICES). */
+	/** Changes the hold or the enabling, emitting service.mode when it changed; the new record. */
+	#setMode(name: string, change: { held?: boolean; disabled?: boolean }): ServiceRecord | undefined {
+		const record = this.#services.get(name);
+		if (!record) return undefined;
+		const next = { ...record, ...change };
+		if (next.held === record.held && next.disabled === record.disabled) return record;
+		this.#services.set(name, next);
+		this.#ports.emit(this.modeEvent(next));
+		return next;
+	}
+
+	#cancelKill(name: string): void {
+		this.#killTimers.get(name)?.();
+		this.#killTimers.delete(name);
+	}
+
+	/**
+	 * Auto-start applies: not held down nor disabled, and `always` or a trigger signal is pending
+	 * (daemonproxy(8), SERVICES).
+	 */
 	#triggered(record: ServiceRecord): boolean {
+		if (record.held || record.disabled) return false;
 		if (this.#startsHeld) return false;
 		if (record.triggers.includes('always')) return true;
 		return this.#triggerSignals(record).some(signal => this.signals.pending(signal) > 0);

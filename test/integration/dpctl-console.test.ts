@@ -6,7 +6,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
-import { dpctlBin, fixture, pollUntil, SocketClient, watchPath } from './helpers/daemon.js';
+import {
+	dpctlBin,
+	fixture,
+	killProcessTree,
+	pollUntil,
+	SocketClient,
+	startDaemon,
+	watchPath,
+} from './helpers/daemon.js';
 import { dpctl, startSocketDaemon } from './dpctl-helpers.js';
 
 class Tmux {
@@ -153,4 +161,24 @@ test('the console: prompt, output, completion, live events above the line, escap
 	await console2.keys('Up', 'Up');
 	await console2.until('history recalled', l => lastLine(l) === 'dpctl> help service.signal');
 	await console2.keys('C-u', 'C-d');
+});
+
+test('dpctl console: whoami with the connection number; the daemon lost and found again', async t => {
+	const { socket, dir, daemon } = await startSocketDaemon(t);
+	const env = { DAEMONPROXY_SOCKET: socket, DPCTL_HISTORY: join(dir, 'history'), TERM: 'xterm' };
+	const tmux = await Tmux.start(t, dir, 'tmux3', [process.execPath, dpctlBin, 'console'], env);
+	await tmux.until('the prompt', l => lastLine(l) === 'dpctl>');
+	await tmux.type('whoami');
+	await tmux.keys('Enter');
+	await tmux.until('whoami on a terminal', l =>
+		l.some(x => /^conn \d+ {2}pid \d+ {2}uid 0 {2}gid 0 {2}role admin$/.test(x)),
+	);
+
+	killProcessTree(daemon.pid);
+	await daemon.proc;
+	await tmux.until('the loss said', l => l.some(x => x.startsWith(`-- lost the daemon at ${socket}`)));
+	await startDaemon(t, ['-S', socket], { interactive: false });
+	const back = await tmux.until('the return said', l => l.some(x => x === `-- reconnected to ${socket} --`));
+	t.is(lastLine(back), 'dpctl>', 'the prompt redrawn below');
+	await tmux.keys('C-d');
 });

@@ -27,6 +27,11 @@ test('--help lists every command; --version prints the package version', async t
 		'watch',
 		'wait',
 		'whoami',
+		'is-active',
+		'enable',
+		'disable',
+		'console',
+		'completion',
 		'--socket',
 		'--timeout',
 		'--json',
@@ -36,4 +41,19 @@ test('--help lists every command; --version prints the package version', async t
 	const version = await dpctl('/nonexistent', ['--version']);
 	const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
 	t.is(version.stdout, pkg.version);
+});
+
+test('--help: the usage is one line, so nothing below it is out of its column; package.json names the man pages', async t => {
+	const help = await dpctl('/nonexistent', ['--help']);
+	const [usage, blank] = help.lines;
+	t.regex(usage ?? '', /^Usage: dpctl /);
+	t.is(blank, '');
+	const commands = help.lines.slice(help.lines.indexOf('Commands:') + 1, help.lines.indexOf('Options:') - 1);
+	t.true(commands.length > 10);
+	t.true(
+		commands.every(line => line.startsWith('  ')),
+		'every command line indented',
+	);
+	const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { man?: string[] };
+	t.deepEqual(pkg.man, ['./man/daemonproxy.8', './man/dpctl.1']);
 });

@@ -44,7 +44,7 @@ for (const mode of ['auto', 'echo'] as const) {
 		const pid = Number(web[2]);
 		t.true(pid > 1);
 		t.false(processGone(pid));
-		t.deepEqual(web.slice(4), ['-', '-', '-', '0', '-', '-', '0', 'no']);
+		t.deepEqual(web.slice(4), ['-', '-', '-', '0', '-', '-', '0', 'no', '-']);
 		const json = await run(['--json', 'status', 'web']);
 		const [entry] = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
 		t.like(entry, {
@@ -93,17 +93,20 @@ test('start of a program that cannot run is exit 1, saying why', async t => {
 	await run(['service.args', 'broken', script]);
 	const failed = await run(['start', 'broken']);
 	t.is(failed.exitCode, 1);
-	t.regex(failed.stderr, /^dpctl: error: failed to start: broken \(exit \d+\)$/);
+	t.regex(failed.stderr, /^dpctl: error: failed to start: broken \(exit \d+(: .*could not be executed.*)?\)$/);
 	t.is((await run(['start', 'ghost'])).exitCode, 1);
 });
 
-test('stop turns automatic starts off (unless --keep-auto-up) and escalates with --kill', async t => {
+test('stop holds down with auto_up kept, and escalates with --kill, saying so', async t => {
 	const run = await withServices(t);
 	t.is((await run(['service.auto_up', 'web', '1', 'always'])).exitCode, 0);
 	await run(['wait', 'service.state:web', 'up']);
 	t.is((await run(['stop', 'web'])).exitCode, 0);
-	// Off: no triggers; the `-` form of service.auto_up does not carry the interval (spec §6.5).
-	t.deepEqual(tsv((await run(['status', 'web'])).lines[0]).slice(7, 9), ['0', '-'], 'auto_up is off');
+	// Held down: not rescheduled (state down, not start), its configuration kept, shown as stopped.
+	const fields = tsv((await run(['status', 'web'])).lines[0]);
+	t.deepEqual(fields.slice(1, 2), ['down']);
+	t.deepEqual(fields.slice(7, 9), ['1', 'always']);
+	t.is(fields.at(-1), 'stopped');
 
 	t.is((await run(['start', 'stubborn'])).exitCode, 0);
 	// Its trap is set once it says so (on the daemon's stderr); until then TERM would kill it.
@@ -116,6 +119,7 @@ test('stop turns automatic starts off (unless --keep-auto-up) and escalates with
 	await run.daemon.stderr.waitFor('ignore-sigterm: got SIGTERM');
 	const killed = await run(['--timeout', timeout, 'stop', '--kill', 'stubborn']);
 	t.is(killed.exitCode, 0, killed.stderr);
+	t.regex(killed.stderr, /^dpctl: stubborn did not stop within \d+ s: sent SIGKILL \(pid \d+\)$/);
 	t.deepEqual(tsv((await run(['status', 'stubborn'])).lines[0]).slice(5, 7), ['signal', 'SIGKILL']);
 });
 
@@ -136,5 +140,5 @@ test('restart: a new process, up; signal: delivered, or exit 1 when not running'
 	t.deepEqual(tsv(down.lines[0]).slice(5, 7), ['signal', 'SIGKILL']);
 	const notRunning = await run(['signal', 'TERM', 'web']);
 	t.is(notRunning.exitCode, 1);
-	t.is(notRunning.stderr, 'dpctl: error: service is not running (service.signal web TERM)');
+	t.is(notRunning.stderr, 'dpctl: error: service is not running: web');
 });

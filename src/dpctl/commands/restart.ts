@@ -1,37 +1,48 @@
-// `dpctl restart NAME…`: stop what runs (signal, wait for `down`, optional SIGKILL escalation)
-// and start again, waiting for `up`. Automatic-start settings are left as they are; if the
-// daemon restarts the service first, that start is the one waited for.
+// `dpctl restart NAME…`: stop what runs (as `dpctl stop`: held down, signal, wait for `down`,
+// optional SIGKILL) and start again (as `dpctl start`), waiting for `up`. Every argument is
+// checked before anything stops.
 
 import { EXIT } from '../exit-codes.js';
 import type { DpctlCommand } from '../options.js';
 import { wireFromArg } from '../output.js';
-import { StreamReader, requireServices, signalAndWaitDown, startAndWaitUp, statePatterns } from '../service-ops.js';
-import { deadline, openClient } from '../session.js';
+import { checkSignal, nameArgs } from '../args.js';
+import {
+	StreamReader,
+	checkStartable,
+	requireServices,
+	startAndWaitUp,
+	statePatterns,
+	stopAndWaitDown,
+} from '../service-ops.js';
+import { deadline, openClient, stdout } from '../session.js';
 
 export const restartCommand: DpctlCommand = {
 	command: 'restart <names..>',
 	describe: 'stop services that run, then start them and wait until they are up',
 	builder: {
 		signal: { type: 'string', alias: 's', requiresArg: true, describe: 'the signal that stops them (default TERM)' },
-		kill: { type: 'boolean', describe: 'send SIGKILL to services still up at the deadline' },
+		kill: { type: 'boolean', describe: 'have the daemon send SIGKILL to services still up at the deadline' },
 	},
 	async handler(args) {
-		const names = (args['names'] as unknown[]).map(n => wireFromArg(String(n)));
+		const patterns = nameArgs(args);
+		const sig = checkSignal(wireFromArg(String(args['signal'] ?? 'TERM')));
 		const limit = deadline(args, 10);
 		const client = await openClient(args, limit.signal);
 		try {
-			const stream = new StreamReader(client.events(statePatterns(names)));
 			const { snapshot } = await client.statedump({ signal: limit.signal });
-			const running = requireServices(snapshot, names)
-				.filter(s => s.state === 'up')
-				.map(s => s.name);
-			const sig = wireFromArg(String(args['signal'] ?? 'TERM'));
-			await signalAndWaitDown(client, stream, running, {
+			const services = requireServices(snapshot, patterns);
+			const names = services.map(s => s.name);
+			checkStartable(services, snapshot);
+			const stream = new StreamReader(client.events(statePatterns(names)));
+			const running = services.filter(s => s.state !== 'down');
+			const { killed } = await stopAndWaitDown(client, stream, running, {
 				signal: sig,
 				kill: args['kill'] === true,
 				ms: limit.remainingMs(),
 			});
-			await startAndWaitUp(client, stream, names, limit.remainingMs());
+			const down = services.map(s => ({ ...s, state: 'down' as const }));
+			await startAndWaitUp(client, stream, down, snapshot, limit.remainingMs());
+			if (args.json) stdout().json({ ok: true, restarted: names, killed });
 			return EXIT.ok;
 		} finally {
 			client.destroy();

@@ -1,6 +1,7 @@
-// `dpctl status [NAME…]`: one row per service from a statedump: a table on a terminal,
-// TSV when piped (stable columns, `-` for none), or JSON. Unknown names are reported and make the
-// exit status 1 after the others are shown.
+// `dpctl status [NAME…]`: one row per service from a statedump (with the service.mode lines, so a
+// service stopped or disabled shows as such): a table on a terminal, TSV when piped (stable
+// columns, `-` for none), or JSON. NAMEs may be `all` or globs; one that matches nothing is
+// reported and makes the exit status 1 after the others are shown.
 // Must never print a wire byte raw to a terminal (names and values go through displayWire).
 
 import type { Client } from '../../client/client.js';
@@ -13,8 +14,10 @@ import { exitText, stateColour } from '../describe-event.js';
 import { EXIT } from '../exit-codes.js';
 import type { DpctlCommand } from '../options.js';
 import { displayWire, formatDuration, formatTable, jsonWire, type Output } from '../output.js';
-import { withStatus } from '../service-ops.js';
 import { deadline, openClient, stderr, stdout } from '../session.js';
+import { nameArgs } from '../args.js';
+import { ALL, resolveNames } from '../names.js';
+import { dumpWithModes } from '../service-ops.js';
 import { jsonOutputLine, printLine } from '../output-line-view.js';
 
 /** Lines of output shown for a named service that is down. */
@@ -34,6 +37,7 @@ export const TSV_COLUMNS = [
 	'ready',
 	'restarts',
 	'failed',
+	'mode',
 ] as const;
 
 const dash = (v: string | number | null): string => (v === null || v === '' ? '-' : String(v));
@@ -52,6 +56,7 @@ export function tsvRow(s: ServiceStatus): string {
 		s.status?.ready == null ? '-' : s.status.ready ? 'yes' : 'no',
 		dash(s.status?.restarts ?? null),
 		s.status === null ? '-' : s.status.failed ? 'yes' : 'no',
+		modeText(s),
 	].join('\t');
 }
 
@@ -68,6 +73,12 @@ export function jsonTree(t: TreeLine | undefined) {
 		memoryBytes: t?.memoryBytes ?? null,
 		processes: t ? [...t.pids] : null,
 	};
+}
+
+/** `stopped` (held down by dpctl stop), `disabled`, both, or `-`. */
+export function modeText(s: ServiceStatus): string {
+	const words = [...(s.held === true ? ['stopped'] : []), ...(s.enabled === false ? ['disabled'] : [])];
+	return words.length === 0 ? '-' : words.join(',');
 }
 
 export function jsonService(s: ServiceStatus) {
@@ -91,6 +102,8 @@ export function jsonService(s: ServiceStatus) {
 		args: s.args.map(jsonWire),
 		fds: s.fds.map(jsonWire),
 		tags: s.tags.map(jsonWire),
+		held: s.held,
+		enabled: s.enabled,
 	};
 }
 
@@ -117,10 +130,18 @@ export function tableLines(services: readonly ServiceStatus[], out: Output): str
 			s.status?.ready == null ? '-' : s.status.ready ? 'yes' : 'no',
 			s.status === null ? '-' : String(s.status.restarts),
 			last === null ? '-' : `${displayWire(last)}${killed}${ago}`,
-			s.autoUp.triggers.length === 0 ? 'off' : `${displayWire(s.autoUp.triggers.join(','))}/${s.autoUp.interval}s`,
+			autoUpText(s),
 		];
 	});
 	return formatTable([header, ...rows]);
+}
+
+/** The AUTO-UP cell: what will bring the service up, or why nothing will. */
+function autoUpText(s: ServiceStatus): string {
+	const configured =
+		s.autoUp.triggers.length === 0 ? 'off' : `${displayWire(s.autoUp.triggers.join(','))}/${s.autoUp.interval}s`;
+	const mode = modeText(s);
+	return mode === '-' ? configured : `${mode} (${configured})`;
 }
 
 /** The lines kept when the service last went down; none for a service up or never run, or a daemon without output capture. */
@@ -140,7 +161,7 @@ export const statusCommand: DpctlCommand = {
 	describe: 'show services: a table on a terminal, TSV when piped, or JSON',
 	builder: {},
 	async handler(args) {
-		const names = Array.isArray(args['names']) ? args['names'].map(String) : [];
+		const patterns = nameArgs(args);
 		const { signal } = deadline(args, 10);
 		const client = await openClient(args, signal);
 		let shown: ServiceStatus[];
@@ -149,12 +170,11 @@ export const statusCommand: DpctlCommand = {
 		const lastOutput = new Map<string, OutputLine[]>();
 		let trees = new Map<string, TreeLine>();
 		try {
-			await withStatus(client, signal);
-			const { services } = (await client.statedump({ signal })).snapshot;
-			const wanted = names.length === 0 ? sortedNames(services.keys()) : names;
-			missing = wanted.filter(n => !services.has(n));
-			shown = wanted.flatMap(n => services.get(n) ?? []);
-			if (names.length > 0) for (const s of shown) lastOutput.set(s.name, await exitOutput(client, s, signal));
+			const { services } = (await dumpWithModes(client, signal)).snapshot;
+			const resolved = resolveNames(sortedNames(services.keys()), patterns.length === 0 ? [ALL] : patterns);
+			missing = resolved.missing;
+			shown = resolved.names.flatMap(n => services.get(n) ?? []);
+			if (patterns.length > 0) for (const s of shown) lastOutput.set(s.name, await exitOutput(client, s, signal));
 			// service.tree is an extension: a daemon without it (or a role without it) gives nulls.
 			if (args.json)
 				trees = await client.serviceTree([], { signal }).catch((error: unknown) => {
@@ -170,7 +190,7 @@ export const statusCommand: DpctlCommand = {
 				shown.map(s => ({
 					...jsonService(s),
 					...jsonTree(trees.get(s.name)),
-					...(names.length > 0 ? { lastOutput: (lastOutput.get(s.name) ?? []).map(jsonOutputLine) } : {}),
+					...(patterns.length > 0 ? { lastOutput: (lastOutput.get(s.name) ?? []).map(jsonOutputLine) } : {}),
 				})),
 			);
 		else if (out.isTTY) {

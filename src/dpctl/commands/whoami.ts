@@ -28,7 +28,7 @@ export const whoamiCommand: DpctlCommand = {
 				});
 			else if (out.isTTY) {
 				out.text(
-					`pid ${who.pid ?? '?'}  uid ${who.uid ?? '?'}  gid ${who.gid ?? '?'}  role ${displayWire(who.role ?? '?')}`,
+					`conn ${who.conn ?? '?'}  pid ${who.pid ?? '?'}  uid ${who.uid ?? '?'}  gid ${who.gid ?? '?'}  role ${displayWire(who.role ?? '?')}`,
 				);
 			} else for (const line of reply.lines) out.wire(line);
 			return EXIT.ok;

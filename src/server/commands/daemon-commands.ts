@@ -35,6 +35,8 @@ function* statedump(ctx: CommandContext): Iterable<string> {
 		if (!record) continue;
 		const withStatus = ctx.controller.subscriptions.matches('service.status', name);
 		for (const event of supervisor.serviceDump(record, withStatus)) yield formatEvent(event);
+		// The extension line, for a connection that subscribed to service.mode by name (never 1.1).
+		if (ctx.controller.subscriptions.matches('service.mode', name)) yield formatEvent(supervisor.modeEvent(record));
 	}
 	for (const counter of supervisor.signals.pendingList()) yield formatEvent(signalEvent(counter));
 	ctx.controller.delivery.signalMark = supervisor.signals.newestSeq;

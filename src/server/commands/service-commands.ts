@@ -88,9 +88,14 @@ function serviceStart(ctx: CommandContext): void {
 	}
 	const program = record.args[0];
 	if (program === undefined || program === '') return ctx.fail(MSG.noArgs);
-	if (record.phase === 'up') return ctx.fail(MSG.notStartable);
+	if (record.phase === 'up') {
+		// Held by service.stop but not exited yet: starting it means supervising it again.
+		if (record.held) return supervisor.release(record.name);
+		return ctx.fail(MSG.notStartable);
+	}
 	const why = whyNotExecutable(program);
 	if (why !== null) return ctx.fail(cannotExecute(program, why));
+	supervisor.release(record.name);
 	supervisor.requestStart(record.name, at);
 }
 

@@ -8,7 +8,7 @@ import { formatTreeLine } from '../../protocol/tree-lines.js';
 import type { Verb } from '../../protocol/verbs.js';
 import { loadAccounts } from '../auth-accounts.js';
 import { checkNewServiceName, existingService, type CommandContext, type CommandHandler } from '../command-context.js';
-import { EXT_MSG, MAX_STOP_GRACE_SECONDS, userNeedsRoot } from '../messages.js';
+import { EXT_MSG, MAX_GRACE_SECONDS, userNeedsRoot } from '../messages.js';
 import { resolveServiceUser } from '../service-user.js';
 
 function serviceUser(ctx: CommandContext): void {
@@ -37,8 +37,8 @@ function serviceLeftovers(ctx: CommandContext): void {
 	let grace: number | undefined;
 	if (graceField !== undefined) {
 		const parsed = parseInteger(graceField);
-		if (parsed === null || parsed < 0n || parsed > BigInt(MAX_STOP_GRACE_SECONDS))
-			return ctx.fail(EXT_MSG.invalidGrace);
+		if (parsed === null || parsed < 0n || parsed > BigInt(MAX_GRACE_SECONDS))
+			return ctx.fail(EXT_MSG.invalidLeftoverGrace);
 		grace = Number(parsed);
 	}
 	const record = ctx.supervisor.ensure(name);

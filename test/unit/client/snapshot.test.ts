@@ -56,8 +56,13 @@ test('events update it: latest line wins, deletions remove', t => {
 
 test('status TSV rows: stable columns, `-` for none', t => {
 	const snap = snapshotFromLines(DUMP);
-	t.is(tsvRow(snap.services.get('flaky') as never), 'flaky\tdown\t-\t-\t5\texit\t1\t3\talways\t-\t-\t-');
-	t.is(tsvRow(snap.services.get('web') as never), 'web\tup\t42\t15\t-\t-\t-\t0\t-\t-\t-\t-');
+	t.is(tsvRow(snap.services.get('flaky') as never), 'flaky\tdown\t-\t-\t5\texit\t1\t3\talways\t-\t-\t-\t-');
+	t.is(tsvRow(snap.services.get('web') as never), 'web\tup\t42\t15\t-\t-\t-\t0\t-\t-\t-\t-\t-');
+	applyEvent(snap, { type: 'service.mode', name: 'flaky', held: true, enabled: false });
+	t.is(
+		tsvRow(snap.services.get('flaky') as never),
+		'flaky\tdown\t-\t-\t5\texit\t1\t3\talways\t-\t-\t-\tstopped,disabled',
+	);
 });
 
 test('a snapshot turns back into the statedump it came from', t => {

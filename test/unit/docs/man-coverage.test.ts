@@ -114,6 +114,8 @@ const SAMPLE_EVENTS: { readonly [K in DaemonEvent['type']]: Extract<DaemonEvent,
 	'fd.deleted': { type: 'fd.deleted', name: 'h' },
 	signal: { type: 'signal', signal: 'SIGHUP', ts: 1, count: 1 },
 	'service.leftover': { type: 'service.leftover', name: 's', action: 'stop', pids: [3] },
+	'service.mode': { type: 'service.mode', name: 's', held: true, enabled: true },
+	'service.killed': { type: 'service.killed', name: 's', pid: 2, grace: 10 },
 	overflow: { type: 'overflow' },
 };
 

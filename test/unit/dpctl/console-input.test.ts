@@ -29,7 +29,7 @@ const snap = snapshotFromLines([
 ]);
 
 test('completion: verbs first, then names by argument position', t => {
-	t.deepEqual(complete('service.st', snap), [['service.start'], 'service.st']);
+	t.deepEqual(complete('service.st', snap), [['service.start', 'service.stop'], 'service.st']);
 	t.deepEqual(complete('st', snap)[0].sort(), ['start', 'statedump', 'status', 'stop']);
 	t.deepEqual(complete('service.start w', snap), [['web', 'worker'], 'w']);
 	t.deepEqual(complete('service.signal web T', snap), [['TERM'], 'T']);

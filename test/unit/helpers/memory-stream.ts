@@ -101,12 +101,12 @@ export class MemoryStream implements ByteStream {
 	}
 
 	/** A read error (or any error of a write-only stream): the stream stops. */
-	fail(message = 'Connection reset by peer'): void {
+	fail(message = 'Connection reset by peer', code?: string): void {
 		if (this.destroyed) return;
 		this.#queue = [];
 		this.#pending = 0;
 		this.#blockedSince = null;
-		this.#handlers?.onError(new Error(message));
+		this.#handlers?.onError(Object.assign(new Error(message), code === undefined ? {} : { code }));
 	}
 
 	/** A write fails while reading goes on (EPIPE): queued and later output is discarded. */

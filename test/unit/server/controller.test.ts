@@ -85,6 +85,7 @@ function harness(options: HarnessOptions = {}) {
 		},
 		closeFd: fd => closedFds.push(fd),
 		log: {
+			debug: text => log.push(`debug: ${text}`),
 			warning: text => log.push(`warning: ${text}`),
 			error: text => log.push(`error: ${text}`),
 		},
@@ -405,6 +406,13 @@ test('a read error: what the peer sent still runs (output dropped), then release
 	h.input.fail();
 	t.deepEqual(h.log, ['error: read(client[3])): Connection reset by peer']);
 	t.deepEqual(h.controller.state, { phase: 'closed', output: 'broken' });
+	t.is(h.releaseCalls, 1);
+});
+
+test('a peer that resets the connection (ECONNRESET) closed it: no error in the log', t => {
+	const h = harness({ room: 0, limits: { highWaterBytes: 100, eventLimitBytes: 100 } });
+	h.input.fail('Connection reset by peer', 'ECONNRESET');
+	t.deepEqual(h.log, ['debug: client[3] closed the connection (reset by peer)']);
 	t.is(h.releaseCalls, 1);
 });
 

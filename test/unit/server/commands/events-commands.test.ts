@@ -45,6 +45,9 @@ test('events.subscribe: audit events are for admins only', t => {
 		err('permission denied (role operator)', 'events.subscribe\taudit:service.*'),
 	);
 	t.deepEqual(operator.send('events.subscribe\tau*'), [], 'a glob is allowed: it never matches audit');
+	// The other topics that must be named (service.mode, service.killed) are for every role.
+	t.deepEqual(operator.send('events.subscribe\tservice.mode\tservice.killed:web'), []);
+	t.true(operator.controller.wants('service.killed', 'web'));
 	t.false(operator.controller.wants('audit', 'service.start'));
 	const admin = host.connect('admin');
 	t.deepEqual(admin.send('events.subscribe\taudit'), []);
