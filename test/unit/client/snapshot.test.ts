@@ -95,6 +95,6 @@ test('a service.status line fills the status, and the TSV row shows ready, resta
 		'service.status\tweb\tready=yes\trestarts=3\tfailed=no\tlastExit=exit:1\tkilled=-\tstatus=serving',
 	]);
 	t.like(snap.services.get('web')?.status, { ready: true, restarts: 3, lastExit: { reason: 'exit', value: '1' } });
-	t.is(tsvRow(snap.services.get('web') as never), 'web\tup\t42\t15\t-\t-\t-\t0\t-\tyes\t3\tno');
+	t.is(tsvRow(snap.services.get('web') as never), 'web\tup\t42\t15\t-\t-\t-\t0\t-\tyes\t3\tno\t-');
 	t.is(snap.services.get('flaky')?.status, null);
 });
