@@ -63,6 +63,14 @@ function integerIn(name: string, low: number, high: number): (value: string) => 
 			: `--${name} expects an integer from ${low} to ${high}, not "${value}"`;
 }
 
+/** The validator of a parser that returns its error as a string. */
+function errorOf(parse: (value: string) => unknown): (value: string) => string | null {
+	return value => {
+		const parsed = parse(value);
+		return typeof parsed === 'string' ? parsed : null;
+	};
+}
+
 /** `--shutdown-on TERM,INT`: signal numbers, each one daemonproxy counts; or the error text. */
 export function parseShutdownSignals(value: string): number[] | string {
 	const catchable = new Set<string>([...COUNTED_SIGNALS, ...EXTRA_COUNTED_SIGNALS]);
@@ -161,10 +169,7 @@ export const SERVER_OPTIONS: readonly ExtensionOption[] = [
 		long: 'shutdown-on',
 		valueName: 'SIG[,SIG…]',
 		description: 'On these signals stop every service (TERM, then KILL) and exit',
-		validate: value => {
-			const parsed = parseShutdownSignals(value);
-			return typeof parsed === 'string' ? parsed : null;
-		},
+		validate: errorOf(parseShutdownSignals),
 	},
 	{
 		long: 'stop-timeout',
@@ -176,10 +181,7 @@ export const SERVER_OPTIONS: readonly ExtensionOption[] = [
 		long: 'health-listen',
 		valueName: '[ADDR:]PORT',
 		description: 'Serve HTTP /livez and /readyz there (loopback unless ADDR is given)',
-		validate: value => {
-			const parsed = parseHealthListen(value);
-			return typeof parsed === 'string' ? parsed : null;
-		},
+		validate: errorOf(parseHealthListen),
 	},
 	{
 		long: 'allow-foreign-pidns',
